@@ -1,0 +1,12 @@
+# One image for web, worker, beat and the simulator; docker-compose.yml picks the command.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY pyproject.toml ./
+RUN pip install --upgrade pip && pip install -e . 
+COPY . .
+RUN DJANGO_SETTINGS_MODULE=bankint.settings.base python manage.py collectstatic --noinput --verbosity 0
+RUN useradd --create-home bankint && mkdir -p /app/var && chown -R bankint /app/var
+USER bankint
+EXPOSE 8000 8001
+CMD ["gunicorn", "bankint.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BankintConfig(AppConfig):
+    name = "bankint"
+    verbose_name = "bankint"

@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from companies import views as company_views
+from companies.forms import ThrottledAuthenticationForm
+
+from . import views
+
+admin.site.site_header = "bankint support"
+admin.site.site_title = "bankint support"
+
+urlpatterns = [
+    path("", company_views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=ThrottledAuthenticationForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("settings/bank-accounts/", company_views.settings_bank_accounts, name="settings_bank_accounts"),
+    path("companies/", include("companies.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", include("bankint.api.urls")),
+    path("admin/", admin.site.urls),
+]

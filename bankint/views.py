@@ -1,0 +1,56 @@
+"""Operational endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from .tasks import HEARTBEAT_KEY
+
+
+def _check_database() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True, "ok"
+    except Exception as exc:
+        return False, type(exc).__name__
+
+
+def _check_broker() -> tuple[bool, str]:
+    from bankint.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True, "ok"
+    except Exception as exc:
+        return False, type(exc).__name__
+
+
+def _check_bank() -> tuple[bool, str]:
+    import requests
+
+    try:
+        response = requests.get(f"{settings.BANK_API_URL.rstrip('/')}/health", timeout=2)
+        return response.status_code == 200, f"HTTP {response.status_code}"
+    except requests.RequestException as exc:
+        return False, type(exc).__name__
+
+
+@never_cache
+def healthz(request):
+    checks = {"database": _check_database(), "broker": _check_broker(), "bank": _check_bank()}
+    body = {name: {"ok": ok, "detail": detail} for name, (ok, detail) in checks.items()}
+    seen = cache.get(HEARTBEAT_KEY)
+    age = (timezone.now() - datetime.fromisoformat(seen)).total_seconds() if seen else None
+    body["worker"] = {"last_heartbeat_seconds_ago": None if age is None else round(age, 1)}
+    healthy = all(ok for ok, _detail in checks.values())
+    body["status"] = "ok" if healthy else "unavailable"
+    return JsonResponse(body, status=200 if healthy else 503)

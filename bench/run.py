@@ -1,0 +1,58 @@
+"""`make bench`: the benchmark table.
+
+Each row: what was measured, the figure, the baseline measured in the same run, the ratio
+and the target. Benchmarks live here, never in timed tests. Each issue adds its rows as a
+function in ``bench/`` registered in ``BENCHMARKS``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankint.settings.base")
+
+
+@dataclass
+class Row:
+    name: str
+    figure: str
+    baseline: str = "-"
+    ratio: str = "-"
+    target: str = "-"
+    met: bool | None = None
+
+
+def _table(rows: list[Row]) -> str:
+    headers = ["benchmark", "figure", "baseline (same run)", "ratio", "target", "met"]
+    cells = [
+        [r.name, r.figure, r.baseline, r.ratio, r.target, {True: "yes", False: "NO", None: "-"}[r.met]]
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |"
+    sep = "|-" + "-|-".join("-" * w for w in widths) + "-|"
+    body = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |" for row in cells]
+    return "\n".join([line, sep, *body])
+
+
+def main() -> int:
+    import django
+
+    django.setup()
+    from bench import api_queries
+
+    benchmarks = [api_queries.run]
+    rows: list[Row] = []
+    for bench in benchmarks:
+        rows.extend(bench(Row))
+    print(_table(rows))
+    return 0 if all(r.met is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

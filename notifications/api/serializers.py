@@ -1,0 +1,16 @@
+from rest_framework import serializers
+
+from ..models import Notification
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "level", "audience", "title", "body", "link", "is_read", "created_at"]
+        read_only_fields = fields
+
+
+class MarkReadResultSerializer(serializers.Serializer):
+    marked = serializers.IntegerField()

@@ -1,0 +1,45 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from bankint.api.mixins import CompanyScopedMixin
+from companies.roles import Perm
+
+from ..models import Notification
+from ..selectors import notification_list_for_user
+from ..services import notification_mark_all_read, notification_mark_read
+from .serializers import MarkReadResultSerializer, NotificationSerializer
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("unread", OpenApiTypes.BOOL, description="Only unread (true) or only read (false)")
+    ]
+)
+class NotificationViewSet(
+    CompanyScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = NotificationSerializer
+    queryset = Notification.objects.all()
+    # Marking read is a personal action that every member who can see the notification may take.
+    write_perm = Perm.VIEW
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        unread_param = self.request.query_params.get("unread")
+        unread = {"true": True, "1": True, "false": False, "0": False}.get((unread_param or "").lower())
+        return notification_list_for_user(self.request.user, self.company, unread=unread)
+
+    @extend_schema(request=None, responses={200: MarkReadResultSerializer})
+    @action(detail=True, methods=["post"])
+    def read(self, request, company_id=None, pk=None):
+        notification_mark_read(self.get_object(), request.user)
+        return Response({"marked": 1})
+
+    @extend_schema(request=None, responses={200: MarkReadResultSerializer})
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request, company_id=None):
+        return Response({"marked": notification_mark_all_read(self.get_queryset(), request.user)})

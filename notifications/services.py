@@ -1,0 +1,94 @@
+"""The one way other apps notify: ``notify`` (and ``notification_mark_read``)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from companies.models import Company
+
+from .models import Notification, NotificationRead
+
+
+def notify(
+    company: Company,
+    *,
+    title: str,
+    body: str,
+    level: str = Notification.Level.INFO,
+    link: str = "",
+    user=None,
+    dedup_key: str = "",
+) -> Notification:
+    """Create a notification for the company's administrators, or for ``user`` alone.
+
+    An error notification must say what went wrong and what to do about it. With a
+    ``dedup_key`` the same event notifies once, however often it is delivered.
+    """
+    if dedup_key:
+        existing = Notification.objects.filter(company=company, dedup_key=dedup_key).first()
+        if existing is not None:
+            return existing
+    fields = {
+        "company": company,
+        "audience": Notification.Audience.USER if user is not None else Notification.Audience.ADMINS,
+        "user": user,
+        "level": level,
+        "title": title[:200],
+        "body": body,
+        "link": link,
+        "dedup_key": dedup_key,
+    }
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(**fields)
+    except IntegrityError:
+        # Two workers delivered the same event at once: the other one won.
+        if dedup_key:
+            return Notification.objects.get(company=company, dedup_key=dedup_key)
+        raise
+    if level in (Notification.Level.WARNING, Notification.Level.ERROR):
+        from .tasks import notification_email_send
+
+        transaction.on_commit(lambda: notification_email_send.delay(notification.pk))
+    return notification
+
+
+def notification_mark_read(notification: Notification, user) -> None:
+    NotificationRead.objects.get_or_create(notification=notification, user=user)
+
+
+def notification_mark_all_read(queryset, user) -> int:
+    ids = list(queryset.filter(is_read=False).values_list("pk", flat=True))
+    NotificationRead.objects.bulk_create(
+        [NotificationRead(notification_id=pk, user=user) for pk in ids], ignore_conflicts=True
+    )
+    return len(ids)
+
+
+def notification_email_send(notification_id: int) -> int:
+    """E-mail a warning or error to its audience once. Returns the number of recipients.
+
+    The conditional update claims the send, so a redelivered task does not e-mail twice.
+    """
+    from django.core.mail import send_mail
+
+    from companies.selectors import company_admin_users
+
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return 0
+    notification = Notification.objects.select_related("company", "user").get(pk=notification_id)
+    users = [notification.user] if notification.user_id else list(company_admin_users(notification.company))
+    recipients = sorted({u.email for u in users if u.email})
+    if not recipients:
+        return 0
+    send_mail(
+        subject=f"[{notification.company.name}] {notification.title}",
+        message=notification.body,
+        from_email=None,
+        recipient_list=recipients,
+    )
+    return len(recipients)

@@ -1,0 +1,88 @@
+"""Fixtures shared by the portal's tests: companies, users in roles, API clients."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from companies.models import Company
+from companies.roles import Role
+from companies.services import company_create, membership_grant, user_create
+
+PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def make_company(db):
+    counter = {"n": 0}
+    # Valid organisation numbers (MOD11), enough for any test.
+    numbers = ["123456785", "987654325", "912345675", "998877665", "974760673", "923609016"]
+
+    def _make(name: str | None = None) -> Company:
+        org = numbers[counter["n"]]
+        counter["n"] += 1
+        return company_create(name=name or f"Firma {counter['n']} AS", org_number=org)
+
+    return _make
+
+
+@pytest.fixture
+def make_user(db):
+    def _make(username: str, *, company: Company | None = None, roles=(), email: str | None = None, **extra):
+        user = user_create(
+            username=username, password=PASSWORD, email=email or f"{username}@example.test", **extra
+        )
+        for role in roles:
+            membership_grant(company=company, user=user, role=role)
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def company_a(make_company):
+    return make_company("Alfa AS")
+
+
+@pytest.fixture
+def company_b(make_company):
+    return make_company("Beta AS")
+
+
+@pytest.fixture
+def admin_a(make_user, company_a):
+    return make_user("admin-a", company=company_a, roles=[Role.SYSADMIN])
+
+
+@pytest.fixture
+def admin_b(make_user, company_b):
+    return make_user("admin-b", company=company_b, roles=[Role.SYSADMIN])
+
+
+def api_client_for(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api_for():
+    return api_client_for
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/lib/chromium/chromium", "/usr/bin/chromium"):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
