@@ -31,7 +31,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
-	DJANGO_SETTINGS_MODULE=bankint.settings.production SECRET_KEY=ci-check-$$RANDOM$$RANDOM-not-a-real-key-0123456789abcdefghijkl \
+	DJANGO_SETTINGS_MODULE=bankint.settings.production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  FIELD_ENCRYPTION_KEY=ci-check DATABASE_URL=sqlite:///:memory: BANK_API_KEY=ci-check \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
