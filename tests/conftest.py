@@ -22,6 +22,15 @@ def _clean_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Services called directly speak English in tests; requests choose their own language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def make_company(db):
     counter = {"n": 0}
