@@ -19,6 +19,13 @@ def populate(company) -> dict[type, object]:
     }
 
 
+# Browser routes that take a company-owned object's id, and the model of that object. The UI
+# walker fails on any such route missing here, so a new page cannot skip the tenancy check.
+UI_OBJECT_ROUTES: dict[str, type] = {
+    "notifications/<int:pk>/read/": Notification,
+}
+
+
 def iter_routes(patterns=None, prefix: str = ""):
     """(route string with <converters>, callback) for every URL the project serves."""
     for entry in patterns if patterns is not None else get_resolver().url_patterns:
@@ -26,6 +33,13 @@ def iter_routes(patterns=None, prefix: str = ""):
             yield from iter_routes(entry.url_patterns, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
             yield prefix + str(entry.pattern), entry.callback
+
+
+def ui_object_routes():
+    for route, callback in iter_routes():
+        if route.startswith(("api/", "admin/")) or "<" not in route:
+            continue
+        yield route, callback
 
 
 def company_api_routes():
