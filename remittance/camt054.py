@@ -1,0 +1,301 @@
+"""Parser for camt.054.001.02 debit notifications: the bank's word that our payments were booked.
+
+Why it exists: a payment is only *booked* — the voucher posted (credit the bank's ledger
+account, debit payables) and the bill marked paid — when DNB's camt.054 debit notification
+echoes it (DOMAIN.md §6, issue 7). The notification names our batch (``Refs/PmtInfId``, or
+``NtryDtls/Btch/PmtInfId``) and our payment (``Refs/EndToEndId``) with the amount booked, so
+the service can find each payment without guessing.
+
+Shapes this reads, all seen in Norwegian banks' files:
+
+* one entry per payment (``BtchBookg`` false) with a single ``TxDtls``;
+* one entry for a whole batch (``BtchBookg`` true) with one ``TxDtls`` per payment, each with
+  its own amount in ``AmtDtls/TxAmt`` (or ``InstdAmt``). Charges can make the entry total
+  differ from the sum of the transactions, so each payment's amount comes from its own
+  ``TxDtls``; only a single ``TxDtls`` may fall back to the entry amount. A batch entry
+  whose transactions carry no amounts is refused rather than split by guesswork;
+* the booking date as ``BookgDt/Dt`` or ``BookgDt/DtTm`` (likewise the value date, which
+  may be missing);
+* the account as a BBAN in ``Acct/Id/Othr/Id`` or as a Norwegian IBAN, which is turned into
+  its BBAN (the portal keys bank accounts on the 11-digit number).
+
+The file is untrusted input: safe parser and official XSD first (:mod:`remittance.xsd`),
+then one :class:`IsoFormatError` for anything wrong. Credits and non-booked entries are
+reported as they are (``credit_debit``, ``status``): which ones to act on is the service's
+decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from lxml import etree
+from stdnum.no import iban as no_iban
+
+from remittance.xsd import (
+    NS_CAMT054,
+    IsoFormatError,
+    assert_valid,
+    parse_iso_date,
+    parse_iso_datetime,
+    parse_xml,
+)
+
+__all__ = [
+    "Camt054Entry",
+    "Camt054Notification",
+    "Camt054Report",
+    "Camt054Transaction",
+    "IsoFormatError",
+    "parse_camt054",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Camt054Transaction:
+    """One ``TxDtls``: one of our payments inside a booked entry."""
+
+    pmt_inf_id: str | None
+    end_to_end_id: str | None
+    amount: Decimal
+    currency: str
+    instruction_id: str | None = None
+    account_servicer_ref: str | None = None
+    msg_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Camt054Entry:
+    """One ``Ntry``: one booking on the account, for one payment or a whole batch."""
+
+    amount: Decimal
+    currency: str
+    credit_debit: str  # "DBIT" or "CRDT"
+    status: str  # "BOOK", "PDNG" or "INFO"
+    reversal: bool
+    booking_date: date | None
+    booking_at: datetime | None  # set when the bank sent BookgDt/DtTm
+    value_date: date | None
+    account_servicer_ref: str | None
+    entry_ref: str | None
+    batch_pmt_inf_id: str | None
+    batch_msg_id: str | None
+    transactions: tuple[Camt054Transaction, ...]
+    additional_info: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Camt054Notification:
+    """One ``Ntfctn``: the bookings on one account."""
+
+    id: str
+    created_at: datetime
+    account_bban: str | None
+    account_iban: str | None
+    currency: str | None
+    entries: tuple[Camt054Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Camt054Report:
+    """A parsed camt.054.001.02 file."""
+
+    msg_id: str
+    created_at: datetime
+    notifications: tuple[Camt054Notification, ...]
+
+    def transactions(self) -> Iterator[tuple[Camt054Notification, Camt054Entry, Camt054Transaction]]:
+        for ntf in self.notifications:
+            for entry in ntf.entries:
+                for tx in entry.transactions:
+                    yield ntf, entry, tx
+
+
+_N = "{" + NS_CAMT054 + "}"
+T_MSGID = _N + "MsgId"
+T_CREDTTM = _N + "CreDtTm"
+T_NTFCTN = _N + "Ntfctn"
+T_ID = _N + "Id"
+T_ACCT = _N + "Acct"
+T_IBAN = _N + "IBAN"
+T_OTHR = _N + "Othr"
+T_CCY = _N + "Ccy"
+T_NTRY = _N + "Ntry"
+T_NTRYREF = _N + "NtryRef"
+T_AMT = _N + "Amt"
+T_CDTDBTIND = _N + "CdtDbtInd"
+T_RVSLIND = _N + "RvslInd"
+T_STS = _N + "Sts"
+T_BOOKGDT = _N + "BookgDt"
+T_VALDT = _N + "ValDt"
+T_DT = _N + "Dt"
+T_DTTM = _N + "DtTm"
+T_ACCTSVCRREF = _N + "AcctSvcrRef"
+T_NTRYDTLS = _N + "NtryDtls"
+T_BTCH = _N + "Btch"
+T_PMTINFID = _N + "PmtInfId"
+T_TXDTLS = _N + "TxDtls"
+T_REFS = _N + "Refs"
+T_ENDTOENDID = _N + "EndToEndId"
+T_INSTRID = _N + "InstrId"
+T_AMTDTLS = _N + "AmtDtls"
+T_TXAMT = _N + "TxAmt"
+T_INSTDAMT = _N + "InstdAmt"
+T_ADDTLNTRYINF = _N + "AddtlNtryInf"
+
+_BASE = "/Document/BkToCstmrDbtCdtNtfctn"
+
+
+def _amount(el: etree._Element, where: str) -> tuple[Decimal, str]:
+    """An ActiveOrHistoricCurrencyAndAmount; NOK is booked to the øre, so >2 decimals is wrong."""
+    amount = Decimal(el.text)
+    currency = el.get("Ccy")
+    if currency == "NOK" and amount != amount.quantize(Decimal("0.01")):
+        raise IsoFormatError(f"NOK amount {el.text} has more than two decimals.", where)
+    return amount, currency
+
+
+def _date_choice(el: etree._Element, where: str) -> tuple[date, datetime | None]:
+    choice = el[0]  # DateAndDateTimeChoice: exactly one of Dt or DtTm
+    if choice.tag == T_DT:
+        return parse_iso_date(choice.text, f"{where}/Dt"), None
+    at = parse_iso_datetime(choice.text, f"{where}/DtTm")
+    # The bank's own calendar day as written; converting an offset would move late-evening
+    # bookings to the wrong day.
+    return at.date(), at
+
+
+def _account(acct: etree._Element, where: str) -> tuple[str | None, str | None]:
+    ident = acct[0][0]  # CashAccount20/Id is a choice of IBAN or Othr
+    if ident.tag == T_IBAN:
+        iban = ident.text
+        if iban.startswith("NO"):
+            if not no_iban.is_valid(iban):
+                raise IsoFormatError(f"IBAN {iban!r} is not a valid Norwegian IBAN.", f"{where}/Id/IBAN")
+            return no_iban.to_kontonr(iban), iban
+        return None, iban
+    other = ident.findtext(T_ID)
+    compact = other.replace(".", "").replace(" ", "")
+    return (compact if compact.isdigit() and len(compact) == 11 else None), None
+
+
+def _transaction(
+    tx: etree._Element,
+    entry_amount: tuple[Decimal, str],
+    single: bool,
+    batch_pmt_inf_id: str | None,
+    where: str,
+) -> Camt054Transaction:
+    refs: dict[str, str] = {}
+    amount = None
+    for child in tx:
+        tag = child.tag
+        if tag == T_REFS:
+            refs = {ref.tag: ref.text for ref in child}
+        elif tag == T_AMTDTLS:
+            details = {d.tag: d for d in child}
+            # TxAmt is what was booked for this transaction; InstdAmt what we asked for.
+            chosen = details.get(T_TXAMT)
+            if chosen is None:
+                chosen = details.get(T_INSTDAMT)
+            if chosen is not None:
+                amount = _amount(chosen[0], f"{where}/AmtDtls")
+    if amount is None:
+        if not single:
+            raise IsoFormatError(
+                "An entry with several transactions gives no amount (AmtDtls/TxAmt) for this one; "
+                "the booking cannot be split safely.",
+                f"{where}/AmtDtls",
+            )
+        amount = entry_amount
+    return Camt054Transaction(
+        pmt_inf_id=refs.get(T_PMTINFID) or batch_pmt_inf_id,
+        end_to_end_id=refs.get(T_ENDTOENDID),
+        amount=amount[0],
+        currency=amount[1],
+        instruction_id=refs.get(T_INSTRID),
+        account_servicer_ref=refs.get(T_ACCTSVCRREF),
+        msg_id=refs.get(T_MSGID),
+    )
+
+
+def _entry(ntry: etree._Element, where: str) -> Camt054Entry:
+    values: dict[str, str] = {}
+    amount = None
+    booking: tuple[date | None, datetime | None] = (None, None)
+    value_date = None
+    details: list[etree._Element] = []
+    for child in ntry:
+        tag = child.tag
+        if tag == T_AMT:
+            amount = _amount(child, f"{where}/Amt")
+        elif tag == T_BOOKGDT:
+            booking = _date_choice(child, f"{where}/BookgDt")
+        elif tag == T_VALDT:
+            value_date = _date_choice(child, f"{where}/ValDt")[0]
+        elif tag == T_NTRYDTLS:
+            details.append(child)
+        else:
+            values[tag] = child.text
+    batch_pmt_inf_id = batch_msg_id = None
+    tx_elements: list[etree._Element] = []
+    for d in details:
+        for child in d:
+            if child.tag == T_BTCH:
+                batch_pmt_inf_id = child.findtext(T_PMTINFID) or batch_pmt_inf_id
+                batch_msg_id = child.findtext(T_MSGID) or batch_msg_id
+            elif child.tag == T_TXDTLS:
+                tx_elements.append(child)
+    single = len(tx_elements) == 1
+    txs = tuple(
+        _transaction(tx, amount, single, batch_pmt_inf_id, f"{where}/NtryDtls/TxDtls[{i}]")
+        for i, tx in enumerate(tx_elements, start=1)
+    )
+    return Camt054Entry(
+        amount=amount[0],
+        currency=amount[1],
+        credit_debit=values[T_CDTDBTIND],
+        status=values[T_STS],
+        reversal=values.get(T_RVSLIND) in ("true", "1"),
+        booking_date=booking[0],
+        booking_at=booking[1],
+        value_date=value_date,
+        account_servicer_ref=values.get(T_ACCTSVCRREF),
+        entry_ref=values.get(T_NTRYREF),
+        batch_pmt_inf_id=batch_pmt_inf_id,
+        batch_msg_id=batch_msg_id,
+        transactions=txs,
+        additional_info=values.get(T_ADDTLNTRYINF),
+    )
+
+
+def parse_camt054(xml_bytes: bytes) -> Camt054Report:
+    """Parse and validate a camt.054.001.02 debit/credit notification, or raise ``IsoFormatError``."""
+    root = parse_xml(xml_bytes, expected_ns=NS_CAMT054, kind="camt.054.001.02")
+    assert_valid(root, "camt.054.001.02")
+    doc = root[0]
+    hdr = doc[0]
+    msg_id = hdr.findtext(T_MSGID)
+    created_at = parse_iso_datetime(hdr.findtext(T_CREDTTM), f"{_BASE}/GrpHdr/CreDtTm")
+    notifications = []
+    for n, ntf in enumerate(doc.iterchildren(T_NTFCTN), start=1):
+        nw = f"{_BASE}/Ntfctn[{n}]"
+        acct = ntf.find(T_ACCT)
+        bban, iban = _account(acct, f"{nw}/Acct")
+        entries = tuple(
+            _entry(ntry, f"{nw}/Ntry[{i}]") for i, ntry in enumerate(ntf.iterchildren(T_NTRY), start=1)
+        )
+        notifications.append(
+            Camt054Notification(
+                id=ntf.findtext(T_ID),
+                created_at=parse_iso_datetime(ntf.findtext(T_CREDTTM), f"{nw}/CreDtTm"),
+                account_bban=bban,
+                account_iban=iban,
+                currency=acct.findtext(T_CCY),
+                entries=entries,
+            )
+        )
+    return Camt054Report(msg_id=msg_id, created_at=created_at, notifications=tuple(notifications))
