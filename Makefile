@@ -20,8 +20,11 @@ run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo
+	$(PY) -m banksim migrate --noinput --verbosity 0
+	$(PY) -m banksim seed_demo_customer
 	@echo ""
 	@echo "  Portal:    http://127.0.0.1:8000/          (admin: /admin/, API docs: /api/v1/docs/)"
+	@echo "  Bank sim:  http://127.0.0.1:8001/          (controls under /sim/, see bankclient/README.md)"
 	@echo "  Ctrl-C stops everything."
 	@echo ""
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f Procfile.dev start
@@ -36,6 +39,7 @@ lint: setup
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 pytest: setup
+	$(VENV)/bin/pytest banksim/tests --ds=banksim.settings -p no:cacheprovider -q
 	$(VENV)/bin/pytest
 
 test: lint pytest

@@ -1,0 +1,19 @@
+"""bankclient: the portal's one door to DNB, Nets and BankID (STYLE rule 6).
+
+A plain package (no models, no app): ``get_client()`` builds a ``BankClient`` from the
+settings ``BANK_API_URL``, ``BANK_API_KEY`` and ``BANK_TIMEOUT_SECONDS``; every failure is
+either ``BankUnavailable`` (retry with the same idempotency key) or ``BankRejected``
+(permanent). The wire contract is in ``bankclient/README.md``.
+"""
+
+from bankclient.client import BankClient
+from bankclient.errors import BankError, BankRejected, BankUnavailable
+
+__all__ = ["BankClient", "BankError", "BankRejected", "BankUnavailable", "get_client"]
+
+
+def get_client() -> BankClient:
+    # Imported here so that the package can be used (and tested) without Django configured.
+    from django.conf import settings
+
+    return BankClient(settings.BANK_API_URL, settings.BANK_API_KEY, float(settings.BANK_TIMEOUT_SECONDS))

@@ -35,13 +35,13 @@ def _check_broker() -> tuple[bool, str]:
 
 
 def _check_bank() -> tuple[bool, str]:
-    import requests
+    from bankclient import BankClient, BankError
 
     try:
-        response = requests.get(f"{settings.BANK_API_URL.rstrip('/')}/health", timeout=2)
-        return response.status_code == 200, f"HTTP {response.status_code}"
-    except requests.RequestException as exc:
-        return False, type(exc).__name__
+        client = BankClient(settings.BANK_API_URL, settings.BANK_API_KEY, timeout=2)
+        return client.health(), "ok"
+    except BankError as exc:
+        return False, str(exc)[:200]
 
 
 @never_cache

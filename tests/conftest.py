@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from companies.models import Company
 from companies.roles import Role
 from companies.services import company_create, membership_grant, user_create
+from tests.banksim_server import banksim_url, sim  # noqa: F401  (fixtures: a real simulated bank)
 
 PASSWORD = "correct-horse-battery-9"
 

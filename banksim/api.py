@@ -1,0 +1,357 @@
+"""The partner API (what the ERP calls, with its API key) and the ``/sim/`` controls.
+
+Plain Django views: they parse and check the shape of a request, call one service, and
+answer JSON (or the file's bytes). Every refusal is 4xx JSON ``{"code", "detail"}``; a bad
+request must never produce a 500, because the portal treats 5xx as "bank unavailable, try
+again" and would retry a request that can never succeed. The URL name of each partner view
+is its stable endpoint name for fault injection (listed in bankclient/README.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import json
+from datetime import datetime
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from banksim import formats, services
+from banksim.models import (
+    Customer,
+    DebitNotification,
+    Fault,
+    OcrFile,
+    OnlineBankApplication,
+    PaymentFile,
+    RgbOrder,
+    ServiceOrder,
+    SigningSession,
+    Statement,
+)
+from banksim.services import BankError
+
+MAX_BODY = 20 * 1024 * 1024
+
+
+def error(status: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse({"code": code, "detail": detail}, status=status)
+
+
+def _json_body(request) -> dict:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise BankError("invalid_json", "Forespørselen må være et JSON-objekt.") from None
+    if not isinstance(data, dict):
+        raise BankError("invalid_json", "Forespørselen må være et JSON-objekt.")
+    return data
+
+
+def _int(value, name: str, default: int, lo: int, hi: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BankError("invalid_parameter", f"{name} må være et heltall.") from None
+    if not lo <= number <= hi:
+        raise BankError("invalid_parameter", f"{name} må være mellom {lo} og {hi}.")
+    return number
+
+
+def _guard(view, methods: tuple[str, ...], partner: bool):
+    @csrf_exempt
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in methods:
+            return error(405, "method_not_allowed", f"Bruk {' eller '.join(methods)}.")
+        if partner:
+            key = request.headers.get("X-Api-Key", "")
+            if not any(
+                hmac.compare_digest(key.encode(), k.encode()) for k in settings.BANKSIM_PARTNER_API_KEYS
+            ):
+                return error(401, "unauthorized", "Ugyldig eller manglende API-nøkkel (X-Api-Key).")
+        if len(request.body) > MAX_BODY:
+            return error(413, "too_large", "Forespørselen er for stor.")
+        try:
+            services.process_due()
+            return view(request, *args, **kwargs)
+        except BankError as exc:
+            return error(exc.status, exc.code, exc.detail)
+        except formats.FormatError as exc:
+            return error(400, exc.code, exc.detail)
+
+    return wrapper
+
+
+def partner(*methods: str):
+    return lambda view: _guard(view, methods, partner=True)
+
+
+def control(*methods: str):
+    return lambda view: _guard(view, methods, partner=False)
+
+
+@partner("GET")
+def health(request):
+    """For the portal's /healthz: the bank answers and accepts the partner's key."""
+    return JsonResponse({"status": "ok"})
+
+
+def _file(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- partner API ----------------------------------------------------------------------------
+
+
+@partner("GET")
+def changes(request):
+    cursor = _int(request.GET.get("cursor"), "cursor", 0, 0, 2**62)
+    limit = _int(request.GET.get("limit"), "limit", 100, 1, 1000)
+    org = request.GET.get("org_number", "")
+    if org:
+        org = services.validate_org_number(org)
+    return JsonResponse(services.changes(cursor, limit, org))
+
+
+@partner("GET")
+def customer_detail(request, org_number):
+    customer = Customer.objects.filter(org_number=org_number).first()
+    if customer is None:
+        raise BankError("unknown_customer", f"{org_number} er ikke kunde i DNB.", 404)
+    return JsonResponse(services.customer_public(customer))
+
+
+@partner("POST")
+def service_order_create(request):
+    order, created = services.service_order_create(_json_body(request))
+    return JsonResponse(services.service_order_public(order), status=201 if created else 200)
+
+
+@partner("GET")
+def service_order_detail(request, pk):
+    order = ServiceOrder.objects.filter(pk=pk).first()
+    if order is None:
+        raise BankError("not_found", f"Bestilling {pk} finnes ikke.", 404)
+    return JsonResponse(services.service_order_public(order))
+
+
+@partner("POST")
+def application_create(request):
+    app, created = services.application_create(_json_body(request))
+    return JsonResponse(services.application_public(app), status=201 if created else 200)
+
+
+@partner("GET")
+def application_detail(request, pk):
+    app = OnlineBankApplication.objects.filter(pk=pk).first()
+    if app is None:
+        raise BankError("not_found", f"Søknad {pk} finnes ikke.", 404)
+    return JsonResponse(services.application_public(app))
+
+
+@partner("POST")
+def rgb_order_create(request):
+    order, created = services.rgb_order_create(_json_body(request))
+    return JsonResponse(services.rgb_order_public(order), status=201 if created else 200)
+
+
+@partner("GET")
+def rgb_order_detail(request, pk):
+    order = RgbOrder.objects.filter(pk=pk).first()
+    if order is None:
+        raise BankError("not_found", f"RgB-bestilling {pk} finnes ikke.", 404)
+    return JsonResponse(services.rgb_order_public(order))
+
+
+@partner("POST")
+def signing_create(request):
+    session = services.signing_start(_json_body(request))
+    return JsonResponse(services.signing_public(session), status=201)
+
+
+@partner("GET")
+def signing_detail(request, pk):
+    session = SigningSession.objects.filter(pk=pk).first()
+    if session is None:
+        raise BankError("not_found", f"Signering {pk} finnes ikke.", 404)
+    return JsonResponse(services.signing_public(session))
+
+
+@partner("POST")
+def payment_file_submit(request):
+    mode = request.headers.get("X-Approval-Mode", "post_approval")
+    approved_by = [
+        u.strip().upper() for u in request.headers.get("X-Approved-By", "").split(",") if u.strip()
+    ]
+    payment_file, created = services.payment_file_submit(
+        request.body,
+        msg_id=request.headers.get("Idempotency-Key", ""),
+        approval_mode=mode,
+        approved_by=approved_by,
+    )
+    response = HttpResponse(
+        bytes(payment_file.pain002), content_type="application/xml", status=201 if created else 200
+    )
+    response["X-Duplicate"] = "false" if created else "true"
+    response["X-Msg-Id"] = payment_file.msg_id
+    return response
+
+
+def _payment_file(msg_id: str) -> PaymentFile:
+    payment_file = PaymentFile.objects.filter(msg_id=msg_id).first()
+    if payment_file is None:
+        raise BankError("not_found", f"Ingen betalingsfil med MsgId {msg_id}.", 404)
+    return payment_file
+
+
+@partner("GET")
+def payment_file_detail(request, msg_id):
+    return JsonResponse(services.payment_file_public(_payment_file(msg_id)))
+
+
+@partner("GET")
+def payment_file_pain002(request, msg_id):
+    payment_file = _payment_file(msg_id)
+    return _file(bytes(payment_file.pain002), "application/xml", f"pain002-{payment_file.msg_id}.xml")
+
+
+@partner("POST")
+def payment_file_approve(request, msg_id):
+    data = _json_body(request)
+    payment_file = services.payment_file_approve(
+        _payment_file(msg_id), str(data.get("user_id") or ""), data.get("pmt_inf_id") or None
+    )
+    return JsonResponse(services.payment_file_public(payment_file))
+
+
+@partner("GET")
+def debit_notification_download(request, pk):
+    note = DebitNotification.objects.filter(pk=pk).first()
+    if note is None:
+        raise BankError("not_found", f"camt.054 {pk} finnes ikke.", 404)
+    return _file(bytes(note.xml), "application/xml", f"camt054-{pk}.xml")
+
+
+@partner("GET")
+def statement_download(request, pk):
+    statement = Statement.objects.filter(pk=pk).first()
+    if statement is None:
+        raise BankError("not_found", f"Kontoutskrift {pk} finnes ikke.", 404)
+    return _file(bytes(statement.xml), "application/xml", f"camt053-{pk}.xml")
+
+
+@partner("GET")
+def ocr_file_download(request, pk):
+    ocr_file = OcrFile.objects.filter(pk=pk).first()
+    if ocr_file is None:
+        raise BankError("not_found", f"OCR-fil {pk} finnes ikke.", 404)
+    return _file(
+        ocr_file.content.encode("latin-1"),
+        "text/plain; charset=iso-8859-1",
+        f"ocr-{ocr_file.transmission_number}.txt",
+    )
+
+
+# --- /sim/ controls ---------------------------------------------------------------------------
+
+
+def _number(data: dict, name: str) -> float:
+    value = data.get(name, 0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or value != value:
+        raise BankError("invalid_parameter", f"{name} må være et ikke-negativt tall.")
+    return float(value)
+
+
+@control("POST")
+def sim_clock_advance(request):
+    data = _json_body(request)
+    seconds = _number(data, "seconds") + _number(data, "days") * 86400
+    if seconds > 3660 * 86400:
+        raise BankError("invalid_parameter", "Klokka kan flyttes høyst ti år om gangen.")
+    return JsonResponse(services.clock_advance(seconds))
+
+
+@control("GET")
+def sim_clock(request):
+    return JsonResponse(services.clock_public())
+
+
+@control("POST", "DELETE", "GET")
+def sim_faults(request):
+    if request.method == "GET":
+        return JsonResponse({"faults": services.sim_state()["faults"]})
+    if request.method == "DELETE":
+        endpoint = request.GET.get("endpoint")
+        qs = Fault.objects.filter(endpoint=endpoint) if endpoint else Fault.objects.all()
+        deleted, _ = qs.delete()
+        return JsonResponse({"deleted": deleted})
+    data = _json_body(request)
+    endpoint = str(data.get("endpoint") or "")
+    mode = data.get("mode")
+    if not endpoint:
+        raise BankError("invalid_parameter", "endpoint må være et endepunktnavn eller *.")
+    if mode not in Fault.Mode.values:
+        raise BankError("invalid_parameter", f"mode må være en av {', '.join(Fault.Mode.values)}.")
+    rate = data.get("rate", 1.0)
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+        raise BankError("invalid_parameter", "rate må være mellom 0.0 og 1.0.")
+    seed = data.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise BankError("invalid_parameter", "seed må være et heltall.")
+    delay = _number(data, "delay_seconds") if "delay_seconds" in data else 5.0
+    if delay > 600:
+        raise BankError("invalid_parameter", "delay_seconds kan være høyst 600.")
+    fault, _ = Fault.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={"mode": mode, "rate": float(rate), "seed": seed, "delay_seconds": delay, "hits": 0},
+    )
+    return JsonResponse(
+        {"endpoint": fault.endpoint, "mode": fault.mode, "rate": fault.rate, "seed": fault.seed}, status=201
+    )
+
+
+@control("POST")
+def sim_reset(request):
+    if not settings.BANKSIM_ALLOW_RESET:
+        raise BankError("reset_disabled", "Tilbakestilling er slått av (BANKSIM_ALLOW_RESET=false).", 403)
+    data = _json_body(request)
+    at = None
+    if data.get("now"):
+        try:
+            at = datetime.fromisoformat(str(data["now"]))
+        except ValueError:
+            raise BankError("invalid_parameter", "now må være et ISO 8601-tidspunkt med tidssone.") from None
+        if at.tzinfo is None:
+            raise BankError("invalid_parameter", "now må ha tidssone, f.eks. 2026-03-02T09:00:00+01:00.")
+    services.sim_reset(at)
+    return JsonResponse(services.clock_public())
+
+
+@control("GET")
+def sim_state(request):
+    return JsonResponse(services.sim_state())
+
+
+@control("POST")
+def sim_customers(request):
+    customer = services.customer_upsert(_json_body(request))
+    return JsonResponse(services.customer_public(customer), status=201)
+
+
+@control("POST")
+def sim_kid_payees(request):
+    data = _json_body(request)
+    payee = services.kid_payee_add(data.get("account"), str(data.get("name") or ""))
+    return JsonResponse({"account": payee.account, "name": payee.name}, status=201)
+
+
+@control("POST")
+def sim_transactions(request):
+    return JsonResponse(services.incoming_inject(_json_body(request)), status=201)

@@ -1,0 +1,111 @@
+"""Settings of the simulated bank, all from the environment.
+
+The simulator is its own project with its own database so that nothing the portal does to
+its tables can leak into "the bank" and vice versa, exactly as with a real bank. Defaults
+let it start with nothing configured (SQLite under ``var/``, a development partner key).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from decimal import Decimal
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    return _env(name, "true" if default else "false").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in _env(name, default).split(",") if item.strip()]
+
+
+DEBUG = _env_bool("DEBUG", False)
+# A simulator needs no stable secret: nothing it signs must survive a restart (the pages
+# keep their state in the database, keyed by URL tokens, not in signed sessions).
+SECRET_KEY = os.environ.get("BANKSIM_SECRET_KEY") or secrets.token_urlsafe(50)
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+
+BANKSIM_PARTNER_API_KEYS = _env_list("BANKSIM_PARTNER_API_KEYS", "sim-partner-key-dev")
+BANKSIM_ALLOW_RESET = _env_bool("BANKSIM_ALLOW_RESET", True)
+BANKSIM_PUBLIC_URL = _env("BANKSIM_PUBLIC_URL", "http://127.0.0.1:8001").rstrip("/")
+# "Normally within the day": a service order is processed this long after the user confirms.
+BANKSIM_ORDER_DELAY_SECONDS = int(_env("BANKSIM_ORDER_DELAY_SECONDS", "3600"))
+# An online-bank application is ready for signing this long after it is received.
+BANKSIM_APPLICATION_DELAY_SECONDS = int(_env("BANKSIM_APPLICATION_DELAY_SECONDS", "3600"))
+# A print-and-sign application counts as signed when the paper arrives by post.
+BANKSIM_PAPER_SIGN_DAYS = int(_env("BANKSIM_PAPER_SIGN_DAYS", "2"))
+# A BankID session the person never answers expires (BankID's own limit is a few minutes).
+BANKSIM_BANKID_EXPIRY_SECONDS = int(_env("BANKSIM_BANKID_EXPIRY_SECONDS", "300"))
+# Fee DNB charges per booked outgoing payment; it appears as its own statement entry.
+BANKSIM_PAYMENT_FEE = Decimal(_env("BANKSIM_PAYMENT_FEE", "2.00"))
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "banksim.apps.BanksimConfig",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "banksim.faults.FaultMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "banksim.urls"
+WSGI_APPLICATION = "banksim.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        _env("BANKSIM_DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'banksim.sqlite3'}"),
+        conn_max_age=0,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Several server threads write at once (pages, API, clock); wait for the lock instead
+    # of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LANGUAGE_CODE = "nb"
+TIME_ZONE = "Europe/Oslo"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "/static/"
+
+# The simulator's pages carry no session: state lives in the database behind URL tokens.
+CSRF_USE_SESSIONS = False
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "banksim": {"handlers": ["console"], "level": _env("BANKSIM_LOG_LEVEL", "INFO")},
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
+    },
+}

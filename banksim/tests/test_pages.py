@@ -1,0 +1,249 @@
+"""The bank's pages: Opprett nettbankavtale, RgB ordering and BankID, with their messages.
+
+Each validation message is asserted as the user would read it, because the portal's help
+texts point users at these pages and a demo walks through them.
+"""
+
+import re
+
+from banksim.models import Account, BankUser, Customer, OnlineBankApplication, RgbOrder, SigningSession
+from banksim.tests.conftest import DRIFT, SKATT
+
+FNR = "15108695088"
+
+
+def user_form(prefix, n, **fields):
+    base = {
+        "nationality": "Norsk",
+        "name": f"Person {n}",
+        "national_id": FNR,
+        "email": f"p{n}@example.no",
+        "country_code": "+47",
+        "mobile": "91234567",
+        "role": "Administrator med bestillerfullmakt" if n == 0 else "Bruker",
+    } | fields
+    return {f"{prefix}-{n}-{k}": v for k, v in base.items()}
+
+
+def users_post(*users):
+    data = {"users-TOTAL_FORMS": str(len(users)), "users-INITIAL_FORMS": "0"}
+    for n, fields in enumerate(users):
+        data |= user_form("users", n, **fields)
+    return data
+
+
+def start_application(bank):
+    response = bank.post(
+        "/api/v1/online-bank-applications", {"org_number": "974760673", "company_name": "Ny Kunde AS"}
+    )
+    assert response.status_code == 201
+    body = response.json()
+    return body, body["url"].replace("http://127.0.0.1:8001", "").replace("firma/", "")
+
+
+def test_online_bank_application_with_bankid_end_to_end(bank):
+    body, base = start_application(bank)
+    page = bank.client.get(base + "firma/").content.decode()
+    assert "Opprett nettbankavtale" in page and "Firma" in page
+    assert "ugyldig kontrollsiffer" not in page
+    bad = bank.client.post(
+        base + "firma/",
+        {"org_number": "974760674", "company_name": "Ny Kunde AS", "subscription": "integrated"},
+    )
+    assert "Organisasjonsnummeret må ha 9 siffer og gyldig kontrollsiffer." in bad.content.decode()
+    assert (
+        bank.client.post(
+            base + "firma/",
+            {"org_number": "974760673", "company_name": "Ny Kunde AS", "subscription": "integrated"},
+        ).status_code
+        == 302
+    )
+    assert bank.client.post(base + "brukere/", users_post({}, {"role": "Bruker"})).status_code == 302
+    bekreft = bank.client.get(base + "bekreft/").content.decode()
+    assert FNR not in bekreft and "******95088" in bekreft
+    no_terms = bank.client.post(base + "bekreft/", {"signing_method": "bankid"})
+    assert "Du må godta vilkårene for å fortsette." in no_terms.content.decode()
+    assert bank.client.post(base + "bekreft/", {"signing_method": "bankid", "terms": "on"}).status_code == 302
+    status = lambda: bank.get(f"/api/v1/online-bank-applications/{body['id']}").json()  # noqa: E731
+    assert status()["status"] == "RECEIVED"
+    bank.advance(seconds=3600)
+    assert status()["status"] == "READY_FOR_SIGNING"
+    sign = bank.client.post(base + "kvittering/")
+    assert sign.status_code == 302 and "/bankid/" in sign["Location"]
+    assert bank.client.post(sign["Location"], {"otp": "000000", "action": "confirm"}).status_code == 400
+    bank.client.post(sign["Location"], {"otp": "123456", "action": "confirm"})
+    signed = status()
+    assert signed["status"] == "SIGNED"
+    assert signed["bank_created_date"] == "2026-03-03"  # next working day after Monday 2 March
+    assert FNR not in str(signed) and signed["contact"]["national_id"] == "******95088"
+    bank.advance(days=1)
+    created = status()
+    assert created["status"] == "CREATED" and len(created["created_users"]) == 2
+    customer = Customer.objects.get(org_number="974760673")
+    assert customer.subscription == "integrated"
+    assert all(re.fullmatch(r"TB\d{5}", u.user_id) for u in customer.users.all())
+    types = [e["data"]["status"] for e in bank.events() if e["type"] == "online_bank_application.updated"]
+    assert types == ["DRAFT", "RECEIVED", "READY_FOR_SIGNING", "SIGNED", "CREATED"]
+    assert FNR not in str(bank.events())
+
+
+def test_signed_on_friday_is_created_on_monday(bank):
+    bank.advance(days=4)  # Friday 6 March
+    body, base = start_application(bank)
+    bank.client.post(
+        base + "firma/",
+        {"org_number": "974760673", "company_name": "Ny Kunde AS", "subscription": "integrated"},
+    )
+    bank.client.post(base + "brukere/", users_post({}))
+    bank.client.post(base + "bekreft/", {"signing_method": "bankid", "terms": "on"})
+    bank.advance(seconds=3600)
+    location = bank.client.post(base + "kvittering/")["Location"]
+    bank.client.post(location, {"otp": "123456", "action": "confirm"})
+    assert (
+        bank.get(f"/api/v1/online-bank-applications/{body['id']}").json()["bank_created_date"] == "2026-03-09"
+    )
+
+
+def test_print_and_sign(bank):
+    body, base = start_application(bank)
+    bank.client.post(
+        base + "firma/",
+        {"org_number": "974760673", "company_name": "Ny Kunde AS", "subscription": "integrated"},
+    )
+    bank.client.post(base + "brukere/", users_post({"nationality": "Svensk", "national_id": ""}))
+    bank.client.post(base + "bekreft/", {"signing_method": "print", "terms": "on"})
+    bank.advance(seconds=3600)
+    assert "utskrift" in bank.client.get(base + "kvittering/").content.decode()
+    assert "Signatur" in bank.client.get(base + "utskrift/").content.decode()
+    bank.advance(days=2)  # the paper arrives by post
+    assert bank.get(f"/api/v1/online-bank-applications/{body['id']}").json()["status"] in (
+        "SIGNED",
+        "CREATED",
+    )
+    bank.advance(days=1)
+    assert OnlineBankApplication.objects.get(pk=body["id"]).status == "CREATED"
+
+
+def test_user_page_validations(bank):
+    _, base = start_application(bank)
+    bank.client.post(
+        base + "firma/",
+        {"org_number": "974760673", "company_name": "Ny Kunde AS", "subscription": "integrated"},
+    )
+    cases = [
+        (users_post({"national_id": ""}), "Fødselsnummer er påkrevd for norske statsborgere."),
+        (users_post({"national_id": "15108695077"}), "Fødselsnummeret er ugyldig."),
+        (users_post({"email": "ikke-epost"}), "E-postadressen er ugyldig."),
+        (users_post({"country_code": "47"}), "Landkoden må skrives som + og 1–3 siffer, f.eks. +47."),
+        (users_post({"mobile": "1234"}), "Mobilnummeret er ugyldig (8 siffer for +47)."),
+        (
+            users_post({"role": "Bruker"}),
+            "Kontaktpersonen må ha rollen «Administrator med bestillerfullmakt».",
+        ),
+        (users_post(*[{} for _ in range(6)]), "Du kan registrere høyst 5 brukere."),
+        (users_post({"name": ""}), "Oppgi navn."),
+    ]
+    for data, message in cases:
+        response = bank.client.post(base + "brukere/", data)
+        assert response.status_code == 400, message
+        assert message in response.content.decode(), message
+        assert FNR not in response.content.decode().replace(f'value="{FNR}"', "")
+    ok = bank.client.post(
+        base + "brukere/",
+        users_post({"nationality": "Annen", "national_id": "", "country_code": "+46", "mobile": "701234567"}),
+    )
+    assert ok.status_code == 302
+
+
+def test_rgb_ordering_pages(demo):
+    demo.sim(
+        "/sim/customers",
+        {
+            "org_number": "987654325",
+            "name": "Demo Klient AS",
+            "subscription": "integrated",
+            "dual_approval": True,
+        },
+    )
+    order = demo.post("/api/v1/rgb-orders", {"org_number": "123456785", "accounts": [DRIFT]}).json()
+    base = order["url"].replace("http://127.0.0.1:8001", "")
+    fnr_login = demo.client.post(base, {"user_id": FNR})
+    assert "Logg inn med bruker-ID (f.eks. TB12345), ikke fødselsnummer." in fnr_login.content.decode()
+    assert FNR not in fnr_login.content.decode().replace(f'value="{FNR}"', "")
+    assert "Ukjent bruker-ID." in demo.client.post(base, {"user_id": "TB99999"}).content.decode()
+    assert demo.client.post(base, {"user_id": "tb12345"}).status_code == 302
+    choose = demo.client.get(base + "bestilling/").content.decode()
+    for vendor in (
+        "24SevenOffice",
+        "PowerOffice GO",
+        "Tripletex",
+        "Visma.net AutoPay",
+        "Xledger",
+        "ZData",
+        "Zirius",
+    ):
+        assert vendor in choose
+    assert "Visma eAccounting (støttes ikke)" in choose
+    assert "Demo Klient AS" in choose  # the accountant picks among its clients
+    refused = demo.client.post(base + "bestilling/", {"vendor": "Visma eAccounting", "client": "123456785"})
+    assert "Visma eAccounting støttes ikke" in refused.content.decode()
+    assert (
+        demo.client.post(
+            base + "bestilling/", {"vendor": "PowerOffice GO", "client": "123456785"}
+        ).status_code
+        == 302
+    )
+    assert demo.client.post(base + "kontoer/", {"accounts": [DRIFT, SKATT]}).status_code == 302
+    result = demo.get(f"/api/v1/rgb-orders/{order['id']}").json()
+    assert result["status"] == "CONFIRMED" and {r["status"] for r in result["results"]} == {"enabled"}
+    assert Account.objects.get(number=SKATT).rgb_enabled
+
+
+def test_rgb_refused_for_dual_approval_client(demo):
+    demo.sim(
+        "/sim/customers",
+        {
+            "org_number": "987654325",
+            "name": "Demo Klient AS",
+            "subscription": "integrated",
+            "dual_approval": True,
+        },
+    )
+    response = demo.client.get("/rgb/ny/")
+    base = response["Location"]
+    demo.client.post(base, {"user_id": "TB12345"})
+    demo.client.post(base + "bestilling/", {"vendor": "Tripletex", "client": "987654325"})
+    page = demo.client.get(base + "kontoer/").content.decode()
+    assert "dobbel godkjenning" in page
+    demo.client.post(base + "kontoer/", {"accounts": ["15032080135"]})
+    order_id = RgbOrder.objects.get(token=base.strip("/").split("/")[-1]).pk
+    order = demo.get(f"/api/v1/rgb-orders/{order_id}").json()
+    [result] = order["results"]
+    assert (result["status"], result["code"]) == ("refused", "dual_approval_required")
+    assert "ettergodkjenning i nettbank" in result["message"]
+    assert not Account.objects.get(number="15032080135").rgb_enabled
+
+
+def test_bankid_session_states(bank):
+    started = bank.post(
+        "/api/v1/signing-sessions", {"name": "Kari", "text": "Godkjenn bunt 7", "national_id": FNR}
+    )
+    body = started.json()
+    assert started.status_code == 201 and body["status"] == "PENDING" and body["national_id"] == "******95088"
+    assert FNR not in started.content.decode()
+    path = body["url"].replace("http://127.0.0.1:8001", "")
+    page = bank.client.get(path).content.decode()
+    assert "Godkjenn bunt 7" in page and "123456" in page and FNR not in page
+    bank.client.post(path, {"action": "cancel"})
+    assert bank.get(f"/api/v1/signing-sessions/{body['id']}").json()["status"] == "CANCELLED"
+    again = bank.post("/api/v1/signing-sessions", {"name": "Kari", "text": "x"}).json()
+    bank.advance(seconds=299)
+    assert bank.get(f"/api/v1/signing-sessions/{again['id']}").json()["status"] == "PENDING"
+    bank.advance(seconds=1)
+    assert bank.get(f"/api/v1/signing-sessions/{again['id']}").json()["status"] == "EXPIRED"
+    invalid = bank.post(
+        "/api/v1/signing-sessions", {"name": "Kari", "text": "x", "national_id": "15108695077"}
+    )
+    assert invalid.json()["code"] == "invalid_national_id" and "15108695077" not in invalid.content.decode()
+    assert SigningSession.objects.filter(national_id_masked__contains="1510869").count() == 0
+    assert BankUser.objects.count() == 0

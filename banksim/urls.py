@@ -1,0 +1,89 @@
+"""URLs of the simulated bank.
+
+``/api/v1/``: the partner API (X-Api-Key); the URL *name* of each view is its stable
+endpoint name for fault injection. ``/sim/``: controls for tests and demos. The rest are
+the bank's own pages the user is sent to.
+"""
+
+from django.http import JsonResponse
+from django.urls import path
+
+from banksim import api, pages
+
+
+def home(request):
+    return JsonResponse(
+        {
+            "service": "banksim",
+            "pages": ["/nettbankavtale/ny/", "/rgb/ny/", "/nettbank/"],
+            "api": "/api/v1/",
+            "controls": "/sim/state",
+        }
+    )
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    # partner API
+    path("api/v1/health", api.health, name="health"),
+    path("api/v1/changes", api.changes, name="changes"),
+    path("api/v1/customers/<str:org_number>", api.customer_detail, name="customer_detail"),
+    path("api/v1/service-orders", api.service_order_create, name="service_order_create"),
+    path("api/v1/service-orders/<int:pk>", api.service_order_detail, name="service_order_detail"),
+    path("api/v1/online-bank-applications", api.application_create, name="application_create"),
+    path("api/v1/online-bank-applications/<int:pk>", api.application_detail, name="application_detail"),
+    path("api/v1/rgb-orders", api.rgb_order_create, name="rgb_order_create"),
+    path("api/v1/rgb-orders/<int:pk>", api.rgb_order_detail, name="rgb_order_detail"),
+    path("api/v1/signing-sessions", api.signing_create, name="signing_create"),
+    path("api/v1/signing-sessions/<int:pk>", api.signing_detail, name="signing_detail"),
+    path("api/v1/payment-files", api.payment_file_submit, name="payment_file_submit"),
+    path("api/v1/payment-files/<str:msg_id>", api.payment_file_detail, name="payment_file_detail"),
+    path("api/v1/payment-files/<str:msg_id>/pain002", api.payment_file_pain002, name="payment_file_pain002"),
+    path("api/v1/payment-files/<str:msg_id>/approve", api.payment_file_approve, name="payment_file_approve"),
+    path(
+        "api/v1/debit-notifications/<int:pk>",
+        api.debit_notification_download,
+        name="debit_notification_download",
+    ),
+    path("api/v1/statements/<int:pk>", api.statement_download, name="statement_download"),
+    path("api/v1/ocr-files/<int:pk>", api.ocr_file_download, name="ocr_file_download"),
+    # controls
+    path("sim/clock", api.sim_clock, name="sim_clock"),
+    path("sim/clock/advance", api.sim_clock_advance, name="sim_clock_advance"),
+    path("sim/faults", api.sim_faults, name="sim_faults"),
+    path("sim/reset", api.sim_reset, name="sim_reset"),
+    path("sim/state", api.sim_state, name="sim_state"),
+    path("sim/customers", api.sim_customers, name="sim_customers"),
+    path("sim/kid-payees", api.sim_kid_payees, name="sim_kid_payees"),
+    path("sim/transactions", api.sim_transactions, name="sim_transactions"),
+    # the bank's pages
+    path("bestilling/<str:token>/", pages.order_wizard, name="order_wizard"),
+    path("bestilling/<str:token>/kontofullmakt/", pages.order_kontofullmakt, name="order_kontofullmakt"),
+    path("bestilling/<str:token>/kvittering/", pages.order_receipt, name="order_receipt"),
+    path("nettbankavtale/ny/", pages.application_new, name="application_new"),
+    path("nettbankavtale/<str:token>/firma/", pages.application_firma, name="application_firma"),
+    path("nettbankavtale/<str:token>/brukere/", pages.application_users, name="application_users"),
+    path("nettbankavtale/<str:token>/bekreft/", pages.application_confirm, name="application_confirm"),
+    path("nettbankavtale/<str:token>/kvittering/", pages.application_receipt, name="application_receipt"),
+    path("nettbankavtale/<str:token>/utskrift/", pages.application_print, name="application_print"),
+    path("rgb/ny/", pages.rgb_new, name="rgb_new"),
+    path("rgb/<str:token>/", pages.rgb_login, name="rgb_login"),
+    path("rgb/<str:token>/bestilling/", pages.rgb_choose, name="rgb_choose"),
+    path("rgb/<str:token>/kontoer/", pages.rgb_accounts, name="rgb_accounts"),
+    path("rgb/<str:token>/kvittering/", pages.rgb_receipt, name="rgb_receipt"),
+    path("bankid/<str:token>/", pages.bankid_sign, name="bankid_sign"),
+    path("nettbank/", pages.netbank_login, name="netbank_login"),
+    path("nettbank/<str:user_id>/betalinger/", pages.netbank_payments, name="netbank_payments"),
+]
+
+
+def _json_404(request, exception=None):
+    return JsonResponse({"code": "not_found", "detail": "Finnes ikke."}, status=404)
+
+
+def _json_400(request, exception=None):
+    return JsonResponse({"code": "bad_request", "detail": "Ugyldig forespørsel."}, status=400)
+
+
+handler404 = _json_404
+handler400 = _json_400
