@@ -1,0 +1,633 @@
+"""The camt.053 parser on generated statements: each shape banks send, and each way a file is bad.
+
+Statements decide what a customer sees as reconciled, so every feature is pinned on a file
+built by :mod:`tests.reconciliation.camtgen` (valid against the official XSD, checked here),
+and every bad input must end in one :class:`CamtParseError` naming the element and line:
+never an lxml error, a ValueError or an InvalidOperation that the importer would show as 500.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from reconciliation.camt053 import (
+    Camt053Entry,
+    Camt053Statement,
+    CamtParseError,
+    camt053_schema,
+    entry_key,
+    iter_camt053,
+    parse_camt053,
+    statement_balance_check,
+    statement_entry_keys,
+)
+from tests.reconciliation.camtgen import (
+    EntrySpec,
+    FileSpec,
+    StatementSpec,
+    TxSpec,
+    account_number,
+    camt053_bytes,
+    kid_number,
+    norwegian_iban,
+    simple_statement,
+)
+
+DAY = date(2025, 3, 4)
+ACCOUNT = "86011117947"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def one(entries, **kwargs) -> Camt053Statement:
+    statements = parse_camt053(simple_statement(entries, **kwargs))
+    assert len(statements) == 1
+    return statements[0]
+
+
+def credit(amount: str, **kwargs) -> EntrySpec:
+    return EntrySpec(amount=Decimal(amount), booking_date=kwargs.pop("booking_date", DAY), **kwargs)
+
+
+def debit(amount: str, **kwargs) -> EntrySpec:
+    return credit(amount, credit_debit="DBIT", **kwargs)
+
+
+# --- the generator writes what the official schema accepts ------------------------------
+
+
+def test_generated_files_are_valid_against_the_official_xsd():
+    data = camt053_bytes(
+        FileSpec(
+            [
+                StatementSpec(
+                    "S1",
+                    DAY,
+                    DAY,
+                    iban=True,
+                    balance_codes=("PRCD", "ITBD"),
+                    entries=[
+                        credit(
+                            "100.00",
+                            acct_svcr_ref="A1",
+                            txs=[TxSpec(kid=kid_number(7), counterparty_name="Å")],
+                        ),
+                        debit(
+                            "1010.00",
+                            reversal=True,
+                            value_date=DAY,
+                            booking_datetime=datetime(2025, 3, 4, 9, 30),
+                            batch=("PMT-1", 2),
+                            txs=[
+                                TxSpec(amount=Decimal("500"), end_to_end_id="E1", charges=(Decimal("5"),)),
+                                TxSpec(
+                                    amount=Decimal("500"),
+                                    amount_in="InstdAmt",
+                                    end_to_end_id="E2",
+                                    ustrd="Faktura 1",
+                                    counterparty_account=ACCOUNT,
+                                    counterparty_iban=True,
+                                ),
+                            ],
+                        ),
+                        debit(
+                            "45.00",
+                            domain=("ACMT", "MDOP", "CHRG"),
+                            proprietary="GEBYR",
+                            additional_info="Gebyr",
+                        ),
+                    ],
+                ),
+                StatementSpec("S2", DAY + timedelta(days=1), DAY + timedelta(days=1)),
+            ],
+            encoding="ISO-8859-1",
+        )
+    )
+    camt053_schema().assertValid(etree.fromstring(data))
+
+
+# --- statements and balances -------------------------------------------------------------
+
+
+def test_statement_header_balances_and_account():
+    stmt = one([credit("250.50"), debit("50.25")], opening=Decimal("1000.00"), electronic_seq_nb=17)
+    assert stmt.statement_id == "STMT-1"
+    assert stmt.electronic_seq_nb == 17
+    assert stmt.message_id == "CAMT053-20250304-0001"
+    assert stmt.account == ACCOUNT
+    assert stmt.currency == "NOK"
+    assert (stmt.from_date, stmt.to_date) == (DAY, DAY)
+    assert stmt.opening_balance == Decimal("1000.00")
+    assert stmt.closing_balance == Decimal("1200.25")
+    assert (stmt.opening_balance_date, stmt.closing_balance_date) == (DAY, DAY)
+    assert stmt.balance_types_used == ("OPBD", "CLBD")
+    assert [e.signed_amount for e in stmt.entries] == [Decimal("250.50"), Decimal("-50.25")]
+    assert statement_balance_check(stmt) == (True, Decimal("1200.25"), Decimal("0.00"))
+
+
+def test_balance_check_reports_the_difference_when_the_bank_does_not_add_up():
+    stmt = one([credit("100.00")], opening=Decimal("0.00"), closing=Decimal("90.00"))
+    ok, expected, difference = statement_balance_check(stmt)
+    assert (ok, expected, difference) == (False, Decimal("100.00"), Decimal("-10.00"))
+
+
+def test_pending_entries_do_not_move_the_booked_balance():
+    stmt = one([credit("100.00"), credit("999.00", status="PDNG")], opening=Decimal("0.00"))
+    assert stmt.closing_balance == Decimal("100.00")
+    assert statement_balance_check(stmt)[0] is True
+    assert [e.status for e in stmt.entries] == ["BOOK", "PDNG"]
+
+
+def test_prcd_and_itbd_stand_in_for_opbd_and_clbd():
+    stmt = one([debit("10.00")], balance_codes=("PRCD", "ITBD"), opening=Decimal("-5.00"))
+    assert stmt.balance_types_used == ("PRCD", "ITBD")
+    assert stmt.opening_balance == Decimal("-5.00")  # an overdrawn account: DBIT balance
+    assert stmt.opening_balance_date == DAY - timedelta(days=1)  # PRCD is yesterday's closing
+    assert stmt.closing_balance == Decimal("-15.00")
+    assert statement_balance_check(stmt)[0] is True
+
+
+def test_several_statements_and_an_empty_day_that_still_carries_balances():
+    days = [DAY + timedelta(days=k) for k in range(3)]
+    data = camt053_bytes(
+        FileSpec(
+            [
+                StatementSpec(
+                    "D1",
+                    days[0],
+                    days[0],
+                    opening=Decimal("100"),
+                    entries=[credit("1.00", booking_date=days[0])],
+                ),
+                StatementSpec(
+                    "D2", days[1], days[1], opening=Decimal("101")
+                ),  # a Sunday-like day: no entries
+                StatementSpec(
+                    "D3",
+                    days[2],
+                    days[2],
+                    opening=Decimal("101"),
+                    entries=[debit("2.00", booking_date=days[2])],
+                ),
+            ]
+        )
+    )
+    statements = parse_camt053(data)
+    assert [s.statement_id for s in statements] == ["D1", "D2", "D3"]
+    assert [len(s.entries) for s in statements] == [1, 0, 1]
+    assert (statements[1].opening_balance, statements[1].closing_balance) == (
+        Decimal("101.00"),
+        Decimal("101.00"),
+    )
+    assert all(statement_balance_check(s)[0] for s in statements)
+    # The streaming form yields each header before its entries, and the empty day on its own.
+    kinds = [type(item).__name__ for item in iter_camt053(data)]
+    assert kinds == [
+        "Camt053Statement",
+        "Camt053Entry",
+        "Camt053Statement",
+        "Camt053Statement",
+        "Camt053Entry",
+    ]
+
+
+def test_a_file_with_zero_entries_is_a_statement_not_an_error():
+    stmt = one([], opening=Decimal("42.00"))
+    assert stmt.entries == ()
+    assert statement_balance_check(stmt) == (True, Decimal("42.00"), Decimal("0.00"))
+
+
+@pytest.mark.parametrize("iban", [False, True])
+def test_account_as_bban_or_norwegian_iban_gives_the_bban(iban):
+    account = account_number(1503_12_3456)
+    stmt = one([], account=account, iban=iban)
+    assert stmt.account == account
+    assert stmt.iban == (norwegian_iban(account) if iban else None)
+
+
+# --- entries ------------------------------------------------------------------------------
+
+
+def test_booking_date_as_dt_or_dttm_and_a_missing_value_date():
+    stmt = one(
+        [
+            credit("1.00", value_date=DAY + timedelta(days=1)),
+            # 23:30 UTC on the 4th is 00:30 on the 5th in Oslo: the Norwegian business date wins.
+            credit("2.00", booking_datetime=datetime(2025, 3, 4, 23, 30, tzinfo=UTC)),
+            credit("3.00", booking_datetime=datetime(2025, 3, 4, 23, 30)),  # naive = local already
+        ]
+    )
+    first, second, third = stmt.entries
+    assert (first.booking_date, first.value_date) == (DAY, DAY + timedelta(days=1))
+    assert (second.booking_date, second.value_date) == (DAY + timedelta(days=1), None)
+    assert third.booking_date == DAY
+
+
+def test_reversal_follows_cdtdbtind_as_iso_20022_defines_it():
+    # A customer's payment of 500 is reversed: the bank books DBIT 500 with RvslInd.
+    stmt = one([credit("500.00"), debit("500.00", reversal=True)], opening=Decimal("0.00"))
+    original, reversal = stmt.entries
+    assert (original.reversal, original.original_credit_debit) == (False, None)
+    assert reversal.reversal is True
+    assert reversal.signed_amount == Decimal("-500.00")
+    assert reversal.original_credit_debit == "CRDT"
+    assert stmt.closing_balance == Decimal("0.00")
+    assert statement_balance_check(stmt)[0] is True
+
+
+def test_references_counterparty_and_bank_transaction_code():
+    kid = kid_number(123456, 12)
+    stmt = one(
+        [
+            credit(
+                "1250.50",
+                acct_svcr_ref="NOREF-1",
+                additional_info="Innbetaling",
+                proprietary="OCR",
+                txs=[
+                    TxSpec(
+                        kid=kid,
+                        ustrd="Takk for sist, Ærlige Øyvind",
+                        end_to_end_id="NOTPROVIDED",
+                        acct_svcr_ref="TX-REF",
+                        counterparty_name="Kunde AS",
+                        counterparty_account="12345678903",
+                    )
+                ],
+            ),
+            debit(
+                "99.00",
+                txs=[
+                    TxSpec(
+                        counterparty_name="Leverandør AS",
+                        counterparty_account=ACCOUNT,
+                        counterparty_iban=True,
+                    )
+                ],
+            ),
+        ]
+    )
+    incoming, outgoing = stmt.entries
+    assert incoming.acct_svcr_ref == "NOREF-1"
+    assert incoming.additional_info == "Innbetaling"
+    assert incoming.bank_tx_code == "PMNT/RCDT/ESCT"
+    assert incoming.bank_tx_proprietary == "OCR"
+    (tx,) = incoming.transactions
+    assert tx.amount == Decimal("1250.50")  # a single TxDtls without AmtDtls takes the entry amount
+    assert (tx.kid, tx.end_to_end_id, tx.acct_svcr_ref) == (kid, "NOTPROVIDED", "TX-REF")
+    assert tx.unstructured == "Takk for sist, Ærlige Øyvind"
+    assert (tx.counterparty_name, tx.counterparty_account) == ("Kunde AS", "12345678903")
+    assert incoming.kids == (kid,)
+    # The counterparty of a debit is the payee (Cdtr), here given as an IBAN.
+    assert (outgoing.transactions[0].counterparty_name, outgoing.transactions[0].counterparty_account) == (
+        "Leverandør AS",
+        ACCOUNT,
+    )
+
+
+def test_batch_entry_is_split_by_transaction_amounts_and_the_rest_is_charges():
+    stmt = one(
+        [
+            debit(
+                "1010.00",
+                batch=("PMTINF-9", 3),
+                txs=[
+                    TxSpec(amount=Decimal("600.00"), end_to_end_id="E-1"),
+                    TxSpec(amount=Decimal("300.00"), end_to_end_id="E-2", amount_in="InstdAmt"),
+                    TxSpec(
+                        amount=Decimal("100.00"),
+                        end_to_end_id="E-3",
+                        charges=(Decimal("7.50"), Decimal("2.50")),
+                    ),
+                ],
+            ),
+            credit("990.00", txs=[TxSpec(amount=Decimal("500.00")), TxSpec(amount=Decimal("500.00"))]),
+        ]
+    )
+    out, incoming = stmt.entries
+    assert [tx.amount for tx in out.transactions] == [Decimal("600.00"), Decimal("300.00"), Decimal("100.00")]
+    assert out.end_to_end_ids == ("E-1", "E-2", "E-3")
+    assert out.transactions[2].charges == Decimal("10.00")
+    assert out.charges == Decimal("10.00")  # the bank took 10 on top of the payments
+    assert incoming.charges == Decimal("10.00")  # and 10 off the incoming money
+    # The entry, not the transactions, moves the balance.
+    assert statement_balance_check(stmt)[0] is True
+
+
+def test_a_batch_whose_transactions_have_no_amounts_is_refused_not_guessed():
+    data = simple_statement([debit("100.00", txs=[TxSpec(end_to_end_id="A"), TxSpec(end_to_end_id="B")])])
+    with pytest.raises(CamtParseError, match="cannot be split") as err:
+        parse_camt053(data)
+    assert err.value.element == "TxDtls/AmtDtls"
+
+
+def test_charge_entries_are_recognised_by_their_transaction_code():
+    stmt = one([debit("45.00", domain=("ACMT", "MDOP", "CHRG")), debit("45.00")])
+    assert [e.is_charge for e in stmt.entries] == [True, False]
+
+
+def test_iso_8859_1_file_is_read_from_its_declaration():
+    data = simple_statement(
+        [credit("1.00", txs=[TxSpec(counterparty_name="Bjørn Ærø Åsen")])], encoding="ISO-8859-1"
+    )
+    assert data.startswith(b"<?xml version='1.0' encoding='ISO-8859-1'?>")
+    assert "Bjørn".encode("latin-1") in data
+    assert one_from(data).entries[0].transactions[0].counterparty_name == "Bjørn Ærø Åsen"
+
+
+def one_from(data: bytes) -> Camt053Statement:
+    (stmt,) = parse_camt053(data)
+    return stmt
+
+
+def test_source_may_be_bytes_a_path_or_a_file_object(tmp_path):
+    data = simple_statement([credit("1.00")])
+    path = tmp_path / "stmt.xml"
+    path.write_bytes(data)
+    with path.open("rb") as handle:
+        results = [parse_camt053(data), parse_camt053(path), parse_camt053(str(path)), parse_camt053(handle)]
+    assert all(r == results[0] for r in results)
+
+
+def test_xsd_validation_can_be_switched_off_and_gives_the_same_result():
+    data = simple_statement([credit("1.00"), debit("2.00", txs=[TxSpec(amount=Decimal("2.00"))])])
+    assert parse_camt053(data, validate=False) == parse_camt053(data, validate=True)
+
+
+# --- deduplication keys -------------------------------------------------------------------
+
+
+def test_entry_keys_use_acctsvcrref_else_a_stable_hash_with_occurrences():
+    entries = [
+        credit("100.00", acct_svcr_ref="BANK-1"),
+        credit("100.00", txs=[TxSpec(kid="0000531")]),
+        credit("100.00", txs=[TxSpec(kid="0000531")]),  # a genuine second identical payment
+        credit("100.00", txs=[TxSpec(kid="0000549")]),
+        debit("100.00", txs=[TxSpec(kid="0000531")]),
+        credit("100.00", reversal=True, txs=[TxSpec(kid="0000531")]),
+    ]
+    stmt = one(entries)
+    keys = statement_entry_keys(stmt)
+    assert keys[0] == "ref:BANK-1" == entry_key(ACCOUNT, stmt.entries[0])
+    assert keys[1].endswith(":0") and keys[2].endswith(":1")
+    assert keys[1].rsplit(":", 1)[0] == keys[2].rsplit(":", 1)[0]
+    assert len(set(keys)) == len(keys)  # KID, direction and reversal all tell entries apart
+    assert keys[1] == entry_key(ACCOUNT, stmt.entries[1], 0)
+
+    # Regenerating the file (new message id, creation time, statement id, other order of
+    # statements in the day's export) gives the same keys: they depend only on the booking.
+    again = parse_camt053(
+        camt053_bytes(
+            FileSpec(
+                [
+                    StatementSpec(
+                        "OTHER-ID",
+                        DAY,
+                        DAY,
+                        opening=Decimal("5"),
+                        created_at=datetime(2025, 3, 5),
+                        entries=entries,
+                    )
+                ],
+                message_id="REGENERATED",
+            )
+        )
+    )[0]
+    assert statement_entry_keys(again) == keys
+    # The same booking on another account is another entry.
+    assert entry_key("12345678903", stmt.entries[1]) != keys[1]
+
+
+def test_entry_keys_differ_by_date_and_amount():
+    stmt = one([credit("1.00"), credit("1.01"), credit("1.00", booking_date=DAY + timedelta(days=1))])
+    assert len(set(statement_entry_keys(stmt))) == 3
+
+
+# --- bad input ---------------------------------------------------------------------------
+
+
+def bad(data: bytes, **kwargs) -> CamtParseError:
+    started = time.perf_counter()
+    with pytest.raises(CamtParseError) as err:
+        parse_camt053(data, **kwargs)
+    assert time.perf_counter() - started < 2, "a hostile file must be rejected fast"
+    assert str(err.value)  # a message a person can read
+    return err.value
+
+
+@pytest.mark.parametrize(
+    ("amount", "needle"),
+    [
+        ("10.005", "more than two decimals"),
+        ("-10.00", "negative"),
+        ("ten", "not an amount"),
+        ("", "not an amount"),
+    ],
+)
+def test_bad_amounts_name_the_element_and_line(amount, needle):
+    data = _pretty(simple_statement([credit("1.00"), credit("10.00", amount_text=amount or "EMPTY")]))
+    data = data.replace(b">EMPTY<", b"><")
+    marker = f'Ccy="NOK">{amount}<'.encode()
+    expected_line = next(
+        n for n, text in enumerate(data.splitlines(), 1) if marker in text and b"<Amt" in text
+    )
+    err = bad(data, validate=False)  # our own check, independent of the schema
+    assert needle in err.message
+    assert err.element == "Ntry/Amt"
+    assert err.line == expected_line
+    # With validation on, the same file still ends in CamtParseError naming Amt.
+    assert "Amt" in str(bad(data))
+
+
+def _pretty(data: bytes) -> bytes:
+    return etree.tostring(etree.fromstring(data), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _drop(data: bytes, xpath: str) -> bytes:
+    root = etree.fromstring(data)
+    for element in root.xpath(xpath, namespaces={"c": "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"}):
+        element.getparent().remove(element)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+@pytest.mark.parametrize(
+    ("xpath", "element"),
+    [
+        ("//c:Stmt/c:Acct", "Acct"),
+        ("//c:Stmt/c:Bal", "Bal"),
+        ("//c:Ntry/c:Amt", "Ntry/Amt"),
+        ("//c:Ntry/c:CdtDbtInd", "CdtDbtInd"),
+        ("//c:Ntry/c:BookgDt", "Ntry/BookgDt"),
+        ("//c:Stmt/c:Bal[2]", "Bal"),  # no closing balance at all
+    ],
+)
+def test_missing_mandatory_elements(xpath, element):
+    data = _drop(simple_statement([credit("1.00")]), xpath)
+    err = bad(data, validate=False)
+    assert err.element == element
+    assert err.line and err.line > 1  # pretty-printed: a real line number
+    # The schema refuses them too, naming the place.
+    assert isinstance(bad(data), CamtParseError)
+
+
+def test_truncated_file():
+    data = simple_statement([credit("1.00"), credit("2.00")])
+    err = bad(data[: len(data) // 2])
+    assert "not well-formed" in err.message
+
+
+@pytest.mark.parametrize("data", [b"", b"not xml at all", b"\xff\xfe\x00garbage", b"<a><b></a>"])
+def test_not_xml(data):
+    bad(data)
+
+
+@pytest.mark.parametrize(
+    ("namespace", "tag", "needle"),
+    [
+        ("urn:iso:std:iso:20022:tech:xsd:camt.054.001.02", "BkToCstmrDbtCdtNtfctn", "camt.054.001.02"),
+        ("urn:iso:std:iso:20022:tech:xsd:pain.001.001.03", "CstmrCdtTrfInitn", "pain.001.001.03"),
+        ("urn:iso:std:iso:20022:tech:xsd:camt.053.001.08", "BkToCstmrStmt", "camt.053.001.08"),
+    ],
+)
+@pytest.mark.parametrize("validate", [True, False])
+def test_another_message_or_version_is_named(namespace, tag, needle, validate):
+    data = camt053_bytes(FileSpec([StatementSpec("S", DAY, DAY)], namespace=namespace, message_tag=tag))
+    err = bad(data, validate=validate)
+    assert needle in err.message
+    assert "not a camt.053.001.02 bank statement" in err.message
+
+
+def test_xml_without_the_camt_root():
+    err = bad(b"<?xml version='1.0'?><html><body/></html>")
+    assert "root element <html>" in err.message
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE Document [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol9 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+]>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>&lol9;</BkToCstmrStmt></Document>
+"""
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE Document [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>&xxe;</MsgId>
+</GrpHdr></BkToCstmrStmt></Document>
+"""
+
+
+@pytest.mark.parametrize(
+    "data", [BILLION_LAUGHS, XXE, BILLION_LAUGHS.replace(b'<?xml version="1.0"?>\n', b"")]
+)
+def test_entity_attacks_are_refused_before_parsing(data):
+    err = bad(data)
+    assert err.element == "DOCTYPE"
+    assert "root:" not in str(err)  # nothing of /etc/passwd leaks into the message
+
+
+def test_doctype_far_into_the_file_is_still_refused():
+    padding = b"<!-- " + b"x" * 10_000 + b" -->\n"
+    data = b'<?xml version="1.0"?>\n' + padding + XXE.split(b"\n", 1)[1]
+    err = bad(data)
+    assert "DOCTYPE" in str(err)
+
+
+def test_utf16_doctype_is_refused():
+    err = bad(
+        XXE.decode()
+        .replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
+        .encode("utf-16")
+    )
+    assert "DOCTYPE" in str(err)
+
+
+def test_deep_nesting_is_refused():
+    depth = 5_000
+    data = (
+        b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>'
+        + b"<a>" * depth
+        + b"</a>" * depth
+        + b"</BkToCstmrStmt></Document>"
+    )
+    bad(data, validate=False)
+    bad(data)
+
+
+def test_oversized_input_is_refused_without_reading_it_all():
+    data = simple_statement([credit("1.00")] * 50)
+    err = bad(data, max_bytes=2_000)
+    assert "larger than the limit of 2,000 bytes" in err.message
+
+
+def test_text_instead_of_bytes_is_a_clear_error():
+    import io
+
+    with pytest.raises(CamtParseError, match="bytes"):
+        parse_camt053(io.StringIO(simple_statement([]).decode()))
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CamtParseError, match="Cannot read the file"):
+        parse_camt053(tmp_path / "nope.xml")
+
+
+def test_errors_after_good_entries_still_fail_the_whole_stream():
+    data = simple_statement([credit("1.00"), credit("2.00"), credit("3.00", amount_text="3.001")])
+    seen = []
+    with pytest.raises(CamtParseError) as err:
+        for item in iter_camt053(data, validate=False):
+            seen.append(item)
+    assert sum(isinstance(item, Camt053Entry) for item in seen) == 2
+    assert err.value.element == "Ntry/Amt"
+
+
+# --- memory stays flat -------------------------------------------------------------------
+
+MEMORY_PROBE = textwrap.dedent(
+    """
+    import resource, sys
+    from reconciliation.camt053 import iter_camt053
+    count = 0
+    for item in iter_camt053(sys.argv[1]):
+        count += 1
+    print(count, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    """
+)
+
+
+def _peak_kb(path: Path) -> tuple[int, int]:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=REPO,
+    )
+    count, peak = out.stdout.split()
+    return int(count), int(peak)
+
+
+def test_streaming_memory_is_flat_in_file_size(tmp_path):
+    from tests.reconciliation.camtgen import big_file
+
+    small = big_file(tmp_path / "small.xml", 2_000)
+    large = big_file(tmp_path / "large.xml", 20_000)
+    assert large.stat().st_size > 9 * small.stat().st_size
+    small_count, small_peak = _peak_kb(small)
+    large_count, large_peak = _peak_kb(large)
+    assert (small_count, large_count) == (2_001, 20_001)
+    # Ten times the file, a few MB more at most (interpreter noise), not ten times the memory.
+    assert large_peak - small_peak < 8 * 1024, (small_peak, large_peak)
