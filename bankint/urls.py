@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from accounts import views as account_views
 from companies import views as company_views
 from companies.forms import ThrottledAuthenticationForm
 
@@ -23,7 +24,13 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("settings/bank-accounts/", company_views.settings_bank_accounts, name="settings_bank_accounts"),
+    path("settings/bank-accounts/", account_views.bank_accounts, name="settings_bank_accounts"),
+    path("settings/bank-accounts/", include("accounts.urls")),
+    path("ledger/", include("ledger.urls")),
+    path("agreements/", include("agreements.urls")),
+    path("ocr/", include("ocr.urls")),
+    path("payments/", include("remittance.urls")),
+    path("reconciliation/", include("reconciliation.urls")),
     path("companies/", include("companies.urls")),
     path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,8 +1,8 @@
 """`make bench`: the benchmark table.
 
 Each row: what was measured, the figure, the baseline measured in the same run, the ratio
-and the target. Benchmarks live here, never in timed tests. Each issue adds its rows as a
-function in ``bench/`` registered in ``BENCHMARKS``.
+and the target. Benchmarks live here, never in timed tests. Every module in ``bench/``
+with a ``run(Row) -> list[Row]`` function adds its rows.
 """
 
 from __future__ import annotations
@@ -44,9 +44,17 @@ def main() -> int:
     import django
 
     django.setup()
-    from bench import api_queries
+    import importlib
 
-    benchmarks = [api_queries.run]
+    only = set(sys.argv[1:])  # `make bench` runs all; `python bench/run.py ocr_import` runs one
+    names = sorted(p.stem for p in Path(__file__).parent.glob("*.py") if p.stem not in ("__init__", "run"))
+    benchmarks = []
+    for name in names:
+        if only and name not in only:
+            continue
+        module = importlib.import_module(f"bench.{name}")
+        if hasattr(module, "run"):
+            benchmarks.append(module.run)
     rows: list[Row] = []
     for bench in benchmarks:
         rows.extend(bench(Row))

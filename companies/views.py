@@ -34,12 +34,3 @@ def home(request):
 
     recent = notification_list_for_user(request.user, request.company)[:5]
     return render(request, "companies/home.html", {"recent_notifications": recent})
-
-
-@company_view()
-def settings_bank_accounts(request):
-    """Innstillinger › Bankkontoer. The tabs' content comes with the bank-accounts issue."""
-    tab = request.GET.get("tab", "accounts")
-    if tab not in {"accounts", "agreements", "authorisations"}:
-        tab = "accounts"
-    return render(request, "settings/bank_accounts.html", {"tab": tab})

@@ -4,17 +4,31 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from accounts.api.views import AuthorisationViewSet, BankAccountViewSet
 from companies.api.views import CompanyListView, MeView, TokenView
+from ledger.api.views import BillViewSet, CustomerViewSet, InvoiceViewSet, SupplierViewSet, VoucherViewSet
 from notifications.api.views import NotificationViewSet
 
 company_router = SimpleRouter()
 company_router.register("notifications", NotificationViewSet, basename="notification")
+company_router.register("bank-accounts", BankAccountViewSet, basename="bank-account")
+company_router.register("authorisations", AuthorisationViewSet, basename="authorisation")
+company_router.register("customers", CustomerViewSet, basename="customer")
+company_router.register("invoices", InvoiceViewSet, basename="invoice")
+company_router.register("suppliers", SupplierViewSet, basename="supplier")
+company_router.register("bills", BillViewSet, basename="bill")
+company_router.register("vouchers", VoucherViewSet, basename="voucher")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
     path("companies/", CompanyListView.as_view(), name="api-companies"),
     path("companies/<int:company_id>/", include(company_router.urls)),
+    path("companies/<int:company_id>/", include("ledger.api.urls")),
+    path("companies/<int:company_id>/", include("agreements.api.urls")),
+    path("companies/<int:company_id>/", include("ocr.api.urls")),
+    path("companies/<int:company_id>/", include("remittance.api.urls")),
+    path("companies/<int:company_id>/", include("reconciliation.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -69,6 +69,12 @@ INSTALLED_APPS = [
     "bankint",
     "companies",
     "notifications",
+    "accounts",
+    "ledger",
+    "agreements",
+    "ocr",
+    "remittance",
+    "reconciliation",
 ]
 
 MIDDLEWARE = [
@@ -205,8 +211,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# One poll of the bank's change feed covers orders, payment statuses, statements and OCR files.
+BANK_POLL_INTERVAL_SECONDS = float(env("BANK_POLL_INTERVAL_SECONDS", "30"))
+# After this long without a successful poll, pending orders show a warning.
+BANK_OUTAGE_WARNING_SECONDS = int(env("BANK_OUTAGE_WARNING_SECONDS", str(30 * 60)))
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "bankint.tasks.heartbeat", "schedule": 30.0},
+    "bank-feed-poll": {"task": "agreements.bank_feed_poll", "schedule": BANK_POLL_INTERVAL_SECONDS},
 }
 
 REST_FRAMEWORK = {

@@ -14,15 +14,15 @@ ROUTES = sorted(route for route, _cb in tenancy.ui_object_routes())
 
 
 def test_every_ui_object_route_is_known():
-    unknown = [r for r in ROUTES if r not in tenancy.UI_OBJECT_ROUTES]
-    assert unknown == [], "add these routes and their model to tests/tenancy.UI_OBJECT_ROUTES"
+    unknown = [r for r in ROUTES if r not in tenancy.ui_object_route_models()]
+    assert unknown == [], "add these routes and their model to tests/tenancy.ui_object_route_models()"
 
 
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_other_company_gets_404(route, method, client, company_a, admin_a, admin_b):
     objects = tenancy.populate(company_a)
-    model = tenancy.UI_OBJECT_ROUTES[route]
+    model = tenancy.ui_object_route_models()[route]
     path = "/" + re.sub(r"<(?:\w+:)?\w+>", str(objects[model].pk), route)
     client.force_login(admin_b)
     response = getattr(client, method)(path)

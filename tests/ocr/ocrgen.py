@@ -158,7 +158,8 @@ def iter_fast_lines(spec: TransmissionSpec):
             )
             records += 2
             if t.type in (20, 21):
-                yield f"NY09{t.type:02d}32{t.number:07d}{t.text or '':40}" + "0" * 25
+                # netsgiro's writer strips the text before padding it to 40
+                yield f"NY09{t.type:02d}32{t.number:07d}{(t.text or '').strip():40}" + "0" * 25
                 records += 1
             count += 1
             total += t.amount_ore

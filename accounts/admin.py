@@ -1,0 +1,53 @@
+"""Support staff see bank accounts and authorisations; they change nothing here.
+
+Writes go through the services (audit rows, guards), which the admin's save would bypass;
+the agreement fields and status belong to the bank and the system administrator.
+"""
+
+from django.contrib import admin
+
+from .models import ApprovalAuthorisation, BankAccount, BankApprovalRight
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(ReadOnlyAdmin):
+    list_display = [
+        "account_number_display",
+        "name",
+        "company",
+        "bank_name",
+        "ledger_account",
+        "approval_mode",
+        "agreement_id",
+        "division_name",
+        "division_number",
+        "is_active",
+    ]
+    list_filter = ["is_active", "approval_mode", "dual_approval_required"]
+    search_fields = ["account_number", "name", "company__name", "company__org_number", "agreement_id"]
+    list_select_related = ["company"]
+
+
+@admin.register(ApprovalAuthorisation)
+class ApprovalAuthorisationAdmin(ReadOnlyAdmin):
+    list_display = ["bank_account", "user", "company", "created_at"]
+    search_fields = ["bank_account__account_number", "user__username", "company__name"]
+    list_select_related = ["bank_account", "user", "company"]
+
+
+@admin.register(BankApprovalRight)
+class BankApprovalRightAdmin(ReadOnlyAdmin):
+    list_display = ["bank_account", "bank_user_id", "user", "fetched_at"]
+    search_fields = ["bank_account__account_number", "bank_user_id"]
+    list_select_related = ["bank_account", "user"]

@@ -1,0 +1,6 @@
+"""agreements API routes under /api/v1/companies/<company_id>/."""
+
+from rest_framework.routers import SimpleRouter
+
+router = SimpleRouter()
+urlpatterns = router.urls

@@ -1,0 +1,96 @@
+"""Support staff see the ledger; posted vouchers are never edited, and everything else
+changes only through the services (audit, number series, vouchers), so the admin is read-only."""
+
+from django.contrib import admin
+
+from accounts.admin import ReadOnlyAdmin
+
+from .models import (
+    Bill,
+    Customer,
+    Invoice,
+    InvoiceSettings,
+    InvoiceSettlement,
+    Supplier,
+    Voucher,
+    VoucherLine,
+)
+
+
+class VoucherLineInline(admin.TabularInline):
+    model = VoucherLine
+    extra = 0
+    can_delete = False
+    fields = [
+        "ledger_account",
+        "amount",
+        "bank_account",
+        "reference_kind",
+        "reference",
+        "reconciled",
+        "invoice",
+        "bill",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Voucher)
+class VoucherAdmin(ReadOnlyAdmin):
+    list_display = ["number", "company", "date", "text", "kind", "reverses", "posted_at"]
+    list_filter = ["kind"]
+    search_fields = ["text", "company__name", "lines__reference"]
+    list_select_related = ["company", "reverses"]
+    inlines = [VoucherLineInline]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = ["number", "company", "customer", "amount", "paid_amount", "kid", "status", "due_date"]
+    list_filter = ["status"]
+    search_fields = ["kid", "customer__name", "company__name"]
+    list_select_related = ["company", "customer"]
+
+
+@admin.register(InvoiceSettlement)
+class InvoiceSettlementAdmin(ReadOnlyAdmin):
+    list_display = ["invoice", "amount", "source", "reference", "voucher", "created_at"]
+    list_filter = ["source"]
+    list_select_related = ["invoice", "voucher"]
+
+
+@admin.register(Bill)
+class BillAdmin(ReadOnlyAdmin):
+    list_display = ["supplier", "company", "amount", "due_date", "kid", "message", "status"]
+    list_filter = ["status"]
+    search_fields = ["kid", "message", "supplier__name", "company__name"]
+    list_select_related = ["company", "supplier"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnlyAdmin):
+    list_display = ["number", "name", "company", "org_number"]
+    search_fields = ["name", "org_number", "company__name"]
+
+
+@admin.register(Supplier)
+class SupplierAdmin(ReadOnlyAdmin):
+    list_display = ["number", "name", "company", "account_number_display", "org_number"]
+    search_fields = ["name", "account_number", "org_number", "company__name"]
+
+
+@admin.register(InvoiceSettings)
+class InvoiceSettingsAdmin(ReadOnlyAdmin):
+    list_display = [
+        "company",
+        "kid_enabled",
+        "kid_length",
+        "kid_algorithm",
+        "kid_customer_digits",
+        "updated_at",
+    ]

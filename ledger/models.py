@@ -1,0 +1,333 @@
+"""The ERP side the bank flows stand on: a minimal ledger.
+
+- ``LedgerAccount``: the company's chart of accounts (4-digit NS 4102 numbers).
+- ``NumberSeries``: per-company counters for continuous numbers (vouchers, invoices,
+  customers, suppliers); allocated with an atomic increment, so no number is handed out twice.
+- ``InvoiceSettings``: KID on/off and its layout (see ``ledger.kid``).
+- ``Customer`` → ``Invoice``: issued with a number, a KID and a voucher (debit 1500, credit
+  3000). OPEN → PARTLY_PAID → PAID or OVERPAID, driven by ``InvoiceSettlement`` rows
+  (a reversed payment can move it back).
+- ``Supplier`` → ``Bill``: booked with a voucher (debit 4000, credit 2400).
+  OPEN → SCHEDULED (in a payment) → PAID (booked by the bank); SCHEDULED → OPEN when the
+  payment is withdrawn or rejected.
+- ``Voucher`` with ``VoucherLine``: lines sum to zero (service and, on PostgreSQL, a deferred
+  constraint trigger); never edited or deleted once posted — a correction is a reversing
+  voucher. Lines on a bank's ledger account carry the reference reconciliation matches on.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.validation import format_account_number
+
+from .kid import Algorithm, Layout
+
+MONEY = {"max_digits": 15, "decimal_places": 2}
+
+
+class LedgerAccount(models.Model):
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(_("number"), max_length=4)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
+        ordering = ["company", "number"]
+        constraints = [models.UniqueConstraint(fields=["company", "number"], name="uniq_ledger_account")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class NumberSeries(models.Model):
+    class Kind(models.TextChoices):
+        VOUCHER = "VOUCHER", _("Voucher")
+        INVOICE = "INVOICE", _("Invoice")
+        CUSTOMER = "CUSTOMER", _("Customer")
+        SUPPLIER = "SUPPLIER", _("Supplier")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    next_value = models.PositiveBigIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company", "kind"], name="uniq_number_series")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.next_value}"
+
+
+class InvoiceSettings(models.Model):
+    company = models.OneToOneField("companies.Company", on_delete=models.PROTECT, related_name="+")
+    kid_enabled = models.BooleanField(_("invoice with KID"), default=False)
+    kid_length = models.PositiveSmallIntegerField(_("KID length"), default=9)
+    kid_algorithm = models.CharField(
+        _("check digit"),
+        max_length=5,
+        choices=[(a.value, a.value) for a in Algorithm],
+        default=Algorithm.MOD10.value,
+    )
+    # 0: the KID is the invoice number alone; otherwise this many digits of customer number first.
+    kid_customer_digits = models.PositiveSmallIntegerField(_("digits for the customer number"), default=3)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("invoice settings")
+        verbose_name_plural = _("invoice settings")
+
+    def __str__(self) -> str:
+        return f"{self.company_id}: KID {'on' if self.kid_enabled else 'off'}"
+
+    @property
+    def layout(self) -> Layout:
+        return Layout(self.kid_length, Algorithm(self.kid_algorithm), self.kid_customer_digits)
+
+
+class Customer(models.Model):
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField(_("customer number"))
+    name = models.CharField(_("name"), max_length=200)
+    org_number = models.CharField(_("organisation number"), max_length=9, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["company", "number"]
+        constraints = [models.UniqueConstraint(fields=["company", "number"], name="uniq_customer_number")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class Supplier(models.Model):
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField(_("supplier number"))
+    name = models.CharField(_("name"), max_length=200)
+    account_number = models.CharField(_("account number"), max_length=11)
+    org_number = models.CharField(_("organisation number"), max_length=9, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("supplier")
+        verbose_name_plural = _("suppliers")
+        ordering = ["company", "number"]
+        constraints = [models.UniqueConstraint(fields=["company", "number"], name="uniq_supplier_number")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    @property
+    def account_number_display(self) -> str:
+        return format_account_number(self.account_number)
+
+
+class Voucher(models.Model):
+    class Kind(models.TextChoices):
+        MANUAL = "MANUAL", _("Manual")
+        INVOICE = "INVOICE", _("Outgoing invoice")
+        BILL = "BILL", _("Incoming invoice")
+        PAYMENT_IN = "PAYMENT_IN", _("Incoming payment")
+        PAYMENT_OUT = "PAYMENT_OUT", _("Outgoing payment")
+        BANK = "BANK", _("Bank entry")
+        REVERSAL = "REVERSAL", _("Reversal")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveBigIntegerField(_("voucher number"))
+    date = models.DateField(_("date"))
+    text = models.CharField(_("text"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MANUAL)
+    reverses = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    posted_at = models.DateTimeField(_("posted at"))
+    # No FK constraint: a posted voucher is immutable, so it cannot follow a user's deletion.
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("voucher")
+        verbose_name_plural = _("vouchers")
+        ordering = ["company", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "number"], name="uniq_voucher_number"),
+            # A voucher is reversed at most once: a second reversal would double the correction.
+            models.UniqueConstraint(
+                fields=["reverses"], condition=Q(reverses__isnull=False), name="uniq_voucher_reversal"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.date:%Y-%m-%d} {self.text}"
+
+
+class ReferenceKind(models.TextChoices):
+    """What a voucher line's reference is; reconciliation matches bank entries on it."""
+
+    NONE = "NONE", _("None")
+    KID = "KID", _("KID")
+    E2E = "E2E", _("EndToEndId")
+    OCR_ASSIGNMENT = "OCR_ASSIGNMENT", _("OCR assignment number")
+    INVOICE = "INVOICE", _("Invoice")
+
+
+class VoucherLine(models.Model):
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="lines")
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    ledger_account = models.CharField(_("ledger account"), max_length=4)
+    # Debit positive, credit negative: a voucher balances when its lines sum to zero.
+    amount = models.DecimalField(_("amount"), **MONEY)
+    text = models.CharField(_("text"), max_length=200, blank=True)
+    bank_account = models.ForeignKey(
+        "accounts.BankAccount", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reference_kind = models.CharField(
+        _("reference kind"), max_length=20, choices=ReferenceKind.choices, default=ReferenceKind.NONE
+    )
+    reference = models.CharField(_("reference"), max_length=35, blank=True)
+    reconciled = models.BooleanField(_("reconciled"), default=False)
+    invoice = models.ForeignKey(
+        "Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="voucher_lines"
+    )
+    bill = models.ForeignKey(
+        "Bill", on_delete=models.PROTECT, null=True, blank=True, related_name="voucher_lines"
+    )
+
+    class Meta:
+        verbose_name = _("voucher line")
+        verbose_name_plural = _("voucher lines")
+        ordering = ["voucher", "id"]
+        indexes = [
+            models.Index(fields=["company", "ledger_account", "reconciled"]),
+            models.Index(fields=["company", "reference"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ledger_account} {self.amount}"
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "OPEN", _("Open")
+        PARTLY_PAID = "PARTLY_PAID", _("Partly paid")
+        PAID = "PAID", _("Paid")
+        OVERPAID = "OVERPAID", _("Overpaid")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveBigIntegerField(_("invoice number"))
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    issue_date = models.DateField(_("issue date"))
+    due_date = models.DateField(_("due date"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, default="NOK")
+    text = models.CharField(_("text"), max_length=200, blank=True)
+    kid = models.CharField(_("KID"), max_length=25, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    paid_amount = models.DecimalField(_("paid amount"), default=Decimal("0.00"), **MONEY)
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    issued_at = models.DateTimeField(_("issued at"))
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["company", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "number"], name="uniq_invoice_number"),
+            # One KID, one invoice: an OCR payment must find exactly one invoice to settle.
+            models.UniqueConstraint(fields=["company", "kid"], condition=~Q(kid=""), name="uniq_invoice_kid"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["company", "status"])]
+
+    def __str__(self) -> str:
+        return f"{_('Invoice')} {self.number}"
+
+    @property
+    def open_amount(self) -> Decimal:
+        return self.amount - self.paid_amount
+
+
+class InvoiceSettlement(models.Model):
+    """A payment (or a reversal, negative) that settled part of an invoice."""
+
+    class Source(models.TextChoices):
+        OCR = "OCR", _("Nets OCR")
+        BANK_STATEMENT = "BANK_STATEMENT", _("Bank statement")
+        MANUAL = "MANUAL", _("Manual")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="settlements")
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    reference = models.CharField(_("reference"), max_length=35, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invoice settlement")
+        verbose_name_plural = _("invoice settlements")
+        ordering = ["invoice", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.amount}"
+
+
+class Bill(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "OPEN", _("Open")
+        SCHEDULED = "SCHEDULED", _("Scheduled for payment")
+        PAID = "PAID", _("Paid")
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.OPEN: frozenset({Status.SCHEDULED}),
+        # Withdrawn from a batch or rejected by the bank → open again; booked → paid.
+        Status.SCHEDULED: frozenset({Status.OPEN, Status.PAID}),
+        Status.PAID: frozenset(),
+    }
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="bills")
+    supplier_invoice_number = models.CharField(_("supplier's invoice number"), max_length=50, blank=True)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, default="NOK")
+    issue_date = models.DateField(_("issue date"))
+    due_date = models.DateField(_("due date"))
+    kid = models.CharField(_("KID"), max_length=25, blank=True)
+    message = models.CharField(_("message"), max_length=140, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    payment_voucher = models.ForeignKey(
+        Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bill")
+        verbose_name_plural = _("bills")
+        ordering = ["company", "due_date", "id"]
+        constraints = [
+            # A payment carries a KID (structured) or a message (unstructured), never both (pain.001).
+            models.CheckConstraint(condition=Q(kid="") | Q(message=""), name="bill_kid_or_message"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="bill_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["company", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.supplier.name} {self.supplier_invoice_number or self.pk}"

@@ -1,0 +1,74 @@
+"""Reads of the ledger; every list is company-scoped and joins what its page shows."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Bill, Customer, Invoice, InvoiceSettings, LedgerAccount, Supplier, Voucher
+
+DEFAULT_CHART: list[tuple[str, str]] = [
+    ("1500", "Kundefordringer"),
+    ("1920", "Bankinnskudd"),
+    ("1950", "Bankinnskudd for skattetrekk"),
+    ("2400", "Leverandørgjeld"),
+    ("3000", "Salgsinntekt"),
+    ("4000", "Varekjøp"),
+    ("7770", "Bank- og kortgebyrer"),
+    ("8040", "Renteinntekt"),
+    ("8140", "Rentekostnad"),
+]
+
+
+def invoice_settings_get(company) -> InvoiceSettings:
+    """The company's settings, or the defaults (unsaved) before anyone changed them."""
+    return InvoiceSettings.objects.filter(company=company).first() or InvoiceSettings(company=company)
+
+
+def kid_enabled(company) -> bool:
+    return InvoiceSettings.objects.filter(company=company, kid_enabled=True).exists()
+
+
+def ledger_account_numbers(company) -> set[str]:
+    return set(LedgerAccount.objects.filter(company=company).values_list("number", flat=True))
+
+
+def ledger_account_list(company) -> QuerySet[LedgerAccount]:
+    return LedgerAccount.objects.filter(company=company).order_by("number")
+
+
+def customer_list(company) -> QuerySet[Customer]:
+    return Customer.objects.filter(company=company).order_by("number")
+
+
+def supplier_list(company) -> QuerySet[Supplier]:
+    return Supplier.objects.filter(company=company).order_by("number")
+
+
+def invoice_list(company, *, status: str | None = None, customer_id=None) -> QuerySet[Invoice]:
+    qs = Invoice.objects.filter(company=company).select_related("customer").order_by("-number")
+    if status:
+        qs = qs.filter(status=status.upper())
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    return qs
+
+
+def invoice_list_open_by_kid(company, kids) -> dict[str, Invoice]:
+    """KID → invoice for the OCR import: one query for a whole file."""
+    return {
+        inv.kid: inv
+        for inv in Invoice.objects.filter(company=company, kid__in=list(kids)).select_related("customer")
+    }
+
+
+def bill_list(company, *, status: str | None = None, supplier_id=None) -> QuerySet[Bill]:
+    qs = Bill.objects.filter(company=company).select_related("supplier").order_by("due_date", "id")
+    if status:
+        qs = qs.filter(status=status.upper())
+    if supplier_id:
+        qs = qs.filter(supplier_id=supplier_id)
+    return qs
+
+
+def voucher_list(company) -> QuerySet[Voucher]:
+    return Voucher.objects.filter(company=company).order_by("-number").prefetch_related("lines")

@@ -1,0 +1,514 @@
+"""The ledger: vouchers that balance, invoices with KID and their settlements, bills, the
+invoice-settings rules; through services, the API and the UI."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
+
+from accounts.models import BankAccount
+from accounts.services import bank_account_agreement_set, bank_account_create, bank_account_update
+from bankint.errors import Conflict, IllegalTransition, ValidationFailed
+from companies.roles import Role
+from companies.services import company_create
+from ledger import kid as kidrules
+from ledger.models import Bill, Customer, Invoice, Supplier, Voucher, VoucherLine
+from ledger.services import (
+    LineSpec,
+    Settlement,
+    bill_mark_paid,
+    bill_schedule,
+    bill_unschedule,
+    customer_create,
+    invoice_create,
+    invoice_settings_update,
+    invoices_settle_bulk,
+    supplier_create,
+    voucher_post,
+    voucher_reverse,
+)
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date(2026, 3, 2)
+
+
+def ocr_account(company, number="15032080119"):
+    return bank_account_create(
+        company,
+        account_number=number,
+        name="Drift",
+        ledger_account="1920",
+        incoming_payment_methods=["NETS_OCR"],
+    )
+
+
+def api(company, suffix):
+    return f"/api/v1/companies/{company.pk}/{suffix}"
+
+
+# --- vouchers ------------------------------------------------------------------------------
+
+
+class VoucherBalanceProperties(HypothesisTestCase):
+    @settings(max_examples=60, deadline=None)
+    @given(
+        amounts=st.lists(st.decimals("-99999.99", "99999.99", places=2).filter(bool), min_size=1, max_size=6)
+    )
+    def test_balanced_vouchers_post_and_unbalanced_are_refused(self, amounts):
+        company = company_create(name="Prop AS", org_number="123456785")
+        lines = [LineSpec("1920", a) for a in amounts]
+        total = sum(amounts, Decimal(0))
+        if total:
+            with pytest.raises(ValidationFailed) as exc:
+                voucher_post(
+                    company, date=TODAY, text="x", lines=[*lines, LineSpec("3000", -total + Decimal("0.01"))]
+                )
+            assert "does not balance" in exc.value.message and "lines" in exc.value.fields
+        balanced = (
+            [*lines, LineSpec("3000", -total)]
+            if total
+            else [*lines, LineSpec("3000", Decimal("1")), LineSpec("1500", Decimal("-1"))]
+        )
+        voucher = voucher_post(company, date=TODAY, text="ok", lines=balanced)
+        assert sum(voucher.lines.values_list("amount", flat=True)) == 0
+        assert Voucher.objects.filter(company=company).count() == 1
+
+
+def test_voucher_numbers_are_continuous_and_reversal_mirrors(company_a):
+    first = voucher_post(
+        company_a, date=TODAY, text="a", lines=[LineSpec("1920", "10"), LineSpec("3000", "-10")]
+    )
+    second = voucher_post(
+        company_a, date=TODAY, text="b", lines=[LineSpec("1920", "5"), LineSpec("8040", "-5")]
+    )
+    assert second.number == first.number + 1
+    reversal = voucher_reverse(second)
+    assert reversal.reverses == second and reversal.number == second.number + 1
+    assert sorted(reversal.lines.values_list("ledger_account", "amount")) == [
+        ("1920", Decimal("-5.00")),
+        ("8040", Decimal("5.00")),
+    ]
+    with pytest.raises(Conflict, match="already reversed"):
+        voucher_reverse(second)
+    with pytest.raises(Conflict, match="itself a reversal"):
+        voucher_reverse(reversal)
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ([("1920", "10.00")], "at least two lines"),
+        ([("1920", "10.00"), ("3000", "-9.99")], "does not balance: the lines sum to 0.01"),
+        ([("1920", "10.005"), ("3000", "-10.005")], "at most two decimals"),
+        ([("9999", "10"), ("3000", "-10")], "9999 is not in the chart"),
+    ],
+)
+def test_bad_vouchers_are_refused(company_a, lines, message):
+    with pytest.raises(ValidationFailed) as exc:
+        voucher_post(company_a, date=TODAY, text="x", lines=[LineSpec(a, m) for a, m in lines])
+    assert message in exc.value.message
+    assert not Voucher.objects.exists()
+
+
+def test_posted_vouchers_cannot_be_edited_in_the_database(company_a):
+    voucher = voucher_post(
+        company_a, date=TODAY, text="a", lines=[LineSpec("1920", "10"), LineSpec("3000", "-10")]
+    )
+    line = voucher.lines.first()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        VoucherLine.objects.filter(pk=line.pk).update(amount=Decimal("11"))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Voucher.objects.filter(pk=voucher.pk).update(text="changed")
+    # reconciliation may flag lines; that is the one change allowed
+    assert VoucherLine.objects.filter(pk=line.pk).update(reconciled=True) == 1
+
+
+def test_the_database_refuses_an_unbalanced_voucher(company_a):
+    voucher = voucher_post(
+        company_a, date=TODAY, text="a", lines=[LineSpec("1920", "10"), LineSpec("3000", "-10")]
+    )
+    if connection.vendor != "postgresql":
+        # SQLite cannot defer a check to commit: the service is the guard there (tested above).
+        assert connection.vendor == "sqlite"
+        return
+    with pytest.raises(DatabaseError, match="does not balance"), transaction.atomic():
+        VoucherLine.objects.create(
+            voucher=voucher, company=company_a, ledger_account="1920", amount=Decimal("1")
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_vouchers_api_and_ui(client, company_a, admin_a, api_for):
+    c = api_for(admin_a)
+    c.cookies["django_language"] = "en"
+    bad = c.post(
+        api(company_a, "vouchers/"),
+        {
+            "date": "2026-03-02",
+            "text": "x",
+            "lines": [
+                {"ledger_account": "1920", "amount": "10.00"},
+                {"ledger_account": "3000", "amount": "-9.00"},
+            ],
+        },
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert "does not balance" in bad.json()["fields"]["lines"][0]
+    ok = c.post(
+        api(company_a, "vouchers/"),
+        {
+            "date": "2026-03-02",
+            "text": "Renter",
+            "lines": [
+                {"ledger_account": "1920", "amount": "12.50"},
+                {"ledger_account": "8040", "amount": "-12.50"},
+            ],
+        },
+        format="json",
+    )
+    assert ok.status_code == 201, ok.content
+    assert [line["amount"] for line in ok.json()["lines"]] == ["12.50", "-12.50"]
+    rev = c.post(api(company_a, f"vouchers/{ok.json()['id']}/reverse/"), {}, format="json")
+    assert rev.status_code == 201 and rev.json()["reverses"] == ok.json()["id"]
+    assert (
+        c.post(api(company_a, f"vouchers/{ok.json()['id']}/reverse/"), {}, format="json").status_code == 409
+    )
+    client.force_login(admin_a)
+    page = client.post(
+        "/ledger/vouchers/",
+        {
+            "date": "2026-03-02",
+            "text": "x",
+            "account_1": "1920",
+            "amount_1": "10",
+            "account_2": "3000",
+            "amount_2": "-9",
+        },
+    )
+    assert page.status_code == 400 and "Bilaget balanserer ikke" in page.content.decode()
+
+
+# --- invoice settings and KID ----------------------------------------------------------------
+
+
+def test_kid_needs_an_active_account_with_nets_ocr(company_a, admin_a, api_for):
+    c = api_for(admin_a)
+    c.cookies["django_language"] = "en"
+    response = c.patch(api(company_a, "invoice-settings/"), {"kid_enabled": True}, format="json")
+    assert response.status_code == 400
+    assert response.json()["fields"]["kid_enabled"] == [
+        "KID can only be switched on when at least one active bank account has “Nets OCR” among its incoming "
+        "payment methods."
+    ]
+    bank_account_create(company_a, account_number="86011117947", name="Uten OCR", ledger_account="1950")
+    assert (
+        c.patch(api(company_a, "invoice-settings/"), {"kid_enabled": True}, format="json").status_code == 400
+    )
+    account = ocr_account(company_a)
+    response = c.patch(
+        api(company_a, "invoice-settings/"), {"kid_enabled": True, "kid_algorithm": "MOD11"}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["kid_enabled"] is True
+    # the last Nets OCR account cannot lose it while KID is on
+    with pytest.raises(ValidationFailed, match="last active account"):
+        bank_account_update(account, incoming_payment_methods=[])
+    assert c.get(api(company_a, "invoice-settings/")).json()["kid_algorithm"] == "MOD11"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"kid_length": 3}, "kid_length"),
+        ({"kid_length": 26}, "kid_length"),
+        ({"kid_algorithm": "MOD12"}, "kid_algorithm"),
+        ({"kid_length": 5, "kid_customer_digits": 4}, "kid_customer_digits"),
+    ],
+)
+def test_invoice_settings_bad_input(company_a, admin_a, api_for, payload, field):
+    response = api_for(admin_a).patch(api(company_a, "invoice-settings/"), payload, format="json")
+    assert response.status_code == 400 and field in response.json()["fields"]
+
+
+def test_changing_the_kid_structure_after_ocr_is_ordered_warns(company_a):
+    account = ocr_account(company_a)
+    invoice_settings_update(company_a, kid_enabled=True)
+    bank_account_agreement_set(account, services=["OCR"])
+    _settings, warnings = invoice_settings_update(company_a, kid_length=10)
+    assert len(warnings) == 1 and "must match" in warnings[0]
+    _settings, warnings = invoice_settings_update(company_a, kid_enabled=True)
+    assert warnings == []
+
+
+def test_issued_invoices_get_continuous_numbers_kids_and_a_voucher(company_a):
+    ocr_account(company_a)
+    invoice_settings_update(
+        company_a, kid_enabled=True, kid_length=8, kid_algorithm="MOD11", kid_customer_digits=2
+    )
+    customer = customer_create(company_a, name="Kunde AS")
+    invoices = [invoice_create(company_a, customer_id=customer.pk, amount="100.00") for _ in range(120)]
+    assert [i.number for i in invoices] == list(range(1, 121))
+    layout = kidrules.Layout(8, kidrules.Algorithm.MOD11, 2)
+    for inv in invoices:
+        assert kidrules.is_valid(inv.kid, "MOD11") and inv.kid[-1] != "-"
+        assert kidrules.decode(layout, inv.kid) == (customer.number, inv.number)
+    # some of these would have had "-" without the marker digit
+    assert any(inv.kid[2] == "1" for inv in invoices)
+    lines = sorted(invoices[0].voucher.lines.values_list("ledger_account", "amount"))
+    assert lines == [("1500", Decimal("100.00")), ("3000", Decimal("-100.00"))]
+
+
+# --- settlements ---------------------------------------------------------------------------
+
+
+def test_settlements_drive_status_and_post_one_voucher(company_a):
+    account = ocr_account(company_a)
+    invoice_settings_update(company_a, kid_enabled=True)
+    customer = customer_create(company_a, name="Kunde AS")
+    inv = [invoice_create(company_a, customer_id=customer.pk, amount="1000.00") for _ in range(3)]
+    voucher = invoices_settle_bulk(
+        company_a,
+        [
+            Settlement(inv[0].pk, Decimal("400.00"), inv[0].kid),
+            Settlement(inv[1].pk, Decimal("1000.00"), inv[1].kid),
+            Settlement(inv[2].pk, Decimal("1200.00"), inv[2].kid),
+        ],
+        bank_account=account,
+        date=TODAY,
+        bank_reference="ASSIGN-1",
+    )
+    statuses = dict(Invoice.objects.filter(pk__in=[i.pk for i in inv]).values_list("pk", "status"))
+    assert [statuses[i.pk] for i in inv] == ["PARTLY_PAID", "PAID", "OVERPAID"]
+    bank_line = voucher.lines.get(ledger_account="1920")
+    assert bank_line.amount == Decimal("2600.00") and bank_line.reference == "ASSIGN-1"
+    assert bank_line.bank_account == account
+    assert voucher.lines.filter(ledger_account="1500").count() == 3
+    # a reversal of the voucher undoes the settlements
+    voucher_reverse(voucher)
+    assert set(Invoice.objects.filter(pk__in=[i.pk for i in inv]).values_list("status", flat=True)) == {
+        "OPEN"
+    }
+
+
+def test_bulk_settlement_runs_in_constant_queries(company_a):
+    account = ocr_account(company_a)
+    customer = customer_create(company_a, name="Kunde AS")
+    from ledger.services import InvoiceSpec, invoices_create_bulk
+
+    invoices = invoices_create_bulk(company_a, [InvoiceSpec(customer.pk, "10.00") for _ in range(60)])
+
+    def queries(batch):
+        with CaptureQueriesContext(connection) as ctx:
+            invoices_settle_bulk(
+                company_a, [Settlement(i.pk, "1.00") for i in batch], bank_account=account, date=TODAY
+            )
+        return len(ctx.captured_queries)
+
+    assert queries(invoices[:5]) == queries(invoices[5:60])
+
+
+def test_another_companys_invoice_cannot_be_settled(company_a, company_b):
+    account = ocr_account(company_a)
+    theirs = invoice_create(company_b, customer_id=customer_create(company_b, name="B").pk, amount="10")
+    with pytest.raises(ValidationFailed, match="not this company's invoices"):
+        invoices_settle_bulk(company_a, [Settlement(theirs.pk, "10")], bank_account=account, date=TODAY)
+
+
+# --- invoices and bills via the API and the UI ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("10.005", "at most two decimals"),
+        ("-5.00", "cannot be negative"),
+        ("0", "greater than zero"),
+        ("ti kroner", "is not an amount"),
+    ],
+)
+def test_invoice_amount_bad_input(company_a, admin_a, api_for, amount, message):
+    customer = customer_create(company_a, name="Kunde AS")
+    c = api_for(admin_a)
+    c.cookies["django_language"] = "en"
+    response = c.post(api(company_a, "invoices/"), {"customer": customer.pk, "amount": amount}, format="json")
+    assert response.status_code == 400
+    assert message in response.json()["fields"]["amount"][0]
+    assert not Invoice.objects.exists()
+
+
+def test_invoices_api_lists_filters_and_shows_settlements(company_a, admin_a, api_for):
+    account = ocr_account(company_a)
+    invoice_settings_update(company_a, kid_enabled=True)
+    c = api_for(admin_a)
+    customer = c.post(
+        api(company_a, "customers/"), {"name": "Kunde AS", "org_number": "987 654 325"}, format="json"
+    )
+    assert customer.status_code == 201 and customer.json()["org_number"] == "987654325"
+    created = c.post(
+        api(company_a, "invoices/"),
+        {
+            "customer": customer.json()["id"],
+            "amount": "1250.50",
+            "issue_date": "2026-03-01",
+            "due_date": "2026-03-15",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert (
+        body["amount"] == "1250.50" and body["status"] == "OPEN" and kidrules.is_valid(body["kid"], "MOD10")
+    )
+    inv = Invoice.objects.get(pk=body["id"])
+    invoices_settle_bulk(company_a, [Settlement(inv.pk, "250.50", inv.kid)], bank_account=account, date=TODAY)
+    assert c.get(api(company_a, "invoices/?status=open")).json()["count"] == 0
+    assert c.get(api(company_a, "invoices/?status=partly_paid")).json()["count"] == 1
+    assert c.get(api(company_a, "invoices/?status=nonsense")).status_code == 400
+    detail = c.get(api(company_a, f"invoices/{inv.pk}/")).json()
+    assert detail["open_amount"] == "1000.00" and detail["settlements"][0]["amount"] == "250.50"
+    bad_due = c.post(
+        api(company_a, "invoices/"),
+        {
+            "customer": customer.json()["id"],
+            "amount": "1",
+            "issue_date": "2026-03-15",
+            "due_date": "2026-03-01",
+        },
+        format="json",
+    )
+    assert bad_due.status_code == 400 and "due_date" in bad_due.json()["fields"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        ({"kid": "123456783"}, "kid", "wrong check digit"),
+        ({"kid": "12A"}, "kid", "digits only"),
+        ({"kid": "1"}, "kid", "2 to 25 digits"),
+        ({"kid": "123456782", "message": "Hei"}, "kid", "not both"),
+        ({"message": "x" * 141}, "message", "at most 140"),
+        ({}, "kid", "KID or a message"),
+        ({"kid": "123456782", "amount": "100.001"}, "amount", "two decimals"),
+    ],
+)
+def test_bill_bad_input(company_a, admin_a, api_for, payload, field, message):
+    supplier = supplier_create(company_a, name="Lev AS", account_number="8601.11.17947")
+    c = api_for(admin_a)
+    c.cookies["django_language"] = "en"
+    data = {"supplier": supplier.pk, "amount": "100.00", "due_date": "2030-01-01", **payload}
+    response = c.post(api(company_a, "bills/"), data, format="json")
+    assert response.status_code == 400
+    assert any(message in m for m in response.json()["fields"][field]), response.json()
+
+
+def test_bills_with_kid_mod10_or_mod11_and_their_states(company_a, admin_a, api_for):
+    account = ocr_account(company_a)
+    supplier = supplier_create(company_a, name="Lev AS", account_number="86011117947", org_number="123456785")
+    c = api_for(admin_a)
+    for kid in ("123456782", "123456785", "0000531"):
+        response = c.post(
+            api(company_a, "bills/"),
+            {"supplier": supplier.pk, "amount": "99.90", "due_date": "2030-01-01", "kid": kid},
+            format="json",
+        )
+        assert response.status_code == 201 and response.json()["status"] == "OPEN"
+    bill = Bill.objects.filter(company=company_a).first()
+    assert sorted(bill.voucher.lines.values_list("ledger_account", "amount")) == [
+        ("2400", Decimal("-99.90")),
+        ("4000", Decimal("99.90")),
+    ]
+    with pytest.raises(IllegalTransition):
+        bill_mark_paid(bill, bank_account=account, date=TODAY, end_to_end_id="E2E-1")
+    bill_schedule(bill)
+    bill_unschedule(bill)
+    bill_schedule(bill)
+    bill_mark_paid(bill, bank_account=account, date=TODAY, end_to_end_id="E2E-1")
+    bill.refresh_from_db()
+    assert bill.status == "PAID"
+    bank_line = bill.payment_voucher.lines.get(ledger_account="1920")
+    assert (bank_line.amount, bank_line.reference, bank_line.reference_kind) == (
+        Decimal("-99.90"),
+        "E2E-1",
+        "E2E",
+    )
+    with pytest.raises(IllegalTransition):
+        bill_schedule(bill)
+    assert c.get(api(company_a, "bills/?status=paid")).json()["count"] == 1
+
+
+def test_supplier_numbers_are_validated(company_a, admin_a, api_for):
+    c = api_for(admin_a)
+    c.cookies["django_language"] = "en"
+    bad = c.post(
+        api(company_a, "suppliers/"), {"name": "Lev", "account_number": "86011117949"}, format="json"
+    )
+    assert bad.status_code == 400 and "wrong check digit" in bad.json()["fields"]["account_number"][0]
+    bad = c.post(
+        api(company_a, "suppliers/"),
+        {"name": "Lev", "account_number": "86011117947", "org_number": "123456784"},
+        format="json",
+    )
+    assert bad.status_code == 400 and "org_number" in bad.json()["fields"]
+
+
+def test_read_only_member_cannot_write_the_ledger(client, company_a, make_user, api_for):
+    reader = make_user("reader", company=company_a, roles=[Role.READ_ONLY])
+    c = api_for(reader)
+    assert c.get(api(company_a, "invoices/")).status_code == 200
+    assert c.post(api(company_a, "customers/"), {"name": "x"}, format="json").status_code == 403
+    assert (
+        c.patch(api(company_a, "invoice-settings/"), {"kid_enabled": True}, format="json").status_code == 403
+    )
+    client.force_login(reader)
+    for path in (
+        "/ledger/customers/",
+        "/ledger/invoices/",
+        "/ledger/suppliers/",
+        "/ledger/bills/",
+        "/ledger/vouchers/",
+        "/ledger/invoice-settings/",
+    ):
+        page = client.get(path)
+        assert page.status_code == 200 and b"create-form" not in page.content
+        assert client.post(path, {}).status_code == 403
+
+
+def test_ledger_pages_create_and_show_errors(client, company_a, admin_a):
+    ocr_account(company_a)
+    client.force_login(admin_a)
+    assert (
+        client.post(
+            "/ledger/invoice-settings/",
+            {"kid_enabled": "on", "kid_length": "9", "kid_algorithm": "MOD10", "kid_customer_digits": "3"},
+        ).status_code
+        == 302
+    )
+    assert client.post("/ledger/customers/", {"name": "Kunde AS"}).status_code == 302
+    customer = Customer.objects.get()
+    bad = client.post("/ledger/invoices/", {"customer_id": customer.pk, "amount": "10,005"})
+    assert bad.status_code == 400 and "høyst to desimaler" in bad.content.decode()
+    ok = client.post("/ledger/invoices/", {"customer_id": customer.pk, "amount": "1 250,50"})
+    assert ok.status_code == 302
+    invoice = Invoice.objects.get()
+    assert invoice.amount == Decimal("1250.50") and invoice.kid
+    detail = client.get(ok["Location"]).content.decode()
+    assert invoice.kid in detail
+    assert (
+        client.post("/ledger/suppliers/", {"name": "Lev AS", "account_number": "8601 11 17947"}).status_code
+        == 302
+    )
+    supplier = Supplier.objects.get()
+    bad = client.post(
+        "/ledger/bills/",
+        {"supplier_id": supplier.pk, "amount": "10", "due_date": "2030-01-01", "kid": "123456783"},
+    )
+    assert bad.status_code == 400 and "feil kontrollsiffer" in bad.content.decode()
+    listing = client.get("/ledger/invoices/?status=open").content.decode()
+    assert "Kunde AS" in listing
+    assert BankAccount.objects.count() == 1
