@@ -36,7 +36,8 @@ lint: setup
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
 	DJANGO_SETTINGS_MODULE=bankint.settings.production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  FIELD_ENCRYPTION_KEY=ci-check DATABASE_URL=sqlite:///:memory: BANK_API_KEY=ci-check \
-	  $(PY) manage.py check --deploy --fail-level WARNING
+	  $(PY) manage.py check --deploy --tag security --fail-level WARNING
+	$(PY) manage.py check --fail-level ERROR
 
 pytest: setup
 	$(VENV)/bin/pytest banksim/tests --ds=banksim.settings -p no:cacheprovider -q

@@ -246,6 +246,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several resources have a "status"; each choice set gets its own, stable schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceStatusEnum": "ledger.models.Invoice.Status",
+        "BillStatusEnum": "ledger.models.Bill.Status",
+    },
 }
 
 # Browser login: after this many failures per username or address, wait (see companies.throttle).

@@ -3,6 +3,7 @@ is valid, so messages match the UI."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bankint.api.mixins import StrictSerializerMixin
@@ -21,6 +22,14 @@ from ..models import (
 from ..money import clean_amount
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^-?[0-9]{1,13}\.[0-9]{2}$",
+        "example": "1250.50",
+        "description": "NOK, two decimals",
+    }
+)
 class AmountField(serializers.Field):
     """Kroner as a string with two decimals (``"1250.50"``); three decimals are an error."""
 
