@@ -246,6 +246,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "bankint.api.schema.add_error_responses",
+    ],
     # Several resources have a "status"; each choice set gets its own, stable schema name.
     "ENUM_NAME_OVERRIDES": {
         "InvoiceStatusEnum": "ledger.models.Invoice.Status",
