@@ -39,3 +39,7 @@ urlpatterns = [
     path("api/v1/", include("bankint.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "bankint.views.handler400"
+handler404 = "bankint.views.handler404"
+handler500 = "bankint.views.handler500"

@@ -44,6 +44,34 @@ def _check_bank() -> tuple[bool, str]:
         return False, str(exc)[:200]
 
 
+def _api_error(request, status: int, code: str, detail: str):
+    return JsonResponse({"code": code, "detail": detail, "fields": {}}, status=status)
+
+
+def handler404(request, exception=None):
+    if request.path.startswith("/api/"):
+        return _api_error(request, 404, "not_found", "Not found.")
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler400(request, exception=None):
+    if request.path.startswith("/api/"):
+        return _api_error(request, 400, "bad_request", "Bad request.")
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        return _api_error(request, 500, "server_error", "Something went wrong; it has been logged.")
+    from django.views.defaults import server_error
+
+    return server_error(request)
+
+
 @never_cache
 def healthz(request):
     checks = {"database": _check_database(), "broker": _check_broker(), "bank": _check_bank()}

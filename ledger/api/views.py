@@ -121,7 +121,7 @@ class CustomerViewSet(_CreateListRetrieve):
 @extend_schema(
     parameters=[
         OpenApiParameter("status", OpenApiTypes.STR, enum=["open", "partly_paid", "paid", "overpaid"]),
-        OpenApiParameter("customer", OpenApiTypes.INT),
+        OpenApiParameter("customer", {"type": "integer", "minimum": 1}),
     ]
 )
 class InvoiceViewSet(_CreateListRetrieve):
@@ -168,7 +168,7 @@ class SupplierViewSet(_CreateListRetrieve):
 @extend_schema(
     parameters=[
         OpenApiParameter("status", OpenApiTypes.STR, enum=["open", "scheduled", "paid"]),
-        OpenApiParameter("supplier", OpenApiTypes.INT),
+        OpenApiParameter("supplier", {"type": "integer", "minimum": 1}),
     ]
 )
 class BillViewSet(_CreateListRetrieve):

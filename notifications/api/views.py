@@ -1,6 +1,6 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -30,7 +30,10 @@ class NotificationViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
         unread_param = self.request.query_params.get("unread")
-        unread = {"true": True, "1": True, "false": False, "0": False}.get((unread_param or "").lower())
+        choices = {"true": True, "1": True, "false": False, "0": False}
+        if unread_param is not None and unread_param.lower() not in choices:
+            raise serializers.ValidationError({"unread": ["Use true or false."]})
+        unread = choices.get((unread_param or "").lower())
         return notification_list_for_user(self.request.user, self.company, unread=unread)
 
     @extend_schema(request=None, responses={200: MarkReadResultSerializer})

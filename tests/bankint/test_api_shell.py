@@ -111,3 +111,29 @@ def test_schema_and_docs_are_served(client):
     assert schema.status_code == 200
     assert b"/api/v1/companies/{company_id}/notifications/" in schema.content
     assert client.get("/api/v1/docs/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query", ["page_size=0", "page_size=abc", "page_size=501", "page_size=1&page_size=2"]
+)
+def test_bad_page_size_is_a_400(admin_a, api_for, query):
+    body = assert_error_shape(api_for(admin_a).get(f"/api/v1/companies/?{query}"), 400, "validation_error")
+    assert "page_size" in body["fields"]
+
+
+def test_unknown_api_path_answers_json_404(admin_a, api_for):
+    for path in (
+        "/api/v1/companies/abc/notifications/",
+        "/api/v1/nothing-here/",
+        "/api/v1/companies/1/notifications/0.5/",
+    ):
+        response = api_for(admin_a).get(path)
+        assert response.status_code == 404 and response["Content-Type"] == "application/json", path
+        assert response.json()["code"] == "not_found"
+
+
+def test_bad_unread_filter_is_a_400(admin_a, company_a, api_for):
+    body = assert_error_shape(
+        api_for(admin_a).get(f"/api/v1/companies/{company_a.pk}/notifications/?unread=maybe"), 400
+    )
+    assert "unread" in body["fields"]
