@@ -75,3 +75,52 @@ def test_every_log_handler_masks_personal_data():
     assert handlers
     for name, handler in handlers.items():
         assert "mask_personal" in handler.get("filters", []), name
+
+
+def _company_write_cases():
+    from companies.roles import Perm
+
+    for route, callback in tenancy.company_api_routes():
+        cls = getattr(callback, "cls", None)
+        actions = getattr(callback, "actions", None) or {
+            m: m for m in ("post", "put", "patch", "delete") if hasattr(cls, m)
+        }
+        for method, action in actions.items():
+            if method == "get":
+                continue
+            needed = getattr(cls, "write_perm", Perm.MANAGE_BANK)
+            if isinstance(needed, dict):
+                needed = needed.get(action, needed.get("default", Perm.MANAGE_BANK))
+            yield route, method, needed
+
+
+WRITE_CASES = sorted(set(_company_write_cases()))
+
+
+@pytest.mark.parametrize(("route", "method", "needed"), WRITE_CASES)
+def test_read_only_members_change_nothing(route, method, needed, make_user, company_a, api_for):
+    from companies.roles import Perm, Role
+
+    reader = make_user("reader", company=company_a, roles=[Role.READ_ONLY])
+    objects = tenancy.populate(company_a)
+    pk = None
+    if "pk>" in route:
+        model = getattr(dict(tenancy.company_api_routes()).get(route), "cls").queryset.model
+        pk = objects[model].pk
+    path = "/" + re.sub(r"\(\?P<pk>[^)]*\)", str(pk), route).replace("<int:company_id>", str(company_a.pk))
+    path = path.replace("^", "").replace("$", "")
+    response = getattr(api_for(reader), method)(path, {}, format="json")
+    if needed == Perm.VIEW:  # personal actions (marking one's own notifications read)
+        assert response.status_code < 500
+    else:
+        assert response.status_code == 403, (method, path, response.status_code, response.content[:200])
+
+
+def test_support_staff_see_no_company_data_through_the_api(make_user, company_a, api_for):
+    support = make_user("support-staff", is_staff=True)
+    assert api_for(support).get("/api/v1/companies/").json()["count"] == 0
+    for route, _callback in tenancy.company_api_routes():
+        if "pk>" in route or "format" in route:
+            continue
+        path = "/" + route.replace("<int:company_id>", str(company_a.pk)).replace("^", "").replace("$", "")
+        assert api_for(support).get(path).status_code in (404, 405), path
