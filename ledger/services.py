@@ -873,3 +873,48 @@ def bill_mark_paid(bill: Bill, *, bank_account, date: datetime.date, end_to_end_
 def voucher_lines_mark_reconciled(company, line_ids: Sequence[int], *, reconciled: bool = True) -> int:
     """Reconciliation flags the lines it matched (or unmatched); the only change a line allows."""
     return VoucherLine.objects.filter(company=company, pk__in=list(line_ids)).update(reconciled=reconciled)
+
+
+@transaction.atomic
+def vouchers_post_bulk(company, specs: Sequence[VoucherSpec]) -> list[Voucher]:
+    """Post many vouchers in a constant number of queries (reconciliation's fee postings)."""
+    return _vouchers_post(company, specs)
+
+
+# --- bulk bill transitions for the remittance issue (a whole pain.002 or camt.054 at once) -----
+
+
+@transaction.atomic
+def bills_unschedule_bulk(company, bill_ids: Sequence[int]) -> int:
+    """Rejected payments: their bills are open again (only those still SCHEDULED)."""
+    ids = sorted(set(bill_ids))
+    if not ids:
+        return 0
+    count = Bill.objects.filter(company=company, pk__in=ids, status=Bill.Status.SCHEDULED).update(
+        status=Bill.Status.OPEN, scheduled_at=None
+    )
+    if count:
+        audit_record("bill.open_bulk", company=company, changes={"bill_ids": ids, "count": count})
+    return count
+
+
+@transaction.atomic
+def bills_mark_paid_bulk(company, payment_vouchers: dict[int, int]) -> int:
+    """Booked payments (camt.054): bill id → the payment voucher already posted for it."""
+    if not payment_vouchers:
+        return 0
+    bills = list(
+        Bill.objects.filter(company=company, pk__in=list(payment_vouchers), status=Bill.Status.SCHEDULED)
+    )
+    now = timezone.now()
+    for bill in bills:
+        bill.status, bill.paid_at = Bill.Status.PAID, now
+        bill.payment_voucher_id = payment_vouchers[bill.pk]
+    Bill.objects.bulk_update(bills, ["status", "paid_at", "payment_voucher"], batch_size=1000)
+    if bills:
+        audit_record(
+            "bill.paid_bulk",
+            company=company,
+            changes={"bill_ids": [b.pk for b in bills], "count": len(bills)},
+        )
+    return len(bills)

@@ -218,6 +218,8 @@ BANK_OUTAGE_WARNING_SECONDS = int(env("BANK_OUTAGE_WARNING_SECONDS", str(30 * 60
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "bankint.tasks.heartbeat", "schedule": 30.0},
     "bank-feed-poll": {"task": "agreements.bank_feed_poll", "schedule": BANK_POLL_INTERVAL_SECONDS},
+    # A batch left SUBMITTING/UNKNOWN by a crash is resolved by asking the bank for its MsgId.
+    "remittance-resolve-stale": {"task": "remittance.payment_batches_resolve_stale", "schedule": 300.0},
 }
 
 REST_FRAMEWORK = {

@@ -1,5 +1,6 @@
 """Tests: the base settings with fast hashing and throwaway storage."""
 
+import os
 import tempfile
 
 from .base import *  # noqa: F403
@@ -10,7 +11,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that worker and server subprocesses see the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_bankint.sqlite3")}
+    # Per process, so two test runs in one checkout never share (and corrupt) a file.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_bankint_{os.getpid()}.sqlite3")}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="bankint-media-")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

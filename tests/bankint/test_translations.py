@@ -37,7 +37,13 @@ def test_compiled_catalogue_matches_the_source(po_path):
     po = polib.pofile(str(po_path))
     with open(po_path.with_suffix(".mo"), "rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    stale = [e.msgid for e in po if e.msgid and not e.msgid_plural and compiled.gettext(e.msgid) != e.msgstr]
+    stale = [
+        e.msgid
+        for e in po
+        if e.msgid
+        and not e.msgid_plural
+        and (compiled.pgettext(e.msgctxt, e.msgid) if e.msgctxt else compiled.gettext(e.msgid)) != e.msgstr
+    ]
     assert stale == [], "recompile: manage.py compilemessages"
 
 

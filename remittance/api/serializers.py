@@ -1,0 +1,134 @@
+from django.utils.translation import get_language
+from rest_framework import serializers
+
+from bankint.api.mixins import StrictSerializerMixin
+from ledger.api.serializers import AmountField
+
+from ..models import Payment, PaymentBatch
+from ..pain002 import reason_text
+
+
+class PaymentSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    bank_account = serializers.IntegerField(source="bank_account_id", required=False)
+    bill = serializers.IntegerField(source="bill_id", required=False, allow_null=True)
+    batch = serializers.IntegerField(source="batch_id", read_only=True)
+    amount = AmountField(required=False)
+    creditor_name = serializers.CharField(required=False, max_length=200)
+    creditor_account = serializers.CharField(required=False, max_length=40)
+    kid = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    message = serializers.CharField(required=False, allow_blank=True, max_length=400)
+    execution_date = serializers.DateField(required=False, allow_null=True)
+    confirm_duplicate = serializers.BooleanField(required=False, default=False, write_only=True)
+    reason = serializers.SerializerMethodField()
+    reason_en = serializers.SerializerMethodField()
+    notices = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "bank_account",
+            "bill",
+            "batch",
+            "creditor_name",
+            "creditor_account",
+            "amount",
+            "currency",
+            "kid",
+            "message",
+            "requested_date",
+            "execution_date",
+            "end_to_end_id",
+            "status",
+            "bank_status",
+            "reason_code",
+            "reason",
+            "reason_en",
+            "corrects",
+            "voucher",
+            "confirm_duplicate",
+            "notices",
+            "created_at",
+            "booked_date",
+        ]
+        read_only_fields = [
+            "id",
+            "currency",
+            "requested_date",
+            "end_to_end_id",
+            "status",
+            "bank_status",
+            "reason_code",
+            "corrects",
+            "voucher",
+            "created_at",
+            "booked_date",
+        ]
+
+    def get_reason(self, obj) -> str:
+        if not obj.reason_code:
+            return ""
+        lang = "en" if (get_language() or "nb").startswith("en") else "nb"
+        return reason_text(obj.reason_code, lang)
+
+    def get_reason_en(self, obj) -> str:
+        return reason_text(obj.reason_code, "en") if obj.reason_code else ""
+
+    def get_notices(self, obj) -> list[str]:
+        return list(getattr(obj, "notices", []))
+
+    def validate(self, attrs):
+        if attrs.get("bill_id") is None:
+            missing = [
+                f
+                for f in ("bank_account_id", "creditor_name", "creditor_account", "amount")
+                if f not in attrs
+            ]
+            names = {"bank_account_id": "bank_account"}
+            if missing:
+                raise serializers.ValidationError(
+                    {names.get(f, f): ["This field is required."] for f in missing}
+                )
+        elif "bank_account_id" not in attrs:
+            raise serializers.ValidationError({"bank_account": ["This field is required."]})
+        return attrs
+
+
+class PaymentBatchSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    payments = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), write_only=True, min_length=1, max_length=10000
+    )
+    bank_account = serializers.IntegerField(source="bank_account_id", read_only=True)
+    total = AmountField(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = PaymentBatch
+        fields = [
+            "id",
+            "payments",
+            "bank_account",
+            "execution_date",
+            "approval_mode",
+            "status",
+            "status_label",
+            "msg_id",
+            "pmt_inf_id",
+            "payment_count",
+            "total",
+            "pain001_sha256",
+            "signature_ref",
+            "approved_by",
+            "bank_status",
+            "bank_reason",
+            "bank_reason_text",
+            "created_at",
+            "approved_at",
+            "submitted_at",
+            "booked_at",
+        ]
+        read_only_fields = [f for f in fields if f != "payments"]
+
+
+class ApproveSerializer(StrictSerializerMixin, serializers.Serializer):
+    acknowledge_warnings = serializers.BooleanField(required=False, default=False)

@@ -1,0 +1,137 @@
+"""payments/ and payment-batches/ (API.md): writes go through the services."""
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from bankint.api.mixins import CompanyScopedMixin
+from bankint.errors import ValidationFailed
+from companies.roles import Perm
+
+from .. import services
+from ..models import Payment, PaymentBatch
+from ..selectors import payment_batch_list, payment_list
+from .serializers import ApproveSerializer, PaymentBatchSerializer, PaymentSerializer
+
+
+def _status(request, choices) -> str | None:
+    value = (request.query_params.get("status") or "").strip().upper()
+    if not value:
+        return None
+    if value not in choices.values:
+        raise serializers.ValidationError(
+            {"status": [_("Unknown status “%(value)s”.") % {"value": value.lower()}]}
+        )
+    return value
+
+
+class _Base(
+    CompanyScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    write_perm = Perm.PREPARE_PAYMENTS
+
+
+class PaymentViewSet(_Base):
+    queryset = Payment.objects.all()
+    serializer_class = PaymentSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Payment.objects.none()
+        return payment_list(self.company, status=_status(self.request, Payment.Status))
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        confirm = data.pop("confirm_duplicate", False)
+        bill_id = data.pop("bill_id", None)
+        if bill_id is not None:
+            serializer.instance = services.payment_create_from_bill(
+                self.company,
+                bill_id=bill_id,
+                bank_account_id=data["bank_account_id"],
+                execution_date=data.get("execution_date"),
+                confirm_duplicate=confirm,
+                user=self.request.user,
+            )
+        else:
+            serializer.instance = services.payment_create(
+                self.company, confirm_duplicate=confirm, user=self.request.user, **data
+            )
+
+
+class PaymentBatchViewSet(_Base):
+    queryset = PaymentBatch.objects.all()
+    serializer_class = PaymentBatchSerializer
+    write_perm = {"approve": Perm.APPROVE_PAYMENTS, "send": Perm.VIEW, "default": Perm.PREPARE_PAYMENTS}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PaymentBatch.objects.none()
+        return payment_batch_list(self.company, status=_status(self.request, PaymentBatch.Status))
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ids = serializer.validated_data["payments"]
+        found = set(Payment.objects.filter(company=self.company, pk__in=ids).values_list("pk", flat=True))
+        missing = sorted(set(ids) - found)
+        if missing:
+            msg = _("Payment #%(id)s is not one of this company's payments.") % {"id": missing[0]}
+            raise ValidationFailed(msg, fields={"payments": [msg]})
+        batches = services.payment_batches_build(self.company, payment_ids=ids, user=request.user)
+        data = PaymentBatchSerializer(batches, many=True).data
+        return Response(data[0] if len(data) == 1 else {"batches": data}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ApproveSerializer, responses={200: PaymentBatchSerializer, 202: None})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, *args, **kwargs):
+        """RgB: the first call starts BankID signing (202 + signing_url); a later call completes it."""
+        batch = self.get_object()
+        body = ApproveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if batch.signing_id and batch.signing_user_id == request.user.pk:
+            try:
+                batch = services.payment_batch_approve_complete(batch, request.user)
+            except services.SigningPending as pending:
+                return Response(
+                    {
+                        "status": "signing",
+                        "signing_url": str(pending),
+                        "detail": _("Waiting for BankID signing."),
+                    },
+                    status=status.HTTP_202_ACCEPTED,
+                )
+            return Response(PaymentBatchSerializer(batch).data)
+        session = services.payment_batch_approve_start(
+            batch, request.user, acknowledge_warnings=body.validated_data["acknowledge_warnings"]
+        )
+        return Response(
+            {
+                "status": "signing",
+                "signing_url": session.url,
+                "detail": _("Sign with BankID, then call approve/ again."),
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+    @extend_schema(request=None, responses={200: PaymentBatchSerializer})
+    @action(detail=True, methods=["post"])
+    def send(self, request, *args, **kwargs):
+        batch = services.payment_batch_send(self.get_object(), request.user)
+        return Response(PaymentBatchSerializer(batch).data)
+
+    @extend_schema(responses={(200, "application/xml"): bytes})
+    @action(detail=True, methods=["get"])
+    def pain001(self, request, *args, **kwargs):
+        batch = self.get_object()
+        xml = services.payment_batch_pain001(batch)
+        response = HttpResponse(xml, content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{batch.msg_id}.xml"'
+        return response

@@ -1,0 +1,44 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentForm(forms.Form):
+    bank_account_id = forms.TypedChoiceField(label=_("Pay from account"), coerce=int)
+    creditor_name = forms.CharField(label=_("Creditor"), max_length=200)
+    creditor_account = forms.CharField(label=_("Creditor account"), max_length=40, help_text=_("11 digits"))
+    amount = forms.CharField(label=_("Amount (NOK)"), max_length=30)
+    kid = forms.CharField(label=_("KID"), max_length=40, required=False)
+    message = forms.CharField(label=_("Message"), max_length=400, required=False)
+    execution_date = forms.DateField(
+        label=_("Execution date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    confirm_duplicate = forms.BooleanField(label=_("Yes, this is not a duplicate"), required=False)
+
+    def __init__(self, *args, accounts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bank_account_id"].choices = [(a.pk, str(a)) for a in accounts]
+
+
+class BillPaymentForm(forms.Form):
+    bill_id = forms.TypedChoiceField(label=_("Bill"), coerce=int)
+    bank_account_id = forms.TypedChoiceField(label=_("Pay from account"), coerce=int)
+    execution_date = forms.DateField(
+        label=_("Execution date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    confirm_duplicate = forms.BooleanField(label=_("Yes, this is not a duplicate"), required=False)
+
+    def __init__(self, *args, accounts=(), bills=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bank_account_id"].choices = [(a.pk, str(a)) for a in accounts]
+        self.fields["bill_id"].choices = [(b.pk, f"{b} · {b.amount:.2f}") for b in bills]
+
+
+class CorrectionForm(forms.Form):
+    creditor_name = forms.CharField(label=_("Creditor"), max_length=200)
+    creditor_account = forms.CharField(label=_("Creditor account"), max_length=40)
+    amount = forms.CharField(label=_("Amount (NOK)"), max_length=30)
+    kid = forms.CharField(label=_("KID"), max_length=40, required=False)
+    message = forms.CharField(label=_("Message"), max_length=400, required=False)
+    execution_date = forms.DateField(
+        label=_("Execution date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

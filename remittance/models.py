@@ -1,0 +1,230 @@
+"""Payments to suppliers, grouped into batches that go to the bank as pain.001 files.
+
+- ``Payment``: one credit transfer (from a bill or entered directly): creditor name and
+  account (MOD11), amount, a KID or a message (never both), execution date (a banking day),
+  debit account. NEW → IN_BATCH → SENT → AWAITING_APPROVAL (PDNG, post-approval) → ACCEPTED
+  (ACSP) → BOOKED (camt.054), or REJECTED with the bank's reason code at any point before
+  booking. A rejected payment is corrected by creating a new payment (``corrected_by``):
+  its EndToEndId was used once and is never sent again.
+- ``PaymentBatch``: the payments from one debit account on one execution date; one pain.001
+  file (one PmtInf) each. DRAFT → APPROVED (RgB with BankID) or POST_APPROVAL (sent for
+  approval in the online bank) → SUBMITTING → SUBMITTED / AWAITING_APPROVAL → ACCEPTED /
+  PARTLY_ACCEPTED / REJECTED → BOOKED. UNKNOWN when a send ended ambiguously (timeout, reset,
+  5xx): it is resolved by asking the bank for the MsgId or by resending the *same* file.
+- ``BankReport``: every pain.002 and camt.054 the bank sent for a batch, raw bytes and
+  SHA-256, applied once.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.validation import format_account_number
+
+MONEY = {"max_digits": 15, "decimal_places": 2}
+
+
+class PaymentBatch(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", _("Draft")
+        APPROVED = "APPROVED", _("Approved (RgB)")
+        POST_APPROVAL = "POST_APPROVAL", _("Sent for post-approval")
+        SUBMITTING = "SUBMITTING", _("Submitting")
+        UNKNOWN = "UNKNOWN", _("Unknown: awaiting the bank's answer")
+        SUBMITTED = "SUBMITTED", _("Submitted")
+        AWAITING_APPROVAL = "AWAITING_APPROVAL", _("Awaiting approval in the online bank")
+        ACCEPTED = "ACCEPTED", _("Accepted")
+        PARTLY_ACCEPTED = "PARTLY_ACCEPTED", _("Partly accepted")
+        REJECTED = "REJECTED", _("Rejected")
+        BOOKED = "BOOKED", _("Booked")
+
+    class ApprovalMode(models.TextChoices):
+        RGB = "RGB", _("Accounting-approved payments (RgB)")
+        POST_APPROVAL = "POST_APPROVAL", _("Post-approval in the online bank")
+
+    _ANSWERS = frozenset(
+        {"SUBMITTED", "AWAITING_APPROVAL", "ACCEPTED", "PARTLY_ACCEPTED", "REJECTED", "BOOKED"}
+    )
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.DRAFT: frozenset({Status.APPROVED, Status.POST_APPROVAL}),
+        Status.APPROVED: frozenset({Status.SUBMITTING}),
+        Status.POST_APPROVAL: frozenset({Status.SUBMITTING}),
+        # The bank's answer, or an ambiguous end (UNKNOWN) that is resolved later.
+        Status.SUBMITTING: _ANSWERS | {Status.UNKNOWN},
+        # Resent with the same MsgId, or resolved by asking the bank.
+        Status.UNKNOWN: _ANSWERS | {Status.SUBMITTING},
+        Status.SUBMITTED: _ANSWERS - {"SUBMITTED"},
+        Status.AWAITING_APPROVAL: frozenset(
+            {Status.ACCEPTED, Status.PARTLY_ACCEPTED, Status.REJECTED, Status.BOOKED}
+        ),
+        Status.ACCEPTED: frozenset({Status.PARTLY_ACCEPTED, Status.REJECTED, Status.BOOKED}),
+        Status.PARTLY_ACCEPTED: frozenset({Status.REJECTED, Status.BOOKED}),
+        Status.REJECTED: frozenset(),
+        Status.BOOKED: frozenset(),
+    }
+    # Payments in these batches keep their bill out of any new batch (RELIABILITY row 13).
+    OPEN_STATES = frozenset(set(Status.values) - {Status.REJECTED, Status.BOOKED})
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    bank_account = models.ForeignKey("accounts.BankAccount", on_delete=models.PROTECT, related_name="+")
+    execution_date = models.DateField(_("execution date"))
+    approval_mode = models.CharField(_("approval mode"), max_length=20, choices=ApprovalMode.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # Ids fixed when the batch is created: every retry and every regeneration uses them.
+    msg_id = models.CharField(_("MsgId"), max_length=35, unique=True)
+    pmt_inf_id = models.CharField(_("PmtInfId"), max_length=35, unique=True)
+    payment_count = models.PositiveIntegerField(_("payments"), default=0)
+    total = models.DecimalField(_("total"), default=0, **MONEY)
+    # The pain.001 exactly as sent (built once, before the first send).
+    pain001 = models.BinaryField(_("pain.001"), blank=True, default=b"")
+    pain001_sha256 = models.CharField(_("pain.001 SHA-256"), max_length=64, blank=True)
+    file_created_at = models.DateTimeField(null=True, blank=True)
+    # RgB: the approver, their online-bank user id and the BankID signature.
+    signing_id = models.PositiveBigIntegerField(null=True, blank=True)
+    signing_url = models.URLField(max_length=500, blank=True)
+    signing_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signature_ref = models.CharField(_("signature reference"), max_length=128, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_bank_user_id = models.CharField(max_length=20, blank=True)
+    bank_status = models.CharField(_("bank status"), max_length=4, blank=True)
+    bank_reason = models.CharField(_("bank reason code"), max_length=10, blank=True)
+    bank_reason_text = models.CharField(_("bank reason"), max_length=500, blank=True)
+    submit_attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    submitting_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    booked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment batch")
+        verbose_name_plural = _("payment batches")
+        ordering = ["company", "-created_at", "-id"]
+        indexes = [models.Index(fields=["company", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.msg_id} {self.execution_date:%Y-%m-%d} ({self.get_status_display()})"
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        NEW = "NEW", _("New")
+        IN_BATCH = "IN_BATCH", _("In a batch")
+        SENT = "SENT", _("Sent")
+        AWAITING_APPROVAL = "AWAITING_APPROVAL", _("Awaiting approval in the online bank")
+        ACCEPTED = "ACCEPTED", _("Accepted")
+        BOOKED = "BOOKED", _("Booked")
+        REJECTED = "REJECTED", _("Rejected")
+        CANCELLED = "CANCELLED", _("Cancelled")
+
+    # The bank's answers only move a payment forward; a rejection can come at any time
+    # before booking (AM04 on the execution date).
+    RANK = {
+        Status.NEW: 0,
+        Status.IN_BATCH: 1,
+        Status.SENT: 2,
+        Status.AWAITING_APPROVAL: 3,
+        Status.ACCEPTED: 4,
+        Status.BOOKED: 5,
+    }
+    FINAL = frozenset({Status.BOOKED, Status.REJECTED, Status.CANCELLED})
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    bank_account = models.ForeignKey("accounts.BankAccount", on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(
+        PaymentBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    bill = models.ForeignKey("ledger.Bill", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    creditor_name = models.CharField(_("creditor"), max_length=70)
+    creditor_account = models.CharField(_("creditor account"), max_length=11)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, default="NOK")
+    kid = models.CharField(_("KID"), max_length=25, blank=True)
+    message = models.CharField(_("message"), max_length=140, blank=True)
+    execution_date = models.DateField(_("execution date"))
+    requested_date = models.DateField(_("requested date"))
+    end_to_end_id = models.CharField(_("EndToEndId"), max_length=35, unique=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    bank_status = models.CharField(_("bank status"), max_length=4, blank=True)
+    reason_code = models.CharField(_("reason code"), max_length=10, blank=True)
+    reason_text = models.CharField(_("reason"), max_length=500, blank=True)
+    corrects = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrected_by"
+    )
+    voucher = models.ForeignKey(
+        "ledger.Voucher", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    booked_at = models.DateTimeField(null=True, blank=True)
+    booked_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["company", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kid="") | Q(message=""), name="payment_kid_or_message"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            # A bill is in at most one live payment (RELIABILITY row 13).
+            models.UniqueConstraint(
+                fields=["bill"],
+                condition=Q(bill__isnull=False) & ~Q(status__in=["REJECTED", "CANCELLED"]),
+                name="uniq_live_payment_per_bill",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "status"]),
+            models.Index(fields=["company", "creditor_account", "amount"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creditor_name} {self.amount} ({self.end_to_end_id})"
+
+    @property
+    def creditor_account_display(self) -> str:
+        return format_account_number(self.creditor_account)
+
+
+class BankReport(models.Model):
+    """A pain.002 or camt.054 the bank sent about a batch, kept as received (STYLE rule 8)."""
+
+    class Kind(models.TextChoices):
+        PAIN002 = "PAIN002", _("pain.002 status report")
+        CAMT054 = "CAMT054", _("camt.054 debit notification")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="reports")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    bank_reference = models.CharField(max_length=64, blank=True)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=4, blank=True)
+    summary = models.CharField(max_length=500, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bank report")
+        verbose_name_plural = _("bank reports")
+        ordering = ["batch", "received_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "kind", "sha256"], name="uniq_bank_report_per_batch")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.status} ({self.received_at:%Y-%m-%d %H:%M})"

@@ -1,0 +1,300 @@
+"""Payments pages: entry, batches, BankID approval, status timeline, pain.001, rejected to fix.
+
+Thin views: forms check shape, the services decide, their messages land on the page.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.forms import add_domain_errors
+from accounts.models import BankAccount, BankService
+from bankint.errors import DomainError
+from companies.permissions import company_view
+from companies.roles import Perm
+from ledger.models import Bill
+
+from . import services
+from .forms import BillPaymentForm, CorrectionForm, PaymentForm
+from .models import Payment, PaymentBatch
+from .pain002 import reason_text
+from .selectors import (
+    payment_batch_list,
+    payment_batch_timeline,
+    payment_list,
+    payment_list_rejected_uncorrected,
+)
+
+PAGE_SIZE = 50
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "nb").startswith("en") else "nb"
+
+
+def _accounts(company):
+    return [
+        a
+        for a in BankAccount.objects.filter(company=company, is_active=True).order_by("account_number")
+        if BankService.REMITTANCE in (a.services or [])
+    ]
+
+
+def _with_reasons(payments):
+    lang = _lang()
+    for p in payments:
+        p.reason_plain = reason_text(p.reason_code, lang) if p.reason_code else ""
+    return payments
+
+
+@company_view()
+def payments(request):
+    company = request.company
+    can = Perm.PREPARE_PAYMENTS in request.company_perms
+    accounts = _accounts(company)
+    form = PaymentForm(request.POST if request.method == "POST" else None, accounts=accounts)
+    status = 200
+    if request.method == "POST":
+        if not can:
+            return render(request, "403.html", status=403)
+        if form.is_valid():
+            try:
+                payment = services.payment_create(company, user=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_errors(form, exc)
+                status = 409 if exc.code == "possible_duplicate" else 400
+            else:
+                messages.success(
+                    request, _("The payment to %(name)s is registered.") % {"name": payment.creditor_name}
+                )
+                for notice in payment.notices:
+                    messages.warning(request, notice)
+                return redirect("remittance:payments")
+        else:
+            status = 400
+    status_filter = request.GET.get("status", "").upper()
+    if status_filter not in Payment.Status.values:
+        status_filter = ""
+    page = Paginator(payment_list(company, status=status_filter or None), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    bill_form = BillPaymentForm(
+        accounts=accounts,
+        bills=Bill.objects.filter(company=company, status=Bill.Status.OPEN).select_related("supplier"),
+    )
+    return render(
+        request,
+        "remittance/payments.html",
+        {
+            "page": page,
+            "form": form,
+            "bill_form": bill_form,
+            "can_prepare": can,
+            "statuses": Payment.Status.choices,
+            "status_filter": status_filter,
+            "new_count": Payment.objects.filter(company=company, status=Payment.Status.NEW).count(),
+        },
+        status=status,
+    )
+
+
+@company_view(Perm.PREPARE_PAYMENTS)
+@require_POST
+def payment_from_bill(request):
+    company = request.company
+    form = BillPaymentForm(
+        request.POST,
+        accounts=_accounts(company),
+        bills=Bill.objects.filter(company=company, status=Bill.Status.OPEN).select_related("supplier"),
+    )
+    if form.is_valid():
+        try:
+            payment = services.payment_create_from_bill(company, user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("The payment to %(name)s is registered.") % {"name": payment.creditor_name}
+            )
+            for notice in payment.notices:
+                messages.warning(request, notice)
+    else:
+        messages.error(request, _("Choose a bill and an account."))
+    return redirect("remittance:payments")
+
+
+@company_view(Perm.PREPARE_PAYMENTS)
+@require_POST
+def batches_build(request):
+    try:
+        built = services.payment_batches_build(request.company, user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("remittance:payments")
+    messages.success(request, _("%(count)d batch(es) created.") % {"count": len(built)})
+    return redirect("remittance:batches")
+
+
+@company_view()
+def rejected(request):
+    rows = _with_reasons(list(payment_list_rejected_uncorrected(request.company)[:500]))
+    return render(
+        request,
+        "remittance/rejected.html",
+        {"payments": rows, "can_prepare": Perm.PREPARE_PAYMENTS in request.company_perms},
+    )
+
+
+@company_view(Perm.PREPARE_PAYMENTS)
+def payment_correct_view(request, pk):
+    payment = get_object_or_404(Payment, company=request.company, pk=pk, status=Payment.Status.REJECTED)
+    initial = {
+        "creditor_name": payment.creditor_name,
+        "creditor_account": payment.creditor_account,
+        "amount": f"{payment.amount:.2f}",
+        "kid": payment.kid,
+        "message": payment.message,
+    }
+    form = CorrectionForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                new = services.payment_correct(payment, user=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_errors(form, exc)
+                status = 400
+            else:
+                messages.success(request, _("The corrected payment is registered; put it in a new batch."))
+                for notice in new.notices:
+                    messages.warning(request, notice)
+                return redirect("remittance:payments")
+        else:
+            status = 400
+    payment.reason_plain = reason_text(payment.reason_code, _lang()) if payment.reason_code else ""
+    return render(request, "remittance/correct.html", {"payment": payment, "form": form}, status=status)
+
+
+@company_view(Perm.PREPARE_PAYMENTS)
+@require_POST
+def payment_cancel_view(request, pk):
+    payment = get_object_or_404(Payment, company=request.company, pk=pk)
+    try:
+        services.payment_cancel(payment)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The payment is cancelled."))
+    return redirect("remittance:payments")
+
+
+@company_view()
+def batches(request):
+    page = Paginator(payment_batch_list(request.company), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "remittance/batches.html", {"page": page})
+
+
+def _batch(request, pk) -> PaymentBatch:
+    return get_object_or_404(
+        PaymentBatch.objects.select_related("bank_account"), company=request.company, pk=pk
+    )
+
+
+@company_view()
+def batch_detail(request, pk):
+    batch = _batch(request, pk)
+    perms = request.company_perms
+    warnings = []
+    can_approve = False
+    if batch.status == PaymentBatch.Status.DRAFT and batch.approval_mode == PaymentBatch.ApprovalMode.RGB:
+        try:
+            warnings = services.payment_batch_approval_check(batch, request.user).warnings
+            can_approve = True
+        except DomainError as exc:
+            warnings = [exc.message] if Perm.APPROVE_PAYMENTS in perms else []
+    return render(
+        request,
+        "remittance/batch_detail.html",
+        {
+            "batch": batch,
+            "payments": _with_reasons(list(batch.payments.all().order_by("id"))),
+            "timeline": payment_batch_timeline(batch),
+            "warnings": warnings,
+            "can_approve": can_approve,
+            "signing_mine": bool(batch.signing_id and batch.signing_user_id == request.user.pk),
+            "can_send": Perm.PREPARE_PAYMENTS in perms
+            and (
+                (
+                    batch.status == PaymentBatch.Status.DRAFT
+                    and batch.approval_mode == PaymentBatch.ApprovalMode.POST_APPROVAL
+                )
+                or batch.status in (PaymentBatch.Status.APPROVED, PaymentBatch.Status.UNKNOWN)
+            ),
+        },
+    )
+
+
+@company_view()
+@require_POST
+def batch_approve(request, pk):
+    batch = _batch(request, pk)  # another company's batch is a 404 before any role check
+    if Perm.APPROVE_PAYMENTS not in request.company_perms:
+        return render(request, "403.html", status=403)
+    try:
+        session = services.payment_batch_approve_start(
+            batch, request.user, acknowledge_warnings=request.POST.get("acknowledge_warnings") == "on"
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("remittance:batch_detail", pk=pk)
+    # Out to BankID; the batch page has the button to come back and finish.
+    return redirect(session.url)
+
+
+@company_view()
+@require_POST
+def batch_approve_complete(request, pk):
+    batch = _batch(request, pk)
+    if Perm.APPROVE_PAYMENTS not in request.company_perms:
+        return render(request, "403.html", status=403)
+    try:
+        services.payment_batch_approve_complete(batch, request.user)
+    except services.SigningPending:
+        messages.warning(request, _("The BankID signing is not finished yet."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The batch is approved and is being sent to the bank."))
+    return redirect("remittance:batch_detail", pk=pk)
+
+
+@company_view()
+@require_POST
+def batch_send(request, pk):
+    batch = _batch(request, pk)
+    try:
+        services.payment_batch_send(batch, request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The batch is being sent to the bank."))
+    return redirect("remittance:batch_detail", pk=pk)
+
+
+@company_view()
+def batch_pain001(request, pk):
+    batch = _batch(request, pk)
+    try:
+        xml = services.payment_batch_pain001(batch)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("remittance:batch_detail", pk=pk)
+    response = HttpResponse(xml, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{batch.msg_id}.xml"'
+    return response
