@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class OcrConfig(AppConfig):
     name = "ocr"
     verbose_name = _("Nets OCR")
+
+    def ready(self) -> None:
+        from agreements import feed
+
+        from .services import ocr_files_fetch
+
+        feed.register("ocr_file.created", ocr_files_fetch)

@@ -2,5 +2,9 @@
 
 from rest_framework.routers import SimpleRouter
 
+from .views import OcrFileViewSet, OcrTransactionViewSet
+
 router = SimpleRouter()
+router.register("ocr-files", OcrFileViewSet, basename="api-ocr-file")
+router.register("ocr-transactions", OcrTransactionViewSet, basename="api-ocr-transaction")
 urlpatterns = router.urls

@@ -1,0 +1,219 @@
+"""Nets OCR giro files and what they settled.
+
+- ``OcrFile``: one received file, raw bytes kept with their SHA-256 (STYLE rule 8). Created in
+  its final state by ``ocr_file_import``: IMPORTED, PARTLY_UNASSIGNED (an assignment for an
+  account the company has not registered for Nets OCR was kept aside), REJECTED (structure or
+  control totals wrong: nothing else stored) or DUPLICATE (same bytes or same transmission
+  already imported: 0 new rows, ``duplicate_of`` points at the original). Never edited after.
+- ``OcrAssignment``: one per record 20, with the bank account it credits (or ``unassigned``)
+  and the settlement voucher whose bank line carries ``reference`` (kind OCR_ASSIGNMENT):
+  what reconciliation matches the statement's single credit of the assignment total against.
+- ``OcrTransaction``: one payment (records 30/31/32). Unique per (account, assignment number,
+  transaction number) so a payment is never imported twice, even from another file.
+  SETTLED (KID matched an invoice) / UNMATCHED (waiting for manual allocation; allocated →
+  SETTLED) / REVERSED (a later type 18/20 reversed it) / REVERSAL (a reversal that was applied)
+  / UNASSIGNED (its assignment was kept aside).
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 15, "decimal_places": 2}
+
+
+class OcrFile(models.Model):
+    class Status(models.TextChoices):
+        IMPORTED = "IMPORTED", _("Imported")
+        PARTLY_UNASSIGNED = "PARTLY_UNASSIGNED", _("Partly unassigned")
+        DUPLICATE = "DUPLICATE", _("Duplicate")
+        REJECTED = "REJECTED", _("Rejected")
+
+    class Source(models.TextChoices):
+        UPLOAD = "UPLOAD", _("Upload")
+        API = "API", _("API")
+        COMMAND = "COMMAND", _("Command")
+        BANK = "BANK", _("From the bank")
+
+    # Only these count as "the" import of a file; duplicates and rejections may repeat.
+    ACCEPTED = (Status.IMPORTED, Status.PARTLY_UNASSIGNED)
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    # The bytes exactly as received, zlib-compressed (an OCR file shrinks ~10x, and writing
+    # 16 MB of bytea costs more than the whole settlement); ``data`` gives them back.
+    raw = models.BinaryField(_("raw file (zlib)"), editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    transmitter = models.CharField(_("data transmitter"), max_length=8, blank=True)
+    transmission_number = models.CharField(_("transmission number"), max_length=7, blank=True)
+    recipient = models.CharField(_("data recipient"), max_length=8, blank=True)
+    bank_file_id = models.BigIntegerField(_("bank file id"), null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+    transaction_count = models.PositiveIntegerField(_("transactions"), default=0)
+    total_amount = models.DecimalField(_("total amount"), default=0, **MONEY)
+    settled_count = models.PositiveIntegerField(_("settled"), default=0)
+    unmatched_count = models.PositiveIntegerField(_("unmatched"), default=0)
+    unassigned_count = models.PositiveIntegerField(_("unassigned"), default=0)
+    skipped_count = models.PositiveIntegerField(_("already imported"), default=0)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("OCR file")
+        verbose_name_plural = _("OCR files")
+        ordering = ["company", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "sha256"],
+                condition=Q(status__in=["IMPORTED", "PARTLY_UNASSIGNED"]),
+                name="uniq_ocr_file_sha256",
+            ),
+            models.UniqueConstraint(
+                fields=["company", "transmitter", "transmission_number"],
+                condition=Q(status__in=["IMPORTED", "PARTLY_UNASSIGNED"]),
+                name="uniq_ocr_file_transmission",
+            ),
+            models.UniqueConstraint(
+                fields=["company", "bank_file_id"],
+                condition=Q(bank_file_id__isnull=False) & ~Q(status="DUPLICATE"),
+                name="uniq_ocr_file_bank_id",
+            ),
+        ]
+        indexes = [models.Index(fields=["company", "status"])]
+
+    def __str__(self) -> str:
+        return f"OCR #{self.pk} {self.transmission_number or self.filename}"
+
+    @property
+    def data(self) -> bytes:
+        return zlib.decompress(bytes(self.raw)) if self.raw else b""
+
+
+class OcrAssignment(models.Model):
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    file = models.ForeignKey(OcrFile, on_delete=models.PROTECT, related_name="assignments")
+    number = models.CharField(_("assignment number"), max_length=7)
+    account = models.CharField(_("assignment account"), max_length=11)
+    agreement_id = models.CharField(_("agreement id"), max_length=9, blank=True)
+    bank_account = models.ForeignKey(
+        "accounts.BankAccount", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    unassigned = models.BooleanField(_("unassigned"), default=False)
+    transaction_count = models.PositiveIntegerField(_("transactions"), default=0)
+    total_amount = models.DecimalField(_("total amount"), **MONEY)
+    net_amount = models.DecimalField(_("net amount credited"), default=0, **MONEY)
+    nets_date = models.DateField(_("Nets date"), null=True, blank=True)
+    settled_count = models.PositiveIntegerField(_("settled"), default=0)
+    unmatched_count = models.PositiveIntegerField(_("unmatched"), default=0)
+    skipped_count = models.PositiveIntegerField(_("already imported"), default=0)
+    voucher = models.ForeignKey(
+        "ledger.Voucher", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # On the voucher's bank line (reference_kind OCR_ASSIGNMENT): the statement's one credit
+    # for this assignment is reconciled against it (DOMAIN.md §6).
+    reference = models.CharField(_("reference"), max_length=35, blank=True)
+
+    class Meta:
+        verbose_name = _("OCR assignment")
+        verbose_name_plural = _("OCR assignments")
+        ordering = ["file", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.account}"
+
+
+class OcrTransaction(models.Model):
+    class Status(models.TextChoices):
+        SETTLED = "SETTLED", _("Settled")
+        UNMATCHED = "UNMATCHED", _("Unmatched")
+        REVERSED = "REVERSED", _("Reversed")
+        REVERSAL = "REVERSAL", _("Reversal")
+        UNASSIGNED = "UNASSIGNED", _("Unassigned")
+
+    REVERSAL_TYPES = (18, 20)
+
+    # company, file, assignment and voucher are rows the import itself creates (or copies of
+    # the assignment's) in the same transaction, and only services write here: no database
+    # constraint, so committing 100,000 payments does not run 500,000 deferred foreign-key
+    # checks, and no index the queries do not use.
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    file = models.ForeignKey(
+        OcrFile, on_delete=models.PROTECT, related_name="transactions", db_constraint=False
+    )
+    assignment = models.ForeignKey(
+        OcrAssignment, on_delete=models.PROTECT, related_name="transactions", db_constraint=False
+    )
+    account = models.CharField(_("assignment account"), max_length=11)
+    assignment_number = models.CharField(_("assignment number"), max_length=7)
+    number = models.PositiveIntegerField(_("transaction number"))
+    type = models.PositiveSmallIntegerField(_("transaction type"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    kid = models.CharField(_("KID"), max_length=25, blank=True)
+    nets_date = models.DateField(_("Nets date"))
+    bank_date = models.DateField(_("bank date"), null=True, blank=True)
+    payer_account = models.CharField(_("payer's account"), max_length=11, blank=True)
+    text = models.CharField(_("text"), max_length=40, blank=True)
+    archive_reference = models.CharField(_("archive reference"), max_length=9, blank=True)
+    form_number = models.CharField(_("form number"), max_length=10, blank=True)
+    # The settlement row the import writes next to it (ledger.InvoiceSettlement) carries the
+    # constrained link to the same invoice; a second check per payment here only costs time.
+    invoice = models.ForeignKey(
+        "ledger.Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    reverses = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by", db_index=False
+    )
+    voucher = models.ForeignKey(
+        "ledger.Voucher",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    # Why it is unmatched (or what it reversed): what the person allocating it needs to know.
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("OCR transaction")
+        verbose_name_plural = _("OCR transactions")
+        ordering = ["assignment", "number"]
+        constraints = [
+            # A payment is imported once, even when Nets resends it in another file.
+            models.UniqueConstraint(
+                fields=["company", "account", "assignment_number", "number"], name="uniq_ocr_transaction"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["company", "status"]),
+            models.Index(fields=["company", "kid"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_number}/{self.number} {self.amount}"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.type in self.REVERSAL_TYPES

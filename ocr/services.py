@@ -1,0 +1,696 @@
+"""Every write of the OCR app: importing a Nets OCR file and allocating what it left unmatched.
+
+``ocr_file_import`` reads and checks the whole file before it writes anything (a structural
+or control-total error rejects the file whole: only the rejected file and its reason are
+stored), then stores and settles it in one database transaction, in a constant number of
+queries per batch: KIDs are looked up with ``in`` queries of a few thousand, transactions and
+invoice settlements are written with COPY on PostgreSQL, invoices updated in one statement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import BankAccount, PaymentMethod
+from bankint.errors import Conflict, ValidationFailed
+from companies.services import audit_record
+from ledger.bulk import insert_rows, payment_allocate, payments_in_post_bulk
+from ledger.models import Invoice
+from notifications.models import Notification
+from notifications.services import notify
+
+from .models import OcrAssignment, OcrFile, OcrTransaction
+from .parsing import (
+    OcrAssignmentEnd,
+    OcrAssignmentStart,
+    OcrParseError,
+    OcrTransmissionEnd,
+    OcrTransmissionStart,
+    iter_records,
+)
+from .parsing import OcrTransaction as ParsedTx
+
+ZERO = Decimal("0.00")
+OPEN_STATUSES = (Invoice.Status.OPEN, Invoice.Status.PARTLY_PAID)
+# Upload limit: a day's OCR file for a large company is a few tens of MB.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def _chunk_size() -> int:
+    # SQLite allows 999 parameters per statement; PostgreSQL takes large ``IN`` lists well.
+    return 900 if connection.vendor == "sqlite" else 10_000
+
+
+def _chunks(values: list, size: int):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class _Tx(NamedTuple):
+    """What the import keeps of a parsed transaction: a tuple, ~40% of the parser's object
+    with the fields nobody stores, which matters at 100,000 payments (peak memory)."""
+
+    type: int
+    number: int
+    nets_date: date
+    amount: Decimal
+    kid: str | None
+    payer_account: str | None
+    text: str | None
+    bank_date: date | None
+    archive_reference: str | None
+    form_number: str
+
+
+@dataclass
+class _Assignment:
+    head: OcrAssignmentStart
+    transactions: list[_Tx] = field(default_factory=list)
+    end: OcrAssignmentEnd | None = None
+
+
+@dataclass
+class _Parsed:
+    start: OcrTransmissionStart
+    assignments: list[_Assignment]
+    end: OcrTransmissionEnd
+
+
+def _parse(data: bytes) -> _Parsed:
+    """The whole file, checked (88/89 totals, sequence, digits) before anything is written."""
+    start = end = None
+    assignments: list[_Assignment] = []
+    current: _Assignment | None = None
+    append = None
+    for record in iter_records(data):
+        if record.__class__ is ParsedTx:
+            r: ParsedTx = record  # type: ignore[assignment]
+            append(  # type: ignore[misc]
+                _Tx(
+                    r.type,
+                    r.number,
+                    r.nets_date,
+                    r.amount,
+                    r.kid,
+                    r.payer_account,
+                    r.text,
+                    r.bank_date,
+                    r.archive_reference,
+                    r.form_number,
+                )
+            )
+        elif isinstance(record, OcrAssignmentStart):
+            current = _Assignment(record)
+            append = current.transactions.append
+            assignments.append(current)
+        elif isinstance(record, OcrAssignmentEnd):
+            current.end = record  # type: ignore[union-attr]
+        elif isinstance(record, OcrTransmissionStart):
+            start = record
+        elif isinstance(record, OcrTransmissionEnd):
+            end = record
+    return _Parsed(start, assignments, end)  # type: ignore[arg-type]
+
+
+def _store_rejected(company, data: bytes, sha: str, reason: str, *, source, filename, bank_file_id, user):
+    existing = None
+    if bank_file_id is not None:
+        existing = OcrFile.objects.filter(
+            company=company, bank_file_id=bank_file_id, status=OcrFile.Status.REJECTED
+        ).first()
+    if existing is not None:
+        return existing  # the bank delivered the same rejected file again
+    with transaction.atomic():
+        file = OcrFile.objects.create(
+            company=company,
+            status=OcrFile.Status.REJECTED,
+            source=source,
+            reason=reason,
+            filename=filename[:200],
+            raw=zlib.compress(data, 1),
+            sha256=sha,
+            size=len(data),
+            bank_file_id=bank_file_id,
+            created_by=user,
+        )
+        audit_record("ocr_file.reject", obj=file, changes={"reason": reason, "sha256": sha})
+        notify(
+            company,
+            title=_("OCR file rejected"),
+            body=_(
+                "The OCR file %(name)s (#%(id)d) was rejected and nothing in it was imported: %(reason)s. "
+                "Ask the bank or Nets for a corrected file and import it again; the rejected file is kept "
+                "under OCR files."
+            )
+            % {"name": filename or _("from the bank"), "id": file.pk, "reason": reason},
+            level=Notification.Level.ERROR,
+            link=f"/ocr/{file.pk}/",
+            dedup_key=f"ocr-rejected:{sha}",
+        )
+    return file
+
+
+def _store_duplicate(
+    company, data: bytes, sha: str, original: OcrFile, *, source, filename, bank_file_id, user
+):
+    reason = _("Already imported as #%(id)d.") % {"id": original.pk}
+    with transaction.atomic():
+        file = OcrFile.objects.create(
+            company=company,
+            status=OcrFile.Status.DUPLICATE,
+            source=source,
+            reason=reason,
+            filename=filename[:200],
+            raw=zlib.compress(data, 1),
+            sha256=sha,
+            size=len(data),
+            transmitter=original.transmitter,
+            transmission_number=original.transmission_number,
+            recipient=original.recipient,
+            bank_file_id=bank_file_id,
+            duplicate_of=original,
+            created_by=user,
+        )
+        audit_record("ocr_file.duplicate", obj=file, changes={"duplicate_of": original.pk, "sha256": sha})
+    return file
+
+
+def _find_original(company, sha: str, transmitter: str = "", number: str = "") -> OcrFile | None:
+    accepted = OcrFile.objects.filter(company=company, status__in=OcrFile.ACCEPTED)
+    found = accepted.filter(sha256=sha).first()
+    if found is None and transmitter:
+        found = accepted.filter(transmitter=transmitter, transmission_number=number).first()
+    return found
+
+
+def ocr_file_import(
+    company,
+    data: bytes,
+    *,
+    source: str = OcrFile.Source.UPLOAD,
+    filename: str = "",
+    bank_file_id: int | None = None,
+    user=None,
+) -> OcrFile:
+    """Import one Nets OCR file for ``company``; the returned file's status says what happened.
+
+    REJECTED: nothing but the file and its reason stored (and an error notification).
+    DUPLICATE: same bytes or same transmission already imported: 0 new rows.
+    IMPORTED / PARTLY_UNASSIGNED: stored and settled; assignments for accounts the company has
+    not registered with Nets OCR are kept aside as unassigned.
+    """
+    data = bytes(data or b"")
+    sha = hashlib.sha256(data).hexdigest()
+    kwargs = {"source": source, "filename": filename or "", "bank_file_id": bank_file_id, "user": user}
+    original = _find_original(company, sha)
+    if original is not None:
+        return _store_duplicate(company, data, sha, original, **kwargs)
+    if len(data) > MAX_FILE_BYTES:
+        reason = _("The file is larger than %(mb)d MB; an OCR file is never that large.") % {
+            "mb": MAX_FILE_BYTES // (1024 * 1024)
+        }
+        return _store_rejected(company, b"", sha, reason, **kwargs)
+    try:
+        parsed = _parse(data)
+    except OcrParseError as exc:
+        return _store_rejected(company, data, sha, str(exc), **kwargs)
+    expected = settings.OCR_DATA_RECIPIENT
+    if parsed.start.recipient != expected:
+        reason = _(
+            "Line %(line)d, field data_recipient: the file is addressed to data recipient %(got)s, "
+            "not to ours (%(expected)s)."
+        ) % {"line": parsed.start.line_no, "got": parsed.start.recipient, "expected": expected}
+        return _store_rejected(company, data, sha, reason, **kwargs)
+    original = _find_original(company, sha, parsed.start.transmitter, parsed.start.number)
+    if original is not None:
+        return _store_duplicate(company, data, sha, original, **kwargs)
+    for attempt in range(3):
+        try:
+            return _import(company, data, sha, parsed, **kwargs)
+        except IntegrityError:
+            # Another worker imported this file (or some of its payments) at the same moment.
+            original = _find_original(company, sha, parsed.start.transmitter, parsed.start.number)
+            if original is not None:
+                return _store_duplicate(company, data, sha, original, **kwargs)
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _invoices_by_kid(company, kids: list[str]):
+    """(pk, kid, number, status) of the company's invoices with these KIDs: one query.
+
+    On PostgreSQL the KIDs go as one array parameter (``= ANY``): 10,000 separate ``IN``
+    parameters cost more in query building than the look-up itself.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, kid, number, status FROM ledger_invoice WHERE company_id = %s AND kid = ANY(%s::text[])",
+                [company.pk, "{" + ",".join(kids) + "}"],  # KIDs are digits: a literal needs no quoting
+            )
+            return cursor.fetchall()
+    return Invoice.objects.filter(company=company, kid__in=kids).values_list("pk", "kid", "number", "status")
+
+
+@dataclass(slots=True)
+class _Row:
+    """A transaction as it will be stored, with what it settles."""
+
+    assignment: int
+    tx: _Tx
+    amount: Decimal  # signed: reversals (types 18, 20) are negative
+    status: str
+    invoice_id: int | None = None
+    reverses_id: int | None = None
+    note: str = ""
+
+    @property
+    def reference(self) -> str:
+        # read by ``payments_in_post_bulk`` as a settlement (invoice_id, amount, reference):
+        # passing the rows themselves spares 100,000 Settlement objects
+        return self.tx.kid or ""
+
+
+def _import(
+    company, data: bytes, sha: str, parsed: _Parsed, *, source, filename, bank_file_id, user
+) -> OcrFile:
+    accounts = {
+        a.account_number: a
+        for a in BankAccount.objects.filter(company=company, is_active=True)
+        if PaymentMethod.NETS_OCR in (a.incoming_payment_methods or [])
+    }
+    size = _chunk_size()
+    # Payments already imported (from another file): same account, assignment and number.
+    existing: set[tuple[str, str, int]] = set()
+    for a in parsed.assignments:
+        if a.transactions:
+            existing.update(
+                (a.head.account, a.head.number, n)
+                for n in OcrTransaction.objects.filter(
+                    company=company, account=a.head.account, assignment_number=a.head.number
+                ).values_list("number", flat=True)
+            )
+    # KIDs → open invoices, in a few big ``in`` queries.
+    kids = sorted(
+        {
+            t.kid
+            for a in parsed.assignments
+            if a.head.account in accounts
+            for t in a.transactions
+            if t.kid and t.type not in OcrTransaction.REVERSAL_TYPES
+        }
+        | {
+            t.kid
+            for a in parsed.assignments
+            if a.head.account in accounts
+            for t in a.transactions
+            if t.kid and t.type == 18
+        }
+    )
+    invoices: dict[str, tuple[int, int, str]] = {}
+    for chunk in _chunks(kids, size):
+        for pk, kid, number, status in _invoices_by_kid(company, chunk):
+            invoices[kid] = (pk, number, status)
+    targets = _reversal_targets(company, parsed, accounts)
+
+    has_reversals = any(
+        t.type in OcrTransaction.REVERSAL_TYPES for a in parsed.assignments for t in a.transactions
+    )
+    rows: list[_Row] = []
+    unassigned_rows = 0
+    skipped_total = 0
+    per_assignment: list[dict] = []
+    in_file: dict[tuple, list[_Row]] = defaultdict(list)  # payments earlier in this file, for reversals
+    for index, a in enumerate(parsed.assignments):
+        assigned = a.head.account in accounts
+        info = {"settled": 0, "unmatched": 0, "skipped": 0, "net": ZERO, "count": 0}
+        for t in a.transactions:
+            if (a.head.account, a.head.number, t.number) in existing:
+                info["skipped"] += 1
+                continue
+            reversal = t.type in OcrTransaction.REVERSAL_TYPES
+            amount = -t.amount if reversal else t.amount
+            info["count"] += 1
+            if not assigned:
+                rows.append(_Row(index, t, amount, OcrTransaction.Status.UNASSIGNED))
+                unassigned_rows += 1
+                continue
+            info["net"] += amount
+            if reversal:
+                row = _reverse(index, t, amount, invoices, targets, in_file)
+            else:
+                row = _Row(index, t, amount, OcrTransaction.Status.UNMATCHED)
+                found = invoices.get(t.kid) if t.kid else None
+                if found is None:
+                    row.note = _("No invoice has this KID.") if t.kid else _("No KID: allocate by hand.")
+                elif found[2] not in OPEN_STATUSES:
+                    row.note = _("Invoice %(number)d is already paid.") % {"number": found[1]}
+                else:
+                    row.status, row.invoice_id = OcrTransaction.Status.SETTLED, found[0]
+                if has_reversals:
+                    in_file[(t.kid, t.payer_account, t.amount, t.type)].append(row)
+            if row.status == OcrTransaction.Status.UNMATCHED:
+                info["unmatched"] += 1
+            else:
+                info["settled"] += 1
+            rows.append(row)
+        skipped_total += info["skipped"]
+        per_assignment.append(info)
+
+    unassigned = [a for a in parsed.assignments if a.head.account not in accounts]
+    status = OcrFile.Status.PARTLY_UNASSIGNED if unassigned else OcrFile.Status.IMPORTED
+    with transaction.atomic():
+        file = OcrFile.objects.create(
+            company=company,
+            status=status,
+            source=source,
+            filename=filename[:200],
+            raw=zlib.compress(data, 1),
+            sha256=sha,
+            size=len(data),
+            transmitter=parsed.start.transmitter,
+            transmission_number=parsed.start.number,
+            recipient=parsed.start.recipient,
+            bank_file_id=bank_file_id,
+            transaction_count=parsed.end.transaction_count,
+            total_amount=parsed.end.total_amount,
+            settled_count=sum(i["settled"] for i in per_assignment),
+            unmatched_count=sum(i["unmatched"] for i in per_assignment),
+            unassigned_count=unassigned_rows,
+            skipped_count=skipped_total,
+            reason=_("%(n)d already imported transactions skipped.") % {"n": skipped_total}
+            if skipped_total
+            else "",
+            created_by=user,
+        )
+        assignment_objs = OcrAssignment.objects.bulk_create(
+            [
+                OcrAssignment(
+                    company=company,
+                    file=file,
+                    number=a.head.number,
+                    account=a.head.account,
+                    agreement_id=a.head.agreement_id or "",
+                    bank_account=accounts.get(a.head.account),
+                    unassigned=a.head.account not in accounts,
+                    transaction_count=a.end.transaction_count,  # type: ignore[union-attr]
+                    total_amount=a.end.total_amount,  # type: ignore[union-attr]
+                    net_amount=info["net"],
+                    nets_date=a.end.nets_date,  # type: ignore[union-attr]
+                    settled_count=info["settled"],
+                    unmatched_count=info["unmatched"],
+                    skipped_count=info["skipped"],
+                    reference=f"OCR{parsed.start.number}-{a.head.number}",
+                )
+                for a, info in zip(parsed.assignments, per_assignment, strict=True)
+            ]
+        )
+        if any(o.pk is None for o in assignment_objs):  # pragma: no cover - backends without RETURNING
+            ids = dict(OcrAssignment.objects.filter(file=file).values_list("number", "pk"))
+            for o in assignment_objs:
+                o.pk = o.id = ids[o.number]
+        vouchers = _post_vouchers(company, file, parsed, assignment_objs, rows)
+        _insert_transactions(company, file, parsed, assignment_objs, vouchers, rows)
+        reversed_ids = [r.reverses_id for r in rows if r.reverses_id]
+        for chunk in _chunks(reversed_ids, _chunk_size()):
+            OcrTransaction.objects.filter(company=company, pk__in=chunk).update(
+                status=OcrTransaction.Status.REVERSED
+            )
+        audit_record(
+            "ocr_file.import",
+            obj=file,
+            changes={
+                "transmission": parsed.start.number,
+                "transactions": file.transaction_count,
+                "settled": file.settled_count,
+                "unmatched": file.unmatched_count,
+                "unassigned": file.unassigned_count,
+                "skipped": file.skipped_count,
+                "total": f"{file.total_amount:.2f}",
+            },
+        )
+        if unassigned:
+            notify(
+                company,
+                title=_("OCR payments for an unknown account"),
+                body=_(
+                    "OCR file #%(id)d has payments for account(s) %(accounts)s, which are not registered with "
+                    "“Nets OCR” among the incoming payment methods. They are kept aside, not settled. Register "
+                    "the account under Settings › Bank accounts, or ask the bank why it sent them."
+                )
+                % {"id": file.pk, "accounts": ", ".join(sorted({a.head.account for a in unassigned}))},
+                level=Notification.Level.WARNING,
+                link=f"/ocr/{file.pk}/",
+                dedup_key=f"ocr-unassigned:{file.pk}",
+            )
+        if file.unmatched_count:
+            notify(
+                company,
+                title=_("OCR payments to allocate"),
+                body=_(
+                    "%(n)d payment(s) in OCR file #%(id)d matched no open invoice by KID. "
+                    "Allocate them under OCR files › Unmatched."
+                )
+                % {"n": file.unmatched_count, "id": file.pk},
+                level=Notification.Level.INFO,
+                link="/ocr/unmatched/",
+                dedup_key=f"ocr-unmatched:{file.pk}",
+            )
+    return file
+
+
+def _reversal_targets(company, parsed: _Parsed, accounts) -> dict[tuple, list[tuple[int, int | None, str]]]:
+    """Earlier payments that this file's reversals may refer to, in one query per 10,000."""
+    reversals = [
+        t
+        for a in parsed.assignments
+        if a.head.account in accounts
+        for t in a.transactions
+        if t.type in OcrTransaction.REVERSAL_TYPES
+    ]
+    if not reversals:
+        return {}
+    kids = sorted({t.kid for t in reversals if t.kid})
+    payers = sorted({t.payer_account for t in reversals if not t.kid and t.payer_account})
+    found: dict[tuple, list[tuple[int, int | None, str]]] = defaultdict(list)
+    base = OcrTransaction.objects.filter(
+        company=company, status__in=(OcrTransaction.Status.SETTLED, OcrTransaction.Status.UNMATCHED)
+    ).exclude(type__in=OcrTransaction.REVERSAL_TYPES)
+    fields = ("pk", "kid", "payer_account", "amount", "invoice_id", "status")
+    for chunk in _chunks(kids, _chunk_size()):
+        for pk, kid, _payer, amount, invoice_id, status in base.filter(kid__in=chunk).values_list(*fields):
+            found[("kid", kid, amount)].append((pk, invoice_id, status))
+    for chunk in _chunks(payers, _chunk_size()):
+        for pk, _kid, payer, amount, invoice_id, status in base.filter(
+            kid="", payer_account__in=chunk
+        ).values_list(*fields):
+            found[("payer", payer, amount)].append((pk, invoice_id, status))
+    return found
+
+
+def _reverse(index, t: _Tx, amount: Decimal, invoices, targets, in_file) -> _Row:
+    """A type 18 (by KID) or 20 (by payer's account and text) undoes the payment it refers to."""
+    row = _Row(index, t, amount, OcrTransaction.Status.REVERSAL)
+    # First a payment earlier in this same file, then one from an earlier file.
+    if t.kid:
+        candidates = [
+            r for (kid, _p, amt, _t), rs in in_file.items() if kid == t.kid and amt == t.amount for r in rs
+        ]
+        key = ("kid", t.kid, t.amount)
+    else:
+        candidates = [
+            r
+            for (kid, payer, amt, _t), rs in in_file.items()
+            if not kid and payer == t.payer_account and amt == t.amount
+            for r in rs
+        ]
+        key = ("payer", t.payer_account, t.amount)
+    for earlier in reversed(candidates):
+        if earlier.status in (OcrTransaction.Status.SETTLED, OcrTransaction.Status.UNMATCHED):
+            row.invoice_id = earlier.invoice_id
+            earlier.status = OcrTransaction.Status.REVERSED
+            earlier.note = _("Reversed by transaction %(n)d.") % {"n": t.number}
+            row.note = _("Reverses transaction %(n)d.") % {"n": earlier.tx.number}
+            return row
+    stored = targets.get(key) or []
+    while stored:
+        pk, invoice_id, _status = stored.pop()
+        row.invoice_id, row.reverses_id = invoice_id, pk
+        row.note = _("Reverses an earlier payment.")
+        return row
+    found = invoices.get(t.kid) if t.kid else None
+    if found is not None:
+        row.invoice_id = found[0]  # the payment came by another route: undo it on the invoice
+        row.note = _("Reverses a payment of invoice %(number)d.") % {"number": found[1]}
+        return row
+    row.status = OcrTransaction.Status.UNMATCHED
+    row.note = _("A reversal that refers to no payment we know: handle it by hand.")
+    return row
+
+
+def _post_vouchers(company, file, parsed, assignment_objs, rows) -> dict[int, int | None]:
+    by_assignment: dict[int, list[_Row]] = defaultdict(list)
+    for row in rows:
+        by_assignment[row.assignment].append(row)
+    vouchers: dict[int, int | None] = {}
+    for index, obj in enumerate(assignment_objs):
+        mine = by_assignment.get(index, [])
+        if obj.unassigned or not mine:
+            vouchers[index] = None
+            continue
+        settlements = [r for r in mine if r.invoice_id]
+        unallocated = sum((r.amount for r in mine if not r.invoice_id), ZERO)
+        voucher = payments_in_post_bulk(
+            company,
+            settlements,
+            bank_account=obj.bank_account,
+            date=obj.nets_date or timezone.localdate(),
+            text=_("OCR payments, transmission %(t)s assignment %(a)s")
+            % {"t": file.transmission_number, "a": obj.number},
+            unallocated=unallocated,
+            unallocated_text=_("Unallocated OCR payments"),
+            bank_reference=obj.reference,
+        )
+        vouchers[index] = voucher.pk if voucher else None
+        if voucher is not None:
+            obj.voucher = voucher
+    OcrAssignment.objects.bulk_update([o for o in assignment_objs if o.voucher_id], ["voucher"])
+    return vouchers
+
+
+def _insert_transactions(company, file, parsed, assignment_objs, vouchers, rows) -> None:
+    fields = (
+        "company", "file", "assignment", "account", "assignment_number", "number", "type", "status",
+        "amount", "kid", "nets_date", "bank_date", "payer_account", "text", "archive_reference",
+        "form_number", "invoice", "reverses", "voucher", "note",
+    )  # fmt: skip
+    company_id, file_id = company.pk, file.pk
+    heads = [(o.pk, o.account, o.number) for o in assignment_objs]
+    insert_rows(
+        OcrTransaction,
+        fields,
+        (
+            (
+                company_id,
+                file_id,
+                heads[r.assignment][0],
+                heads[r.assignment][1],
+                heads[r.assignment][2],
+                r.tx.number,
+                r.tx.type,
+                r.status,
+                r.amount,
+                r.tx.kid or "",
+                r.tx.nets_date,
+                r.tx.bank_date,
+                r.tx.payer_account or "",
+                r.tx.text or "",
+                r.tx.archive_reference or "",
+                r.tx.form_number,
+                r.invoice_id,
+                r.reverses_id,
+                vouchers.get(r.assignment),
+                r.note,
+            )
+            for r in rows
+        ),
+    )
+
+
+@transaction.atomic
+def ocr_transaction_allocate(
+    transaction_obj: OcrTransaction, invoice: Invoice, *, user=None
+) -> OcrTransaction:
+    """Settle an unmatched OCR payment against an invoice the user chose.
+
+    The payment sits on receivables as unallocated since the import; this moves it onto the
+    invoice. A conditional update claims it, so a double click allocates once.
+    """
+    company = transaction_obj.company
+    if invoice.company_id != company.pk:
+        message = _("The invoice is not one of this company's invoices.")
+        raise ValidationFailed(message, fields={"invoice": [message]})
+    if transaction_obj.status != OcrTransaction.Status.UNMATCHED:
+        raise Conflict(_("This payment is not waiting for allocation any more."), code="not_unmatched")
+    claimed = OcrTransaction.objects.filter(
+        pk=transaction_obj.pk, status=OcrTransaction.Status.UNMATCHED
+    ).update(status=OcrTransaction.Status.SETTLED, invoice=invoice)
+    if not claimed:
+        raise Conflict(_("This payment is not waiting for allocation any more."), code="not_unmatched")
+    voucher = payment_allocate(
+        company,
+        invoice=invoice,
+        amount=transaction_obj.amount,
+        date=timezone.localdate(),
+        reference=transaction_obj.kid,
+        text=_("OCR payment %(a)s/%(n)d allocated to invoice %(number)d")
+        % {"a": transaction_obj.assignment_number, "n": transaction_obj.number, "number": invoice.number},
+    )
+    OcrTransaction.objects.filter(pk=transaction_obj.pk).update(voucher=voucher, note="")
+    OcrFile.objects.filter(pk=transaction_obj.file_id, unmatched_count__gt=0).update(
+        unmatched_count=F("unmatched_count") - 1, settled_count=F("settled_count") + 1
+    )
+    audit_record(
+        "ocr_transaction.allocate",
+        obj=transaction_obj,
+        company=company,
+        actor=user,
+        changes={"invoice": invoice.number, "amount": f"{transaction_obj.amount:.2f}"},
+    )
+    transaction_obj.refresh_from_db()
+    return transaction_obj
+
+
+def ocr_files_fetch(events) -> list[OcrFile]:
+    """Feed handler for ``ocr_file.created``: download each new file and import it.
+
+    Idempotent: files already stored (by bank file id) are not downloaded again. The download
+    happens outside any database transaction (STYLE rule 3); ``BankUnavailable`` propagates so
+    the page is retried next round.
+    """
+    from bankclient import get_client
+    from companies.models import Company
+
+    orgs = {e.org_number for e in events if e.org_number}
+    companies = {c.org_number: c for c in Company.objects.filter(org_number__in=orgs)}
+    ids = [int(e.resource_id) for e in events if str(e.resource_id).isdigit()]
+    known = set(
+        OcrFile.objects.filter(bank_file_id__in=ids)
+        .exclude(status=OcrFile.Status.DUPLICATE)
+        .values_list("company_id", "bank_file_id")
+    )
+    client = None
+    imported: list[OcrFile] = []
+    for event in events:
+        company = companies.get(event.org_number)
+        if company is None or not str(event.resource_id).isdigit():
+            continue  # not one of our companies
+        file_id = int(event.resource_id)
+        if (company.pk, file_id) in known:
+            continue
+        client = client or get_client()
+        data = client.download_ocr_file(file_id)
+        imported.append(
+            ocr_file_import(
+                company,
+                data,
+                source=OcrFile.Source.BANK,
+                filename=f"nets-ocr-{file_id}.txt",
+                bank_file_id=file_id,
+            )
+        )
+        known.add((company.pk, file_id))
+    return imported

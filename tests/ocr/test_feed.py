@@ -1,0 +1,79 @@
+"""The bank's change feed: ``ocr_file.created`` downloads the file and imports it, once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from agreements import feed
+from bankclient import BankClient
+from ledger.models import Invoice
+from ocr.models import OcrFile, OcrTransaction
+from ocr.services import ocr_files_fetch
+from tests.banksim_server import KEY
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bank(banksim_url, sim, settings):
+    settings.BANK_API_URL, settings.BANK_API_KEY = banksim_url, KEY
+    client = BankClient(banksim_url, KEY, timeout=5)
+    yield client
+    client.close()
+
+
+def test_handler_is_registered():
+    assert ocr_files_fetch in feed.handlers_for("ocr_file.created")
+
+
+def test_feed_imports_the_nights_ocr_file_once(bank, sim, ocr_company, make_invoices):
+    a, b = make_invoices("1500.00", "99.90")
+    sim.sim_inject_transaction(
+        account="15032080119", amount="1500.00", kid=a.kid, payer_account="86011117947"
+    )
+    sim.sim_inject_transaction(account="15032080119", amount="50.00", kid=b.kid, payer_account="86011117947")
+    sim.sim_advance_clock(days=1)
+    report = feed.bank_feed_poll(client=bank)
+    assert report.by_type.get("ocr_file.created") == 1, report.summary()
+    file = OcrFile.objects.get()
+    assert (file.status, file.source, file.settled_count) == (OcrFile.Status.IMPORTED, OcrFile.Source.BANK, 2)
+    assert file.bank_file_id is not None and file.recipient == "00105625"
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.status, b.status, b.paid_amount) == (
+        Invoice.Status.PAID,
+        Invoice.Status.PARTLY_PAID,
+        Decimal("50.00"),
+    )
+    # the same events delivered again (a redelivered page): nothing new
+    from django.utils import timezone
+
+    from bankclient.dto import ChangeEvent
+
+    again = ChangeEvent(1, "ocr_file.created", "123456785", str(file.bank_file_id), {}, timezone.now())
+    assert ocr_files_fetch([again, again]) == []
+    assert OcrFile.objects.count() == 1 and OcrTransaction.objects.count() == 2
+
+
+def test_tampered_file_from_the_bank_is_rejected_and_alerted(bank, sim, ocr_company, make_invoices):
+    (a,) = make_invoices("10.00")
+    sim.sim_inject_transaction(account="15032080119", amount="10.00", kid=a.kid, payer_account="86011117947")
+    sim.sim_advance_clock(days=1)
+    sim.sim_set_fault(endpoint="ocr_file_download", mode="malformed", rate=1.0)
+    feed.bank_feed_poll(client=bank)
+    file = OcrFile.objects.get()
+    assert file.status == OcrFile.Status.REJECTED and "89" in file.reason
+    a.refresh_from_db()
+    assert a.status == Invoice.Status.OPEN
+
+
+def test_events_for_other_companies_are_ignored(bank, sim, ocr_company):
+    from django.utils import timezone
+
+    from bankclient.dto import ChangeEvent
+
+    event = ChangeEvent(1, "ocr_file.created", "974760673", "1", {}, timezone.now())
+    assert ocr_files_fetch([event]) == []
+    assert OcrFile.objects.count() == 0

@@ -1,0 +1,275 @@
+"""ocr_file_import: validation, idempotency, settlement by KID, reversals, unassigned accounts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from companies.models import AuditEvent
+from ledger.models import Invoice, InvoiceSettlement, ReferenceKind, VoucherLine
+from notifications.models import Notification
+from ocr.models import OcrAssignment, OcrFile, OcrTransaction
+from ocr.services import ocr_file_import, ocr_transaction_allocate
+from tests.ocr.conftest import OCR_ACCOUNT, OTHER_ACCOUNT, ocr_file, tx
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return (
+        OcrFile.objects.count(),
+        OcrAssignment.objects.count(),
+        OcrTransaction.objects.count(),
+        InvoiceSettlement.objects.count(),
+    )
+
+
+def test_settles_paid_partly_paid_and_overpaid(ocr_company, make_invoices):
+    a, b, c = make_invoices("1000.00", "500.00", "200.00")
+    data = ocr_file(
+        (
+            OCR_ACCOUNT,
+            [tx(1, 100000, a.kid), tx(2, 20000, b.kid), tx(3, 25050, c.kid), tx(4, 999, "1234567890")],
+        )
+    )
+    file = ocr_file_import(ocr_company, data, filename="ocr.txt")
+    assert file.status == OcrFile.Status.IMPORTED and file.reason == ""
+    assert (file.transaction_count, file.settled_count, file.unmatched_count) == (4, 3, 1)
+    assert file.total_amount == Decimal("1460.49")
+    statuses = {i.pk: (i.status, i.paid_amount) for i in Invoice.objects.filter(pk__in=[a.pk, b.pk, c.pk])}
+    assert statuses[a.pk] == (Invoice.Status.PAID, Decimal("1000.00"))
+    assert statuses[b.pk] == (Invoice.Status.PARTLY_PAID, Decimal("200.00"))
+    assert statuses[c.pk] == (Invoice.Status.OVERPAID, Decimal("250.50"))
+    unmatched = OcrTransaction.objects.get(status=OcrTransaction.Status.UNMATCHED)
+    assert unmatched.payer_account == "86011117947" and unmatched.kid == "1234567890"
+    assert "No invoice has this KID" in unmatched.note
+    # the voucher: the bank debited with the whole assignment, carrying the reconciliation reference
+    assignment = OcrAssignment.objects.get()
+    bank_line = VoucherLine.objects.get(voucher=assignment.voucher, ledger_account="1920")
+    assert bank_line.amount == Decimal("1460.49")
+    assert (
+        bank_line.reference_kind == ReferenceKind.OCR_ASSIGNMENT
+        and bank_line.reference == assignment.reference
+    )
+    assert sum(VoucherLine.objects.filter(voucher=assignment.voucher).values_list("amount", flat=True)) == 0
+    assert AuditEvent.objects.filter(action="ocr_file.import", object_id=str(file.pk)).count() == 1
+    assert Notification.objects.filter(title__contains="allocate").count() == 1
+
+
+def test_same_bytes_twice_is_a_duplicate_with_no_new_rows(ocr_company, make_invoices):
+    (inv,) = make_invoices("100.00")
+    data = ocr_file((OCR_ACCOUNT, [tx(1, 10000, inv.kid)]))
+    first = ocr_file_import(ocr_company, data)
+    before = _counts()
+    second = ocr_file_import(ocr_company, data)
+    assert second.status == OcrFile.Status.DUPLICATE and second.duplicate_of == first
+    assert second.reason == f"Already imported as #{first.pk}."
+    after = _counts()
+    assert after[1:] == before[1:] and after[0] == before[0] + 1  # only the duplicate's own record
+    inv.refresh_from_db()
+    assert inv.paid_amount == Decimal("100.00")
+
+
+def test_same_transmission_with_other_bytes_is_a_duplicate(ocr_company, make_invoices):
+    (inv,) = make_invoices("100.00")
+    data = ocr_file((OCR_ACCOUNT, [tx(1, 10000, inv.kid)]))
+    first = ocr_file_import(ocr_company, data)
+    resent = data.replace(b"\r\n", b"\n")  # regenerated with LF: other bytes, same transmission
+    second = ocr_file_import(ocr_company, resent)
+    assert second.status == OcrFile.Status.DUPLICATE and second.duplicate_of == first
+    assert OcrTransaction.objects.count() == 1
+
+
+def test_a_payment_is_never_imported_twice_even_from_another_file(ocr_company, make_invoices):
+    a, b = make_invoices("100.00", "300.00")
+    ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [tx(1, 10000, a.kid)]), number="0000001"))
+    second = ocr_file_import(
+        ocr_company, ocr_file((OCR_ACCOUNT, [tx(1, 10000, a.kid), tx(2, 30000, b.kid)]), number="0000002")
+    )
+    assert second.status == OcrFile.Status.IMPORTED and second.skipped_count == 1
+    assert "1 already imported" in second.reason
+    assert OcrTransaction.objects.count() == 2
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.paid_amount, b.status) == (Decimal("100.00"), Invoice.Status.PAID)
+
+
+def test_unknown_account_is_kept_aside_and_the_rest_imports(ocr_company, make_invoices):
+    (inv,) = make_invoices("100.00")
+    data = ocr_file((OCR_ACCOUNT, [tx(1, 10000, inv.kid)]), (OTHER_ACCOUNT, [tx(1, 5000, "1234567890")]))
+    file = ocr_file_import(ocr_company, data)
+    assert file.status == OcrFile.Status.PARTLY_UNASSIGNED
+    assert (file.settled_count, file.unassigned_count) == (1, 1)
+    kept = OcrAssignment.objects.get(account=OTHER_ACCOUNT)
+    assert kept.unassigned and kept.voucher is None
+    assert kept.transactions.get().status == OcrTransaction.Status.UNASSIGNED
+    note = Notification.objects.get(level=Notification.Level.WARNING)
+    assert OTHER_ACCOUNT in note.body and "Nets OCR" in note.body
+
+
+def test_reversal_with_kid_undoes_the_payment(ocr_company, make_invoices):
+    (inv,) = make_invoices("100.00")
+    ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [tx(1, 10000, inv.kid)]), number="0000001"))
+    inv.refresh_from_db()
+    assert inv.status == Invoice.Status.PAID
+    file = ocr_file_import(
+        ocr_company, ocr_file((OCR_ACCOUNT, [tx(2, 10000, inv.kid, type=18)]), number="0000002")
+    )
+    inv.refresh_from_db()
+    assert (inv.status, inv.paid_amount) == (Invoice.Status.OPEN, Decimal("0.00"))
+    reversal = OcrTransaction.objects.get(file=file)
+    assert reversal.status == OcrTransaction.Status.REVERSAL and reversal.amount == Decimal("-100.00")
+    original = OcrTransaction.objects.get(pk=reversal.reverses_id)
+    assert original.status == OcrTransaction.Status.REVERSED
+    bank_line = VoucherLine.objects.get(voucher=file.assignments.get().voucher, ledger_account="1920")
+    assert bank_line.amount == Decimal("-100.00")
+
+
+def test_reversal_with_text_undoes_a_text_payment_in_the_same_file(ocr_company):
+    data = ocr_file(
+        (
+            OCR_ACCOUNT,
+            [
+                tx(1, 7000, type=21, text="Betaling for kurs, Ærlige Øyvind Ås"),
+                tx(2, 7000, type=20, text="Tilbakeført"),
+            ],
+        )
+    )
+    file = ocr_file_import(ocr_company, data)
+    rows = {t.number: t for t in OcrTransaction.objects.filter(file=file)}
+    assert (
+        rows[1].status == OcrTransaction.Status.REVERSED
+        and rows[1].text == "Betaling for kurs, Ærlige Øyvind Ås"
+    )
+    assert rows[2].status == OcrTransaction.Status.REVERSAL
+    assert file.assignments.get().voucher is None  # nothing moved on the account
+
+
+def test_type_21_with_norwegian_text_is_listed_for_allocation(ocr_company, make_invoices):
+    (inv,) = make_invoices("70.00")
+    file = ocr_file_import(
+        ocr_company, ocr_file((OCR_ACCOUNT, [tx(1, 7000, type=21, text="Faktura for blåbær og æøå")]))
+    )
+    row = OcrTransaction.objects.get(file=file)
+    assert row.status == OcrTransaction.Status.UNMATCHED and row.text == "Faktura for blåbær og æøå"
+    ocr_transaction_allocate(row, inv)
+    inv.refresh_from_db()
+    row.refresh_from_db()
+    assert inv.status == Invoice.Status.PAID and row.status == OcrTransaction.Status.SETTLED
+    assert InvoiceSettlement.objects.filter(invoice=inv).count() == 1
+    from bankint.errors import Conflict
+
+    with pytest.raises(Conflict):
+        ocr_transaction_allocate(row, inv)
+    inv.refresh_from_db()
+    assert inv.paid_amount == Decimal("70.00")
+
+
+@pytest.mark.parametrize("kid", ["18", "1234567890123456789012343"])
+def test_kids_of_2_and_25_digits_settle(ocr_company, make_invoices, kid):
+    (inv,) = make_invoices("10.00")
+    Invoice.objects.filter(pk=inv.pk).update(kid=kid)
+    file = ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [tx(1, 1000, kid)])))
+    assert file.settled_count == 1
+    inv.refresh_from_db()
+    assert inv.status == Invoice.Status.PAID
+    assert OcrTransaction.objects.get().kid == kid
+
+
+def test_zero_transactions_imports_nothing_to_settle(ocr_company):
+    file = ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [])))
+    assert file.status == OcrFile.Status.IMPORTED and file.transaction_count == 0
+    assert OcrTransaction.objects.count() == 0 and file.assignments.get().voucher is None
+
+
+def test_paid_invoice_kid_is_unmatched_with_reason(ocr_company, make_invoices):
+    (inv,) = make_invoices("10.00")
+    ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [tx(1, 1000, inv.kid)]), number="0000001"))
+    file = ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [tx(2, 1000, inv.kid)]), number="0000002"))
+    row = OcrTransaction.objects.get(file=file)
+    assert row.status == OcrTransaction.Status.UNMATCHED and "already paid" in row.note
+
+
+def _mutate(data: bytes, line: int, start: int, new: bytes) -> bytes:
+    lines = data.split(b"\r\n")
+    lines[line] = lines[line][:start] + new + lines[line][start + len(new) :]
+    return b"\r\n".join(lines)
+
+
+def _bad_inputs(kid):
+    good = ocr_file((OCR_ACCOUNT, [tx(1, 10000, kid), tx(2, 5000, kid)]))
+    lines = good.split(b"\r\n")
+    return {
+        "empty": (b"", "empty"),
+        "binary garbage": (bytes(range(256)) * 4, "line 1"),
+        "truncated (no 88/89)": (b"\r\n".join(lines[:4]) + b"\r\n", "truncated"),
+        "line too long": (_mutate(good, 2, 0, lines[2] + b"0"), "line 3"),
+        "line too short beyond blanks": (b"\r\n".join([*lines[:2], lines[2][:40], *lines[3:]]), "line 3"),
+        "letters in amount": (_mutate(good, 2, 40, b"AB"), "amount"),
+        "wrong total in 88": (_mutate(good, 6, 40, b"9"), "88"),
+        "wrong count in 89": (_mutate(good, 7, 15, b"9"), "89"),
+        "wrong data receiver": (ocr_file((OCR_ACCOUNT, [tx(1, 100, kid)]), recipient="00999999"), "00999999"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "empty",
+        "binary garbage",
+        "truncated (no 88/89)",
+        "line too long",
+        "line too short beyond blanks",
+        "letters in amount",
+        "wrong total in 88",
+        "wrong count in 89",
+        "wrong data receiver",
+    ],
+)
+def test_bad_file_is_rejected_whole_with_a_reason(ocr_company, make_invoices, case):
+    (inv,) = make_invoices("150.00")
+    data, expected = _bad_inputs(inv.kid)[case]
+    file = ocr_file_import(ocr_company, data, filename="bad.txt")
+    assert file.status == OcrFile.Status.REJECTED
+    assert expected.lower() in file.reason.lower(), file.reason
+    assert file.data == data
+    assert (OcrAssignment.objects.count(), OcrTransaction.objects.count()) == (0, 0)
+    inv.refresh_from_db()
+    assert inv.status == Invoice.Status.OPEN
+    note = Notification.objects.get(level=Notification.Level.ERROR)
+    assert file.reason in note.body and "Ask the bank" in note.body
+    assert AuditEvent.objects.filter(action="ocr_file.reject").count() == 1
+
+
+def test_avtale_id_is_not_required(ocr_company, make_invoices):
+    (inv,) = make_invoices("10.00")
+    data = ocr_file((OCR_ACCOUNT, [tx(1, 1000, inv.kid)]))
+    file = ocr_file_import(ocr_company, data)
+    assert file.status == OcrFile.Status.IMPORTED
+    assert OcrAssignment.objects.get().agreement_id == ""
+
+
+def test_reversal_of_an_unknown_payment_waits_for_a_person(ocr_company):
+    file = ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [tx(1, 500, "1234567890", type=18)])))
+    row = OcrTransaction.objects.get(file=file)
+    assert row.status == OcrTransaction.Status.UNMATCHED and row.amount == Decimal("-5.00")
+    assert "refers to no payment" in row.note
+    bank_line = VoucherLine.objects.get(voucher=file.assignments.get().voucher, ledger_account="1920")
+    assert bank_line.amount == Decimal("-5.00")  # the money left the account all the same
+
+
+def test_text_reversal_in_a_later_file_reverses_the_unmatched_payment(ocr_company):
+    ocr_file_import(
+        ocr_company,
+        ocr_file((OCR_ACCOUNT, [tx(1, 7000, type=21, text="Gave", payer="12345678903")]), number="0000001"),
+    )
+    file = ocr_file_import(
+        ocr_company,
+        ocr_file((OCR_ACCOUNT, [tx(2, 7000, type=20, text="Retur", payer="12345678903")]), number="0000002"),
+    )
+    reversal = OcrTransaction.objects.get(file=file)
+    original = OcrTransaction.objects.get(number=1)
+    assert reversal.status == OcrTransaction.Status.REVERSAL and reversal.reverses_id == original.pk
+    assert original.status == OcrTransaction.Status.REVERSED
+    assert not OcrTransaction.objects.filter(status=OcrTransaction.Status.UNMATCHED).exists()
