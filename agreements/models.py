@@ -6,10 +6,20 @@
   to what changed, never to how much is pending. The cursor, the lease that keeps two
   pollers apart and the backoff after failures live here, in PostgreSQL, not in Redis:
   a flushed broker loses no position (RELIABILITY rows 19-20).
+- ``ServiceOrder``: one "Koble til tjeneste" order for one company (DOMAIN.md §3 flow 2).
+  SUBMITTING (committed before the bank call) → AWAITING_CONFIRMATION (the user is in the
+  bank's order wizard) → PROCESSING → COMPLETED | PARTIALLY_COMPLETED | REJECTED; or
+  CANCELLED at the bank, or FAILED when the bank refused the order outright.
+  ``ServiceOrderAccount`` holds the per-account result (AvtaleID, division, services, errors).
+- ``OnlineBankApplication``: the company's application for an integrated online bank,
+  tracked by polling: DRAFT → RECEIVED → READY_FOR_SIGNING → SIGNED → CREATED (or CANCELLED).
+- ``RgbOrder``: ordering RgB later for accounts on post-approval: AWAITING_USER → CONFIRMED
+  (accounts switch to RgB) or CANCELLED.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,3 +42,171 @@ class BankFeedCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bank} feed at {self.cursor}"
+
+
+class Bank(models.TextChoices):
+    DNB = "DNB", "DNB"
+    SBANKEN = "SBANKEN", "S'banken bedrift"
+
+
+class OrderService(models.TextChoices):
+    """What the user can order; the values are the bank's wire names."""
+
+    REMITTANCE = "remittance", _("Remittance (outgoing payments)")
+    INCOMING_RECONCILIATION = "incoming_reconciliation", _("Incoming payments and reconciliation files")
+    NETS_OCR = "nets_ocr", _("Nets OCR (KID payments)")
+
+
+class ServiceOrder(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTING = "SUBMITTING", _("Sending to the bank")
+        AWAITING_CONFIRMATION = "AWAITING_CONFIRMATION", _("Waiting for you in the bank's order wizard")
+        PROCESSING = "PROCESSING", _("Being processed by the bank")
+        COMPLETED = "COMPLETED", _("Completed")
+        PARTIALLY_COMPLETED = "PARTIALLY_COMPLETED", _("Partly completed")
+        REJECTED = "REJECTED", _("Rejected by the bank")
+        CANCELLED = "CANCELLED", _("Cancelled")
+        FAILED = "FAILED", _("Refused by the bank")
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.SUBMITTING: frozenset({Status.AWAITING_CONFIRMATION, Status.PROCESSING, Status.FAILED}),
+        Status.AWAITING_CONFIRMATION: frozenset(
+            {
+                Status.PROCESSING,
+                Status.CANCELLED,
+                Status.COMPLETED,
+                Status.PARTIALLY_COMPLETED,
+                Status.REJECTED,
+            }
+        ),
+        Status.PROCESSING: frozenset({Status.COMPLETED, Status.PARTIALLY_COMPLETED, Status.REJECTED}),
+    }
+    PENDING = (Status.SUBMITTING, Status.AWAITING_CONFIRMATION, Status.PROCESSING)
+    FINAL = (Status.COMPLETED, Status.PARTIALLY_COMPLETED, Status.REJECTED, Status.CANCELLED, Status.FAILED)
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    bank = models.CharField(max_length=10, choices=Bank.choices, default=Bank.DNB)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The client's double-click guard, and the reference the bank deduplicates on.
+    idempotency_key = models.CharField(max_length=100)
+    reference = models.CharField(max_length=100, unique=True)
+    bank_order_id = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.SUBMITTING)
+    services = models.JSONField(default=list)
+    fee_account = models.CharField(max_length=4, default="7770")
+    kid_length = models.PositiveSmallIntegerField(null=True, blank=True)
+    kid_check = models.CharField(max_length=5, blank=True)
+    wizard_url = models.URLField(max_length=500, blank=True)
+    subscription_upgraded = models.BooleanField(default=False)
+    code = models.CharField(max_length=60, blank=True)
+    message = models.TextField(blank=True)
+    # What the bank last answered, verbatim, for support staff (STYLE rule 8).
+    raw_response = models.JSONField(default=dict, blank=True)
+    claim = models.CharField(max_length=40, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    processing_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("service order")
+        verbose_name_plural = _("service orders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "idempotency_key"], name="uniq_service_order_key"),
+            models.UniqueConstraint(fields=["bank", "bank_order_id"], name="uniq_service_order_bank_id"),
+        ]
+        indexes = [models.Index(fields=["status"], name="service_order_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_bank_display()} order #{self.pk} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in self.PENDING
+
+
+class ServiceOrderAccount(models.Model):
+    class Result(models.TextChoices):
+        PENDING = "PENDING", _("Pending")
+        OK = "OK", _("Active")
+        FAILED = "FAILED", _("Failed")
+
+    order = models.ForeignKey(ServiceOrder, on_delete=models.CASCADE, related_name="lines")
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    bank_account = models.ForeignKey("accounts.BankAccount", on_delete=models.PROTECT, related_name="+")
+    account_number = models.CharField(max_length=11)
+    result = models.CharField(max_length=10, choices=Result.choices, default=Result.PENDING)
+    agreement_id = models.CharField(max_length=40, blank=True)
+    division_name = models.CharField(max_length=100, blank=True)
+    division_number = models.CharField(max_length=40, blank=True)
+    service_results = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("service order account")
+        verbose_name_plural = _("service order accounts")
+        ordering = ["order", "account_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "bank_account"], name="uniq_service_order_account")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_number} · {self.result}"
+
+
+class OnlineBankApplication(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", _("Being filled in at the bank")
+        RECEIVED = "RECEIVED", _("Received by the bank")
+        READY_FOR_SIGNING = "READY_FOR_SIGNING", _("Ready to sign")
+        SIGNED = "SIGNED", _("Signed")
+        CREATED = "CREATED", _("Online bank created")
+        CANCELLED = "CANCELLED", _("Cancelled")
+
+    ORDER = ["DRAFT", "RECEIVED", "READY_FOR_SIGNING", "SIGNED", "CREATED"]
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(max_length=100, unique=True)
+    bank_application_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    url = models.URLField(max_length=500, blank=True)
+    raw_response = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("online bank application")
+        verbose_name_plural = _("online bank applications")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"online bank application #{self.pk} ({self.status})"
+
+
+class RgbOrder(models.Model):
+    class Status(models.TextChoices):
+        AWAITING_USER = "AWAITING_USER", _("Waiting for you at the bank")
+        CONFIRMED = "CONFIRMED", _("Confirmed")
+        CANCELLED = "CANCELLED", _("Cancelled")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(max_length=100, unique=True)
+    bank_order_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_USER)
+    accounts = models.JSONField(default=list)
+    url = models.URLField(max_length=500, blank=True)
+    raw_response = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("RgB order")
+        verbose_name_plural = _("RgB orders")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"RgB order #{self.pk} ({self.status})"

@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from bankclient import BankUnavailable
+
 from . import feed
 
 
@@ -7,3 +9,24 @@ from . import feed
 def bank_feed_poll() -> str:
     """Beat runs this; the backoff after bank errors lives in the cursor row, not in Celery."""
     return feed.bank_feed_poll().summary()
+
+
+@shared_task(
+    name="agreements.service_order_submit",
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    max_retries=12,
+)
+def service_order_submit(self, order_id: int) -> str:
+    """Send an order the bank did not answer; the reference makes a resend safe."""
+    from .models import ServiceOrder
+    from .services import service_order_submit as submit
+
+    order = ServiceOrder.objects.filter(pk=order_id).first()
+    if order is None:
+        return "gone"
+    try:
+        return submit(order).status
+    except BankUnavailable as exc:
+        raise self.retry(exc=exc, countdown=min(15 * 2**self.request.retries, 900)) from exc

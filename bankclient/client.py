@@ -153,6 +153,29 @@ class BankClient(_Http):
     def get_service_order(self, order_id: int) -> ServiceOrder:
         return ServiceOrder.from_json(self.json("GET", f"/api/v1/service-orders/{int(order_id)}"))
 
+    # --- S'banken bedrift: API-based activation with a consent step ---------------------------------
+
+    def create_sbanken_activation(
+        self,
+        *,
+        org_number: str,
+        accounts: Iterable[str],
+        services: Iterable[str],
+        reference: str | None = None,
+    ) -> ServiceOrder:
+        """Same answer shape as a DNB order; ``wizard_url`` is S'banken's consent page."""
+        body: dict[str, Any] = {
+            "org_number": org_number,
+            "accounts": list(accounts),
+            "services": list(services),
+        }
+        if reference is not None:
+            body["reference"] = reference
+        return ServiceOrder.from_json(self.json("POST", "/api/v1/sbanken/activations", json=body))
+
+    def get_sbanken_activation(self, activation_id: int) -> ServiceOrder:
+        return ServiceOrder.from_json(self.json("GET", f"/api/v1/sbanken/activations/{int(activation_id)}"))
+
     # --- online bank agreement, RgB, BankID ----------------------------------------------------------
 
     def create_online_bank_application(

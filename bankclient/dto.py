@@ -282,6 +282,8 @@ class BankCustomer:
     subscription: str
     dual_approval: bool
     accounts: tuple[BankAccount, ...]
+    # (bank user id, accounts that user may approve payments from), as the bank reports it
+    approval_rights: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def from_json(cls, d: dict) -> BankCustomer:
@@ -304,6 +306,7 @@ class BankCustomer:
                 )
                 for a in d["accounts"]
             ),
+            tuple((u["user_id"], tuple(u.get("approval_accounts") or ())) for u in d.get("users") or ()),
         )
 
 

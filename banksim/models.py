@@ -387,3 +387,28 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{type(self).__name__} {self.pk}"
+
+
+class SbankenActivation(models.Model):
+    """S'banken bedrift: API-based activation with a consent step instead of an order wizard."""
+
+    class Status(models.TextChoices):
+        AWAITING_CONSENT = "AWAITING_CONSENT"
+        COMPLETED = "COMPLETED"
+        REJECTED = "REJECTED"
+        CANCELLED = "CANCELLED"
+
+    token = models.CharField(max_length=40, unique=True)
+    reference = models.CharField(max_length=100, null=True, unique=True)
+    org_number = models.CharField(max_length=9)
+    accounts = models.JSONField(default=list)
+    services = models.JSONField(default=list)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.AWAITING_CONSENT)
+    code = models.CharField(max_length=40, blank=True)
+    message = models.TextField(blank=True)
+    result = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.pk}"

@@ -8,7 +8,7 @@ the bank's own pages the user is sent to.
 from django.http import JsonResponse
 from django.urls import path
 
-from banksim import api, pages
+from banksim import api, pages, sbanken
 
 
 def home(request):
@@ -34,6 +34,10 @@ urlpatterns = [
     path("api/v1/online-bank-applications/<int:pk>", api.application_detail, name="application_detail"),
     path("api/v1/rgb-orders", api.rgb_order_create, name="rgb_order_create"),
     path("api/v1/rgb-orders/<int:pk>", api.rgb_order_detail, name="rgb_order_detail"),
+    path("api/v1/sbanken/activations", sbanken.api_activation_create, name="sbanken_activation_create"),
+    path(
+        "api/v1/sbanken/activations/<int:pk>", sbanken.api_activation_detail, name="sbanken_activation_detail"
+    ),
     path("api/v1/signing-sessions", api.signing_create, name="signing_create"),
     path("api/v1/signing-sessions/<int:pk>", api.signing_detail, name="signing_detail"),
     path("api/v1/payment-files", api.payment_file_submit, name="payment_file_submit"),
@@ -58,6 +62,7 @@ urlpatterns = [
     path("sim/transactions", api.sim_transactions, name="sim_transactions"),
     # the bank's pages
     path("bestilling/<str:token>/", pages.order_wizard, name="order_wizard"),
+    path("sbanken/samtykke/<str:token>/", sbanken.consent_page, name="sbanken_consent"),
     path("bestilling/<str:token>/kontofullmakt/", pages.order_kontofullmakt, name="order_kontofullmakt"),
     path("bestilling/<str:token>/kvittering/", pages.order_receipt, name="order_receipt"),
     path("nettbankavtale/ny/", pages.application_new, name="application_new"),

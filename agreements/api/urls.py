@@ -2,5 +2,8 @@
 
 from rest_framework.routers import SimpleRouter
 
+from .views import ServiceOrderViewSet
+
 router = SimpleRouter()
+router.register("service-orders", ServiceOrderViewSet, basename="service-order")
 urlpatterns = router.urls

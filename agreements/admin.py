@@ -1,0 +1,97 @@
+"""Support staff see service orders with the bank's raw answers and can re-poll one.
+
+Read-only: every change goes through the services (guards, audit rows). The "re-poll"
+action asks the bank for the chosen orders now, through the same service the feed uses.
+"""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from bankclient import BankRejected, BankUnavailable
+
+from .models import BankFeedCursor, OnlineBankApplication, RgbOrder, ServiceOrder, ServiceOrderAccount
+from .services import service_order_repoll
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ServiceOrderAccountInline(admin.TabularInline):
+    model = ServiceOrderAccount
+    extra = 0
+    can_delete = False
+    fields = ["account_number", "result", "agreement_id", "division_name", "division_number", "errors"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ServiceOrder)
+class ServiceOrderAdmin(ReadOnlyAdmin):
+    list_display = ["id", "company", "bank", "status", "bank_order_id", "code", "created_at", "completed_at"]
+    list_filter = ["status", "bank"]
+    search_fields = ["company__name", "company__org_number", "reference", "bank_order_id"]
+    readonly_fields = [
+        "company",
+        "bank",
+        "created_by",
+        "idempotency_key",
+        "reference",
+        "bank_order_id",
+        "status",
+        "services",
+        "fee_account",
+        "kid_length",
+        "kid_check",
+        "wizard_url",
+        "subscription_upgraded",
+        "code",
+        "message",
+        "raw_response",
+        "created_at",
+        "submitted_at",
+        "processing_at",
+        "completed_at",
+    ]
+    inlines = [ServiceOrderAccountInline]
+    actions = ["repoll"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super(ReadOnlyAdmin, self).has_change_permission(request, obj)
+
+    @admin.action(description=_("Re-poll the chosen orders from the bank"))
+    def repoll(self, request, queryset):
+        done = 0
+        for order in queryset[:50]:
+            try:
+                service_order_repoll(order)
+                done += 1
+            except (BankUnavailable, BankRejected) as exc:
+                self.message_user(request, f"#{order.pk}: {exc}", level=messages.ERROR)
+        self.message_user(request, _("%(n)s order(s) re-polled.") % {"n": done})
+
+
+@admin.register(OnlineBankApplication)
+class OnlineBankApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["id", "company", "status", "bank_application_id", "created_at"]
+    list_filter = ["status"]
+
+
+@admin.register(RgbOrder)
+class RgbOrderAdmin(ReadOnlyAdmin):
+    list_display = ["id", "company", "status", "bank_order_id", "created_at", "confirmed_at"]
+    list_filter = ["status"]
+
+
+@admin.register(BankFeedCursor)
+class BankFeedCursorAdmin(ReadOnlyAdmin):
+    list_display = ["bank", "cursor", "consecutive_failures", "last_success_at", "last_error"]

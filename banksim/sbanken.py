@@ -1,0 +1,162 @@
+"""S'banken bedrift: the second bank behind the same partner API and change feed.
+
+Activation is API-based: the partner creates an activation, the customer gives consent on
+the bank's page (``/sbanken/samtykke/{token}/``) and the services are active at once —
+no order wizard and no processing delay. The answer has the same shape as a DNB service
+order (``results`` per account with agreement id and division), so the portal's client
+abstraction holds both banks.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.http import JsonResponse
+
+from banksim import clock
+from banksim.api import _json_body, partner
+from banksim.models import SbankenActivation
+from banksim.services import BankError, event, public_url, token, validate_account, validate_org_number
+
+SBANKEN_SERVICES = ("remittance", "incoming_reconciliation")
+# S'banken's registry codes (first four digits of the account number).
+SBANKEN_REGISTRY = tuple(str(code) for code in range(9710, 9720))
+EVENT = "sbanken_activation.updated"
+
+
+def activation_create(data: dict) -> tuple[SbankenActivation, bool]:
+    reference = data.get("reference")
+    if reference is not None:
+        reference = str(reference)[:100]
+        existing = SbankenActivation.objects.filter(reference=reference).first()
+        if existing:
+            return existing, False
+    org = validate_org_number(data.get("org_number"))
+    accounts = data.get("accounts")
+    if not isinstance(accounts, list) or not accounts:
+        raise BankError("accounts_required", "Velg minst én konto.")
+    accounts = sorted({validate_account(a) for a in accounts})
+    services = data.get("services")
+    if not isinstance(services, list) or not services or any(s not in SBANKEN_SERVICES for s in services):
+        raise BankError(
+            "invalid_services", f"services må være en ikke-tom liste av {', '.join(SBANKEN_SERVICES)}."
+        )
+    try:
+        with transaction.atomic():
+            activation = SbankenActivation.objects.create(
+                token=token(),
+                reference=reference,
+                org_number=org,
+                accounts=accounts,
+                services=sorted(set(services)),
+                created_at=clock.now(),
+            )
+            event(EVENT, org, activation.pk, {"status": activation.status})
+    except IntegrityError:
+        return SbankenActivation.objects.get(reference=reference), False
+    return activation, True
+
+
+def activation_public(a: SbankenActivation) -> dict:
+    return {
+        "id": a.pk,
+        "reference": a.reference,
+        "org_number": a.org_number,
+        "accounts": a.accounts,
+        "services": a.services,
+        "status": a.status,
+        "code": a.code or None,
+        "message": a.message or None,
+        "subscription_upgraded": False,
+        "kontofullmakt_accounts": [],
+        "wizard_url": public_url(f"/sbanken/samtykke/{a.token}/"),
+        "created_at": a.created_at.isoformat(),
+        "completed_at": a.completed_at.isoformat() if a.completed_at else None,
+        "results": a.result,
+    }
+
+
+def activation_consent(a: SbankenActivation, *, give: bool) -> SbankenActivation:
+    with transaction.atomic():
+        a = SbankenActivation.objects.select_for_update().get(pk=a.pk)
+        if a.status != SbankenActivation.Status.AWAITING_CONSENT:
+            raise BankError("activation_closed", "Samtykket er allerede gitt eller avslått.", 409)
+        a.completed_at = clock.now()
+        if not give:
+            a.status = SbankenActivation.Status.CANCELLED
+        else:
+            foreign = [n for n in a.accounts if not n.startswith(SBANKEN_REGISTRY)]
+            if foreign:
+                a.status, a.code = SbankenActivation.Status.REJECTED, "account_not_in_bank"
+                a.message = f"Kontoene {', '.join(foreign)} er ikke kontoer i Sbanken."
+            else:
+                a.status = SbankenActivation.Status.COMPLETED
+                a.result = [
+                    {
+                        "account": number,
+                        "agreement_id": f"SB{a.pk:06d}{i}",
+                        "division_name": "Sbanken API",
+                        "division_number": a.org_number,
+                        "services": [
+                            {"service": s, "status": "ok", "code": None, "message": None} for s in a.services
+                        ],
+                    }
+                    for i, number in enumerate(a.accounts)
+                ]
+        a.save()
+        event(EVENT, a.org_number, a.pk, {"status": a.status, "code": a.code or None})
+    return a
+
+
+# --- partner API ------------------------------------------------------------------------------
+
+
+@partner("POST")
+def api_activation_create(request):
+    activation, created = activation_create(_json_body(request))
+    return JsonResponse(activation_public(activation), status=201 if created else 200)
+
+
+@partner("GET")
+def api_activation_detail(request, pk):
+    activation = SbankenActivation.objects.filter(pk=pk).first()
+    if activation is None:
+        raise BankError("not_found", f"Aktivering {pk} finnes ikke.", 404)
+    return JsonResponse(activation_public(activation))
+
+
+# --- the consent page -------------------------------------------------------------------------
+
+
+def consent_page(request, token):
+    from banksim.pages import _get, _page
+
+    activation = _get(SbankenActivation, token=token)
+    errors = []
+    if request.method == "POST":
+        try:
+            activation = activation_consent(activation, give=request.POST.get("action") != "cancel")
+        except BankError as exc:
+            errors.append(exc.detail)
+    open_ = activation.status == SbankenActivation.Status.AWAITING_CONSENT
+    lead = {
+        SbankenActivation.Status.COMPLETED: "Samtykke er gitt. Tjenestene er aktivert.",
+        SbankenActivation.Status.CANCELLED: "Du avslo samtykket.",
+        SbankenActivation.Status.REJECTED: activation.message,
+    }.get(activation.status, "Gi regnskapssystemet tilgang til kontoene gjennom Sbankens API.")
+    return _page(
+        request,
+        "Sbanken bedrift: samtykke",
+        lead=lead,
+        rows=[
+            ("Organisasjonsnummer", activation.org_number),
+            ("Kontoer", ", ".join(activation.accounts)),
+            ("Tjenester", ", ".join(activation.services)),
+        ],
+        errors=errors,
+        buttons=[
+            {"value": "consent", "text": "Gi samtykke"},
+            {"value": "cancel", "text": "Avslå", "secondary": True},
+        ]
+        if open_
+        else [],
+    )
