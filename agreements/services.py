@@ -13,6 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -288,6 +289,8 @@ def service_order_submit(order: ServiceOrder, *, client=None, enqueue_retry: boo
                 kid_length=order.kid_length,
                 kid_check=order.kid_check or None,
                 reference=order.reference,
+                # The bank's receipt page links back to this order's page in the portal.
+                return_url=settings.PORTAL_PUBLIC_URL + reverse("agreements:order_detail", args=[order.pk]),
             )
     except BankRejected as exc:
         with transaction.atomic():

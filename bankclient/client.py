@@ -137,12 +137,14 @@ class BankClient(_Http):
         kid_length: int | None = None,
         kid_check: str | None = None,
         reference: str | None = None,
+        return_url: str = "",
     ) -> ServiceOrder:
         body: dict[str, Any] = {
             "org_number": org_number,
             "accounts": list(accounts),
             "services": list(services),
             "fee_account": fee_account,
+            "return_url": return_url,
         }
         if kid_length is not None:
             body["kid"] = {"length": kid_length, "check": kid_check}
@@ -210,8 +212,10 @@ class BankClient(_Http):
     def get_rgb_order(self, order_id: int) -> RgbOrder:
         return RgbOrder.from_json(self.json("GET", f"/api/v1/rgb-orders/{int(order_id)}"))
 
-    def start_signing(self, *, name: str, text: str, national_id: str = "") -> SigningSession:
-        body = {"name": name, "text": text, "national_id": national_id}
+    def start_signing(
+        self, *, name: str, text: str, national_id: str = "", return_url: str = ""
+    ) -> SigningSession:
+        body = {"name": name, "text": text, "national_id": national_id, "return_url": return_url}
         return SigningSession.from_json(self.json("POST", "/api/v1/signing-sessions", json=body))
 
     def get_signing(self, session_id: int) -> SigningSession:

@@ -149,6 +149,8 @@ class ServiceOrder(models.Model):
     code = models.CharField(max_length=40, blank=True)
     message = models.TextField(blank=True)
     kontofullmakt = models.JSONField(default=list)
+    # Where the receipt page sends the user back to (the ERP's order page).
+    return_url = models.CharField(max_length=500, blank=True)
     subscription_upgraded = models.BooleanField(default=False)
     result = models.JSONField(default=list)
     created_at = models.DateTimeField()
@@ -175,6 +177,8 @@ class SigningSession(models.Model):
     purpose = models.CharField(max_length=60, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     signature_ref = models.CharField(max_length=60, blank=True)
+    # Where the BankID page sends the signer back to once they have signed or cancelled.
+    return_url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True)

@@ -157,6 +157,9 @@ def order_receipt(request, token):
         steps=_steps(ORDER_STEPS, 2),
         lead=text,
         rows=[("Bestillingsnummer", order.pk), ("Status", order.status)],
+        links=[{"url": order.return_url, "text": "Tilbake til regnskapssystemet"}]
+        if order.return_url
+        else [],
     )
 
 
@@ -588,6 +591,9 @@ def bankid_sign(request, token):
         ],
         form=form if pending else None,
         errors=errors,
+        links=[{"url": session.return_url, "text": "Tilbake til regnskapssystemet"}]
+        if session.return_url and not pending
+        else [],
         buttons=[
             {"value": "confirm", "text": "Signer"},
             {"value": "cancel", "text": "Avbryt", "secondary": True},

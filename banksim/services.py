@@ -264,6 +264,16 @@ def customer_public(customer: Customer) -> dict:
 # --- service orders --------------------------------------------------------------------------
 
 
+def clean_return_url(value) -> str:
+    """A partner's page to send the user back to: http(s) only, never a script URL."""
+    url = str(value or "").strip()
+    if not url:
+        return ""
+    if len(url) > 500 or not re.fullmatch(r"https?://[^\s<>\"']+", url):
+        raise BankError("invalid_return_url", "return_url må være en http(s)-adresse på inntil 500 tegn.")
+    return url
+
+
 def service_order_create(data: dict) -> tuple[ServiceOrder, bool]:
     reference = data.get("reference")
     if reference is not None:
@@ -303,6 +313,7 @@ def service_order_create(data: dict) -> tuple[ServiceOrder, bool]:
                 fee_account=fee_account,
                 kid_length=kid_length,
                 kid_check=kid_check or "",
+                return_url=clean_return_url(data.get("return_url")),
                 created_at=clock.now(),
             )
             event("service_order.updated", org, order.pk, {"status": order.status})
@@ -486,6 +497,7 @@ def signing_start(data: dict, purpose: str = "") -> SigningSession:
         national_id_masked=mask_national_id(national_id),
         text=text[:2000],
         purpose=purpose or str(data.get("purpose") or "")[:60],
+        return_url=clean_return_url(data.get("return_url")),
         created_at=current,
         expires_at=current + timedelta(seconds=settings.BANKSIM_BANKID_EXPIRY_SECONDS),
     )

@@ -22,8 +22,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -470,6 +472,8 @@ def payment_batch_approve_start(
             name=(user.get_full_name() or user.get_username())[:200],
             text=text,
             national_id=getattr(profile, "national_id", "") or "",
+            # After signing, the BankID page links back to the batch in the portal.
+            return_url=settings.PORTAL_PUBLIC_URL + reverse("remittance:batch_detail", args=[batch.pk]),
         )
     except BankUnavailable as exc:
         raise Conflict(

@@ -182,6 +182,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "bankint <noreply@bankint.example
 BANK_API_URL = env("BANK_API_URL", "http://127.0.0.1:8001")
 BANK_API_KEY = env("BANK_API_KEY", "sim-partner-key-dev")
 BANK_TIMEOUT_SECONDS = float(env("BANK_TIMEOUT_SECONDS", "10"))
+# The portal's own address, for links the bank's pages send the user back through.
+PORTAL_PUBLIC_URL = (env("PORTAL_PUBLIC_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 # Nets OCR: the ERP is registered as data receiver (kundeenhetsid) for each account.
 OCR_DATA_RECIPIENT = env("OCR_DATA_RECIPIENT", "00105625")
 

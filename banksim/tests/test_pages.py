@@ -247,3 +247,31 @@ def test_bankid_session_states(bank):
     assert invalid.json()["code"] == "invalid_national_id" and "15108695077" not in invalid.content.decode()
     assert SigningSession.objects.filter(national_id_masked__contains="1510869").count() == 0
     assert BankUser.objects.count() == 0
+
+
+def test_bankid_and_order_receipt_link_back_to_the_erp(bank, demo):
+    back = "http://erp.example/payments/batches/7/"
+    body = bank.post(
+        "/api/v1/signing-sessions", {"name": "Kari", "text": "Godkjenn", "return_url": back}
+    ).json()
+    path = body["url"].replace("http://127.0.0.1:8001", "")
+    assert back not in bank.client.get(path).content.decode()  # no way back before answering
+    signed = bank.client.post(path, {"action": "confirm", "otp": "123456"})
+    assert f'href="{back}"' in signed.content.decode()
+    refused = bank.post(
+        "/api/v1/signing-sessions", {"name": "K", "text": "x", "return_url": "javascript:alert(1)"}
+    )
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_return_url"
+
+    order_back = "http://erp.example/agreements/orders/3/"
+    order = bank.post(
+        "/api/v1/service-orders",
+        {
+            "org_number": "123456785",
+            "accounts": [DRIFT],
+            "services": ["remittance"],
+            "return_url": order_back,
+        },
+    ).json()
+    receipt_path = order["wizard_url"].replace("http://127.0.0.1:8001", "").rstrip("/") + "/kvittering/"
+    assert f'href="{order_back}"' in bank.client.get(receipt_path).content.decode()

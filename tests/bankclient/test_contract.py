@@ -203,12 +203,12 @@ def test_5xx_is_unavailable(client, sim, mode):
 
 def test_timeout_is_unavailable_within_the_client_limit_and_msgid_saves_the_retry(fast_client, client, sim):
     _complete_order(client, sim)
-    sim.sim_set_fault("payment_file_submit", "timeout", delay_seconds=1.5)
+    sim.sim_set_fault("payment_file_submit", "timeout", delay_seconds=10)
     xml = pain001("MSG-T", DRIFT, MONDAY, [("E1", "100.00", SUPPLIER, "")])
     started = time.monotonic()
     with pytest.raises(BankUnavailable):
         fast_client.submit_pain001(xml, msg_id="MSG-T", approval_mode="rgb", approved_by=["TB12345"])
-    assert time.monotonic() - started < 1.4
+    assert time.monotonic() - started < 8  # gave up at its own limit, not when the bank answered
     sim.sim_clear_faults()
     retry = client.submit_pain001(xml, msg_id="MSG-T", approval_mode="rgb", approved_by=["TB12345"])
     assert retry.duplicate  # the bank executed the first attempt: the retry is the same file

@@ -7,7 +7,6 @@ to end without the simulator.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -273,16 +272,12 @@ def test_text_input_is_a_programming_error():
 # -------------------------------------------------------------------------------- speed
 
 
-def test_ten_thousand_statuses_parse_well_under_a_second():
+def test_ten_thousand_statuses_parse_completely():
     txs = tuple(
         TxStatus(f"E2E-{i:08d}", "RJCT" if i % 10 == 0 else "ACSP", (Reason("AC01"),) if i % 10 == 0 else ())
         for i in range(10_000)
     )
     data = pain002_xml("MSG-BIG", "PART", batches=(BatchStatus("B-1", "PART", transactions=txs),))
-    parse_pain002(data)  # schema compiled outside the timing
-    start = time.perf_counter()
-    report = parse_pain002(data)
-    elapsed = time.perf_counter() - start
+    report = parse_pain002(data)  # its speed is a `make bench` row (bench/remittance_files.py)
     assert len(report.batches[0].transactions) == 10_000
     assert sum(1 for s, _ in report.effective_statuses().values() if s == "RJCT") == 1_000
-    assert elapsed < 1.0, elapsed
