@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ReconciliationConfig(AppConfig):
     name = "reconciliation"
     verbose_name = _("Bank reconciliation")
+
+    def ready(self) -> None:
+        from agreements import feed
+
+        from .services import statements_fetch
+
+        # The bank closes each day with one camt.053 per account (bankclient README).
+        feed.register("statement.created", statements_fetch)

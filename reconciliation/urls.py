@@ -1,3 +1,16 @@
+from django.urls import path
+
+from . import views
+
 app_name = "reconciliation"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("upload/", views.upload, name="upload"),
+    path("files/", views.files, name="files"),
+    path("files/<int:pk>/", views.file_detail, name="file_detail"),
+    path("matching/", views.matching, name="matching"),
+    path("matching/match/", views.match_create, name="match"),
+    path("matching/post/", views.post_and_match, name="post"),
+    path("matches/<int:pk>/unmatch/", views.unmatch, name="unmatch"),
+]

@@ -1,0 +1,212 @@
+"""Bank reconciliation (bankavstemming): what the bank booked against what the ledger says.
+
+- ``StatementFile``: one camt.053 file as received (raw bytes + SHA-256, unique per company),
+  from an upload, the API, the command line or the bank feed. RECEIVED → IMPORTED, or
+  REJECTED with a reason (a rejected file may be retried: RECEIVED again). Never deleted.
+- ``Statement``: one ``Stmt`` of a file (an account and usually a day): balances, and whether
+  opening + entries = closing (``balance_ok``; a mismatch is imported but flagged).
+- ``StatementEntry``: one booking on a bank account, stored once per account whatever the
+  number of files that show it (``dedup_key``: AcctSvcrRef, else a stable hash).
+  UNMATCHED → MATCHED (automatically, with the rule, or by a person) → UNMATCHED (unmatch).
+- ``Match``: ties entries to ledger lines (1:1, 1:N for OCR totals and batch bookings, N:1
+  by hand). ``MatchEntry`` and ``MatchLine`` are one-to-one with their entry / voucher line,
+  so the database itself refuses to match either twice (RELIABILITY row 11).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 15, "decimal_places": 2}
+
+
+class StatementFile(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "RECEIVED", _("Received")
+        IMPORTED = "IMPORTED", _("Imported")
+        REJECTED = "REJECTED", _("Rejected")
+
+    class Source(models.TextChoices):
+        UPLOAD = "UPLOAD", _("Upload")
+        API = "API", _("API")
+        COMMAND = "COMMAND", _("Command line")
+        BANK = "BANK", _("Bank feed")
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.RECEIVED: frozenset({Status.IMPORTED, Status.REJECTED}),
+        Status.REJECTED: frozenset({Status.RECEIVED}),  # retried, e.g. after registering the account
+        Status.IMPORTED: frozenset(),
+    }
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    data = models.BinaryField(_("raw file"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    reason = models.TextField(_("reason"), blank=True)
+    bank_statement_id = models.CharField(_("bank's statement id"), max_length=40, blank=True)
+    statements_count = models.PositiveIntegerField(_("statements"), default=0)
+    entries_count = models.PositiveIntegerField(_("entries in the file"), default=0)
+    entries_new = models.PositiveIntegerField(_("new entries"), default=0)
+    entries_existing = models.PositiveIntegerField(_("entries already imported"), default=0)
+    matched_count = models.PositiveIntegerField(_("entries matched automatically"), default=0)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("statement file")
+        verbose_name_plural = _("statement files")
+        ordering = ["company", "-created_at", "-id"]
+        constraints = [
+            # The same bytes twice are one file (RELIABILITY row 1); also what serialises two
+            # workers importing the same file at once.
+            models.UniqueConstraint(fields=["company", "sha256"], name="uniq_statement_file_sha256"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.filename or self.sha256[:12]}"
+
+
+class Statement(models.Model):
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    file = models.ForeignKey(StatementFile, on_delete=models.PROTECT, related_name="statements")
+    bank_account = models.ForeignKey("accounts.BankAccount", on_delete=models.PROTECT, related_name="+")
+    statement_id = models.CharField(_("statement id"), max_length=35)
+    electronic_seq_nb = models.PositiveBigIntegerField(_("sequence number"), null=True, blank=True)
+    message_id = models.CharField(_("message id"), max_length=35, blank=True)
+    from_date = models.DateField(_("from"), null=True, blank=True)
+    to_date = models.DateField(_("to"), null=True, blank=True)
+    closing_date = models.DateField(_("closing balance date"))
+    currency = models.CharField(_("currency"), max_length=3, default="NOK")
+    opening_balance = models.DecimalField(_("opening balance"), **MONEY)
+    closing_balance = models.DecimalField(_("closing balance"), **MONEY)
+    balance_types = models.CharField(_("balance types"), max_length=9, default="OPBD/CLBD")
+    entries_count = models.PositiveIntegerField(_("entries"), default=0)
+    balance_ok = models.BooleanField(_("balances add up"), default=True)
+    balance_difference = models.DecimalField(_("difference"), default=0, **MONEY)
+
+    class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+        ordering = ["bank_account", "-closing_date", "-id"]
+        indexes = [models.Index(fields=["company", "bank_account", "closing_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} ({self.closing_date})"
+
+
+class StatementEntry(models.Model):
+    class Status(models.TextChoices):
+        UNMATCHED = "UNMATCHED", _("Unmatched")
+        MATCHED = "MATCHED", _("Matched")
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.UNMATCHED: frozenset({Status.MATCHED}),
+        Status.MATCHED: frozenset({Status.UNMATCHED}),
+    }
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    bank_account = models.ForeignKey("accounts.BankAccount", on_delete=models.PROTECT, related_name="+")
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="entries")
+    file = models.ForeignKey(StatementFile, on_delete=models.PROTECT, related_name="entries")
+    dedup_key = models.CharField(_("deduplication key"), max_length=120)
+    booking_date = models.DateField(_("booking date"))
+    value_date = models.DateField(_("value date"), null=True, blank=True)
+    # Signed as the bank sees the account: + money in (CRDT), − money out (DBIT).
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, default="NOK")
+    reversal = models.BooleanField(_("reversal"), default=False)
+    booking_status = models.CharField(_("bank status"), max_length=4, default="BOOK")
+    acct_svcr_ref = models.CharField(_("bank reference"), max_length=35, blank=True)
+    bank_tx_code = models.CharField(_("transaction code"), max_length=40, blank=True)
+    end_to_end_ids = models.JSONField(_("EndToEndIds"), default=list, blank=True)
+    kids = models.JSONField(_("KIDs"), default=list, blank=True)
+    references = models.JSONField(_("other references"), default=list, blank=True)
+    text = models.CharField(_("text"), max_length=500, blank=True)
+    counterparty_name = models.CharField(_("counterparty"), max_length=140, blank=True)
+    counterparty_account = models.CharField(_("counterparty account"), max_length=34, blank=True)
+    is_charge = models.BooleanField(_("bank charge"), default=False)
+    # Σ transactions − entry (positive = a fee the bank took inside a batch booking).
+    charges = models.DecimalField(_("charges"), default=0, **MONEY)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UNMATCHED)
+    matched_rule = models.CharField(_("matched by"), max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("statement entry")
+        verbose_name_plural = _("statement entries")
+        ordering = ["bank_account", "booking_date", "id"]
+        constraints = [
+            # Per entry, not per file or statement id: banks reuse ids and exports overlap.
+            models.UniqueConstraint(fields=["bank_account", "dedup_key"], name="uniq_statement_entry_key"),
+        ]
+        indexes = [
+            models.Index(fields=["company", "status", "booking_date"]),
+            models.Index(fields=["bank_account", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_date} {self.amount}"
+
+
+class Match(models.Model):
+    class Rule(models.TextChoices):
+        E2E = "E2E", _("EndToEndId")
+        OCR_ASSIGNMENT = "OCR_ASSIGNMENT", _("OCR assignment total")
+        REFERENCE = "REFERENCE", _("KID or invoice reference")
+        AMOUNT_DATE = "AMOUNT_DATE", _("Amount and date")
+        FEE = "FEE", _("Bank fee")
+        MANUAL = "MANUAL", _("Manual")
+        POSTED = "POSTED", _("Posted and matched")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    bank_account = models.ForeignKey("accounts.BankAccount", on_delete=models.PROTECT, related_name="+")
+    rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    voucher = models.ForeignKey(
+        "ledger.Voucher", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("matched at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.rule} {self.amount}"
+
+
+class MatchEntry(models.Model):
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="entry_links")
+    entry = models.OneToOneField(StatementEntry, on_delete=models.PROTECT, related_name="match_link")
+
+    class Meta:
+        verbose_name = _("matched entry")
+        verbose_name_plural = _("matched entries")
+
+    def __str__(self) -> str:
+        return f"{self.match_id} ↔ entry {self.entry_id}"
+
+
+class MatchLine(models.Model):
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="line_links")
+    voucher_line = models.OneToOneField("ledger.VoucherLine", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("matched ledger line")
+        verbose_name_plural = _("matched ledger lines")
+
+    def __str__(self) -> str:
+        return f"{self.match_id} ↔ line {self.voucher_line_id}"
