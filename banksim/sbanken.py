@@ -15,7 +15,7 @@ from django.http import JsonResponse
 from banksim import clock
 from banksim.api import _json_body, partner
 from banksim.models import SbankenActivation
-from banksim.services import BankError, event, public_url, token, validate_account, validate_org_number
+from banksim.services import BankError, event, order_request, public_url, token
 
 SBANKEN_SERVICES = ("remittance", "incoming_reconciliation")
 # S'banken's registry codes (first four digits of the account number).
@@ -24,22 +24,9 @@ EVENT = "sbanken_activation.updated"
 
 
 def activation_create(data: dict) -> tuple[SbankenActivation, bool]:
-    reference = data.get("reference")
-    if reference is not None:
-        reference = str(reference)[:100]
-        existing = SbankenActivation.objects.filter(reference=reference).first()
-        if existing:
-            return existing, False
-    org = validate_org_number(data.get("org_number"))
-    accounts = data.get("accounts")
-    if not isinstance(accounts, list) or not accounts:
-        raise BankError("accounts_required", "Velg minst én konto.")
-    accounts = sorted({validate_account(a) for a in accounts})
-    services = data.get("services")
-    if not isinstance(services, list) or not services or any(s not in SBANKEN_SERVICES for s in services):
-        raise BankError(
-            "invalid_services", f"services må være en ikke-tom liste av {', '.join(SBANKEN_SERVICES)}."
-        )
+    reference, existing, org, accounts, services = order_request(data, SbankenActivation, SBANKEN_SERVICES)
+    if existing:
+        return existing, False
     try:
         with transaction.atomic():
             activation = SbankenActivation.objects.create(

@@ -274,21 +274,32 @@ def clean_return_url(value) -> str:
     return url
 
 
-def service_order_create(data: dict) -> tuple[ServiceOrder, bool]:
+def order_request(data: dict, model, allowed_services) -> tuple[str | None, object | None, str, list, list]:
+    """What every partner order starts with: its reference (an order already made under it is
+    returned as is: a retried request never orders twice), organisation, accounts, services."""
     reference = data.get("reference")
     if reference is not None:
         reference = str(reference)[:100]
-        existing = ServiceOrder.objects.filter(reference=reference).first()
+        existing = model.objects.filter(reference=reference).first()
         if existing:
-            return existing, False
+            return reference, existing, "", [], []
     org = validate_org_number(data.get("org_number"))
     accounts = data.get("accounts")
     if not isinstance(accounts, list) or not accounts:
         raise BankError("accounts_required", "Velg minst én konto.")
     accounts = sorted({validate_account(a) for a in accounts})
     services = data.get("services")
-    if not isinstance(services, list) or not services or any(s not in SERVICES for s in services):
-        raise BankError("invalid_services", f"services må være en ikke-tom liste av {', '.join(SERVICES)}.")
+    if not isinstance(services, list) or not services or any(s not in allowed_services for s in services):
+        raise BankError(
+            "invalid_services", f"services må være en ikke-tom liste av {', '.join(allowed_services)}."
+        )
+    return reference, None, org, accounts, services
+
+
+def service_order_create(data: dict) -> tuple[ServiceOrder, bool]:
+    reference, existing, org, accounts, services = order_request(data, ServiceOrder, SERVICES)
+    if existing:
+        return existing, False
     kid_length = kid_check = None
     if "nets_ocr" in services:
         if not isinstance(data.get("kid"), dict):
