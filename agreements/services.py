@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -25,15 +25,15 @@ from accounts.selectors import bank_account_list
 from accounts.services import bank_account_update, bank_approval_rights_replace
 from bankclient import BankRejected, BankUnavailable, get_client
 from bankclient.dto import ChangeEvent
-from bankint import context
 from bankint.errors import Conflict, ValidationFailed
 from companies.models import AuditEvent, Company
 from companies.roles import Role
 from companies.selectors import roles_for
-from companies.services import audit_record
+from companies.services import audit_events_build, audit_record
 from ledger.selectors import invoice_settings_get
 from ledger.services import clean_ledger_account
 from notifications.models import Notification
+from notifications.services import notify_bulk
 
 from .models import Bank, OnlineBankApplication, OrderService, RgbOrder, ServiceOrder, ServiceOrderAccount
 
@@ -63,27 +63,6 @@ _BANK_STATUS = {
 
 def _sources_for(target: str) -> list[str]:
     return [s for s, targets in ServiceOrder.TRANSITIONS.items() if target in targets]
-
-
-def _audit_rows(action: str, objs: Iterable, changes: dict | None = None) -> list[AuditEvent]:
-    """``audit_record``'s rows, built for one bulk insert (a page of events, one query)."""
-    ctx = context.current()
-    return [
-        AuditEvent(
-            company_id=obj.company_id,
-            actor_id=ctx.user_id,
-            actor_label=ctx.username or "",
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            object_repr=str(obj)[:200],
-            changes=(changes or {}).get(obj.pk, {}) if changes else {},
-            source=ctx.source,
-            ip=ctx.ip,
-            request_id=ctx.request_id if ctx.request_id != "-" else "",
-        )
-        for obj in objs
-    ]
 
 
 def order_link(order: ServiceOrder) -> str:
@@ -450,7 +429,7 @@ def _apply_order_updates(orders, last, details, *, client) -> int:
                     before = o.status
                     o.status = target
                     audits.append(
-                        _audit_rows(
+                        audit_events_build(
                             "service_order.status",
                             [o],
                             {o.pk: {"status": {"before": before, "after": target}}},
@@ -545,7 +524,7 @@ def _apply_results(finished: list[ServiceOrder], details: dict, now, audits: lis
             accounts_changed[account.pk] = account
             after = {k: getattr(account, k) for k in before}
             audits.extend(
-                _audit_rows(
+                audit_events_build(
                     "bank_account.agreement_set",
                     [account],
                     {
@@ -618,25 +597,7 @@ def _apply_results(finished: list[ServiceOrder], details: dict, now, audits: lis
     ServiceOrder.objects.bulk_update(
         orders_changed, ["code", "message", "subscription_upgraded", "raw_response"]
     )
-    _notify_bulk(notifications)
-
-
-def _notify_bulk(notifications: list[Notification]) -> None:
-    """``notify`` for a page of events: one insert, duplicates (same dedup key) ignored."""
-    if not notifications:
-        return
-    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-    keys = [n.dedup_key for n in notifications if n.level == Notification.Level.ERROR]
-    if keys:
-        from notifications.tasks import notification_email_send
-
-        ids = list(
-            Notification.objects.filter(dedup_key__in=keys, emailed_at__isnull=True).values_list(
-                "pk", flat=True
-            )
-        )
-        for pk in ids:
-            transaction.on_commit(lambda pk=pk: notification_email_send.delay(pk))
+    notify_bulk(notifications)
 
 
 def _rejection_advice(code: str | None) -> str:
@@ -791,7 +752,7 @@ def online_bank_applications_apply_events(events: list[ChangeEvent], *, client=N
         OnlineBankApplication.objects.bulk_update([a for a, _b in changed], ["status"])
         AuditEvent.objects.bulk_create(
             [
-                _audit_rows(
+                audit_events_build(
                     "online_bank_application.status",
                     [a],
                     {a.pk: {"status": {"before": b, "after": a.status}}},
@@ -799,7 +760,7 @@ def online_bank_applications_apply_events(events: list[ChangeEvent], *, client=N
                 for a, b in changed
             ]
         )
-        _notify_bulk(notifications)
+        notify_bulk(notifications)
     return len(changed)
 
 
@@ -924,5 +885,5 @@ def rgb_orders_apply_events(events: list[ChangeEvent], *, client=None) -> int:
                         dedup_key=f"rgb_order:{order.pk}:{r.account}:refused",
                     )
                 )
-            _notify_bulk(notes)
+            notify_bulk(notes)
     return done

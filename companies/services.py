@@ -16,6 +16,33 @@ from .models import AuditEvent, Company, Membership, UserProfile
 from .roles import Role
 
 
+def _audit_event(
+    action: str, obj, company, changes: dict | None, actor, object_repr: str | None
+) -> AuditEvent:
+    """An unsaved audit row, stamped with who acts and from where (the actor context)."""
+    ctx = context.current()
+    if company is None and obj is not None:
+        company = obj if isinstance(obj, Company) else getattr(obj, "company", None)
+    return AuditEvent(
+        company=company,
+        actor_id=getattr(actor, "pk", None) if actor is not None else ctx.user_id,
+        actor_label=(actor.get_username() if actor is not None else ctx.username) or "",
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=(object_repr if object_repr is not None else str(obj) if obj is not None else "")[:200],
+        changes=changes or {},
+        source=ctx.source,
+        ip=ctx.ip,
+        request_id=ctx.request_id if ctx.request_id != "-" else "",
+    )
+
+
+def audit_events_build(action: str, objs, changes_by_pk: dict | None = None) -> list[AuditEvent]:
+    """Unsaved rows for many objects at once, for callers that insert a page of them in one query."""
+    return [_audit_event(action, obj, None, (changes_by_pk or {}).get(obj.pk), None, None) for obj in objs]
+
+
 def audit_record(
     action: str,
     *,
@@ -26,24 +53,9 @@ def audit_record(
     object_repr: str | None = None,
 ) -> AuditEvent:
     """Append one row to the audit trail; actor, address and request id come from the context."""
-    ctx = context.current()
-    actor_id = getattr(actor, "pk", None) if actor is not None else ctx.user_id
-    actor_label = actor.get_username() if actor is not None else ctx.username
-    if company is None and obj is not None:
-        company = obj if isinstance(obj, Company) else getattr(obj, "company", None)
-    return AuditEvent.objects.create(
-        company=company,
-        actor_id=actor_id,
-        actor_label=actor_label or "",
-        action=action,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-        object_repr=(object_repr if object_repr is not None else str(obj) if obj is not None else "")[:200],
-        changes=changes or {},
-        source=ctx.source,
-        ip=ctx.ip,
-        request_id=ctx.request_id if ctx.request_id != "-" else "",
-    )
+    event = _audit_event(action, obj, company, changes, actor, object_repr)
+    event.save()
+    return event
 
 
 def clean_org_number(value: str) -> str:

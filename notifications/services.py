@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from companies.models import Company
@@ -52,6 +53,24 @@ def notify(
 
         transaction.on_commit(lambda: notification_email_send.delay(notification.pk))
     return notification
+
+
+def notify_bulk(notifications: list[Notification]) -> None:
+    """``notify`` for a page of bank events: one insert; an event already notified (same
+    company and dedup key) is skipped; warnings and errors are e-mailed once, as by ``notify``."""
+    if not notifications:
+        return
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+    wanted = Q()
+    for n in notifications:
+        if n.level in (Notification.Level.WARNING, Notification.Level.ERROR) and n.dedup_key:
+            wanted |= Q(company_id=n.company_id, dedup_key=n.dedup_key)
+    if not wanted:
+        return
+    from .tasks import notification_email_send
+
+    for pk in Notification.objects.filter(wanted, emailed_at__isnull=True).values_list("pk", flat=True):
+        transaction.on_commit(lambda pk=pk: notification_email_send.delay(pk))
 
 
 def notification_mark_read(notification: Notification, user) -> None:

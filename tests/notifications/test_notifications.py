@@ -102,3 +102,50 @@ def test_ui_other_company_notification_is_404(company_a, company_b, people, clie
     client.force_login(outsider)
     assert client.post(f"/notifications/{n.pk}/read/").status_code == 404
     assert client.post("/companies/switch/", {"company_id": company_a.pk}).status_code == 404
+
+
+def test_notify_bulk_skips_repeats_and_emails_warnings_per_company(
+    company_a, company_b, people, django_capture_on_commit_callbacks
+):
+    from notifications.services import notify_bulk
+
+    def note(company, level, key):
+        return Notification(company=company, level=level, title=key, body="...", dedup_key=key)
+
+    # Company B already has a notification with the same key: it must not be mistaken for A's.
+    notify(company_b, level=Notification.Level.ERROR, title="B", body="b", dedup_key="order:1:done")
+    Notification.objects.filter(company=company_b).update(emailed_at=None)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notify_bulk(
+            [
+                note(company_a, Notification.Level.WARNING, "order:1:done"),
+                note(company_a, Notification.Level.INFO, "order:2:done"),
+            ]
+        )
+        notify_bulk([note(company_a, Notification.Level.WARNING, "order:1:done")])  # redelivered
+    assert Notification.objects.filter(company=company_a).count() == 2
+    # one e-mail per delivery for A's warning (the send itself is claimed once); none for B or INFO
+    assert len(callbacks) == 2
+
+
+def test_audit_events_build_stamps_the_actor_context(company_a, admin_a):
+    from bankint import context
+    from companies.models import AuditEvent
+    from companies.services import audit_events_build
+
+    token = context.bind(
+        user_id=admin_a.pk, username="admin-a", ip="10.0.0.9", request_id="r1", source="task:x"
+    )
+    try:
+        events = audit_events_build("thing.sync", [company_a], {company_a.pk: {"after": {"x": 1}}})
+    finally:
+        context.reset(token)
+    AuditEvent.objects.bulk_create(events)
+    saved = AuditEvent.objects.get(action="thing.sync")
+    assert (saved.actor_id, saved.ip, saved.source, saved.company_id) == (
+        admin_a.pk,
+        "10.0.0.9",
+        "task:x",
+        company_a.pk,
+    )
+    assert saved.changes == {"after": {"x": 1}}
