@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from companies.models import AuditEvent
 
@@ -29,13 +30,39 @@ def payment_batch_list(company, *, status: str | None = None) -> QuerySet[Paymen
     return qs.order_by("-created_at", "-id")
 
 
+def _batch_action_label(action: str) -> str:
+    """An audit action code in plain words: support staff and users read the timeline, not code."""
+    verb = action.removeprefix("payment_batch.")
+    fixed = {
+        "create": _("Batch created"),
+        "signing_start": _("BankID signing started"),
+        "signing_cancelled": _("BankID signing cancelled"),
+        "signing_expired": _("BankID signing expired"),
+        "signing_failed": _("BankID signing failed"),
+        "execution_date_moved": _("Execution date moved to the next banking day"),
+    }
+    if verb in fixed:
+        return fixed[verb]
+    if verb.upper() in PaymentBatch.Status.values:
+        return PaymentBatch.Status(verb.upper()).label
+    return action
+
+
+def _status_label(value) -> str:
+    return PaymentBatch.Status(value).label if value in PaymentBatch.Status.values else str(value or "")
+
+
 def payment_batch_timeline(batch: PaymentBatch) -> list[dict]:
     """The batch's audit rows and the bank's reports, oldest first: the status timeline."""
     rows = [
         {
             "at": e.created_at,
             "kind": "audit",
-            "action": e.action,
+            "action": _batch_action_label(e.action),
+            "code": e.action,
+            "status_after": _status_label((e.changes or {}).get("status", {}).get("after"))
+            if isinstance((e.changes or {}).get("status"), dict)
+            else "",
             "actor": e.actor_label,
             "changes": e.changes,
         }
@@ -46,6 +73,8 @@ def payment_batch_timeline(batch: PaymentBatch) -> list[dict]:
             "at": r.received_at,
             "kind": "bank",
             "action": r.get_kind_display(),
+            "code": r.kind,
+            "status_after": "",
             "actor": "DNB",
             "changes": {"status": r.status, "summary": r.summary},
         }

@@ -638,6 +638,27 @@ def payment_batch_pain001(batch: PaymentBatch) -> bytes:
 # --- submission ------------------------------------------------------------------------------------
 
 
+def _execution_date_move_forward(batch: PaymentBatch) -> None:
+    """A batch approved for a day that has passed goes out for the next banking day.
+
+    Approval can wait (a BankID session left open over a weekend, post-approval batches
+    prepared on Friday): the bank would otherwise book it on a date already closed. The
+    payments, the file and the audit trail all say the new date.
+    """
+    today = timezone.localdate()
+    if batch.execution_date >= today:
+        return
+    before, after = batch.execution_date, banking_day_on_or_after(today)
+    PaymentBatch.objects.filter(pk=batch.pk).update(execution_date=after)
+    Payment.objects.filter(batch=batch).update(execution_date=after)
+    batch.execution_date = after
+    audit_record(
+        "payment_batch.execution_date_moved",
+        obj=batch,
+        changes={"execution_date": {"before": before.isoformat(), "after": after.isoformat()}},
+    )
+
+
 def payment_batch_submit(batch_id: int, *, client=None) -> PaymentBatch:
     """Send the batch once. Safe to call twice, from two workers, or after a crash."""
     now = timezone.now()
@@ -649,6 +670,7 @@ def payment_batch_submit(batch_id: int, *, client=None) -> PaymentBatch:
         if not claimed:
             return batch  # someone else sends it, or it was sent already
         if not batch.pain001_sha256:
+            _execution_date_move_forward(batch)
             # Built once: every retry sends these bytes with this MsgId.
             batch.file_created_at = now
             xml = payment_batch_build_file(batch)

@@ -45,7 +45,10 @@ def test_approve_a_batch_with_bankid_and_see_it_accepted(
     s.payment_batch_submit(batch.pk, client=bank)
     page.reload()
     expect(page.get_by_test_id("batch-status")).to_have_text("Akseptert")
-    expect(page.get_by_test_id("batch-timeline")).to_contain_text("payment_batch.approved")
+    timeline = page.get_by_test_id("batch-timeline")
+    expect(timeline).to_contain_text("BankID-signering startet")
+    expect(timeline).to_contain_text("Godkjent (RgB)")
+    expect(timeline).not_to_contain_text("payment_batch.")
     screenshot("remittance-batch-accepted")
     assert PaymentBatch.objects.get(pk=batch.pk).signature_ref
     bank.close()

@@ -280,6 +280,20 @@ def test_submit_twice_is_a_no_op(setup, bank, sim):
     assert _files_in(sim.sim_state()) == 1
 
 
+def test_an_approved_batch_whose_day_has_passed_goes_out_for_the_next_banking_day(setup, bank, sim):
+    batch = _approve(setup, _batch(setup, _pay(setup, "10.00")), sim, bank)
+    past = timezone.localdate() - timedelta(days=3)
+    PaymentBatch.objects.filter(pk=batch.pk).update(execution_date=past)
+    Payment.objects.filter(batch=batch).update(execution_date=past)
+    batch = s.payment_batch_submit(batch.pk, client=bank)
+    expected = banking_day_on_or_after(timezone.localdate())
+    assert batch.execution_date == expected
+    assert set(batch.payments.values_list("execution_date", flat=True)) == {expected}
+    assert f"<ReqdExctnDt>{expected.isoformat()}</ReqdExctnDt>" in bytes(batch.pain001).decode()
+    moved = AuditEvent.objects.get(action="payment_batch.execution_date_moved", object_id=str(batch.pk))
+    assert moved.changes["execution_date"] == {"before": past.isoformat(), "after": expected.isoformat()}
+
+
 def test_signing_finished_is_picked_up_from_the_feed(setup, bank, sim):
     batch = _batch(setup, _pay(setup))
     session = s.payment_batch_approve_start(batch, setup.approver, client=bank)
