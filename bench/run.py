@@ -25,6 +25,7 @@ class Row:
     ratio: str = "-"
     target: str = "-"
     met: bool | None = None
+    why: str = ""  # for a missed target: where the time or memory goes
 
 
 def _table(rows: list[Row]) -> str:
@@ -59,7 +60,14 @@ def main() -> int:
     for bench in benchmarks:
         rows.extend(bench(Row))
     print(_table(rows))
-    return 0 if all(r.met is not False for r in rows) else 1
+    missed = [r for r in rows if r.met is False]
+    if missed:
+        print("\nTargets not met:")
+        for r in missed:
+            print(f"- {r.name}: {r.figure} against {r.target}. {r.why or 'No explanation recorded.'}")
+    else:
+        print("\nEvery target met.")
+    return 0 if not missed else 1
 
 
 if __name__ == "__main__":
