@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -26,6 +27,7 @@ from accounts.services import bank_account_update, bank_approval_rights_replace
 from bankclient import BankRejected, BankUnavailable, get_client
 from bankclient.dto import ChangeEvent
 from bankint.errors import Conflict, ValidationFailed
+from bankint.tasks import enqueue_on_commit
 from companies.models import AuditEvent, Company
 from companies.roles import Role
 from companies.selectors import roles_for
@@ -244,6 +246,27 @@ def _transition(order: ServiceOrder, target: str, **fields) -> bool:
     return bool(updated)
 
 
+STALE_SUBMISSION_SECONDS = 600
+
+
+def service_orders_submit_stale(*, client=None) -> int:
+    """Beat: orders still SUBMITTING after ten minutes are sent again.
+
+    The task's retries ran out during a long outage, or the broker was down when the order
+    was placed. The reference makes the resend safe: the bank returns the first order.
+    """
+    cutoff = timezone.now() - timedelta(seconds=STALE_SUBMISSION_SECONDS)
+    sent = 0
+    for order in ServiceOrder.objects.filter(status=ServiceOrder.Status.SUBMITTING, updated_at__lt=cutoff):
+        try:
+            service_order_submit(order, client=client)
+        except BankUnavailable as exc:
+            logger.warning("service order %s: the bank is still unavailable (%s)", order.pk, exc)
+            break  # the others would fail the same way; the next sweep tries again
+        sent += 1
+    return sent
+
+
 def service_order_submit(order: ServiceOrder, *, client=None, enqueue_retry: bool = False) -> ServiceOrder:
     """Send a SUBMITTING order to the bank; safe to run twice (the bank dedupes on the reference)."""
     order.refresh_from_db()
@@ -291,7 +314,7 @@ def service_order_submit(order: ServiceOrder, *, client=None, enqueue_retry: boo
         if enqueue_retry:
             from .tasks import service_order_submit as submit_task
 
-            transaction.on_commit(lambda: submit_task.delay(order.pk))
+            enqueue_on_commit(submit_task, order.pk)
         if not enqueue_retry:
             raise
         return order

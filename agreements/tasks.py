@@ -30,3 +30,10 @@ def service_order_submit(self, order_id: int) -> str:
         return submit(order).status
     except BankUnavailable as exc:
         raise self.retry(exc=exc, countdown=min(15 * 2**self.request.retries, 900)) from exc
+
+
+@shared_task(name="agreements.service_orders_submit_stale", acks_late=True, ignore_result=True)
+def service_orders_submit_stale() -> int:
+    from .services import service_orders_submit_stale as sweep
+
+    return sweep()

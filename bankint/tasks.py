@@ -1,8 +1,37 @@
+import logging
+from functools import partial
+
 from celery import shared_task
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 HEARTBEAT_KEY = "bankint:worker-heartbeat"
+logger = logging.getLogger(__name__)
+
+
+def enqueue_on_commit(task, *args) -> None:
+    """Queue ``task`` once the surrounding transaction commits, and never fail the caller.
+
+    The row that says what is to be done (a batch APPROVED, an order SUBMITTING, a warning not
+    yet e-mailed) is already committed in PostgreSQL, and a beat sweep picks up whatever was
+    not queued. So a broker that is down costs a delay and a log line, never a 500 on the
+    user's click or a lost payment.
+    """
+    transaction.on_commit(partial(_publish, task, args))
+
+
+def _publish(task, args) -> None:
+    try:
+        task.delay(*args)
+    except Exception as exc:  # kombu raises OperationalError, redis-py its own; all mean "not queued"
+        logger.error(
+            "could not queue %s%s (%s: %s); the periodic sweep will pick it up",
+            task.name,
+            args,
+            type(exc).__name__,
+            exc,
+        )
 
 
 @shared_task(name="bankint.tasks.heartbeat", ignore_result=True)

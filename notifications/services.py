@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from bankint.tasks import enqueue_on_commit
 from companies.models import Company
 
 from .models import Notification, NotificationRead
@@ -51,7 +54,7 @@ def notify(
     if level in (Notification.Level.WARNING, Notification.Level.ERROR):
         from .tasks import notification_email_send
 
-        transaction.on_commit(lambda: notification_email_send.delay(notification.pk))
+        enqueue_on_commit(notification_email_send, notification.pk)
     return notification
 
 
@@ -70,7 +73,7 @@ def notify_bulk(notifications: list[Notification]) -> None:
     from .tasks import notification_email_send
 
     for pk in Notification.objects.filter(wanted, emailed_at__isnull=True).values_list("pk", flat=True):
-        transaction.on_commit(lambda pk=pk: notification_email_send.delay(pk))
+        enqueue_on_commit(notification_email_send, pk)
 
 
 def notification_mark_read(notification: Notification, user) -> None:
@@ -82,6 +85,25 @@ def notification_mark_all_read(queryset, user) -> int:
     NotificationRead.objects.bulk_create(
         [NotificationRead(notification_id=pk, user=user) for pk in ids], ignore_conflicts=True
     )
+    return len(ids)
+
+
+def notification_emails_send_pending(*, older_than=timedelta(minutes=5), newer_than=timedelta(days=2)) -> int:
+    """Beat: warnings and errors whose e-mail was never queued (the broker was down) go out now.
+
+    Older than a few minutes, so the normal task is not raced; younger than two days, so a
+    mail server that was down for a week does not flood people with stale news.
+    """
+    now = timezone.now()
+    pending = Notification.objects.filter(
+        level__in=[Notification.Level.WARNING, Notification.Level.ERROR],
+        emailed_at__isnull=True,
+        created_at__lt=now - older_than,
+        created_at__gte=now - newer_than,
+    ).values_list("pk", flat=True)
+    ids = list(pending)
+    for pk in ids:
+        notification_email_send(pk)
     return len(ids)
 
 

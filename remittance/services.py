@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ from bankint.errors import (
     NotPermitted,
     ValidationFailed,
 )
+from bankint.tasks import enqueue_on_commit
 from companies.roles import Perm
 from companies.selectors import user_perms
 from companies.services import audit_record
@@ -553,7 +555,7 @@ def payment_batch_approve_complete(batch: PaymentBatch, user=None, *, client=Non
 def _enqueue_submit(batch: PaymentBatch) -> None:
     from .tasks import payment_batch_submit as task
 
-    transaction.on_commit(lambda: task.delay(batch.pk))
+    enqueue_on_commit(task, batch.pk)
 
 
 def payment_batch_send(batch: PaymentBatch, user) -> PaymentBatch:
@@ -741,6 +743,17 @@ def payment_batches_resolve_stale(*, client=None) -> int:
             continue
         if batch.status == B.UNKNOWN:
             _enqueue_submit(batch)
+        done += 1
+    # Approved, or sent for post-approval, but never queued (the broker was down at the
+    # click) or the queue lost it: queue it again. The claim in payment_batch_submit makes a
+    # second delivery a no-op, so an early re-queue costs nothing.
+    unqueued = (
+        PaymentBatch.objects.filter(status__in=[B.APPROVED, B.POST_APPROVAL])
+        .annotate(since=Coalesce("approved_at", "created_at"))
+        .filter(since__lt=cutoff)
+    )
+    for batch in unqueued.only("pk"):
+        _enqueue_submit(batch)
         done += 1
     return done
 

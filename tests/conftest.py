@@ -33,6 +33,25 @@ def _english_outside_requests():
 
 
 @pytest.fixture
+def broker_down():
+    """Celery pointed at a Redis port nobody listens on: publishing fails as in an outage."""
+    from bankint.celery import app
+
+    def reconnect(url):
+        # Celery caches the connection and producer pools; drop both so the URL takes effect.
+        app.conf.broker_url = url
+        app._pool = None
+        if "amqp" in app.__dict__:
+            app.amqp._producer_pool = None
+
+    before = app.conf.broker_url
+    reconnect("redis://127.0.0.1:1/0")
+    yield app
+    reconnect(before)
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
 def make_company(db):
     counter = {"n": 0}
     # Valid organisation numbers (MOD11), enough for any test.

@@ -222,6 +222,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "bank-feed-poll": {"task": "agreements.bank_feed_poll", "schedule": BANK_POLL_INTERVAL_SECONDS},
     # A batch left SUBMITTING/UNKNOWN by a crash is resolved by asking the bank for its MsgId.
     "remittance-resolve-stale": {"task": "remittance.payment_batches_resolve_stale", "schedule": 300.0},
+    # Work whose task was never queued (broker down) or ran out of retries: the rows in
+    # PostgreSQL say what is left to do, these sweeps do it.
+    "agreements-submit-stale": {"task": "agreements.service_orders_submit_stale", "schedule": 300.0},
+    "notifications-email-pending": {
+        "task": "notifications.notification_emails_send_pending",
+        "schedule": 300.0,
+    },
 }
 
 REST_FRAMEWORK = {

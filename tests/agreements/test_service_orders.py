@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts.models import BankAccount, BankApprovalRight
 from accounts.services import bank_account_create
 from agreements import feed
 from agreements.models import ServiceOrder, ServiceOrderAccount
 from agreements.selectors import service_order_outage_warning
-from agreements.services import service_order_create, service_order_submit
+from agreements.services import service_order_create, service_order_submit, service_orders_submit_stale
 from bankint.errors import ValidationFailed
 from companies.models import AuditEvent
 from companies.roles import Role
@@ -190,6 +193,24 @@ def test_bank_down_when_ordering_keeps_the_order_and_retries(bank, sim, company_
     service_order_submit(order)
     order.refresh_from_db()
     assert order.status == ServiceOrder.Status.AWAITING_CONFIRMATION and order.bank_order_id
+
+
+def test_an_order_left_submitting_is_sent_by_the_sweep(bank, sim, company_a, admin_a, demo_accounts):
+    """Its task ran out of retries, or the broker was down when it was placed."""
+    drift, _ = demo_accounts
+    sim.sim_set_fault(endpoint="service_order_create", mode="error_503", rate=1.0)
+    order = service_order_create(company_a, user=admin_a, account_ids=_ids(drift), services=BASIC)
+    assert service_orders_submit_stale(client=bank) == 0  # fresh: its own task may still run
+    ServiceOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
+    assert service_orders_submit_stale(client=bank) == 0  # the bank is still down: kept
+    order.refresh_from_db()
+    assert order.status == ServiceOrder.Status.SUBMITTING
+    sim.sim_clear_faults()
+    ServiceOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
+    assert service_orders_submit_stale(client=bank) == 1
+    order.refresh_from_db()
+    assert order.status == ServiceOrder.Status.AWAITING_CONFIRMATION
+    assert sim.sim_state()["service_orders"] == {"AWAITING_CONFIRMATION": 1}
 
 
 def test_timeout_after_the_bank_created_the_order_does_not_order_twice(
