@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -108,7 +108,10 @@ def statement_file_import(
     digest = hashlib.sha256(data).hexdigest()
     known = StatementFile.objects.filter(company=company, sha256=digest).first()
     if known is not None and known.status != StatementFile.Status.REJECTED:
-        return _duplicate(known)
+        result = _duplicate(known)
+        if auto_match:
+            result.matched = _match_left_over(known)
+        return result
     validate = VALIDATE_XSD if validate is None else validate
     try:
         with transaction.atomic():
@@ -175,6 +178,29 @@ def statement_file_import(
             "%(count)d statement(s) do not add up (opening balance + entries ≠ closing balance)."
         ) % {"count": len(flagged)}
     return ImportResult(file, "imported", message, file.entries_new, file.entries_existing, matched, flagged)
+
+
+def _match_left_over(file: StatementFile) -> int:
+    """Finish the matching of an import that was cut off after its entries were committed.
+
+    Import and matching are two transactions; a worker killed between them leaves the file
+    IMPORTED and its entries unmatched. The same file delivered again (the feed's cursor did
+    not move) finishes the job. The matcher only takes unmatched entries, so this is a no-op
+    for a file that was matched in full.
+    """
+    flagged = Statement.objects.filter(file=file, balance_ok=False).values("bank_account_id")
+    account_ids = (
+        StatementEntry.objects.filter(file=file, status=StatementEntry.Status.UNMATCHED)
+        .exclude(bank_account_id__in=flagged)
+        .values_list("bank_account_id", flat=True)
+        .distinct()
+    )
+    matched = sum(
+        bank_account_reconcile(a).matched_entries for a in BankAccount.objects.filter(pk__in=account_ids)
+    )
+    if matched:
+        StatementFile.objects.filter(pk=file.pk).update(matched_count=F("matched_count") + matched)
+    return matched
 
 
 def _duplicate(file: StatementFile) -> ImportResult:
