@@ -555,3 +555,39 @@ def test_damaged_files_either_parse_consistently_or_raise_ocr_parse_error(lines,
 def test_arbitrary_input_only_ever_raises_ocr_parse_error(data):
     with contextlib.suppress(OcrParseError):
         parse_ocr(data)
+
+
+_UNDER_O = """
+import sys
+sys.path.insert(0, {root!r})
+from ocr.parsing import OcrParseError, parse_ocr
+from tests.ocr.test_parsing import BAD
+assert sys.flags.optimize == 1
+for name, (data, line_no, field, _fragment) in BAD.items():
+    try:
+        parse_ocr(data)
+    except OcrParseError as error:
+        if (error.line_no, error.field) != (line_no, field):
+            print("WRONG", name, error)
+    else:
+        print("ACCEPTED", name)
+print("DONE", len(BAD))
+"""
+
+
+def test_bad_input_is_rejected_the_same_under_python_minus_o():
+    """RELIABILITY row 5: validation never rests on ``assert``, which ``python -O`` strips."""
+    import subprocess
+    import sys
+
+    root = str(Path(__file__).resolve().parents[2])
+    out = subprocess.run(
+        [sys.executable, "-O", "-c", _UNDER_O.format(root=root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=root,
+        env={"PYTHONPATH": root, "PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "bankint.settings.test"},
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == f"DONE {len(BAD)}"
