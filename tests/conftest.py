@@ -33,12 +33,14 @@ def _english_outside_requests():
 
 
 @pytest.fixture
-def broker_down():
+def broker_down(monkeypatch):
     """Celery pointed at a Redis port nobody listens on: publishing fails as in an outage."""
     from bankint.celery import app
 
     def reconnect(url):
-        # Celery caches the connection and producer pools; drop both so the URL takes effect.
+        # Celery reads CELERY_BROKER_URL from the environment before its own setting, and
+        # caches the connection and producer pools: change both, drop both.
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
         app.conf.broker_url = url
         app._pool = None
         if "amqp" in app.__dict__:
