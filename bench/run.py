@@ -56,6 +56,13 @@ def main() -> int:
         module = importlib.import_module(f"bench.{name}")
         if hasattr(module, "run"):
             benchmarks.append(module.run)
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        print(
+            f"Note: running on {connection.vendor}. The targets are set for PostgreSQL; "
+            "set DATABASE_URL=postgres://... for the figures the README reports.\n"
+        )
     rows: list[Row] = []
     for bench in benchmarks:
         rows.extend(bench(Row))
