@@ -11,6 +11,7 @@ from stdnum.no import fodselsnummer, orgnr
 
 from bankint import context
 from bankint.errors import ValidationFailed
+from bankint.personal import mask_fodselsnummer
 
 from .models import AuditEvent, Company, Membership, UserProfile
 from .roles import Role
@@ -143,6 +144,27 @@ def user_profile_update(
         "user_profile.update", obj=profile, object_repr=user.get_username(), changes={"fields": changed}
     )
     return profile
+
+
+def user_national_id_use(user, *, purpose: str, company: Company | None = None, obj: Any = None) -> str:
+    """The one door to a person's fødselsnummer in clear text; every read leaves an audit row.
+
+    Only a bank call that needs it (BankID signing) reads it. The row says who, for what and
+    for which object, with the number masked.
+    """
+    profile = UserProfile.objects.filter(user=user).first()
+    number = profile.national_id if profile else ""
+    if number:
+        audit_record(
+            "user_profile.national_id_read",
+            company=company,
+            object_repr=f"{user.get_username()} ({mask_fodselsnummer(number)})",
+            changes={
+                "purpose": purpose,
+                "object": f"{obj._meta.label_lower}:{obj.pk}" if obj is not None else "",
+            },
+        )
+    return number
 
 
 def user_create(

@@ -44,7 +44,7 @@ from bankint.errors import (
 from bankint.tasks import enqueue_on_commit
 from companies.roles import Perm
 from companies.selectors import user_perms
-from companies.services import audit_record
+from companies.services import audit_record, user_national_id_use
 from ledger import kid as kidrules
 from ledger.models import Bill, ReferenceKind, Voucher
 from ledger.money import clean_amount
@@ -459,7 +459,6 @@ def payment_batch_approve_start(
     if check.warnings and not acknowledge_warnings:
         raise Conflict(" ".join(check.warnings), code="approval_warning")
     client = client or get_client()
-    profile = getattr(user, "profile", None)
     text = _(
         "Approve %(count)d payment(s), total NOK %(total)s, from account %(account)s on %(date)s (%(msg_id)s)."
     ) % {
@@ -473,7 +472,9 @@ def payment_batch_approve_start(
         session = client.start_signing(
             name=(user.get_full_name() or user.get_username())[:200],
             text=text,
-            national_id=getattr(profile, "national_id", "") or "",
+            national_id=user_national_id_use(
+                user, purpose="bankid_signing", company=batch.company, obj=batch
+            ),
             # After signing, the BankID page links back to the batch in the portal.
             return_url=settings.PORTAL_PUBLIC_URL + reverse("remittance:batch_detail", args=[batch.pk]),
         )

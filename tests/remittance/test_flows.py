@@ -272,6 +272,15 @@ def test_crash_between_send_and_record_is_resolved_by_asking_the_bank(setup, ban
     assert _files_in(sim.sim_state()) == 1
 
 
+def test_reading_the_approvers_fodselsnummer_for_bankid_leaves_an_audit_row(setup, bank, sim):
+    batch = _batch(setup, _pay(setup, "10.00"))
+    s.payment_batch_approve_start(batch, setup.approver, client=bank)
+    row = AuditEvent.objects.get(action="user_profile.national_id_read")
+    assert row.changes == {"purpose": "bankid_signing", "object": f"remittance.paymentbatch:{batch.pk}"}
+    assert row.company_id == setup.company.pk and row.object_repr.endswith("(******95088)")
+    assert "15108695088" not in str(row.changes) + row.object_repr
+
+
 def test_submit_twice_is_a_no_op(setup, bank, sim):
     batch = _approve(setup, _batch(setup, _pay(setup, "10.00")), sim, bank)
     first = s.payment_batch_submit(batch.pk, client=bank)
