@@ -1,27 +1,32 @@
 """Every write of bank reconciliation: importing camt.053 files, matching, unmatching, posting.
 
 The import (``statement_file_import``) streams the file (``camt053.iter_camt053``) in
-batches and writes each batch with one bulk insert: constant queries per batch whatever the
-file's size (STYLE rule 12). The whole file is one transaction: a file that turns out bad
-half-way leaves nothing behind but its rejection record (RELIABILITY row 3).
+batches and writes each batch with one bulk statement: constant queries per batch whatever
+the file's size (STYLE rule 12). The whole file, and the automatic matching of its accounts,
+is one transaction: a file that turns out bad half-way leaves nothing behind but its
+rejection record (RELIABILITY row 3).
 
-On PostgreSQL the bulk writes go through COPY (entries via a temporary table and one
-``INSERT … ON CONFLICT DO NOTHING`` per batch; matches and their links with ids taken from
-the sequence), and the raw file is written in 4 MB binary chunks; SQLite uses
-``bulk_create``. Automatic matching runs after the import's transaction, per account, and
-skips entries of statements that do not add up (RELIABILITY row 6).
+On PostgreSQL (``_StagedEntries``) entries stream by COPY into a temporary table while the
+file is parsed, keeping only the matcher's compact values in memory; matching then runs
+inside the import (skipping accounts whose statements do not add up, RELIABILITY row 6), and
+the entries go into their table with one ``INSERT … SELECT`` already carrying their status,
+so no entry is written twice. Matches and their links are COPYed with ids taken from the
+sequence, fee vouchers' lines COPYed, the matched ledger lines flagged by one UPDATE, and the
+raw file stored by one binary COPY. Elsewhere (``_DirectEntries``) entries are inserted with
+``bulk_create`` as they are parsed and matching updates the ones it matched.
 
 Idempotency, from the outside in:
 
 * the file: ``(company, sha256)`` is unique. The same bytes twice answer "duplicate" with
   0 new rows; two workers importing the same file at once collide on that index, and the
   loser reports the duplicate (RELIABILITY row 1);
-* the entry: ``(bank_account, dedup_key)`` is unique and rows go in with
-  ``ON CONFLICT DO NOTHING``; the file then counts what it added, so overlapping exports
-  import each booking once and say how many were already there (rows 2, 3, 18);
-* the match: ``MatchEntry``/``MatchLine`` are one-to-one with their entry / ledger line, the
-  entry's status moves with a conditional UPDATE, and automatic matching holds the bank
-  account's row lock, so no entry and no ledger line is matched twice (row 11).
+* the entry: ``(bank_account, dedup_key)`` is unique. The import locks the company's bank
+  accounts, takes out keys an account already has or the file repeats before matching,
+  and counts them as already imported, so overlapping exports import each booking once
+  and say how many were already there (rows 2, 3, 18);
+* the match: ``MatchEntry``/``MatchLine`` are one-to-one with their entry / ledger line, an
+  existing entry's status moves with a conditional UPDATE, and automatic and manual matching
+  hold the bank account's row lock, so no entry and no ledger line is matched twice (row 11).
 """
 
 from __future__ import annotations
@@ -486,6 +491,7 @@ class _StagedEntries:
         self.by_account: dict[int, list[matching.BankEntry]] = defaultdict(list)
         self.duplicates: set[int] = set()
         self.account_keys: dict[int, str] = {}
+        self.days: dict = {}
         quote = connection.ops.quote_name
         self.table = StatementEntry._meta.db_table
         self.columns = ", ".join(quote(name) for name in STAGE_FIELDS)
@@ -545,19 +551,21 @@ class _StagedEntries:
             )
         )
         if entry.status == "BOOK":  # what bank_account_reconcile would read back: booked entries only
+            # Compact: shared account key, dates and zero charges (100,000 entries, few days).
             account_key = self.account_keys.setdefault(account_id, str(account_id))
+            day = self.days.setdefault(entry.booking_date, entry.booking_date)
             self.by_account[account_id].append(
                 matching.BankEntry(
                     id=entry_id,
                     account=account_key,
-                    booking_date=entry.booking_date,
+                    booking_date=day,
                     amount=amount,
                     end_to_end_ids=tuple(e2e),
                     kids=tuple(kids),
                     references=tuple(references),
                     is_charge=entry.is_charge,
                     reversal=entry.reversal,
-                    charges=entry.charges,
+                    charges=entry.charges or ZERO,
                 )
             )
         if len(self.rows) >= BATCH:
@@ -855,11 +863,12 @@ def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
         entries.extend(sink.pending(account.pk))
     if not entries:
         return report
+    days: dict = {}
     lines = [
         matching.LedgerLine(
             id=row[0],
             account=key,
-            date=row[1],
+            date=days.setdefault(row[1], row[1]),
             amount=row[2],
             reference_kind=_REF_KINDS.get(row[3]),
             reference=row[4] or None,
@@ -926,22 +935,29 @@ def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
 
     user_id = context.current().user_id
     posting_amounts = {p.entry_id: p.amount for p in postings}
-    groups: list[tuple[str, list[int], list[int], Decimal, int | None]] = []
+    groups: list[tuple[str, Sequence[int], Sequence[int], Decimal, int | None]] = []
     for m in result.matches:
-        line_ids = list(m.line_ids)
-        amount = m.amount
         entry_id = m.entry_ids[0]
         if entry_id in fee_lines:  # the charges inside a batch booking
-            line_ids.append(fee_lines.pop(entry_id))
-            amount += posting_amounts[entry_id]
-        groups.append((str(m.rule), list(m.entry_ids), line_ids, amount, fee_vouchers.get(entry_id)))
+            line_id = fee_lines.pop(entry_id)
+            groups.append(
+                (
+                    m.rule.value,
+                    m.entry_ids,
+                    (*m.line_ids, line_id),
+                    m.amount + posting_amounts[entry_id],
+                    fee_vouchers[entry_id],
+                )
+            )
+        else:  # the matcher's own tuples: no second copy of 100,000 matches
+            groups.append((m.rule.value, m.entry_ids, m.line_ids, m.amount, None))
     for posting in postings:
         if posting.entry_id in fee_lines:
             groups.append(
                 (
-                    str(matching.Rule.FEE),
-                    [posting.entry_id],
-                    [fee_lines[posting.entry_id]],
+                    matching.Rule.FEE.value,
+                    (posting.entry_id,),
+                    (fee_lines[posting.entry_id],),
                     posting.amount,
                     fee_vouchers[posting.entry_id],
                 )
