@@ -49,6 +49,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
+from operator import attrgetter
 
 import holidays
 
@@ -196,6 +197,12 @@ def _sort_key(item) -> tuple:
     return (type(item.id).__name__, item.id)
 
 
+def _sorted(rows: Sequence) -> list:
+    if all(type(row.id) is int for row in rows):  # the usual case: no key tuple per row
+        return sorted(rows, key=attrgetter("id"))
+    return sorted(rows, key=_sort_key)
+
+
 def match_entries(
     entries: Sequence[BankEntry],
     lines: Sequence[LedgerLine],
@@ -209,8 +216,8 @@ def match_entries(
         # "Never matched twice" is kept by id: two rows sharing one would defeat it.
         if len({row.id for row in rows}) != len(rows):
             raise ValueError(f"Every {name} needs its own id; some ids occur twice")
-    entries = sorted(entries, key=_sort_key)
-    lines = sorted(lines, key=_sort_key)
+    entries = _sorted(entries)
+    lines = _sorted(lines)
     matcher = _Matcher(entries, lines, calendar, window)
     return matcher.run()
 
@@ -240,13 +247,14 @@ class _Matcher:
         self.entry_done.add(entry.id)
         if self.entry_reason:
             self.entry_reason.pop(entry.id, None)
-        line_ids = []
-        total = ZERO
-        for line in lines:
-            line_ids.append(line.id)
-            total += line.amount
+        if len(lines) == 1:  # the common case, without a new tuple and Decimal per match
+            line_ids = (lines[0].id,)
+            total = lines[0].amount
+        else:
+            line_ids = tuple(line.id for line in lines)
+            total = sum((line.amount for line in lines), ZERO)
         self.line_done.update(line_ids)
-        self.matches.append(Match(rule, (entry.id,), tuple(line_ids), total))
+        self.matches.append(Match(rule, (entry.id,), line_ids, total))
         if entry.charges:
             self.fees.append(
                 FeePosting(

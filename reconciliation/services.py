@@ -1,34 +1,41 @@
 """Every write of bank reconciliation: importing camt.053 files, matching, unmatching, posting.
 
 The import (``statement_file_import``) streams the file (``camt053.iter_camt053``) in
-batches and writes each batch with one bulk insert: constant queries per batch whatever the
-file's size (STYLE rule 12). The whole file is one transaction: a file that turns out bad
-half-way leaves nothing behind but its rejection record (RELIABILITY row 3).
+batches and writes each batch with one bulk statement: constant queries per batch whatever
+the file's size (STYLE rule 12). The whole file, and the automatic matching of its accounts,
+is one transaction: a file that turns out bad half-way leaves nothing behind but its
+rejection record (RELIABILITY row 3).
 
-On PostgreSQL the bulk writes go through COPY (entries via a temporary table and one
-``INSERT … ON CONFLICT DO NOTHING`` per batch; matches and their links with ids taken from
-the sequence), and the raw file is written in 4 MB binary chunks; SQLite uses
-``bulk_create``. Automatic matching runs after the import's transaction, per account, and
-skips entries of statements that do not add up (RELIABILITY row 6).
+On PostgreSQL (``_StagedEntries``) entries stream by COPY into a temporary table while the
+file is parsed, keeping only the matcher's compact values in memory; matching then runs
+inside the import (skipping accounts whose statements do not add up, RELIABILITY row 6), and
+the entries go into their table with one ``INSERT … SELECT`` already carrying their status,
+so no entry is written twice. Matches and their links are COPYed with ids taken from the
+sequence, fee vouchers' lines COPYed, the matched ledger lines flagged by one UPDATE, and the
+raw file stored by one binary COPY. Elsewhere (``_DirectEntries``) entries are inserted with
+``bulk_create`` as they are parsed and matching updates the ones it matched.
 
 Idempotency, from the outside in:
 
 * the file: ``(company, sha256)`` is unique. The same bytes twice answer "duplicate" with
   0 new rows; two workers importing the same file at once collide on that index, and the
   loser reports the duplicate (RELIABILITY row 1);
-* the entry: ``(bank_account, dedup_key)`` is unique and rows go in with
-  ``ON CONFLICT DO NOTHING``; the file then counts what it added, so overlapping exports
-  import each booking once and say how many were already there (rows 2, 3, 18);
-* the match: ``MatchEntry``/``MatchLine`` are one-to-one with their entry / ledger line, the
-  entry's status moves with a conditional UPDATE, and automatic matching holds the bank
-  account's row lock, so no entry and no ledger line is matched twice (row 11).
+* the entry: ``(bank_account, dedup_key)`` is unique. The import locks the company's bank
+  accounts, takes out keys an account already has or the file repeats before matching,
+  and counts them as already imported, so overlapping exports import each booking once
+  and say how many were already there (rows 2, 3, 18);
+* the match: ``MatchEntry``/``MatchLine`` are one-to-one with their entry / ledger line, an
+  existing entry's status moves with a conditional UPDATE, and automatic and manual matching
+  hold the bank account's row lock, so no entry and no ledger line is matched twice (row 11).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
+import struct
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -116,8 +123,14 @@ def statement_file_import(
     try:
         with transaction.atomic():
             file = _claim(company, known, digest, data, source, filename, bank_statement_id)
-            accounts, flagged, total = _load(company, file, data, validate)
-            new = StatementEntry.objects.filter(file=file).count()
+            now = timezone.now()
+            sink = (
+                _StagedEntries(company, file, now)
+                if connection.vendor == "postgresql"
+                else _DirectEntries(company, file, now)
+            )
+            accounts, flagged, total = _load(company, file, data, validate, sink)
+            new = sink.settle()
             file.status = StatementFile.Status.IMPORTED
             file.imported_at = timezone.now()
             file.reason = ""
@@ -151,6 +164,11 @@ def statement_file_import(
             )
             for statement in flagged:
                 _notify_mismatch(company, statement)
+            matched = _auto_match(accounts, flagged, sink) if auto_match else 0
+            sink.write()
+            if matched:
+                StatementFile.objects.filter(pk=file.pk).update(matched_count=matched)
+                file.matched_count = matched
     except _AlreadyThere:
         return _duplicate(StatementFile.objects.get(company=company, sha256=digest))
     except (camt053.CamtParseError, BankFileRejected) as exc:
@@ -158,16 +176,6 @@ def statement_file_import(
         file = _reject(company, digest, data, source, filename, bank_statement_id, reason)
         return ImportResult(file, "rejected", reason)
 
-    matched = 0
-    if auto_match:
-        skip = {s.bank_account_id for s in flagged}
-        for account in accounts:
-            # RELIABILITY row 6: a statement that does not add up is not auto-reconciled.
-            if account.pk not in skip:
-                matched += bank_account_reconcile(account).matched_entries
-        if matched:
-            StatementFile.objects.filter(pk=file.pk).update(matched_count=matched)
-            file.matched_count = matched
     message = _("Imported %(new)d new entries (%(existing)d were already imported); %(matched)d matched.") % {
         "new": file.entries_new,
         "existing": file.entries_existing,
@@ -181,12 +189,12 @@ def statement_file_import(
 
 
 def _match_left_over(file: StatementFile) -> int:
-    """Finish the matching of an import that was cut off after its entries were committed.
+    """Finish the matching of an import whose matching did not happen or was rolled back.
 
-    Import and matching are two transactions; a worker killed between them leaves the file
-    IMPORTED and its entries unmatched. The same file delivered again (the feed's cursor did
-    not move) finishes the job. The matcher only takes unmatched entries, so this is a no-op
-    for a file that was matched in full.
+    Matching runs in a savepoint of the import: should it fail (a line matched by hand in
+    between), the file stays IMPORTED with its entries unmatched. The same file delivered
+    again finishes the job. The matcher only takes unmatched entries, so this is a no-op for
+    a file that was matched in full.
     """
     flagged = Statement.objects.filter(file=file, balance_ok=False).values("bank_account_id")
     account_ids = (
@@ -200,6 +208,29 @@ def _match_left_over(file: StatementFile) -> int:
     )
     if matched:
         StatementFile.objects.filter(pk=file.pk).update(matched_count=F("matched_count") + matched)
+    return matched
+
+
+def _auto_match(accounts: list[BankAccount], flagged: list[Statement], sink) -> int:
+    """Match the import's accounts inside its transaction (their rows are locked since ``_load``).
+
+    Matching before the new entries are written lets each be written once with its status.
+    Should matching fail all the same (someone matched a line by hand in between, which the
+    constraints refuse), the import stands and its entries stay unmatched for a person or a
+    later run: the matching's savepoint is rolled back, not the file.
+    """
+    skip = {s.bank_account_id for s in flagged}
+    matched = 0
+    try:
+        with transaction.atomic():
+            for account in accounts:
+                # RELIABILITY row 6: a statement that does not add up is not auto-reconciled.
+                if account.pk not in skip:
+                    matched += _reconcile(account, sink).matched_entries
+    except (Conflict, IntegrityError):
+        logger.warning("automatic matching of statement file failed; entries left unmatched", exc_info=True)
+        sink.forget_statuses()
+        return 0
     return matched
 
 
@@ -248,22 +279,34 @@ RAW_CHUNK = 4 * 2**20
 
 
 def _store_raw(pk: int, data: bytes) -> None:
-    """Write the raw bytes in 4 MB binary parameters (``%b``), in the same transaction.
+    """Store the raw bytes with one binary COPY streamed in 4 MB pieces, then one UPDATE.
 
     Django's psycopg cursor binds parameters client-side, which spells a bytea out as hex
     inside the SQL text, and libpq keeps its output buffer at the size of the largest message:
     one 70 MB parameter costs several times that in memory for the rest of the connection's
-    life. Appending in chunks keeps the client's share at a few MB.
+    life. A binary COPY is written in pieces, so the client's share stays at a few MB; the
+    bytes land once in a temporary table (stored uncompressed) and are moved into the file's
+    row by one UPDATE, which compresses them once (appending piece by piece would rewrite and
+    recompress the growing value per piece: quadratic, seconds for a 67 MB file).
     """
     connection.ensure_connection()
     table = connection.ops.quote_name(StatementFile._meta.db_table)
     view = memoryview(data)
-    with connection.connection.cursor() as raw:
-        for start in range(0, len(data), RAW_CHUNK):
-            raw.execute(
-                f"UPDATE {table} SET data = data || %b WHERE id = %s",  # noqa: S608
-                [view[start : start + RAW_CHUNK], pk],
-            )
+    with connection.wrap_database_errors, connection.connection.cursor() as raw:
+        raw.execute("CREATE TEMP TABLE IF NOT EXISTS recon_raw_stage (data bytea) ON COMMIT DROP")
+        raw.execute("ALTER TABLE recon_raw_stage ALTER COLUMN data SET STORAGE EXTERNAL")
+        raw.execute("TRUNCATE recon_raw_stage")
+        with raw.copy("COPY recon_raw_stage (data) FROM STDIN (FORMAT binary)") as copy:
+            # PGCOPY header, one tuple of one field (length + bytes), the trailer.
+            copy.write(b"PGCOPY\n\xff\r\n\x00" + struct.pack("!iihi", 0, 0, 1, len(data)))
+            for start in range(0, len(data), RAW_CHUNK):
+                copy.write(view[start : start + RAW_CHUNK])
+            copy.write(struct.pack("!h", -1))
+        raw.execute(
+            f"UPDATE {table} SET data = (SELECT data FROM recon_raw_stage) WHERE id = %s",  # noqa: S608
+            [pk],
+        )
+        raw.execute("TRUNCATE recon_raw_stage")
 
 
 def _reject(company, digest, data, source, filename, bank_statement_id, reason) -> StatementFile:
@@ -346,17 +389,31 @@ ENTRY_FIELDS = (
     "matched_rule",
     "created_at",
 )
-_JSON_FIELDS = frozenset({"end_to_end_ids", "kids", "references"})
+# What waits in the staging table: the entry without its status, which matching decides.
+STAGE_FIELDS = ("id", *(name for name in ENTRY_FIELDS if name not in ("status", "matched_rule")))
+
+
+def _entry_values(entry: camt053.Camt053Entry) -> tuple:
+    """(EndToEndIds, KIDs, references, text, counterparty name, counterparty account) of an entry."""
+    e2e = [ref for ref in entry.end_to_end_ids if ref != "NOTPROVIDED"]
+    texts = [*entry.unstructured, entry.additional_info]
+    name = next((tx.counterparty_name for tx in entry.transactions if tx.counterparty_name), "") or ""
+    other = next((tx.counterparty_account for tx in entry.transactions if tx.counterparty_account), "") or ""
+    return (
+        e2e,
+        list(entry.kids),
+        _references(texts),
+        " · ".join(t for t in texts if t)[:500],
+        name[:140],
+        other[:34],
+    )
 
 
 def _entry_row(
     company_id, file_id, statement_id, account_id, entry: camt053.Camt053Entry, key: str, now
 ) -> tuple:
     """One entry as a row in ``ENTRY_FIELDS`` order (plain values: no model instance per row)."""
-    e2e = [ref for ref in entry.end_to_end_ids if ref != "NOTPROVIDED"]
-    texts = [*entry.unstructured, entry.additional_info]
-    name = next((tx.counterparty_name for tx in entry.transactions if tx.counterparty_name), "") or ""
-    other = next((tx.counterparty_account for tx in entry.transactions if tx.counterparty_account), "") or ""
+    e2e, kids, references, text, name, other = _entry_values(entry)
     return (
         company_id,
         account_id,
@@ -372,11 +429,11 @@ def _entry_row(
         entry.acct_svcr_ref or "",
         (entry.bank_tx_code or entry.bank_tx_proprietary or "")[:40],
         e2e,
-        list(entry.kids),
-        _references(texts),
-        " · ".join(t for t in texts if t)[:500],
-        name[:140],
-        other[:34],
+        kids,
+        references,
+        text,
+        name,
+        other,
         entry.is_charge,
         entry.charges,
         StatementEntry.Status.UNMATCHED,
@@ -385,58 +442,256 @@ def _entry_row(
     )
 
 
-def _insert_entries(rows: list[tuple]) -> None:
-    """Insert entry rows, skipping keys the account already has (ON CONFLICT DO NOTHING).
+class _DirectEntries:
+    """Entries go into their table as they are parsed (``bulk_create``, existing keys skipped).
 
-    PostgreSQL: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT: COPY
-    streams a batch without building a model instance or a parameter per value, which is
-    most of what an ORM bulk insert of 100,000 rows costs. Elsewhere: ``bulk_create``.
+    The plain path, for databases other than PostgreSQL: matching then reads them back and
+    sets the status of those it matched.
     """
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        StatementEntry.objects.bulk_create(
-            [StatementEntry(**dict(zip(ENTRY_FIELDS, row, strict=True))) for row in rows],
-            ignore_conflicts=True,
-            batch_size=BATCH,
+
+    def __init__(self, company, file: StatementFile, now):
+        self.company_id, self.file_id, self.now = company.pk, file.pk, now
+        self.rows: list[tuple] = []
+
+    def add(self, statement: Statement, entry: camt053.Camt053Entry, key: str) -> None:
+        self.rows.append(
+            _entry_row(
+                self.company_id, self.file_id, statement.pk, statement.bank_account_id, entry, key, self.now
+            )
         )
-        return
-    from psycopg.types.json import Jsonb
+        if len(self.rows) >= BATCH:
+            self.flush()
 
-    quote = connection.ops.quote_name
-    table = quote(StatementEntry._meta.db_table)
-    columns = ", ".join(quote(name) for name in ENTRY_FIELDS)
-    json_at = [i for i, name in enumerate(ENTRY_FIELDS) if name in _JSON_FIELDS]
-    # Table and column names come from the model's metadata through quote_name, never from input.
-    with connection.cursor() as cursor:
-        stage = f"CREATE TEMP TABLE IF NOT EXISTS recon_entry_stage ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608
-        cursor.execute(stage)
-        with cursor.cursor.copy(f"COPY recon_entry_stage ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                values = list(row)
-                for i in json_at:
-                    values[i] = Jsonb(values[i])
-                copy.write_row(values)
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM recon_entry_stage "  # noqa: S608
-            f"ON CONFLICT ({quote('bank_account_id')}, {quote('dedup_key')}) DO NOTHING"
+    def flush(self) -> None:
+        if self.rows:
+            StatementEntry.objects.bulk_create(
+                [StatementEntry(**dict(zip(ENTRY_FIELDS, row, strict=True))) for row in self.rows],
+                ignore_conflicts=True,
+                batch_size=BATCH,
+            )
+            self.rows.clear()
+
+    def settle(self) -> int:
+        """The number of new entries (the rest were there already)."""
+        self.flush()
+        return StatementEntry.objects.filter(file_id=self.file_id).count()
+
+    def pending(self, account_id: int) -> list[matching.BankEntry]:
+        return []
+
+    def set_statuses(self, pairs: Sequence[tuple[int, str]]) -> None:
+        if pairs:
+            raise AssertionError("entries imported directly are matched in their table")
+
+    def forget_statuses(self) -> None:
+        pass
+
+    def write(self) -> None:
+        pass
+
+
+class _StagedEntries:
+    """PostgreSQL: new entries wait in a temporary table until matching has decided their status.
+
+    Matching before the insert writes every entry once, already MATCHED or not: an UPDATE of
+    100,000 freshly inserted rows rewrites each row and its eight index entries a second time,
+    which cost more than the insert itself. Rows stream to the server in COPY batches while
+    the file is parsed (the server stores one batch while we parse the next), and only what
+    matching needs stays in memory: one :class:`matching.BankEntry` per booked entry. Entry
+    ids come from the table's sequence in blocks, so matches can name entries not yet
+    inserted (the foreign keys are checked at commit).
+
+    Deduplication: the import holds the company's bank account rows locked (see ``_load``),
+    so no other import can add entries to these accounts before this one commits; keys the
+    accounts already have, or that occur twice in the file, are taken out of the staging
+    table before matching (``settle``) and reported as "already imported".
+    """
+
+    STAGE = "recon_entry_stage"
+    STATUS = "recon_entry_status"
+
+    def __init__(self, company, file: StatementFile, now):
+        self.company_id, self.file_id, self.now = company.pk, file.pk, now
+        self.rows: list[tuple] = []
+        self.ids: list[int] = []
+        self.by_account: dict[int, list[matching.BankEntry]] = defaultdict(list)
+        self.duplicates: set[int] = set()
+        self.account_keys: dict[int, str] = {}
+        self.days: dict = {}
+        quote = connection.ops.quote_name
+        self.table = StatementEntry._meta.db_table
+        self.columns = ", ".join(quote(name) for name in STAGE_FIELDS)
+        # Names come from the model's metadata through quote_name, never from input.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {self.STAGE} ON COMMIT DROP AS "  # noqa: S608
+                f"SELECT {self.columns} FROM {quote(self.table)} WITH NO DATA"
+            )
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {self.STATUS} (id bigint, rule varchar(20)) ON COMMIT DROP"
+            )
+            cursor.execute(f"TRUNCATE {self.STAGE}, {self.STATUS}")
+
+    def _next_id(self) -> int:
+        if not self.ids:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [self.table, BATCH],
+                )
+                self.ids = [row[0] for row in cursor.fetchall()]
+                self.ids.reverse()
+        return self.ids.pop()
+
+    def add(self, statement: Statement, entry: camt053.Camt053Entry, key: str) -> None:
+        entry_id = self._next_id()
+        account_id = statement.bank_account_id
+        e2e, kids, references, text, name, other = _entry_values(entry)
+        amount = entry.signed_amount
+        self.rows.append(
+            (
+                entry_id,
+                self.company_id,
+                account_id,
+                statement.pk,
+                self.file_id,
+                key,
+                entry.booking_date,
+                entry.value_date,
+                amount,
+                entry.currency,
+                entry.reversal,
+                entry.status[:4],
+                entry.acct_svcr_ref or "",
+                (entry.bank_tx_code or entry.bank_tx_proprietary or "")[:40],
+                # JSON as text: the server parses it into the jsonb columns.
+                json.dumps(e2e) if e2e else "[]",
+                json.dumps(kids) if kids else "[]",
+                json.dumps(references) if references else "[]",
+                text,
+                name,
+                other,
+                entry.is_charge,
+                entry.charges,
+                self.now,
+            )
         )
-        cursor.execute("TRUNCATE recon_entry_stage")
+        if entry.status == "BOOK":  # what bank_account_reconcile would read back: booked entries only
+            # Compact: shared account key, dates and zero charges (100,000 entries, few days).
+            account_key = self.account_keys.setdefault(account_id, str(account_id))
+            day = self.days.setdefault(entry.booking_date, entry.booking_date)
+            self.by_account[account_id].append(
+                matching.BankEntry(
+                    id=entry_id,
+                    account=account_key,
+                    booking_date=day,
+                    amount=amount,
+                    end_to_end_ids=tuple(e2e),
+                    kids=tuple(kids),
+                    references=tuple(references),
+                    is_charge=entry.is_charge,
+                    reversal=entry.reversal,
+                    charges=entry.charges or ZERO,
+                )
+            )
+        if len(self.rows) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        with (
+            connection.wrap_database_errors,
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {self.STAGE} ({self.columns}) FROM STDIN") as copy,
+        ):
+            write = copy.write_row
+            for row in self.rows:
+                write(row)
+        self.rows.clear()
+
+    def settle(self) -> int:
+        """Take out keys the accounts already have or the file repeats; the number of new entries."""
+        self.flush()
+        table = connection.ops.quote_name(self.table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {self.STAGE}")
+            cursor.execute(
+                f"""
+                DELETE FROM {self.STAGE} AS s USING (
+                    SELECT st.id FROM {self.STAGE} AS st
+                      JOIN {table} AS e
+                        ON e.bank_account_id = st.bank_account_id AND e.dedup_key = st.dedup_key
+                    UNION
+                    SELECT d.id FROM (
+                        SELECT id, row_number() OVER (
+                            PARTITION BY bank_account_id, dedup_key ORDER BY id
+                        ) AS n FROM {self.STAGE}
+                    ) AS d WHERE d.n > 1
+                ) AS dup
+                WHERE s.id = dup.id
+                RETURNING s.id
+                """  # noqa: S608
+            )
+            self.duplicates = {row[0] for row in cursor.fetchall()}
+            cursor.execute(f"SELECT count(*) FROM {self.STAGE}")  # noqa: S608
+            return cursor.fetchone()[0]
+
+    def pending(self, account_id: int) -> list[matching.BankEntry]:
+        """The account's new booked entries for the matcher (handed over once)."""
+        entries = self.by_account.pop(account_id, [])
+        if self.duplicates:
+            entries = [e for e in entries if e.id not in self.duplicates]
+        return entries
+
+    def set_statuses(self, pairs: Sequence[tuple[int, str]]) -> None:
+        if pairs:
+            _copy_rows(self.STATUS, ["id", "rule"], pairs, quoted=False)
+
+    def forget_statuses(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {self.STATUS}")
+
+    def write(self) -> None:
+        """One INSERT … SELECT: the staged entries with the status matching gave them."""
+        self.by_account.clear()
+        quote = connection.ops.quote_name
+        names = f"{self.columns}, {quote('status')}, {quote('matched_rule')}"
+        staged = ", ".join(f"s.{quote(name)}" for name in STAGE_FIELDS)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {self.STATUS}")
+            cursor.execute(
+                f"INSERT INTO {quote(self.table)} ({names}) "  # noqa: S608
+                f"SELECT {staged}, CASE WHEN r.id IS NULL THEN %s ELSE %s END, COALESCE(r.rule, '') "
+                f"FROM {self.STAGE} AS s LEFT JOIN {self.STATUS} AS r ON r.id = s.id ORDER BY s.id",
+                [StatementEntry.Status.UNMATCHED, StatementEntry.Status.MATCHED],
+            )
+            cursor.execute(f"TRUNCATE {self.STAGE}, {self.STATUS}")
 
 
-def _load(company, file: StatementFile, data: bytes, validate: bool):
+def _locked_accounts(company) -> list[BankAccount]:
+    """The company's bank accounts, locked until the import commits, in id order (no deadlock).
+
+    FOR NO KEY UPDATE: other imports, automatic and manual matching of these accounts wait
+    (they take the same or a stronger lock), while postings that merely refer to an account
+    (foreign-key checks take KEY SHARE) do not.
+    """
+    no_key = connection.features.has_select_for_no_key_update
+    return list(BankAccount.objects.select_for_update(no_key=no_key).filter(company=company).order_by("pk"))
+
+
+def _lock_account(account_id: int) -> BankAccount:
+    no_key = connection.features.has_select_for_no_key_update
+    return BankAccount.objects.select_for_update(no_key=no_key).get(pk=account_id)
+
+
+def _load(company, file: StatementFile, data: bytes, validate: bool, sink):
     """Stream the file into statements and entries; raises BankFileRejected/CamtParseError."""
-    registered = {a.account_number: a for a in BankAccount.objects.filter(company=company)}
+    registered = {a.account_number: a for a in _locked_accounts(company)}
     touched: dict[int, BankAccount] = {}
     flagged: list[Statement] = []
     state: dict = {"statement": None, "header": None, "booked": ZERO, "count": 0, "seen": {}}
-    rows: list[tuple] = []
     total = 0
-    now = timezone.now()
-
-    def flush():
-        _insert_entries(rows)
-        rows.clear()
 
     def finish():
         statement, header = state["statement"], state["header"]
@@ -457,7 +712,7 @@ def _load(company, file: StatementFile, data: bytes, validate: bool):
 
     for item in camt053.iter_camt053(data, max_bytes=MAX_BYTES, validate=validate):
         if isinstance(item, camt053.Camt053Statement):
-            flush()
+            sink.flush()
             finish()
             account = registered.get(item.account)
             if account is None:
@@ -513,10 +768,8 @@ def _load(company, file: StatementFile, data: bytes, validate: bool):
             state["booked"] += item.signed_amount
         state["count"] += 1
         total += 1
-        rows.append(_entry_row(company.pk, file.pk, statement.pk, statement.bank_account_id, item, key, now))
-        if len(rows) >= BATCH:
-            flush()
-    flush()
+        sink.add(statement, item, key)
+    sink.flush()
     finish()
     return list(touched.values()), flagged, total
 
@@ -542,6 +795,9 @@ def _notify_mismatch(company, statement: Statement) -> None:
         level=Notification.Level.ERROR,
         dedup_key=f"camt053-balance:{statement.pk}",
     )
+
+
+# --- automatic matching ----------------------------------------------------------------------
 
 
 # --- automatic matching ----------------------------------------------------------------------
@@ -582,170 +838,194 @@ def bank_account_reconcile(account: BankAccount) -> ReconcileReport:
     Holds the account's row lock for the run, so two workers cannot both match one entry;
     entries of statements that do not add up are left for a person (RELIABILITY row 6).
     """
-    report = ReconcileReport()
     with transaction.atomic():
         account = BankAccount.objects.select_for_update().get(pk=account.pk)
-        key = str(account.pk)
-        # Streamed rows straight into the matcher's values: no second copy of 100,000 rows.
-        entry_rows = (
-            StatementEntry.objects.filter(
-                bank_account=account,
-                status=StatementEntry.Status.UNMATCHED,
-                booking_status="BOOK",
-                statement__balance_ok=True,
-            )
-            .values_list(
-                "id",
-                "booking_date",
-                "amount",
-                "end_to_end_ids",
-                "kids",
-                "references",
-                "is_charge",
-                "reversal",
-                "charges",
-            )
-            .order_by()
-            .iterator(chunk_size=BATCH)
-        )
-        entries = [
-            matching.BankEntry(
-                id=row[0],
-                account=key,
-                booking_date=row[1],
-                amount=row[2],
-                end_to_end_ids=tuple(row[3] or ()),
-                kids=tuple(row[4] or ()),
-                references=tuple(row[5] or ()),
-                is_charge=row[6],
-                reversal=row[7],
-                charges=row[8],
-            )
-            for row in entry_rows
-        ]
-        if not entries:
-            return report
-        lines = [
-            matching.LedgerLine(
-                id=row[0],
-                account=key,
-                date=row[1],
-                amount=row[2],
-                reference_kind=_REF_KINDS.get(row[3]),
-                reference=row[4] or None,
-            )
-            for row in open_ledger_lines(account)
-            .values_list("id", "voucher__date", "amount", "reference_kind", "reference")
-            .order_by()
-            .iterator(chunk_size=BATCH)
-        ]
-        result = matching.match_entries(entries, lines)
+        return _reconcile(account)
 
-        # Rule 5: post the fees first, so their ledger lines can join the matches.
-        fee_lines: dict[int, int] = {}  # entry id → the fee voucher's bank line
-        fee_vouchers: dict[int, int] = {}
-        postings = [p for p in result.fee_postings if p.amount]
-        if postings and account.fee_account not in ledger_account_numbers(account.company):
-            logger.warning("fee account %s missing for account %s", account.fee_account, account.pk)
-            postings = []
-        if postings:
-            # One voucher per booking day and FEES_PER_VOUCHER fees (a daily fee voucher, as a
-            # bookkeeper would post it): each fee keeps its own bank line to match its entry,
-            # and the fee account gets the day's sum. Vouchers stay small because the ledger's
-            # balance check runs per line over its voucher.
-            by_day: dict = defaultdict(list)
-            for p in postings:
-                by_day[p.booking_date].append(p)
-            batches = [
-                (day, items[i : i + FEES_PER_VOUCHER])
-                for day, items in sorted(by_day.items())
-                for i in range(0, len(items), FEES_PER_VOUCHER)
-            ]
-            specs = [
-                VoucherSpec(
-                    date=day,
-                    text=_("Bank fees %(date)s") % {"date": day.isoformat()},
-                    kind=Voucher.Kind.BANK,
-                    lines=[
-                        *(
-                            LineSpec(
-                                account.ledger_account, p.amount, text=p.reason[:200], bank_account=account
-                            )
-                            for p in items
-                        ),
-                        LineSpec(account.fee_account, -sum((p.amount for p in items), ZERO)),
-                    ],
-                )
-                for day, items in batches
-            ]
-            vouchers = vouchers_post_bulk(account.company, specs)
-            by_voucher: dict[int, list[int]] = defaultdict(list)
-            for chunk in _chunks([v.pk for v in vouchers]):
-                for voucher_id, line_id in (
-                    VoucherLine.objects.filter(voucher_id__in=chunk, ledger_account=account.ledger_account)
-                    .order_by("id")
-                    .values_list("voucher_id", "id")
-                ):
-                    by_voucher[voucher_id].append(line_id)
-            for (_day, items), voucher in zip(batches, vouchers, strict=True):
-                # bulk_create inserts in list order, so ids follow the postings.
-                for posting, line_id in zip(items, by_voucher[voucher.pk], strict=True):
-                    fee_lines[posting.entry_id] = line_id
-                    fee_vouchers[posting.entry_id] = voucher.pk
-            report.fee_vouchers = len(vouchers)
 
-        user_id = context.current().user_id
-        posting_amounts = {p.entry_id: p.amount for p in postings}
-        groups: list[tuple[str, list[int], list[int], Decimal, int | None]] = []
-        for m in result.matches:
-            line_ids = list(m.line_ids)
-            amount = m.amount
-            entry_id = m.entry_ids[0]
-            if entry_id in fee_lines:  # the charges inside a batch booking
-                line_ids.append(fee_lines.pop(entry_id))
-                amount += posting_amounts[entry_id]
-            groups.append((str(m.rule), list(m.entry_ids), line_ids, amount, fee_vouchers.get(entry_id)))
-        for posting in postings:
-            if posting.entry_id in fee_lines:
-                groups.append(
-                    (
-                        str(matching.Rule.FEE),
-                        [posting.entry_id],
-                        [fee_lines[posting.entry_id]],
-                        posting.amount,
-                        fee_vouchers[posting.entry_id],
-                    )
-                )
-        if groups:
-            _write_matches(account, groups, user_id, report)
-        report.unmatched_entries = len(entries) - report.matched_entries
-        audit_record(
-            "reconciliation.auto_match",
-            obj=account,
-            company=account.company,
-            changes={
-                "matched_entries": report.matched_entries,
-                "matches": report.matches,
-                "fee_vouchers": report.fee_vouchers,
-                "unmatched_entries": report.unmatched_entries,
-                "by_rule": report.by_rule,
-            },
+def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
+    """Match the account's unmatched entries (and ``sink``'s new ones) against its open lines.
+
+    The caller holds the account's row lock and the transaction.
+    """
+    report = ReconcileReport()
+    key = str(account.pk)
+    # Entries already in the table: usually few (the new ones of an import are in ``sink``).
+    entries = [
+        matching.BankEntry(
+            id=row[0],
+            account=key,
+            booking_date=row[1],
+            amount=row[2],
+            end_to_end_ids=tuple(row[3] or ()),
+            kids=tuple(row[4] or ()),
+            references=tuple(row[5] or ()),
+            is_charge=row[6],
+            reversal=row[7],
+            charges=row[8],
         )
+        for row in StatementEntry.objects.filter(
+            bank_account=account,
+            status=StatementEntry.Status.UNMATCHED,
+            booking_status="BOOK",
+            statement__balance_ok=True,
+        )
+        .values_list(
+            "id",
+            "booking_date",
+            "amount",
+            "end_to_end_ids",
+            "kids",
+            "references",
+            "is_charge",
+            "reversal",
+            "charges",
+        )
+        .order_by()
+        .iterator(chunk_size=BATCH)
+    ]
+    stored = {e.id for e in entries}
+    if sink is not None:
+        entries.extend(sink.pending(account.pk))
+    if not entries:
+        return report
+    days: dict = {}
+    lines = [
+        matching.LedgerLine(
+            id=row[0],
+            account=key,
+            date=days.setdefault(row[1], row[1]),
+            amount=row[2],
+            reference_kind=_REF_KINDS.get(row[3]),
+            reference=row[4] or None,
+        )
+        for row in open_ledger_lines(account)
+        .values_list("id", "voucher__date", "amount", "reference_kind", "reference")
+        .order_by()
+        .iterator(chunk_size=BATCH)
+    ]
+    result = matching.match_entries(entries, lines)
+    total_entries = len(entries)
+    del entries, lines  # the matcher's result is all that is needed from here
+
+    # Rule 5: post the fees first, so their ledger lines can join the matches.
+    fee_lines: dict[int, int] = {}  # entry id → the fee voucher's bank line
+    fee_vouchers: dict[int, int] = {}
+    postings = [p for p in result.fee_postings if p.amount]
+    if postings and account.fee_account not in ledger_account_numbers(account.company):
+        logger.warning("fee account %s missing for account %s", account.fee_account, account.pk)
+        postings = []
+    if postings:
+        # One voucher per booking day and FEES_PER_VOUCHER fees (a daily fee voucher, as a
+        # bookkeeper would post it): each fee keeps its own bank line to match its entry,
+        # and the fee account gets the day's sum. Vouchers stay small because the ledger's
+        # balance check runs per line over its voucher.
+        by_day: dict = defaultdict(list)
+        for p in postings:
+            by_day[p.booking_date].append(p)
+        batches = [
+            (day, items[i : i + FEES_PER_VOUCHER])
+            for day, items in sorted(by_day.items())
+            for i in range(0, len(items), FEES_PER_VOUCHER)
+        ]
+        specs = [
+            VoucherSpec(
+                date=day,
+                text=_("Bank fees %(date)s") % {"date": day.isoformat()},
+                kind=Voucher.Kind.BANK,
+                lines=[
+                    *(
+                        LineSpec(account.ledger_account, p.amount, text=p.reason[:200], bank_account=account)
+                        for p in items
+                    ),
+                    LineSpec(account.fee_account, -sum((p.amount for p in items), ZERO)),
+                ],
+            )
+            for day, items in batches
+        ]
+        vouchers = vouchers_post_bulk(account.company, specs)
+        by_voucher: dict[int, list[int]] = defaultdict(list)
+        for chunk in _chunks([v.pk for v in vouchers]):
+            for voucher_id, line_id in (
+                VoucherLine.objects.filter(voucher_id__in=chunk, ledger_account=account.ledger_account)
+                .order_by("id")
+                .values_list("voucher_id", "id")
+            ):
+                by_voucher[voucher_id].append(line_id)
+        for (_day, items), voucher in zip(batches, vouchers, strict=True):
+            # Lines are inserted in list order, so ids follow the postings.
+            for posting, line_id in zip(items, by_voucher[voucher.pk], strict=True):
+                fee_lines[posting.entry_id] = line_id
+                fee_vouchers[posting.entry_id] = voucher.pk
+        report.fee_vouchers = len(vouchers)
+
+    user_id = context.current().user_id
+    posting_amounts = {p.entry_id: p.amount for p in postings}
+    groups: list[tuple[str, Sequence[int], Sequence[int], Decimal, int | None]] = []
+    for m in result.matches:
+        entry_id = m.entry_ids[0]
+        if entry_id in fee_lines:  # the charges inside a batch booking
+            line_id = fee_lines.pop(entry_id)
+            groups.append(
+                (
+                    m.rule.value,
+                    m.entry_ids,
+                    (*m.line_ids, line_id),
+                    m.amount + posting_amounts[entry_id],
+                    fee_vouchers[entry_id],
+                )
+            )
+        else:  # the matcher's own tuples: no second copy of 100,000 matches
+            groups.append((m.rule.value, m.entry_ids, m.line_ids, m.amount, None))
+    for posting in postings:
+        if posting.entry_id in fee_lines:
+            groups.append(
+                (
+                    matching.Rule.FEE.value,
+                    (posting.entry_id,),
+                    (fee_lines[posting.entry_id],),
+                    posting.amount,
+                    fee_vouchers[posting.entry_id],
+                )
+            )
+    del result
+    if groups:
+        _write_matches(account, groups, user_id, report, sink, stored)
+    report.unmatched_entries = total_entries - report.matched_entries
+    audit_record(
+        "reconciliation.auto_match",
+        obj=account,
+        company=account.company,
+        changes={
+            "matched_entries": report.matched_entries,
+            "matches": report.matches,
+            "fee_vouchers": report.fee_vouchers,
+            "unmatched_entries": report.unmatched_entries,
+            "by_rule": report.by_rule,
+        },
+    )
     return report
 
 
-def _copy_rows(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
-    quote = connection.ops.quote_name
+def _copy_rows(table: str, columns: Sequence[str], rows: Iterable[tuple], *, quoted: bool = True) -> None:
+    quote = connection.ops.quote_name if quoted else str
     names = ", ".join(quote(c) for c in columns)
     with (
+        connection.wrap_database_errors,
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy,
     ):
+        write = copy.write_row
         for row in rows:
-            copy.write_row(row)
+            write(row)
 
 
-def _write_matches(account, groups, user_id, report: ReconcileReport) -> None:
+def _write_matches(account, groups, user_id, report: ReconcileReport, sink=None, stored=frozenset()) -> None:
+    """Store the matches, then the entries' status and the ledger lines' reconciled flag.
+
+    Entries still in ``sink`` (an import's new ones) get their status when they are written;
+    entries in the table (``stored``) are claimed with one conditional UPDATE.
+    """
     if connection.vendor == "postgresql":
         # Ids from the sequence, then COPY: no model instance and no RETURNING per match, which
         # is what an ORM bulk insert of 100,000 matches and their links mostly costs. The
@@ -785,6 +1065,7 @@ def _write_matches(account, groups, user_id, report: ReconcileReport) -> None:
             ((match_id, line) for match_id, group in zip(ids, groups, strict=True) for line in group[2]),
         )
         report.matches = len(ids)
+        del ids
     else:
         matches = Match.objects.bulk_create(
             [
@@ -817,18 +1098,51 @@ def _write_matches(account, groups, user_id, report: ReconcileReport) -> None:
             batch_size=BATCH,
         )
         report.matches = len(matches)
-    by_rule: dict[str, list[int]] = defaultdict(list)
+    claimed: list[tuple[int, str]] = []
+    pending: list[tuple[int, str]] = []
     all_lines: list[int] = []
     for rule, entry_ids, line_ids, _amount, _voucher in groups:
-        by_rule[rule].extend(entry_ids)
-        all_lines.extend(line_ids)
-    for rule, entry_ids in by_rule.items():
-        for chunk in _chunks(entry_ids):
-            _claim_entries(chunk, rule)
-        report.by_rule[rule] = len(entry_ids)
+        for entry_id in entry_ids:
+            (pending if sink is not None and entry_id not in stored else claimed).append((entry_id, rule))
+        report.by_rule[rule] = report.by_rule.get(rule, 0) + len(entry_ids)
         report.matched_entries += len(entry_ids)
-    for chunk in _chunks(all_lines, 10 * BATCH):
-        voucher_lines_mark_reconciled(account.company, chunk)
+        all_lines.extend(line_ids)
+    if pending:
+        sink.set_statuses(pending)
+    if claimed:
+        _claim_entries_many(claimed)
+    voucher_lines_mark_reconciled(account.company, all_lines)
+
+
+def _claim_entries_many(pairs: Sequence[tuple[int, str]]) -> None:
+    """UNMATCHED → MATCHED with each entry's rule, only for entries still unmatched; all or nothing."""
+    if connection.vendor != "postgresql":
+        by_rule: dict[str, list[int]] = defaultdict(list)
+        for entry_id, rule in pairs:
+            by_rule[rule].append(entry_id)
+        for rule, entry_ids in by_rule.items():
+            for chunk in _chunks(entry_ids):
+                _claim_entries(chunk, rule)
+        return
+    table = connection.ops.quote_name(StatementEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS e SET status = %s, matched_rule = v.rule "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::varchar[]) AS v(id, rule) WHERE e.id = v.id AND e.status = %s",
+            [
+                StatementEntry.Status.MATCHED,
+                "{" + ",".join(str(entry_id) for entry_id, _rule in pairs) + "}",
+                "{" + ",".join(rule for _entry_id, rule in pairs) + "}",  # rule names need no quoting
+                StatementEntry.Status.UNMATCHED,
+            ],
+        )
+        changed = cursor.rowcount
+    if changed != len({entry_id for entry_id, _rule in pairs}):
+        raise Conflict(
+            _(
+                "Some of these bank entries were matched by someone else in the meantime; reload and try again."
+            )
+        )
 
 
 def _claim_entries(entry_ids: Sequence[int], rule: str) -> None:
@@ -863,7 +1177,9 @@ def _selected(company, entry_ids, line_ids):
     if len(accounts) != 1:
         message = _("Select bank entries of one bank account at a time.")
         raise ValidationFailed(message, fields={"entries": [message]})
-    account = entries[0].bank_account
+    # The account's lock: automatic matching (an import) holds it while it decides, so a
+    # person's match waits for it instead of taking a line from under it.
+    account = _lock_account(entries[0].bank_account_id)
     lines = list(open_ledger_lines(account).filter(pk__in=line_ids)) if line_ids else []
     if len(lines) != len(line_ids):
         message = _(
@@ -942,10 +1258,11 @@ def entry_post_and_match(company, entry: StatementEntry, *, ledger_account: str,
     """ "Poster og match": post the entry to a ledger account (interest, fees) and match it in one step."""
     from ledger.services import clean_ledger_account
 
-    entry = StatementEntry.objects.select_related("bank_account").get(pk=entry.pk, company=company)
+    entry = StatementEntry.objects.get(pk=entry.pk, company=company)
+    account = _lock_account(entry.bank_account_id)
+    entry.refresh_from_db()
     if entry.status != StatementEntry.Status.UNMATCHED:
         raise Conflict(_("This bank entry is already matched."))
-    account = entry.bank_account
     counter = clean_ledger_account(ledger_account, company=company)
     if counter == account.ledger_account:
         message = _("Choose another ledger account than the bank's own (%(number)s).") % {
@@ -980,6 +1297,7 @@ def match_undo(company, match: Match) -> None:
     A voucher posted for the match (a fee, "Poster og match") stays: a posted voucher is never
     deleted, and the person decides whether to reverse it or match it elsewhere.
     """
+    _lock_account(Match.objects.values_list("bank_account_id", flat=True).get(pk=match.pk, company=company))
     match = Match.objects.select_for_update().get(pk=match.pk, company=company)
     entry_ids = list(match.entry_links.values_list("entry_id", flat=True))
     line_ids = list(match.line_links.values_list("voucher_line_id", flat=True))
