@@ -57,6 +57,35 @@ def insert_rows(model, fields: Sequence[str], rows: Iterable[tuple], *, batch_si
     return len(objs)
 
 
+# COPY's text format: what a text value must escape. Values without any of these (KIDs,
+# account numbers, most notes) are written as they are.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value: str) -> str:
+    """``value`` as a field of COPY's text format."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
+def copy_lines(model, fields: Sequence[str], chunks: Iterable[str]) -> None:
+    """PostgreSQL only: COPY ``chunks`` of ready-made text-format lines into ``model``'s table.
+
+    For the 100,000-row paths whose callers hold the values as text already (the OCR file's
+    own digits, ISO dates): one f-string per row costs less than adapting each value. Fields
+    go through :func:`copy_text` unless they are digits or numbers; NULL is ``\\N``.
+    """
+    columns = [model._meta.get_field(name).column for name in fields]
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
+        with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+
+
 # --- bulk incoming payments (OCR) ----------------------------------------------------------
 # Kept here rather than in services.py so the OCR import's fast paths sit next to COPY; these
 # are services all the same (STYLE rule 1): the only writers of what they touch.
@@ -104,6 +133,22 @@ def _invoices_add_paid(company, deltas: dict[int, Decimal]) -> None:
             inv.paid_at = now if inv.status in (Invoice.Status.PAID, Invoice.Status.OVERPAID) else None
             changed.append(inv)
     Invoice.objects.bulk_update(changed, ["paid_amount", "status", "paid_at"], batch_size=500)
+
+
+def _settlement_lines(settlements, tail: str, chunk: int = 10_000):
+    """COPY text of (invoice, amount, reference) + ``tail`` (the columns every row shares)."""
+    lines: list[str] = []
+    append = lines.append
+    for s in settlements:
+        reference = (s.reference or "")[:35]
+        if not reference.isdigit():
+            reference = copy_text(reference)
+        append(f"{s.invoice_id}\t{s.amount}\t{reference}{tail}")
+        if len(lines) >= chunk:
+            yield "".join(lines)
+            lines.clear()
+    if lines:
+        yield "".join(lines)
 
 
 @transaction.atomic
@@ -177,14 +222,23 @@ def payments_in_post_bulk(
         company, [VoucherSpec(date=date, text=text, lines=lines, kind=Voucher.Kind.PAYMENT_IN)], audit=False
     )[0]
     created = timezone.now()
-    insert_rows(
-        InvoiceSettlement,
-        ("company", "invoice", "voucher", "amount", "source", "reference", "created_at"),
-        (
-            (company.pk, s.invoice_id, voucher.pk, s.amount, source, (s.reference or "")[:35], created)
-            for s in settlements
-        ),
-    )
+    if connection.vendor == "postgresql":
+        copy_lines(
+            InvoiceSettlement,
+            ("invoice", "amount", "reference", "company", "voucher", "source", "created_at"),
+            _settlement_lines(
+                settlements, f"\t{company.pk}\t{voucher.pk}\t{source}\t{created.isoformat()}\n"
+            ),
+        )
+    else:
+        insert_rows(
+            InvoiceSettlement,
+            ("company", "invoice", "voucher", "amount", "source", "reference", "created_at"),
+            (
+                (company.pk, s.invoice_id, voucher.pk, s.amount, source, (s.reference or "")[:35], created)
+                for s in settlements
+            ),
+        )
     _invoices_add_paid(company, deltas)
     audit_record(
         "invoice.settle_bulk",

@@ -10,6 +10,7 @@ invoice settlements are written with COPY on PostgreSQL, invoices updated in one
 from __future__ import annotations
 
 import hashlib
+import threading
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.models import BankAccount, PaymentMethod
 from bankint.errors import Conflict, ValidationFailed
 from companies.services import audit_record
-from ledger.bulk import insert_rows, payment_allocate, payments_in_post_bulk
+from ledger.bulk import copy_lines, copy_text, insert_rows, payment_allocate, payments_in_post_bulk
 from ledger.models import Invoice
 from notifications.models import Notification
 from notifications.services import notify
@@ -40,12 +41,15 @@ from .parsing import (
     OcrTransmissionStart,
     iter_records,
 )
-from .parsing import OcrTransaction as ParsedTx
 
 ZERO = Decimal("0.00")
 OPEN_STATUSES = (Invoice.Status.OPEN, Invoice.Status.PARTLY_PAID)
 # Upload limit: a day's OCR file for a large company is a few tens of MB.
 MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+# KIDs per look-up on PostgreSQL: a file of 100,000 payments in one query.
+_KID_CHUNK = 100_000
 
 
 def _chunk_size() -> int:
@@ -94,34 +98,44 @@ def _parse(data: bytes) -> _Parsed:
     assignments: list[_Assignment] = []
     current: _Assignment | None = None
     append = None
-    for record in iter_records(data):
-        if record.__class__ is ParsedTx:
-            r: ParsedTx = record  # type: ignore[assignment]
-            append(  # type: ignore[misc]
-                _Tx(
-                    r.type,
-                    r.number,
-                    r.nets_date,
-                    r.amount,
-                    r.kid,
-                    r.payer_account,
-                    r.text,
-                    r.bank_date,
-                    r.archive_reference,
-                    r.form_number,
-                )
-            )
-        elif isinstance(record, OcrAssignmentStart):
-            current = _Assignment(record)
+    new = tuple.__new__
+    for r in iter_records(data, tuples=True):
+        if r.__class__ is tuple:
+            # type, number, nets_date, amount, kid, payer_account, text, bank_date,
+            # archive_reference, form_number (OcrTransaction's field order)
+            append(new(_Tx, (r[0], r[1], r[2], r[8], r[9], r[13], r[14], r[12], r[11], r[10])))  # type: ignore[misc]
+        elif isinstance(r, OcrAssignmentStart):
+            current = _Assignment(r)
             append = current.transactions.append
             assignments.append(current)
-        elif isinstance(record, OcrAssignmentEnd):
-            current.end = record  # type: ignore[union-attr]
-        elif isinstance(record, OcrTransmissionStart):
-            start = record
-        elif isinstance(record, OcrTransmissionEnd):
-            end = record
+        elif isinstance(r, OcrAssignmentEnd):
+            current.end = r  # type: ignore[union-attr]
+        elif isinstance(r, OcrTransmissionStart):
+            start = r
+        elif isinstance(r, OcrTransmissionEnd):
+            end = r
     return _Parsed(start, assignments, end)  # type: ignore[arg-type]
+
+
+class _Compressed:
+    """The file's bytes as stored (zlib), compressed in a thread: zlib releases the GIL, so
+    this runs on another core while the file is parsed instead of after it."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data: bytes | None = data
+        self._result: bytes | None = None
+        self._thread = threading.Thread(target=self._run, name="ocr-compress", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        self._result = zlib.compress(self._data, 1)  # type: ignore[arg-type]
+
+    def get(self) -> bytes:
+        self._thread.join()
+        if self._result is None:  # the thread failed (out of memory): do it here, and fail here
+            self._result = zlib.compress(self._data, 1)  # type: ignore[arg-type]
+        self._data = None
+        return self._result
 
 
 def _store_rejected(company, data: bytes, sha: str, reason: str, *, source, filename, bank_file_id, user):
@@ -222,6 +236,7 @@ def ocr_file_import(
             "mb": MAX_FILE_BYTES // (1024 * 1024)
         }
         return _store_rejected(company, b"", sha, reason, **kwargs)
+    raw = _Compressed(data)  # on another core while the file is parsed
     try:
         parsed = _parse(data)
     except OcrParseError as exc:
@@ -238,7 +253,7 @@ def ocr_file_import(
         return _store_duplicate(company, data, sha, original, **kwargs)
     for attempt in range(3):
         try:
-            return _import(company, data, sha, parsed, **kwargs)
+            return _import(company, data, sha, parsed, raw=raw.get(), **kwargs)
         except IntegrityError:
             # Another worker imported this file (or some of its payments) at the same moment.
             original = _find_original(company, sha, parsed.start.transmitter, parsed.start.number)
@@ -249,20 +264,26 @@ def ocr_file_import(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _invoices_by_kid(company, kids: list[str]):
-    """(pk, kid, number, status) of the company's invoices with these KIDs: one query.
+def _invoices_by_kid(company, kids: list[str], into: dict[str, tuple[int, int, str]]) -> None:
+    """Add the company's invoices with these KIDs to ``into`` (KID → pk, number, status): one query.
 
-    On PostgreSQL the KIDs go as one array parameter (``= ANY``): 10,000 separate ``IN``
-    parameters cost more in query building than the look-up itself.
+    On PostgreSQL the KIDs go as one array parameter (``= ANY``), all of a file's at once:
+    separate ``IN`` parameters cost more in query building than the look-up itself, and
+    PostgreSQL hashes a large array, so one pass over the company's invoices answers them all.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT id, kid, number, status FROM ledger_invoice WHERE company_id = %s AND kid = ANY(%s::text[])",
+                "SELECT kid, id, number, status FROM ledger_invoice WHERE company_id = %s AND kid = ANY(%s::text[])",
                 [company.pk, "{" + ",".join(kids) + "}"],  # KIDs are digits: a literal needs no quoting
             )
-            return cursor.fetchall()
-    return Invoice.objects.filter(company=company, kid__in=kids).values_list("pk", "kid", "number", "status")
+            for kid, pk, number, status in cursor:
+                into[kid] = (pk, number, status)
+        return
+    for pk, kid, number, status in Invoice.objects.filter(company=company, kid__in=kids).values_list(
+        "pk", "kid", "number", "status"
+    ):
+        into[kid] = (pk, number, status)
 
 
 @dataclass(slots=True)
@@ -285,7 +306,7 @@ class _Row:
 
 
 def _import(
-    company, data: bytes, sha: str, parsed: _Parsed, *, source, filename, bank_file_id, user
+    company, data: bytes, sha: str, parsed: _Parsed, *, raw: bytes, source, filename, bank_file_id, user
 ) -> OcrFile:
     accounts = {
         a.account_number: a
@@ -294,81 +315,89 @@ def _import(
     }
     size = _chunk_size()
     # Payments already imported (from another file): same account, assignment and number.
-    existing: set[tuple[str, str, int]] = set()
+    existing: dict[tuple[str, str], set[int]] = {}
     for a in parsed.assignments:
         if a.transactions:
-            existing.update(
-                (a.head.account, a.head.number, n)
-                for n in OcrTransaction.objects.filter(
+            numbers = set(
+                OcrTransaction.objects.filter(
                     company=company, account=a.head.account, assignment_number=a.head.number
                 ).values_list("number", flat=True)
             )
+            if numbers:
+                existing.setdefault((a.head.account, a.head.number), set()).update(numbers)
     # KIDs → open invoices, in a few big ``in`` queries.
+    reversal_types = OcrTransaction.REVERSAL_TYPES
     kids = sorted(
         {
             t.kid
             for a in parsed.assignments
             if a.head.account in accounts
             for t in a.transactions
-            if t.kid and t.type not in OcrTransaction.REVERSAL_TYPES
-        }
-        | {
-            t.kid
-            for a in parsed.assignments
-            if a.head.account in accounts
-            for t in a.transactions
-            if t.kid and t.type == 18
+            if t.kid and (t.type not in reversal_types or t.type == 18)
         }
     )
     invoices: dict[str, tuple[int, int, str]] = {}
-    for chunk in _chunks(kids, size):
-        for pk, kid, number, status in _invoices_by_kid(company, chunk):
-            invoices[kid] = (pk, number, status)
+    for chunk in _chunks(kids, _KID_CHUNK if connection.vendor == "postgresql" else size):
+        _invoices_by_kid(company, chunk, invoices)
+    del kids
     targets = _reversal_targets(company, parsed, accounts)
 
-    has_reversals = any(
-        t.type in OcrTransaction.REVERSAL_TYPES for a in parsed.assignments for t in a.transactions
-    )
+    has_reversals = any(t.type in reversal_types for a in parsed.assignments for t in a.transactions)
+    SETTLED, UNMATCHED = OcrTransaction.Status.SETTLED.value, OcrTransaction.Status.UNMATCHED.value
+    UNASSIGNED = OcrTransaction.Status.UNASSIGNED.value
+    open_statuses = {str(s) for s in OPEN_STATUSES}
+    no_invoice, no_kid = _("No invoice has this KID."), _("No KID: allocate by hand.")
     rows: list[_Row] = []
+    append = rows.append
     unassigned_rows = 0
     skipped_total = 0
     per_assignment: list[dict] = []
     in_file: dict[tuple, list[_Row]] = defaultdict(list)  # payments earlier in this file, for reversals
     for index, a in enumerate(parsed.assignments):
         assigned = a.head.account in accounts
-        info = {"settled": 0, "unmatched": 0, "skipped": 0, "net": ZERO, "count": 0}
+        seen = existing.get((a.head.account, a.head.number))
+        settled = unmatched = skipped = count = 0
+        net = ZERO
         for t in a.transactions:
-            if (a.head.account, a.head.number, t.number) in existing:
-                info["skipped"] += 1
+            if seen and t.number in seen:
+                skipped += 1
                 continue
-            reversal = t.type in OcrTransaction.REVERSAL_TYPES
+            reversal = t.type in reversal_types
             amount = -t.amount if reversal else t.amount
-            info["count"] += 1
+            count += 1
             if not assigned:
-                rows.append(_Row(index, t, amount, OcrTransaction.Status.UNASSIGNED))
+                append(_Row(index, t, amount, UNASSIGNED))
                 unassigned_rows += 1
                 continue
-            info["net"] += amount
+            net += amount
             if reversal:
                 row = _reverse(index, t, amount, invoices, targets, in_file)
             else:
-                row = _Row(index, t, amount, OcrTransaction.Status.UNMATCHED)
                 found = invoices.get(t.kid) if t.kid else None
-                if found is None:
-                    row.note = _("No invoice has this KID.") if t.kid else _("No KID: allocate by hand.")
-                elif found[2] not in OPEN_STATUSES:
-                    row.note = _("Invoice %(number)d is already paid.") % {"number": found[1]}
+                if found is not None and found[2] in open_statuses:
+                    row = _Row(index, t, amount, SETTLED, found[0])
+                elif found is None:
+                    row = _Row(index, t, amount, UNMATCHED, note=no_invoice if t.kid else no_kid)
                 else:
-                    row.status, row.invoice_id = OcrTransaction.Status.SETTLED, found[0]
+                    row = _Row(
+                        index,
+                        t,
+                        amount,
+                        UNMATCHED,
+                        note=_("Invoice %(number)d is already paid.") % {"number": found[1]},
+                    )
                 if has_reversals:
                     in_file[(t.kid, t.payer_account, t.amount, t.type)].append(row)
-            if row.status == OcrTransaction.Status.UNMATCHED:
-                info["unmatched"] += 1
+            if row.status == UNMATCHED:
+                unmatched += 1
             else:
-                info["settled"] += 1
-            rows.append(row)
-        skipped_total += info["skipped"]
-        per_assignment.append(info)
+                settled += 1
+            append(row)
+        skipped_total += skipped
+        per_assignment.append(
+            {"settled": settled, "unmatched": unmatched, "skipped": skipped, "net": net, "count": count}
+        )
+    del invoices
 
     unassigned = [a for a in parsed.assignments if a.head.account not in accounts]
     status = OcrFile.Status.PARTLY_UNASSIGNED if unassigned else OcrFile.Status.IMPORTED
@@ -378,7 +407,7 @@ def _import(
             status=status,
             source=source,
             filename=filename[:200],
-            raw=zlib.compress(data, 1),
+            raw=raw,
             sha256=sha,
             size=len(data),
             transmitter=parsed.start.transmitter,
@@ -571,17 +600,26 @@ def _post_vouchers(company, file, parsed, assignment_objs, rows) -> dict[int, in
     return vouchers
 
 
+_TX_FIELDS = (
+    "company", "file", "assignment", "account", "assignment_number", "voucher", "number", "type", "status",
+    "amount", "kid", "nets_date", "bank_date", "payer_account", "text", "archive_reference", "form_number",
+    "invoice", "reverses", "note",
+)  # fmt: skip
+
+
 def _insert_transactions(company, file, parsed, assignment_objs, vouchers, rows) -> None:
-    fields = (
-        "company", "file", "assignment", "account", "assignment_number", "number", "type", "status",
-        "amount", "kid", "nets_date", "bank_date", "payer_account", "text", "archive_reference",
-        "form_number", "invoice", "reverses", "voucher", "note",
-    )  # fmt: skip
     company_id, file_id = company.pk, file.pk
     heads = [(o.pk, o.account, o.number) for o in assignment_objs]
+    if connection.vendor == "postgresql":
+        prefixes = [
+            f"{company_id}\t{file_id}\t{pk}\t{account}\t{number}\t{_null(vouchers.get(i))}\t"
+            for i, (pk, account, number) in enumerate(heads)
+        ]
+        copy_lines(OcrTransaction, _TX_FIELDS, _transaction_lines(rows, prefixes))
+        return
     insert_rows(
         OcrTransaction,
-        fields,
+        _TX_FIELDS,
         (
             (
                 company_id,
@@ -589,6 +627,7 @@ def _insert_transactions(company, file, parsed, assignment_objs, vouchers, rows)
                 heads[r.assignment][0],
                 heads[r.assignment][1],
                 heads[r.assignment][2],
+                vouchers.get(r.assignment),
                 r.tx.number,
                 r.tx.type,
                 r.status,
@@ -602,12 +641,48 @@ def _insert_transactions(company, file, parsed, assignment_objs, vouchers, rows)
                 r.tx.form_number,
                 r.invoice_id,
                 r.reverses_id,
-                vouchers.get(r.assignment),
                 r.note,
             )
             for r in rows
         ),
     )
+
+
+def _null(value) -> str:
+    return "\\N" if value is None else str(value)
+
+
+def _transaction_lines(rows: list[_Row], prefixes: list[str], chunk: int = 10_000):
+    """COPY text of the rows, ``chunk`` lines at a time, in ``_TX_FIELDS`` order.
+
+    Everything but the free text and the note is digits, a number or a date, which need no
+    escaping; ISO dates are cached (a file has a handful of distinct dates).
+    """
+    iso: dict = {None: "\\N"}
+    lines: list[str] = []
+    append = lines.append
+    for r in rows:
+        t = r.tx
+        nets = iso.get(t.nets_date)
+        if nets is None:
+            nets = iso[t.nets_date] = t.nets_date.isoformat()
+        bank = iso.get(t.bank_date)
+        if bank is None:
+            bank = iso[t.bank_date] = t.bank_date.isoformat()  # type: ignore[union-attr]
+        invoice = "\\N" if r.invoice_id is None else r.invoice_id
+        reverses = "\\N" if r.reverses_id is None else r.reverses_id
+        text = copy_text(t.text) if t.text else ""
+        note = copy_text(r.note) if r.note else ""
+        append(
+            f"{prefixes[r.assignment]}{t.number}\t{t.type}\t{r.status}\t{r.amount}\t{t.kid or ''}\t{nets}\t"
+            f"{bank}\t{t.payer_account or ''}\t{text}\t{t.archive_reference or ''}\t{t.form_number}\t"
+            f"{invoice}\t{reverses}\t{note}\n"
+        )
+        if len(lines) >= chunk:
+            yield "".join(lines)
+            lines.clear()
+    if lines:
+        yield "".join(lines)
 
 
 @transaction.atomic
