@@ -11,8 +11,9 @@ Rows are tuples in the order of ``fields`` (model field names; a ``ForeignKey`` 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from typing import TypeVar
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -32,6 +33,8 @@ from .services import (
     _status_for,
     _vouchers_post,
 )
+
+T = TypeVar("T")
 
 
 def insert_rows(model, fields: Sequence[str], rows: Iterable[tuple], *, batch_size: int = 5000) -> int:
@@ -100,33 +103,41 @@ def _array(values) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
-def _invoices_add_paid(company, deltas: dict[int, Decimal]) -> None:
+def _invoices_add_paid(
+    company, deltas: dict[int, Decimal], *, meanwhile: Callable[[], T] | None = None
+) -> T | None:
     """Add ``deltas`` to the invoices' paid amounts and recompute their status, in bulk.
 
     The increment happens in the database (``paid_amount + delta``), so two imports that
-    settle the same invoice at once add up instead of overwriting each other.
+    settle the same invoice at once add up instead of overwriting each other. ``meanwhile``
+    runs in Python while PostgreSQL updates (the UPDATE goes in pipeline mode); its result is
+    returned.
     """
     if not deltas:
-        return
+        return meanwhile() if meanwhile else None
     now = timezone.now()
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                UPDATE ledger_invoice AS i
-                   SET paid_amount = i.paid_amount + v.delta,
-                       status = CASE WHEN i.paid_amount + v.delta <= 0 THEN 'OPEN'
-                                     WHEN i.paid_amount + v.delta < i.amount THEN 'PARTLY_PAID'
-                                     WHEN i.paid_amount + v.delta = i.amount THEN 'PAID'
-                                     ELSE 'OVERPAID' END,
-                       paid_at = CASE WHEN i.paid_amount + v.delta >= i.amount THEN %s::timestamptz END
-                  FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, delta)
-                 WHERE i.id = v.id AND i.company_id = %s
-                """,
-                # arrays as literals: adapting 100,000 Decimals one by one costs more than the UPDATE
-                [now, _array(deltas), _array(deltas.values()), company.pk],
-            )
-        return
+        connection.ensure_connection()
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    """
+                    UPDATE ledger_invoice AS i
+                       SET paid_amount = i.paid_amount + v.delta,
+                           status = CASE WHEN i.paid_amount + v.delta <= 0 THEN 'OPEN'
+                                         WHEN i.paid_amount + v.delta < i.amount THEN 'PARTLY_PAID'
+                                         WHEN i.paid_amount + v.delta = i.amount THEN 'PAID'
+                                         ELSE 'OVERPAID' END,
+                           paid_at = CASE WHEN i.paid_amount + v.delta >= i.amount THEN %s::timestamptz END
+                      FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, delta)
+                     WHERE i.id = v.id AND i.company_id = %s
+                    """,
+                    # arrays as literals: adapting 100,000 Decimals one by one costs more than the UPDATE
+                    [now, _array(deltas), _array(deltas.values()), company.pk],
+                )
+            # sent, not awaited: leaving the pipeline waits for it (and raises its error)
+            return meanwhile() if meanwhile else None
+    result = meanwhile() if meanwhile else None
     ids = list(deltas)
     changed: list[Invoice] = []
     for start in range(0, len(ids), 900):  # SQLite: at most 999 parameters per statement
@@ -137,6 +148,7 @@ def _invoices_add_paid(company, deltas: dict[int, Decimal]) -> None:
             inv.paid_at = now if inv.status in (Invoice.Status.PAID, Invoice.Status.OVERPAID) else None
             changed.append(inv)
     Invoice.objects.bulk_update(changed, ["paid_amount", "status", "paid_at"], batch_size=500)
+    return result
 
 
 def _settlement_lines(settlements, tail: str, chunk: int = 10_000):
@@ -230,15 +242,21 @@ def payments_in_post_bulk(
         company, [VoucherSpec(date=date, text=text, lines=lines, kind=Voucher.Kind.PAYMENT_IN)], audit=False
     )[0]
     created = timezone.now()
+    # The invoices are locked (updated) before the settlement rows that refer to them are
+    # written: what a per-row foreign key's lock did, for the whole batch at once.
     if connection.vendor == "postgresql":
+        tail = f"\t{company.pk}\t{voucher.pk}\t{source}\t{created.isoformat()}\n"
+        # the rows are formatted while PostgreSQL updates the invoices
+        chunks = _invoices_add_paid(
+            company, deltas, meanwhile=lambda: list(_settlement_lines(settlements, tail))
+        )
         copy_lines(
             InvoiceSettlement,
             ("invoice", "amount", "reference", "company", "voucher", "source", "created_at"),
-            _settlement_lines(
-                settlements, f"\t{company.pk}\t{voucher.pk}\t{source}\t{created.isoformat()}\n"
-            ),
+            chunks or (),
         )
     else:
+        _invoices_add_paid(company, deltas)
         insert_rows(
             InvoiceSettlement,
             ("company", "invoice", "voucher", "amount", "source", "reference", "created_at"),
@@ -247,7 +265,6 @@ def payments_in_post_bulk(
                 for s in settlements
             ),
         )
-    _invoices_add_paid(company, deltas)
     audit_record(
         "invoice.settle_bulk",
         obj=voucher,
