@@ -338,7 +338,7 @@ def _import(
             )
             if numbers:
                 existing.setdefault((a.head.account, a.head.number), set()).update(numbers)
-    # KIDs → open invoices, in a few big ``in`` queries.
+    # KIDs → invoices: one query for the whole file on PostgreSQL, ``in`` queries of 900 on SQLite.
     reversal_types = OcrTransaction.REVERSAL_TYPES
     kids = list(  # in no particular order: sorting 100,000 strings buys nothing
         {

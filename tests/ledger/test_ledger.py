@@ -377,6 +377,31 @@ def test_the_database_keeps_a_settled_invoice(company_a):
     assert Invoice.objects.filter(pk=settled.pk).exists()
 
 
+def test_settling_an_invoice_changes_no_indexed_column():
+    """What a settlement writes (status, paid amount, paid at) is in no index of the invoice,
+    and its pages keep room: PostgreSQL can then update 100,000 settled invoices in place
+    (HOT) instead of adding an entry to every index. A new index on these columns undoes that."""
+    if connection.vendor != "postgresql":
+        assert connection.vendor == "sqlite"
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index AS i
+              JOIN pg_class AS c ON c.oid = i.indexrelid
+             WHERE i.indrelid = 'ledger_invoice'::regclass
+            """
+        )
+        indexes = dict(cursor.fetchall())
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = 'ledger_invoice'::regclass")
+        (options,) = cursor.fetchone()
+    assert indexes and "uniq_invoice_kid" in indexes
+    for name, definition in indexes.items():
+        for column in ("status", "paid_amount", "paid_at"):
+            assert column not in definition, (name, definition)
+    assert "fillfactor=50" in (options or [])
+
+
 # --- invoices and bills via the API and the UI ------------------------------------------------
 
 
