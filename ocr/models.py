@@ -152,11 +152,17 @@ class OcrTransaction(models.Model):
     company = models.ForeignKey(
         "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
+    # One index (file, assignment, number) serves a file's transactions in page order; the
+    # two foreign keys need none of their own.
     file = models.ForeignKey(
-        OcrFile, on_delete=models.PROTECT, related_name="transactions", db_constraint=False
+        OcrFile, on_delete=models.PROTECT, related_name="transactions", db_constraint=False, db_index=False
     )
     assignment = models.ForeignKey(
-        OcrAssignment, on_delete=models.PROTECT, related_name="transactions", db_constraint=False
+        OcrAssignment,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        db_constraint=False,
+        db_index=False,
     )
     account = models.CharField(_("assignment account"), max_length=11)
     assignment_number = models.CharField(_("assignment number"), max_length=7)
@@ -172,7 +178,8 @@ class OcrTransaction(models.Model):
     archive_reference = models.CharField(_("archive reference"), max_length=9, blank=True)
     form_number = models.CharField(_("form number"), max_length=10, blank=True)
     # The settlement row the import writes next to it (ledger.InvoiceSettlement) carries the
-    # constrained link to the same invoice; a second check per payment here only costs time.
+    # constrained link to the same invoice; a second check per payment here only costs time,
+    # and so would an index: nothing looks OCR payments up by invoice.
     invoice = models.ForeignKey(
         "ledger.Invoice",
         on_delete=models.PROTECT,
@@ -180,6 +187,7 @@ class OcrTransaction(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     reverses = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by", db_index=False
@@ -207,8 +215,13 @@ class OcrTransaction(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["company", "status"]),
+            # Settled is what nearly every payment is and what no list asks for by status; the
+            # rest (the unmatched queue above all) is what the status filter is for.
+            models.Index(
+                fields=["company", "status"], condition=~Q(status="SETTLED"), name="ocr_tx_unsettled"
+            ),
             models.Index(fields=["company", "kid"]),
+            models.Index(fields=["file", "assignment", "number"], name="ocr_tx_file_order"),
         ]
 
     def __str__(self) -> str:

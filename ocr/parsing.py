@@ -538,11 +538,19 @@ def _not_latin1(text: str) -> bool:
 # --- The parser ----------------------------------------------------------------------------
 
 
-def iter_records(source: OcrSource) -> Iterator[OcrRecord]:
+def _fields(*values):
+    return values
+
+
+def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrRecord]:
     """Yield the records of an OCR giro file as they are read and checked.
 
     ``source``: the file's bytes, a binary (or ISO-8859-1 text) file object, a ``str``, or an
     iterable of lines (bytes or str, with or without their line endings).
+
+    ``tuples=True`` yields each transaction as a plain tuple of the :class:`OcrTransaction`
+    fields in their order (``OcrTransaction.__match_args__``), for a bulk importer: building
+    a frozen dataclass costs as much as all the checks of its two lines together.
 
     Order: one :class:`OcrTransmissionStart`; per assignment an :class:`OcrAssignmentStart`,
     its :class:`OcrTransaction` s and an :class:`OcrAssignmentEnd`; finally one
@@ -580,7 +588,7 @@ def iter_records(source: OcrSource) -> Iterator[OcrRecord]:
     date_cache = _DATE_CACHE
     item_codes = _ITEM_CODES
     text_types = _TEXT_TYPES
-    Tx = OcrTransaction
+    Tx = _fields if tuples else OcrTransaction
     try:
         for batch in _line_batches(source):
             for line in batch:

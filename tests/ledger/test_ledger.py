@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,7 +17,7 @@ from bankint.errors import Conflict, IllegalTransition, ValidationFailed
 from companies.roles import Role
 from companies.services import company_create
 from ledger import kid as kidrules
-from ledger.models import Bill, Customer, Invoice, Supplier, Voucher, VoucherLine
+from ledger.models import Bill, Customer, Invoice, InvoiceSettlement, Supplier, Voucher, VoucherLine
 from ledger.services import (
     LineSpec,
     Settlement,
@@ -318,6 +318,88 @@ def test_another_companys_invoice_cannot_be_settled(company_a, company_b):
     theirs = invoice_create(company_b, customer_id=customer_create(company_b, name="B").pk, amount="10")
     with pytest.raises(ValidationFailed, match="not this company's invoices"):
         invoices_settle_bulk(company_a, [Settlement(theirs.pk, "10")], bank_account=account, date=TODAY)
+
+
+def _settlement_row(company, invoice, voucher):
+    return InvoiceSettlement(
+        company=company, invoice=invoice, voucher=voucher, amount=Decimal("1.00"), source="MANUAL"
+    )
+
+
+def test_the_database_refuses_settlements_of_another_company_or_of_nothing(company_a, company_b):
+    """The settlement references are checked per statement, not by foreign keys: a row must
+    name an existing invoice and voucher of its own company, in bulk as one by one."""
+    customer_a = customer_create(company_a, name="A")
+    mine = invoice_create(company_a, customer_id=customer_a.pk, amount="10")
+    theirs = invoice_create(company_b, customer_id=customer_create(company_b, name="B").pk, amount="10")
+    voucher = mine.voucher
+    fine = [_settlement_row(company_a, mine, voucher) for _ in range(3)]
+    InvoiceSettlement.objects.bulk_create(fine)
+    bad_rows = {
+        "another company's invoice": _settlement_row(company_a, theirs, voucher),
+        "another company's voucher": _settlement_row(company_a, mine, theirs.voucher),
+        "a company that is not the invoice's": _settlement_row(company_b, mine, theirs.voucher),
+        "no such invoice": InvoiceSettlement(
+            company=company_a, invoice_id=mine.pk + 10_000, voucher=voucher, amount=1, source="MANUAL"
+        ),
+        "no such voucher": InvoiceSettlement(
+            company=company_a, invoice=mine, voucher_id=voucher.pk + 10_000, amount=1, source="MANUAL"
+        ),
+    }
+    for what, row in bad_rows.items():
+        with pytest.raises(IntegrityError), transaction.atomic():
+            # the bad row among good ones: one statement, one check
+            InvoiceSettlement.objects.bulk_create([_settlement_row(company_a, mine, voucher), row])
+        assert InvoiceSettlement.objects.filter(invoice=mine).count() == 3, what
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InvoiceSettlement.objects.filter(pk=fine[0].pk).update(invoice=theirs)
+    assert InvoiceSettlement.objects.get(pk=fine[0].pk).invoice_id == mine.pk
+
+
+def test_the_database_keeps_a_settled_invoice(company_a):
+    customer = customer_create(company_a, name="A")
+    settled = invoice_create(company_a, customer_id=customer.pk, amount="10")
+    InvoiceSettlement.objects.bulk_create([_settlement_row(company_a, settled, settled.voucher)])
+    if connection.vendor != "postgresql":
+        # SQLite leaves DELETE to the ORM's PROTECT (Django's test flush deletes rows there)
+        assert connection.vendor == "sqlite"
+        return
+    for sql in (
+        "DELETE FROM ledger_invoice WHERE id = %s",
+        "UPDATE ledger_invoice SET id = -id WHERE id = %s",
+    ):
+        with (
+            pytest.raises(IntegrityError, match="has settlements"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [settled.pk])
+    assert Invoice.objects.filter(pk=settled.pk).exists()
+
+
+def test_settling_an_invoice_changes_no_indexed_column():
+    """What a settlement writes (status, paid amount, paid at) is in no index of the invoice,
+    and its pages keep room: PostgreSQL can then update 100,000 settled invoices in place
+    (HOT) instead of adding an entry to every index. A new index on these columns undoes that."""
+    if connection.vendor != "postgresql":
+        assert connection.vendor == "sqlite"
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index AS i
+              JOIN pg_class AS c ON c.oid = i.indexrelid
+             WHERE i.indrelid = 'ledger_invoice'::regclass
+            """
+        )
+        indexes = dict(cursor.fetchall())
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = 'ledger_invoice'::regclass")
+        (options,) = cursor.fetchone()
+    assert indexes and "uniq_invoice_kid" in indexes
+    for name, definition in indexes.items():
+        for column in ("status", "paid_amount", "paid_at"):
+            assert column not in definition, (name, definition)
+    assert "fillfactor=50" in (options or [])
 
 
 # --- invoices and bills via the API and the UI ------------------------------------------------

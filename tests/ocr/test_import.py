@@ -146,6 +146,19 @@ def test_reversal_with_text_undoes_a_text_payment_in_the_same_file(ocr_company):
     assert file.assignments.get().voucher is None  # nothing moved on the account
 
 
+def test_texts_are_stored_as_written(ocr_company):
+    """PostgreSQL gets the rows as COPY text: a backslash in a payer's text must not be read as
+    an escape."""
+    texts = ["C:\\Faktura\\N 12\\t", "\\N", "Ærlig \\\\ ærlig"]
+    file = ocr_file_import(
+        ocr_company,
+        ocr_file((OCR_ACCOUNT, [tx(n, 7000, type=21, text=t) for n, t in enumerate(texts, start=1)])),
+    )
+    assert file.status == OcrFile.Status.IMPORTED
+    stored = OcrTransaction.objects.filter(file=file).order_by("number").values_list("text", flat=True)
+    assert list(stored) == texts
+
+
 def test_type_21_with_norwegian_text_is_listed_for_allocation(ocr_company, make_invoices):
     (inv,) = make_invoices("70.00")
     file = ocr_file_import(

@@ -161,6 +161,26 @@ def test_iter_records_yields_in_file_order_and_ends_with_the_verified_89():
     ]
 
 
+def test_tuples_carry_the_transactions_fields_in_order():
+    """The importer's form: the same records, transactions as plain tuples of their fields."""
+    records = list(iter_records(as_bytes(BASE)))
+    tuples = list(iter_records(as_bytes(BASE), tuples=True))
+    assert len(records) == len(tuples)
+    for record, plain in zip(records, tuples, strict=True):
+        if isinstance(record, OcrTransaction):
+            assert plain.__class__ is tuple
+            assert plain == tuple(getattr(record, name) for name in OcrTransaction.__match_args__)
+        else:
+            assert plain == record
+    # errors are the same too
+    bad = as_bytes(edited(l10=_count_records(BASE[9], 99)))
+    with pytest.raises(OcrParseError) as plain_error:
+        list(iter_records(bad, tuples=True))
+    with pytest.raises(OcrParseError) as error:
+        list(iter_records(bad))
+    assert str(plain_error.value) == str(error.value)
+
+
 def test_trailing_blank_lines_are_fine_and_lf_too():
     assert parse_ocr(as_bytes(BASE, "\n") + b"\n\n").transaction_count == 4
 
