@@ -440,3 +440,99 @@ def test_the_admin_site_is_for_staff_only(make_user, company_a):
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
     client.force_login(support)
     assert client.get("/admin/").status_code == 200
+
+
+# --- CSRF beyond the pages above -----------------------------------------------------------------
+
+
+def test_the_login_form_needs_a_csrf_token(admin_a):
+    from tests.conftest import PASSWORD
+
+    response = Client(enforce_csrf_checks=True).post(
+        "/accounts/login/", {"username": "admin-a", "password": PASSWORD}
+    )
+    assert response.status_code == 403
+
+
+def test_the_api_with_a_browser_session_needs_a_csrf_token(admin_a, company_a):
+    """Token calls need no CSRF token; a logged-in browser's cookie alone must not write."""
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(admin_a)
+    url = f"/api/v1/companies/{company_a.pk}/customers/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"name": "Kunde AS"}, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+    assert api_client_for(admin_a).post(url, {"name": "Kunde AS"}, format="json").status_code == 201
+
+
+# --- fødselsnummer -----------------------------------------------------------------------------
+
+FNR = "15108695088"  # a valid test fødselsnummer (DOMAIN.md §4)
+
+
+@pytest.fixture
+def person(company_a, make_user):
+    from companies.services import user_profile_update
+
+    user = make_user("matrix-person", company=company_a, roles=[Role.APPROVER, Role.SYSADMIN])
+    user_profile_update(user=user, national_id=FNR, bank_user_id="TB12345", mobile="+4791234567")
+    return user
+
+
+def test_fodselsnummer_is_encrypted_at_rest(person):
+    from django.db import connection
+
+    from companies.models import UserProfile
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT national_id FROM {UserProfile._meta.db_table} WHERE user_id = %s", [person.pk]
+        )
+        (raw,) = cursor.fetchone()
+    assert raw and FNR not in raw and FNR[-5:] not in raw  # ciphertext, not the number
+    assert UserProfile.objects.get(user=person).national_id == FNR  # and the model reads it back
+
+
+def test_fodselsnummer_never_leaves_through_the_api(person, company_a):
+    api = api_client_for(person)
+    me = api.get("/api/v1/me/")
+    assert me.status_code == 200
+    assert me.json()["national_id"] == "******95088"  # masked
+    for route, _callback in _served():
+        if not route.startswith("api/") or "<" in route or "(?P" in route:
+            continue
+        response = api.get("/" + route)
+        assert FNR not in response.content.decode(), route
+    for route, _callback in tenancy.company_api_routes():
+        if "pk>" in route or "format" in route:
+            continue
+        path = "/" + route.replace("<int:company_id>", str(company_a.pk)).replace("^", "").replace("$", "")
+        assert FNR not in api.get(path).content.decode(), path
+
+
+def test_fodselsnummer_is_in_no_admin_list_and_masked_on_the_profile(person, company_a, make_user):
+    from django.contrib import admin
+
+    tenancy.populate(company_a)
+    superuser = make_user("matrix-superuser", is_staff=True)
+    superuser.is_superuser = True
+    superuser.save(update_fields=["is_superuser"])
+    client = Client()
+    client.force_login(superuser)
+    for model in admin.site._registry:
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert FNR not in response.content.decode(), url
+    profile = person.profile
+    page = client.get(f"/admin/companies/userprofile/{profile.pk}/change/").content.decode()
+    assert FNR not in page and "******95088" in page
+    listing = client.get("/admin/companies/userprofile/").content.decode()
+    assert "******95088" in listing
+
+
+def test_fodselsnummer_is_in_no_audit_row(person):
+    from companies.models import AuditEvent
+
+    rows = list(AuditEvent.objects.values_list("changes", "object_repr"))
+    assert rows and FNR not in str(rows)
