@@ -278,6 +278,10 @@ def batch_approve_complete(request, pk):
 @require_POST
 def batch_send(request, pk):
     batch = _batch(request, pk)
+    # Whoever prepares or approves payments may send; anyone else is refused outright (as the
+    # API does), not shown an error message on the batch page.
+    if not any(p in request.company_perms for p in (Perm.PREPARE_PAYMENTS, Perm.APPROVE_PAYMENTS)):
+        return render(request, "403.html", status=403)
     try:
         services.payment_batch_send(batch, request.user)
     except DomainError as exc:

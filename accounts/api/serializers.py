@@ -22,7 +22,8 @@ class BankAccountSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     account_number_display = serializers.CharField(read_only=True)
     iban = serializers.CharField(read_only=True)
     bank_name = serializers.CharField(read_only=True)
-    is_active = serializers.BooleanField(required=False)
+    # A new account is active; deactivating and reactivating are updates.
+    is_active = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = BankAccount
@@ -51,6 +52,7 @@ class BankAccountUpdateSerializer(BankAccountSerializer):
     account_number = serializers.CharField(read_only=True)
     name = serializers.CharField(max_length=100, required=False)
     ledger_account = serializers.CharField(max_length=10, required=False)
+    is_active = serializers.BooleanField(required=False)
 
 
 class AuthorisationSerializer(StrictSerializerMixin, serializers.ModelSerializer):

@@ -1,6 +1,8 @@
 from django.db.models import Exists, OuterRef, Q
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -20,6 +22,11 @@ from ..services import (
 from .serializers import AuthorisationSerializer, BankAccountSerializer, BankAccountUpdateSerializer
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("active", OpenApiTypes.BOOL, description="Only active or inactive")]
+    )
+)
 class BankAccountViewSet(
     CompanyScopedMixin,
     mixins.ListModelMixin,
@@ -43,10 +50,11 @@ class BankAccountViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return BankAccount.objects.none()
-        active = {"true": True, "1": True, "false": False, "0": False}.get(
-            (self.request.query_params.get("active") or "").lower()
-        )
-        return bank_account_list(self.company, active=active)
+        value = (self.request.query_params.get("active") or "").lower() if self.action == "list" else ""
+        choices = {"true": True, "1": True, "false": False, "0": False}
+        if value and value not in choices:
+            raise serializers.ValidationError({"active": [_("Use true or false.")]})
+        return bank_account_list(self.company, active=choices.get(value))
 
     def perform_create(self, serializer):
         serializer.instance = bank_account_create(self.company, **serializer.validated_data)
@@ -64,6 +72,9 @@ class BankAccountViewSet(
         return Response(BankAccountSerializer(account).data)
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("bank_account", {"type": "integer", "minimum": 0})])
+)
 class AuthorisationViewSet(
     CompanyScopedMixin,
     mixins.ListModelMixin,
@@ -85,8 +96,10 @@ class AuthorisationViewSet(
             Q(user=OuterRef("user")) | Q(bank_user_id=OuterRef("user__profile__bank_user_id"))
         )
         qs = authorisation_list(self.company).annotate(in_bank=Exists(rights))
-        account = self.request.query_params.get("bank_account")
-        return qs.filter(bank_account_id=account) if account and account.isdigit() else qs
+        account = (self.request.query_params.get("bank_account") or "") if self.action == "list" else ""
+        if account and not account.isdigit():
+            raise serializers.ValidationError({"bank_account": [_("A number is required.")]})
+        return qs.filter(bank_account_id=int(account)) if account else qs
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -30,6 +30,8 @@ class ServiceOrderAccountSerializer(serializers.ModelSerializer):
 class ServiceOrderSerializer(serializers.ModelSerializer):
     accounts = ServiceOrderAccountSerializer(source="lines", many=True, read_only=True)
     outage_warning = serializers.SerializerMethodField()
+    # Empty until the bank has answered with its order wizard: not always a URL.
+    wizard_url = serializers.CharField(read_only=True, help_text="The bank's order wizard; empty until known")
 
     class Meta:
         model = ServiceOrder

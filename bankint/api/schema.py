@@ -4,7 +4,11 @@ The API's error shape is one and the same everywhere (``{"code", "detail", "fiel
 so instead of annotating each view this adds it to every operation: 401 unless the
 operation is public, 403 for role checks, 404 for another company's or a missing id, 400
 for operations that take input, 405 never (undocumented methods are simply absent), 409
-for writes (state conflicts, duplicates) and 429 for throttled endpoints.
+for writes (state conflicts, duplicates), 415 for operations that take a body (JSON, or
+multipart for the uploads) and 429 for throttled endpoints.
+
+Query filters treat an empty value (``?status=``) as no filter, and ``?page=`` as the first
+page; the schema says so with ``allowEmptyValue`` (``page_size`` must be a number).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ DESCRIPTIONS = {
     "404": "Not found (or another company's)",
     "409": "Conflicts with the current state",
     "413": "Upload too large",
+    "415": "Unsupported media type",
     "429": "Too many requests",
 }
 
@@ -48,8 +53,13 @@ def add_error_responses(result, generator, request, public):
                 codes |= {"409"}
             if method == "post":
                 codes |= {"413", "429"}
+            if method in {"post", "put", "patch"}:
+                codes |= {"415"}
             if path.endswith("/auth/token/"):
                 codes |= {"429"}
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter.get("name") != "page_size":
+                    parameter["allowEmptyValue"] = True
             responses = operation.setdefault("responses", {})
             for code in sorted(codes):
                 responses.setdefault(

@@ -245,6 +245,10 @@ REST_FRAMEWORK = {
         "auth": env("AUTH_THROTTLE_RATE", "10/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Request bodies are JSON (nested lines and lists have no form encoding); the two upload
+    # operations take multipart themselves. The schema then lists only what is accepted.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 if DEBUG:
@@ -265,6 +269,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "InvoiceStatusEnum": "ledger.models.Invoice.Status",
         "BillStatusEnum": "ledger.models.Bill.Status",
+        "OcrFileStatusEnum": "ocr.models.OcrFile.Status",
+        "OcrFileSourceEnum": "ocr.models.OcrFile.Source",
+        "StatementFileStatusEnum": "reconciliation.models.StatementFile.Status",
+        "StatementFileSourceEnum": "reconciliation.models.StatementFile.Source",
     },
 }
 

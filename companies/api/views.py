@@ -1,4 +1,5 @@
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.models import Token
@@ -8,8 +9,10 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from bankint.errors import DomainError
+from bankint.middleware import client_ip
 
 from ..selectors import company_list_for_user
+from ..throttle import login_blocked, login_failed, login_succeeded
 from .serializers import CompanySerializer, MeSerializer, TokenRequestSerializer, TokenSerializer
 
 
@@ -18,8 +21,18 @@ class InvalidCredentials(DomainError):
     status_code = 400
 
 
+class LoginLocked(DomainError):
+    code = "throttled"
+    status_code = 429
+
+
 class TokenView(APIView):
-    """Exchange username and password for an API token. Throttled against guessing."""
+    """Exchange username and password for an API token. Throttled against guessing.
+
+    Two limits: DRF's scoped rate per address (``auth``), and the browser login's failure
+    count per username and per address (companies.throttle), so that a username locked out
+    of the login page cannot be guessed here instead, and the other way round.
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -30,14 +43,15 @@ class TokenView(APIView):
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request=request,
-            username=data.validated_data["username"],
-            password=data.validated_data["password"],
-        )
+        username, ip = data.validated_data["username"], client_ip(request)
+        if login_blocked(username, ip):
+            raise LoginLocked(_("Too many failed login attempts. Wait a few minutes and try again."))
+        user = authenticate(request=request, username=username, password=data.validated_data["password"])
         if user is None or not user.is_active:
+            login_failed(username, ip)
             raise InvalidCredentials("The username or password is wrong.")
-        token, _ = Token.objects.get_or_create(user=user)
+        login_succeeded(username, ip)
+        token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key}, status=status.HTTP_200_OK)
 
 

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -118,11 +118,13 @@ class CustomerViewSet(_CreateListRetrieve):
         serializer.instance = customer_create(self.company, **serializer.validated_data)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("status", OpenApiTypes.STR, enum=["open", "partly_paid", "paid", "overpaid"]),
-        OpenApiParameter("customer", {"type": "integer", "minimum": 1}),
-    ]
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=["open", "partly_paid", "paid", "overpaid"]),
+            OpenApiParameter("customer", {"type": "integer", "minimum": 0}),
+        ]
+    )
 )
 class InvoiceViewSet(_CreateListRetrieve):
     """Invoices are issued on create: number, KID (when on) and voucher in one step."""
@@ -136,11 +138,14 @@ class InvoiceViewSet(_CreateListRetrieve):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Invoice.objects.none()
-        qs = invoice_list(
-            self.company,
-            status=_status_filter(self.request, Invoice.Status),
-            customer_id=_id_filter(self.request, "customer"),
-        )
+        if self.action != "list":  # the filters are the list's
+            qs = invoice_list(self.company)
+        else:
+            qs = invoice_list(
+                self.company,
+                status=_status_filter(self.request, Invoice.Status),
+                customer_id=_id_filter(self.request, "customer"),
+            )
         if self.action == "retrieve":
             qs = qs.prefetch_related("settlements__voucher")
         return qs
@@ -165,11 +170,13 @@ class SupplierViewSet(_CreateListRetrieve):
         serializer.instance = supplier_create(self.company, **serializer.validated_data)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("status", OpenApiTypes.STR, enum=["open", "scheduled", "paid"]),
-        OpenApiParameter("supplier", {"type": "integer", "minimum": 1}),
-    ]
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=["open", "scheduled", "paid"]),
+            OpenApiParameter("supplier", {"type": "integer", "minimum": 0}),
+        ]
+    )
 )
 class BillViewSet(_CreateListRetrieve):
     queryset = Bill.objects.all()
@@ -178,6 +185,8 @@ class BillViewSet(_CreateListRetrieve):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Bill.objects.none()
+        if self.action != "list":  # the filters are the list's
+            return bill_list(self.company)
         return bill_list(
             self.company,
             status=_status_filter(self.request, Bill.Status),

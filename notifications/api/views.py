@@ -1,5 +1,5 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -13,10 +13,14 @@ from ..services import notification_mark_all_read, notification_mark_read
 from .serializers import MarkReadResultSerializer, NotificationSerializer
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("unread", OpenApiTypes.BOOL, description="Only unread (true) or only read (false)")
-    ]
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "unread", OpenApiTypes.BOOL, description="Only unread (true) or only read (false)"
+            )
+        ]
+    )
 )
 class NotificationViewSet(
     CompanyScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
@@ -29,11 +33,13 @@ class NotificationViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        unread_param = self.request.query_params.get("unread")
+        unread_param = (self.request.query_params.get("unread") or "").lower()
+        if self.action != "list":  # the filter is the list's
+            unread_param = ""
         choices = {"true": True, "1": True, "false": False, "0": False}
-        if unread_param is not None and unread_param.lower() not in choices:
+        if unread_param and unread_param not in choices:
             raise serializers.ValidationError({"unread": ["Use true or false."]})
-        unread = choices.get((unread_param or "").lower())
+        unread = choices.get(unread_param)
         return notification_list_for_user(self.request.user, self.company, unread=unread)
 
     @extend_schema(request=None, responses={200: MarkReadResultSerializer})

@@ -20,7 +20,9 @@ class OcrFileSerializer(serializers.ModelSerializer):
 
 
 class OcrAssignmentSerializer(serializers.ModelSerializer):
-    voucher_number = serializers.IntegerField(source="voucher.number", read_only=True, default=None)
+    voucher_number = serializers.IntegerField(
+        source="voucher.number", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = OcrAssignment
@@ -33,7 +35,9 @@ class OcrAssignmentSerializer(serializers.ModelSerializer):
 
 
 class OcrTransactionSerializer(serializers.ModelSerializer):
-    invoice_number = serializers.IntegerField(source="invoice.number", read_only=True, default=None)
+    invoice_number = serializers.IntegerField(
+        source="invoice.number", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = OcrTransaction

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -23,6 +23,13 @@ from .serializers import (
     OcrTransactionSerializer,
     OcrUploadSerializer,
 )
+
+_PAGE_PARAMETERS = [
+    OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="A page number"),
+    OpenApiParameter(
+        "page_size", {"type": "integer", "minimum": 1, "maximum": 500}, description="Results per page"
+    ),
+]
 
 
 def _choice(request, name: str, choices) -> str | None:
@@ -48,12 +55,14 @@ def _number(request, name: str) -> int | None:
     return int(value)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter(
-            "status", OpenApiTypes.STR, enum=["imported", "partly_unassigned", "duplicate", "rejected"]
-        )
-    ]
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=["imported", "partly_unassigned", "duplicate", "rejected"]
+            )
+        ]
+    )
 )
 class OcrFileViewSet(
     CompanyScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
@@ -81,6 +90,8 @@ class OcrFileViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return OcrFile.objects.none()
+        if self.action != "list":  # the filter is the list's
+            return ocr_file_list(self.company)
         return ocr_file_list(self.company, status=_choice(self.request, "status", OcrFile.Status))
 
     def get_serializer_context(self):
@@ -117,6 +128,8 @@ class OcrFileViewSet(
         data = OcrFileDetailSerializer(file, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_200_OK if file.status == OcrFile.Status.DUPLICATE else 201)
 
+    # A page of transactions, like the list operations (not one transaction, as inferred)
+    @extend_schema(responses=OcrTransactionSerializer(many=True), parameters=_PAGE_PARAMETERS)
     @action(detail=True, methods=["get"])
     def transactions(self, request, company_id=None, pk=None):
         """All the file's transactions, paginated, with the invoice each settled."""
@@ -125,13 +138,17 @@ class OcrFileViewSet(
         return self.get_paginated_response(OcrTransactionSerializer(page, many=True).data)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter(
-            "status", OpenApiTypes.STR, enum=["settled", "unmatched", "reversed", "reversal", "unassigned"]
-        ),
-        OpenApiParameter("file", OpenApiTypes.INT),
-    ]
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=["settled", "unmatched", "reversed", "reversal", "unassigned"],
+            ),
+            OpenApiParameter("file", {"type": "integer", "minimum": 0}),
+        ]
+    )
 )
 class OcrTransactionViewSet(
     CompanyScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
@@ -148,6 +165,8 @@ class OcrTransactionViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return OcrTransaction.objects.none()
+        if self.action != "list":  # the filters are the list's
+            return ocr_transaction_list(self.company)
         return ocr_transaction_list(
             self.company,
             file_id=_number(self.request, "file"),

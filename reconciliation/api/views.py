@@ -6,7 +6,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -95,13 +95,15 @@ def _date_param(request, name: str) -> date | None:
         raise serializers.ValidationError({name: [_("Use a date as YYYY-MM-DD.")]}) from None
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("status", OpenApiTypes.STR, enum=["unmatched", "matched"]),
-        OpenApiParameter("bank_account", OpenApiTypes.INT),
-        OpenApiParameter("date_from", OpenApiTypes.DATE),
-        OpenApiParameter("date_to", OpenApiTypes.DATE),
-    ]
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=["unmatched", "matched"]),
+            OpenApiParameter("bank_account", {"type": "integer", "minimum": 0}),
+            OpenApiParameter("date_from", OpenApiTypes.DATE),
+            OpenApiParameter("date_to", OpenApiTypes.DATE),
+        ]
+    )
 )
 class StatementEntryViewSet(
     CompanyScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
@@ -115,6 +117,8 @@ class StatementEntryViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return StatementEntry.objects.none()
+        if self.action != "list":  # the filters are the list's
+            return statement_entry_list(self.company).select_related("match_link")
         params = self.request.query_params
         value = (params.get("status") or "").strip().upper()
         if value and value not in StatementEntry.Status.values:

@@ -2,7 +2,14 @@
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -38,6 +45,11 @@ class _Base(
     write_perm = Perm.PREPARE_PAYMENTS
 
 
+def _status_parameter(choices) -> OpenApiParameter:
+    return OpenApiParameter("status", OpenApiTypes.STR, enum=[v.lower() for v in choices.values])
+
+
+@extend_schema_view(list=extend_schema(parameters=[_status_parameter(Payment.Status)]))
 class PaymentViewSet(_Base):
     queryset = Payment.objects.all()
     serializer_class = PaymentSerializer
@@ -45,6 +57,8 @@ class PaymentViewSet(_Base):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Payment.objects.none()
+        if self.action != "list":  # the filter is the list's
+            return payment_list(self.company)
         return payment_list(self.company, status=_status(self.request, Payment.Status))
 
     def perform_create(self, serializer):
@@ -66,6 +80,29 @@ class PaymentViewSet(_Base):
             )
 
 
+_SIGNING = inline_serializer(
+    "BatchSigning",
+    {
+        "status": serializers.ChoiceField(choices=["signing"]),
+        "signing_url": serializers.CharField(help_text="Where the approver signs with BankID"),
+        "detail": serializers.CharField(),
+    },
+)
+# Payments on several accounts or dates make several batches: then ``{"batches": [...]}``.
+_BUILT = PolymorphicProxySerializer(
+    component_name="PaymentBatchesBuilt",
+    serializers=[
+        PaymentBatchSerializer,
+        inline_serializer("PaymentBatchList", {"batches": PaymentBatchSerializer(many=True)}),
+    ],
+    resource_type_field_name=None,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[_status_parameter(PaymentBatch.Status)]),
+    create=extend_schema(responses={201: _BUILT}),
+)
 class PaymentBatchViewSet(_Base):
     queryset = PaymentBatch.objects.all()
     serializer_class = PaymentBatchSerializer
@@ -74,6 +111,8 @@ class PaymentBatchViewSet(_Base):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return PaymentBatch.objects.none()
+        if self.action != "list":  # the filter is the list's
+            return payment_batch_list(self.company)
         return payment_batch_list(self.company, status=_status(self.request, PaymentBatch.Status))
 
     def create(self, request, *args, **kwargs):
@@ -89,7 +128,7 @@ class PaymentBatchViewSet(_Base):
         data = PaymentBatchSerializer(batches, many=True).data
         return Response(data[0] if len(data) == 1 else {"batches": data}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ApproveSerializer, responses={200: PaymentBatchSerializer, 202: None})
+    @extend_schema(request=ApproveSerializer, responses={200: PaymentBatchSerializer, 202: _SIGNING})
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
         """RgB: the first call starts BankID signing (202 + signing_url); a later call completes it."""

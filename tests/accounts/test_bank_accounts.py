@@ -113,6 +113,8 @@ def test_unknown_bank_is_other_bank_but_allowed(company_a):
         ),
         ({"approval_mode": "SOMETIMES"}, "approval_mode", "RgB or post-approval"),
         ({"agreement_id": "X"}, "agreement_id", "Unknown field"),
+        # a new account is active; was a 500 (found by the API fuzzing)
+        ({"is_active": False}, "is_active", "Unknown field"),
     ],
 )
 def test_bad_input_is_400_with_field_errors(company_a, admin_a, api_for, payload, field, message):

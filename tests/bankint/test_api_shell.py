@@ -74,6 +74,26 @@ def test_malformed_bodies_are_4xx(admin_a, payload, content_type):
     assert_error_shape(response, response.status_code)
 
 
+def test_bodies_are_json_only_outside_the_uploads(admin_a, company_a, api_for):
+    """Form encodings cannot carry nested lines; the schema lists JSON, so the API takes JSON."""
+    client = api_for(admin_a)
+    url = f"/api/v1/companies/{company_a.pk}/customers/"
+    assert_error_shape(
+        client.post(url, "name=Kunde+AS", content_type="application/x-www-form-urlencoded"), 415
+    )
+    assert client.post(url, {"name": "Kunde AS"}, format="json").status_code == 201
+    schema = client.get("/api/v1/schema/?format=json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            media = set(operation.get("requestBody", {}).get("content", {}))
+            expected = (
+                {"multipart/form-data"}
+                if path.endswith(("/ocr-files/", "/statements/"))
+                else {"application/json"}
+            )
+            assert not media or media == expected, (method, path, media)
+
+
 def test_unauthenticated_is_refused_in_json():
     assert_error_shape(APIClient().get("/api/v1/me/"), 401, "not_authenticated")
 

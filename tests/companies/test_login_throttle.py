@@ -38,3 +38,63 @@ def test_csrf_is_enforced_on_forms(admin_a):
     strict.force_login(admin_a)
     assert strict.post("/notifications/read-all/").status_code == 403
     assert strict.post("/companies/switch/", {"company_id": 1}).status_code == 403
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+def test_one_address_is_locked_after_failures_across_usernames(client, admin_a):
+    # guessing many usernames from one address: the address limit (4x the per-user one)
+    for i in range(12):
+        client.post("/accounts/login/", {"username": f"guess-{i}", "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "admin-a", "password": PASSWORD})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+def test_the_username_count_ignores_case_and_spaces(client, admin_a):
+    for name in ("Admin-A", " admin-a", "ADMIN-A "):
+        client.post("/accounts/login/", {"username": name, "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "admin-a", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    assert "Too many" in response.content.decode() or "For mange" in response.content.decode()
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+def test_a_username_locked_on_the_login_page_is_locked_for_tokens_too(client, admin_a):
+    """Was a gap: the token endpoint had only its per-address rate, not the per-user lock."""
+    from rest_framework.test import APIClient
+
+    for _ in range(3):
+        client.post("/accounts/login/", {"username": "admin-a", "password": "wrong"})
+    api = APIClient(REMOTE_ADDR="10.9.8.7")  # another address: only the username is locked
+    response = api.post("/api/v1/auth/token/", {"username": "admin-a", "password": PASSWORD}, format="json")
+    assert response.status_code == 429 and response.json()["code"] == "throttled"
+    assert "token" not in response.json()
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+def test_token_guesses_lock_the_login_page(client, admin_a):
+    from rest_framework.test import APIClient
+
+    api = APIClient(REMOTE_ADDR="10.9.8.7")
+    codes = [
+        api.post("/api/v1/auth/token/", {"username": "admin-a", "password": "x"}, format="json").status_code
+        for _ in range(3)
+    ]
+    assert codes == [400, 400, 400]
+    client.post("/accounts/login/", {"username": "admin-a", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_successful_token_login_resets_the_username_count(admin_a):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    with override_settings(LOGIN_FAILURE_LIMIT=3):
+        for _ in range(2):
+            api.post("/api/v1/auth/token/", {"username": "admin-a", "password": "x"}, format="json")
+        ok = api.post("/api/v1/auth/token/", {"username": "admin-a", "password": PASSWORD}, format="json")
+        assert ok.status_code == 200
+        for _ in range(2):
+            api.post("/api/v1/auth/token/", {"username": "admin-a", "password": "x"}, format="json")
+        ok = api.post("/api/v1/auth/token/", {"username": "admin-a", "password": PASSWORD}, format="json")
+        assert ok.status_code == 200 and ok.json()["token"]
