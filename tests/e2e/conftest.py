@@ -113,6 +113,21 @@ def _recreate_database(name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _drop_database(name: str) -> None:
+    import psycopg
+
+    s = connection.settings_dict
+    with psycopg.connect(
+        host=s["HOST"] or "127.0.0.1",
+        port=s["PORT"] or 5432,
+        user=s["USER"] or "postgres",
+        password=s.get("PASSWORD") or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @dataclass
 class Proc:
     """One subprocess with its log file; restartable (the worker is killed on purpose)."""
@@ -199,6 +214,8 @@ def e2e_banksim(django_db_setup, django_db_blocker):
     )
     yield url
     proc.stop()
+    with django_db_blocker.unblock():
+        _drop_database(name)
 
 
 def _answers(url: str) -> bool:
@@ -350,11 +367,15 @@ def e2e_stack(request, e2e_banksim, transactional_db, settings):
 
 @pytest.fixture
 def shot():
-    """Screenshots of the main screens, small: viewport only, for docs/screenshots/e2e-*.png."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    """Screenshots of the main screens, small (the viewport only): ``var/screenshots/e2e-*.png``,
+    and ``docs/screenshots/`` (the README's) when ``BANKINT_DOCS_SCREENSHOTS=1``."""
+    target = (
+        SCREENSHOTS if os.environ.get("BANKINT_DOCS_SCREENSHOTS") == "1" else ROOT / "var" / "screenshots"
+    )
+    target.mkdir(parents=True, exist_ok=True)
 
     def _take(page, name: str) -> Path:
-        path = SCREENSHOTS / f"e2e-{name}.png"
+        path = target / f"e2e-{name}.png"
         page.screenshot(path=str(path), full_page=False)
         return path
 
