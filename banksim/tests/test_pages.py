@@ -36,7 +36,8 @@ def test_blank_extra_user_forms_as_a_browser_posts_them_are_ignored(bank):
     """The page offers five user forms; a browser posts the blank ones with the selects' defaults."""
     _body, base = start_application(bank)
     bank.client.post(
-        base + "firma/", {"org_number": "974760673", "company_name": "Ny Kunde AS", "subscription": "integrated"}
+        base + "firma/",
+        {"org_number": "974760673", "company_name": "Ny Kunde AS", "subscription": "integrated"},
     )
     page = bank.client.get(base + "brukere/").content.decode()
     assert page.count('name="users-4-role"') == 1

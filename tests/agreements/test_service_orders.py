@@ -398,6 +398,6 @@ def test_approval_rights_are_fetched_again_when_the_bank_fails_after_the_order(
     assert retries == [15]
     sim.sim_clear_faults()
     assert tasks.bank_rights_refresh.run(company_a.pk) == "refreshed"
-    assert set(BankApprovalRight.objects.filter(bank_account=drift).values_list("bank_user_id", flat=True)) == {
-        "TB12345"
-    }
+    assert set(
+        BankApprovalRight.objects.filter(bank_account=drift).values_list("bank_user_id", flat=True)
+    ) == {"TB12345"}
