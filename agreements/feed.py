@@ -38,6 +38,17 @@ BACKOFF_BASE_SECONDS = 15
 BACKOFF_MAX_SECONDS = 15 * 60
 
 
+def _lease() -> timedelta:
+    """How long a poller may hold the feed; a poller killed mid-round blocks the next for this long."""
+    return timedelta(seconds=getattr(settings, "BANK_FEED_LEASE_SECONDS", LEASE.total_seconds()))
+
+
+def _backoff(failures: int) -> float:
+    base = getattr(settings, "BANK_FEED_BACKOFF_BASE_SECONDS", BACKOFF_BASE_SECONDS)
+    ceiling = getattr(settings, "BANK_FEED_BACKOFF_MAX_SECONDS", BACKOFF_MAX_SECONDS)
+    return min(base * 2 ** (failures - 1), ceiling)
+
+
 def register(event_type: str, handler: Handler) -> None:
     handlers = _HANDLERS.setdefault(event_type, [])
     if handler not in handlers:
@@ -101,7 +112,7 @@ def bank_feed_poll(
     )
     if not force:
         claim = claim.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    if not claim.update(lease_owner=owner, lease_until=now + LEASE):
+    if not claim.update(lease_owner=owner, lease_until=now + _lease()):
         row.refresh_from_db()
         reason = (
             "another poller holds the lease"
@@ -137,7 +148,8 @@ def bank_feed_poll(
             if not mine.update(
                 cursor=next_cursor,
                 events_processed=F("events_processed") + len(fresh),
-                lease_until=timezone.now() + LEASE,
+                duplicates_skipped=F("duplicates_skipped") + (len(page.events) - len(fresh)),
+                lease_until=timezone.now() + _lease(),
             ):
                 report.error = "lease lost"
                 break
@@ -151,12 +163,13 @@ def bank_feed_poll(
     except BankUnavailable as exc:
         row.refresh_from_db()
         failures = row.consecutive_failures + 1
-        delay = min(BACKOFF_BASE_SECONDS * 2 ** (failures - 1), BACKOFF_MAX_SECONDS)
+        delay = _backoff(failures)
         delay = delay * (0.5 + random.random() / 2)  # jitter: pollers of many portals do not stampede
         if exc.retry_after:
             delay = max(delay, exc.retry_after)
         mine.update(
             consecutive_failures=failures,
+            failures_total=F("failures_total") + 1,
             next_attempt_at=timezone.now() + timedelta(seconds=delay),
             last_error=str(exc)[:1000],
             last_failure_at=timezone.now(),

@@ -35,6 +35,9 @@ class BankFeedCursor(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_failure_at = models.DateTimeField(null=True, blank=True)
     events_processed = models.BigIntegerField(default=0)
+    # Running totals for operations: events the bank delivered twice (skipped), and failed rounds.
+    duplicates_skipped = models.BigIntegerField(_("duplicate events skipped"), default=0)
+    failures_total = models.BigIntegerField(_("failed poll rounds"), default=0)
 
     class Meta:
         verbose_name = _("bank change feed")

@@ -468,9 +468,20 @@ def _apply_order_updates(orders, last, details, *, client) -> int:
     for company in {o.company_id: o.company for o in completed}.values():
         try:
             _refresh_bank_rights(company, client)
-        except (BankUnavailable, BankRejected) as exc:  # the rights are refreshed on the next order
+        except BankUnavailable as exc:
+            # Without the rights every approver would see an AG08 warning: try again shortly.
             logger.warning("could not refresh bank approval rights for %s: %s", company.org_number, exc)
+            from .tasks import bank_rights_refresh
+
+            transaction.on_commit(lambda pk=company.pk: bank_rights_refresh.delay(pk))
+        except BankRejected as exc:
+            logger.warning("the bank refused the approval rights for %s: %s", company.org_number, exc)
     return len(claimed_ids)
+
+
+def bank_rights_refresh(company: Company, *, client=None) -> None:
+    """Read the approval rights the bank has for the company's accounts (Autorisasjoner tab)."""
+    _refresh_bank_rights(company, client or get_client())
 
 
 def _apply_results(finished: list[ServiceOrder], details: dict, now, audits: list[AuditEvent]) -> None:

@@ -37,3 +37,26 @@ def service_orders_submit_stale() -> int:
     from .services import service_orders_submit_stale as sweep
 
     return sweep()
+
+
+@shared_task(
+    name="agreements.bank_rights_refresh",
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    max_retries=12,
+)
+def bank_rights_refresh(self, company_id: int) -> str:
+    """The approval rights after a completed order, when the bank did not answer the first time."""
+    from companies.models import Company
+
+    from .services import bank_rights_refresh as refresh
+
+    company = Company.objects.filter(pk=company_id).first()
+    if company is None:
+        return "gone"
+    try:
+        refresh(company)
+    except BankUnavailable as exc:
+        raise self.retry(exc=exc, countdown=min(15 * 2**self.request.retries, 900)) from exc
+    return "refreshed"

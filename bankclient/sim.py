@@ -27,10 +27,13 @@ class BankSim(_Http):
         *,
         seed: int | None = None,
         delay_seconds: float | None = None,
+        limit: int | None = None,
     ) -> dict:
         body: dict[str, Any] = {"endpoint": endpoint, "mode": mode, "rate": rate, "seed": seed}
         if delay_seconds is not None:
             body["delay_seconds"] = delay_seconds
+        if limit is not None:
+            body["limit"] = limit
         return self.json("POST", "/sim/faults", json=body)
 
     def sim_clear_faults(self) -> dict:

@@ -308,12 +308,30 @@ def sim_faults(request):
     delay = _number(data, "delay_seconds") if "delay_seconds" in data else 5.0
     if delay > 600:
         raise BankError("invalid_parameter", "delay_seconds kan være høyst 600.")
+    limit = data.get("limit")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise BankError("invalid_parameter", "limit må være et positivt heltall (høyst så mange treff).")
     fault, _ = Fault.objects.update_or_create(
         endpoint=endpoint,
-        defaults={"mode": mode, "rate": float(rate), "seed": seed, "delay_seconds": delay, "hits": 0},
+        defaults={
+            "mode": mode,
+            "rate": float(rate),
+            "seed": seed,
+            "delay_seconds": delay,
+            "limit": limit,
+            "hits": 0,
+            "injected": 0,
+        },
     )
     return JsonResponse(
-        {"endpoint": fault.endpoint, "mode": fault.mode, "rate": fault.rate, "seed": fault.seed}, status=201
+        {
+            "endpoint": fault.endpoint,
+            "mode": fault.mode,
+            "rate": fault.rate,
+            "seed": fault.seed,
+            "limit": fault.limit,
+        },
+        status=201,
     )
 
 

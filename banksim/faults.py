@@ -31,7 +31,7 @@ from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 
-from banksim.models import Fault
+from banksim.models import Fault, SimState
 
 log = logging.getLogger("banksim")
 
@@ -39,11 +39,21 @@ log = logging.getLogger("banksim")
 def _roll(fault_id: int) -> Fault | None:
     """Count the hit and decide whether this request is hit by the fault."""
     with transaction.atomic():
-        fault = Fault.objects.select_for_update().get(pk=fault_id)
+        fault = Fault.objects.select_for_update().filter(pk=fault_id).first()
+        if fault is None:  # cleared meanwhile
+            return None
         fault.hits += 1
-        fault.save(update_fields=["hits"])
-    rng = random.Random(f"{fault.seed}:{fault.hits}") if fault.seed is not None else random.Random()
-    return fault if rng.random() < fault.rate else None
+        rng = random.Random(f"{fault.seed}:{fault.hits}") if fault.seed is not None else random.Random()
+        strike = rng.random() < fault.rate and (fault.limit is None or fault.injected < fault.limit)
+        if strike:
+            fault.injected += 1
+            state = SimState.objects.select_for_update().filter(pk=1).first()
+            if state is not None:
+                key = f"{fault.endpoint}:{fault.mode}"
+                state.fault_tally = {**state.fault_tally, key: state.fault_tally.get(key, 0) + 1}
+                state.save(update_fields=["fault_tally"])
+        fault.save(update_fields=["hits", "injected"])
+    return fault if strike else None
 
 
 def find_socket(request) -> socket.socket | None:

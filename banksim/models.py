@@ -33,6 +33,8 @@ class SimState(models.Model):
     closed_through = models.DateField(null=True)
     transmission_counter = models.IntegerField(default=0)
     assignment_counter = models.IntegerField(default=0)
+    # Every fault injected since the last reset, "endpoint:mode" → count (faults come and go).
+    fault_tally = models.JSONField(default=dict)
 
     def __str__(self) -> str:
         return f"{type(self).__name__} {self.pk}"
@@ -53,6 +55,9 @@ class Fault(models.Model):
     seed = models.BigIntegerField(null=True)
     delay_seconds = models.FloatField(default=5.0)
     hits = models.IntegerField(default=0)
+    # How many of the hits the fault actually struck, and an optional cap ("one malformed file").
+    injected = models.IntegerField(default=0)
+    limit = models.IntegerField(null=True)
 
     def __str__(self) -> str:
         return f"{type(self).__name__} {self.pk}"

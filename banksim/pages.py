@@ -187,8 +187,12 @@ class FirmaForm(forms.Form):
 
 
 class UserForm(forms.Form):
+    # Initial values equal to what the selects show: a browser posts every blank extra form
+    # with its defaults, and those must count as "not filled in", not as a user without a name.
     nationality = forms.ChoiceField(
-        label="Nasjonalitet", choices=[("Norsk", "Norsk"), ("Svensk", "Svensk"), ("Annen", "Annen")]
+        label="Nasjonalitet",
+        choices=[("Norsk", "Norsk"), ("Svensk", "Svensk"), ("Annen", "Annen")],
+        initial="Norsk",
     )
     name = forms.CharField(label="Fullt navn", max_length=200, error_messages={"required": "Oppgi navn."})
     national_id = forms.CharField(label="Fødselsnummer (11 siffer)", max_length=11, required=False)
@@ -199,7 +203,9 @@ class UserForm(forms.Form):
     mobile = forms.CharField(
         label="Mobilnummer", max_length=15, error_messages={"required": "Oppgi mobilnummer."}
     )
-    role = forms.ChoiceField(label="Rolle", choices=[(ADMIN_ROLE, ADMIN_ROLE), ("Bruker", "Bruker")])
+    role = forms.ChoiceField(
+        label="Rolle", choices=[(ADMIN_ROLE, ADMIN_ROLE), ("Bruker", "Bruker")], initial="Bruker"
+    )
 
     def clean_country_code(self):
         value = self.cleaned_data["country_code"].strip()

@@ -1570,9 +1570,18 @@ def sim_state() -> dict:
         "ocr_files": OcrFile.objects.count(),
         "pending_kid_payments": IncomingKidPayment.objects.filter(ocr_file__isnull=True).count(),
         "faults": [
-            {"endpoint": f.endpoint, "mode": f.mode, "rate": f.rate, "seed": f.seed, "hits": f.hits}
+            {
+                "endpoint": f.endpoint,
+                "mode": f.mode,
+                "rate": f.rate,
+                "seed": f.seed,
+                "limit": f.limit,
+                "hits": f.hits,
+                "injected": f.injected,
+            }
             for f in Fault.objects.order_by("endpoint")
         ],
+        "fault_tally": SimState.objects.filter(pk=1).values_list("fault_tally", flat=True).first() or {},
         "last_event": Event.objects.order_by("-pk").values_list("pk", flat=True).first() or 0,
     }
 

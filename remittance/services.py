@@ -729,7 +729,8 @@ def payment_batch_resolve(batch: PaymentBatch, *, client=None) -> PaymentBatch:
 
 def payment_batches_resolve_stale(*, client=None) -> int:
     """Beat: batches left SUBMITTING by a crashed worker, or UNKNOWN after a timeout."""
-    cutoff = timezone.now() - STALE_SUBMISSION
+    stale = getattr(settings, "REMITTANCE_STALE_SUBMISSION_SECONDS", STALE_SUBMISSION.total_seconds())
+    cutoff = timezone.now() - timedelta(seconds=stale)
     ids = list(
         PaymentBatch.objects.filter(status=B.SUBMITTING, submitting_at__lt=cutoff).values_list(
             "pk", flat=True

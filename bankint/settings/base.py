@@ -203,6 +203,13 @@ else:
     # Redelivery after a worker dies comes after the visibility timeout; no task of ours
     # uses a countdown longer than this (RELIABILITY row 22).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+    # How often a worker sweeps for messages a dead worker left unacknowledged (kombu: every
+    # interval x throttle seconds, 100 s by default).
+    if env("CELERY_UNACKED_RESTORE_INTERVAL"):
+        CELERY_BROKER_TRANSPORT_OPTIONS.update(
+            unacked_restore_interval=int(env("CELERY_UNACKED_RESTORE_INTERVAL")),
+            unacked_restore_throttle=1,
+        )
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND")
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_ACKS_LATE = True
@@ -215,13 +222,24 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # One poll of the bank's change feed covers orders, payment statuses, statements and OCR files.
 BANK_POLL_INTERVAL_SECONDS = float(env("BANK_POLL_INTERVAL_SECONDS", "30"))
+# A poller holds the feed for this long per page; one killed mid-round blocks the next until then.
+BANK_FEED_LEASE_SECONDS = float(env("BANK_FEED_LEASE_SECONDS", "300"))
+# After bank errors the poll waits base x 2^(failures-1) seconds, at most max (plus jitter).
+BANK_FEED_BACKOFF_BASE_SECONDS = float(env("BANK_FEED_BACKOFF_BASE_SECONDS", "15"))
+BANK_FEED_BACKOFF_MAX_SECONDS = float(env("BANK_FEED_BACKOFF_MAX_SECONDS", "900"))
+# A batch SUBMITTING for longer than this lost its worker; beat asks the bank every interval.
+REMITTANCE_STALE_SUBMISSION_SECONDS = float(env("REMITTANCE_STALE_SUBMISSION_SECONDS", "600"))
+REMITTANCE_RESOLVE_INTERVAL_SECONDS = float(env("REMITTANCE_RESOLVE_INTERVAL_SECONDS", "300"))
 # After this long without a successful poll, pending orders show a warning.
 BANK_OUTAGE_WARNING_SECONDS = int(env("BANK_OUTAGE_WARNING_SECONDS", str(30 * 60)))
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "bankint.tasks.heartbeat", "schedule": 30.0},
     "bank-feed-poll": {"task": "agreements.bank_feed_poll", "schedule": BANK_POLL_INTERVAL_SECONDS},
     # A batch left SUBMITTING/UNKNOWN by a crash is resolved by asking the bank for its MsgId.
-    "remittance-resolve-stale": {"task": "remittance.payment_batches_resolve_stale", "schedule": 300.0},
+    "remittance-resolve-stale": {
+        "task": "remittance.payment_batches_resolve_stale",
+        "schedule": REMITTANCE_RESOLVE_INTERVAL_SECONDS,
+    },
     # Work whose task was never queued (broker down) or ran out of retries: the rows in
     # PostgreSQL say what is left to do, these sweeps do it.
     "agreements-submit-stale": {"task": "agreements.service_orders_submit_stale", "schedule": 300.0},

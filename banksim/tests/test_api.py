@@ -190,6 +190,27 @@ def test_seeded_fault_sequence_repeats(demo):
     assert 4 <= first.count(500) <= 16
 
 
+def test_fault_limit_and_tally_count_what_was_injected(demo):
+    demo.sim("/sim/faults", {"endpoint": "changes", "mode": "error_500", "limit": 2})
+    codes = [demo.get("/api/v1/changes").status_code for _ in range(4)]
+    assert codes == [500, 500, 200, 200]
+    demo.sim("/sim/faults", {"endpoint": "changes", "mode": "duplicate", "rate": 1.0})
+    demo.get("/api/v1/changes")
+    state = demo.sim("/sim/state", method="get").json()
+    assert state["faults"][0] | {"seed": None} == {
+        "endpoint": "changes",
+        "mode": "duplicate",
+        "rate": 1.0,
+        "seed": None,
+        "limit": None,
+        "hits": 1,
+        "injected": 1,
+    }
+    # The tally outlives the faults themselves: replaced or cleared, what struck is counted.
+    assert state["fault_tally"] == {"changes:error_500": 2, "changes:duplicate": 1}
+    assert demo.sim("/sim/faults", {"endpoint": "x", "mode": "drop", "limit": 0}).status_code == 400
+
+
 def test_timeout_fault_executes_then_waits(integrated):
     from banksim.tests.builders import Batch, Tx, pain001
     from banksim.tests.test_payments import MONDAY, SUPPLIER

@@ -32,6 +32,30 @@ def users_post(*users):
     return data
 
 
+def test_blank_extra_user_forms_as_a_browser_posts_them_are_ignored(bank):
+    """The page offers five user forms; a browser posts the blank ones with the selects' defaults."""
+    _body, base = start_application(bank)
+    bank.client.post(
+        base + "firma/",
+        {"org_number": "974760673", "company_name": "Ny Kunde AS", "subscription": "integrated"},
+    )
+    page = bank.client.get(base + "brukere/").content.decode()
+    assert page.count('name="users-4-role"') == 1
+    data = {"users-TOTAL_FORMS": "5", "users-INITIAL_FORMS": "0"} | user_form("users", 0)
+    for n in range(1, 5):  # what Chromium sends for an untouched form
+        data |= {
+            f"users-{n}-nationality": "Norsk",
+            f"users-{n}-name": "",
+            f"users-{n}-national_id": "",
+            f"users-{n}-email": "",
+            f"users-{n}-country_code": "+47",
+            f"users-{n}-mobile": "",
+            f"users-{n}-role": "Bruker",
+        }
+    response = bank.client.post(base + "brukere/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
 def start_application(bank):
     response = bank.post(
         "/api/v1/online-bank-applications", {"org_number": "974760673", "company_name": "Ny Kunde AS"}

@@ -60,6 +60,8 @@ def test_duplicate_deliveries_are_skipped(bank, sim, received):
     handled = [i for run in received for i in run]
     assert report.duplicates_skipped >= len(handled) > 0
     assert len(handled) == len(set(handled))
+    # the running total operations read (the end-to-end month reports it)
+    assert BankFeedCursor.objects.get(bank="DNB").duplicates_skipped == report.duplicates_skipped
 
 
 def test_bank_down_keeps_the_cursor_and_backs_off(bank, sim, received):
@@ -69,6 +71,7 @@ def test_bank_down_keeps_the_cursor_and_backs_off(bank, sim, received):
     row = BankFeedCursor.objects.get(bank="DNB")
     assert report.error.startswith("bank unavailable") and report.cursor_after == 0
     assert row.cursor == 0 and row.consecutive_failures == 1 and row.next_attempt_at > timezone.now()
+    assert row.failures_total == 1
     assert received == []
     # while backing off, beat's next tick does not hammer the bank
     skipped = feed.bank_feed_poll(client=bank)
@@ -78,7 +81,15 @@ def test_bank_down_keeps_the_cursor_and_backs_off(bank, sim, received):
     recovered = feed.bank_feed_poll(client=bank, force=True)
     row.refresh_from_db()
     assert recovered.events > 0 and row.consecutive_failures == 0 and row.cursor == recovered.cursor_after
+    assert row.failures_total == 1  # a total: success resets the streak, not the count
     assert feed.bank_outage_seconds() is None
+
+
+def test_backoff_and_lease_follow_the_settings(settings):
+    settings.BANK_FEED_BACKOFF_BASE_SECONDS, settings.BANK_FEED_BACKOFF_MAX_SECONDS = 0.5, 2
+    settings.BANK_FEED_LEASE_SECONDS = 20
+    assert [feed._backoff(n) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, 2.0]
+    assert feed._lease().total_seconds() == 20
 
 
 def test_a_second_poller_does_not_run_while_the_lease_is_held(bank, sim, received):

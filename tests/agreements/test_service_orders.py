@@ -383,3 +383,42 @@ def test_an_order_the_bank_refuses_outright_is_failed_with_its_reason(company_a,
     assert order.status == ServiceOrder.Status.FAILED and order.code == "kid_structure_required"
     assert "KID-struktur" in order.message
     assert AuditEvent.objects.filter(action="service_order.status", object_id=str(order.pk)).count() == 1
+
+
+def test_approval_rights_are_fetched_again_when_the_bank_fails_after_the_order(
+    bank, sim, company_a, admin_a, demo_accounts, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A transient error reading the rights must not leave every approver with an AG08 warning."""
+    from agreements import tasks
+
+    drift, _ = demo_accounts
+    queued = []
+    monkeypatch.setattr(tasks.bank_rights_refresh, "delay", lambda company_id: queued.append(company_id))
+    order = service_order_create(company_a, user=admin_a, account_ids=_ids(drift), services=BASIC)
+    confirm_and_process(sim, order)
+    sim.sim_set_fault(endpoint="customer_detail", mode="error_500", rate=1.0)
+    with django_capture_on_commit_callbacks(execute=True):
+        poll(bank)
+    order.refresh_from_db()
+    assert order.status == ServiceOrder.Status.COMPLETED
+    assert not BankApprovalRight.objects.filter(bank_account=drift).exists()
+    assert queued == [company_a.pk]
+    # the task, while the bank still fails, asks to be retried; then it succeeds
+    retries = []
+
+    class Retry(Exception):
+        pass
+
+    def fake_retry(exc=None, countdown=None, **kw):
+        retries.append(countdown)
+        raise Retry
+
+    monkeypatch.setattr(tasks.bank_rights_refresh, "retry", fake_retry)
+    with pytest.raises(Retry):
+        tasks.bank_rights_refresh.run(company_a.pk)
+    assert retries == [15]
+    sim.sim_clear_faults()
+    assert tasks.bank_rights_refresh.run(company_a.pk) == "refreshed"
+    assert set(
+        BankApprovalRight.objects.filter(bank_account=drift).values_list("bank_user_id", flat=True)
+    ) == {"TB12345"}
