@@ -18,8 +18,22 @@ from .services import open_ledger_lines
 ZERO = Decimal("0.00")
 
 
-def statement_file_list(company) -> QuerySet[StatementFile]:
-    return StatementFile.objects.filter(company=company).defer("data").order_by("-created_at", "-id")
+def statement_file_list(
+    company, *, bank_account_id: int | None = None, date_from: date | None = None, date_to: date | None = None
+) -> QuerySet[StatementFile]:
+    """The company's files, newest first; filtered, those holding a statement for the account
+    and closing within the dates (a rejected file holds none, so a filter leaves it out)."""
+    qs = StatementFile.objects.filter(company=company).defer("data").order_by("-created_at", "-id")
+    statements = Statement.objects.filter(company=company)
+    if bank_account_id:
+        statements = statements.filter(bank_account_id=bank_account_id)
+    if date_from:
+        statements = statements.filter(closing_date__gte=date_from)
+    if date_to:
+        statements = statements.filter(closing_date__lte=date_to)
+    if bank_account_id or date_from or date_to:
+        qs = qs.filter(pk__in=statements.values("file_id"))
+    return qs
 
 
 def statement_file_get(company, pk) -> StatementFile:

@@ -92,8 +92,28 @@ def upload(request):
 
 @company_view()
 def files(request):
-    page = Paginator(statement_file_list(request.company), 50).get_page(request.GET.get("page"))
-    return render(request, "reconciliation/files.html", {"page": page})
+    accounts = _accounts(request.company)
+    wanted = request.GET.get("account") or ""
+    account = next((a for a in accounts if wanted.isdigit() and a.pk == int(wanted)), None)
+    date_from, date_to = _date(request.GET.get("from")), _date(request.GET.get("to"))
+    qs = statement_file_list(
+        request.company, bank_account_id=account.pk if account else None, date_from=date_from, date_to=date_to
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reconciliation/files.html",
+        {
+            "page": page,
+            "accounts": accounts,
+            "account": account,
+            "date_from": date_from,
+            "date_to": date_to,
+            "query": query.urlencode(),
+        },
+    )
 
 
 @company_view()

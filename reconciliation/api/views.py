@@ -32,6 +32,19 @@ from .serializers import (
 )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "bank_account",
+                {"type": "integer", "minimum": 0},
+                description="Files holding a statement for this bank account.",
+            ),
+            OpenApiParameter("date_from", OpenApiTypes.DATE, description="Statements closing on or after."),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, description="Statements closing on or before."),
+        ]
+    )
+)
 class StatementViewSet(
     CompanyScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -45,10 +58,17 @@ class StatementViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return StatementFile.objects.none()
-        qs = statement_file_list(self.company)
-        if self.action == "retrieve":
-            qs = qs.prefetch_related("statements__bank_account")
-        return qs
+        if self.action != "list":  # the filters are the list's
+            return statement_file_list(self.company).prefetch_related("statements__bank_account")
+        account = (self.request.query_params.get("bank_account") or "").strip()
+        if account and not account.isdigit():
+            raise serializers.ValidationError({"bank_account": [_("A number is required.")]})
+        return statement_file_list(
+            self.company,
+            bank_account_id=int(account) if account else None,
+            date_from=_date_param(self.request, "date_from"),
+            date_to=_date_param(self.request, "date_to"),
+        )
 
     def get_serializer_class(self):
         return StatementFileDetailSerializer if self.action == "retrieve" else StatementFileSerializer

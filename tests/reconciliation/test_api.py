@@ -194,3 +194,36 @@ def test_import_command_exit_codes(tmp_path, company_a, account, capsys):
     assert _command(bad, company_a) == 1
     assert "15032080119" in capsys.readouterr().err
     assert _command(tmp_path / "missing.xml", company_a) == 1
+
+
+def test_statement_files_filter_by_account_and_closing_date(api_for, admin_a, company_a, account):
+    from datetime import date
+
+    other = bank_account_create(company_a, account_number="15032080119", name="Skatt", ledger_account="1950")
+    client = api_for(admin_a)
+    march4 = simple_statement([credit("1.00", "A1")], statement_id="S-A1")
+    march5 = simple_statement(
+        [credit("2.00", "A2", day=date(2025, 3, 5))],
+        statement_id="S-A2",
+        from_date=date(2025, 3, 5),
+        to_date=date(2025, 3, 5),
+    )
+    other_file = simple_statement([credit("3.00", "B1")], statement_id="S-B1", account="15032080119")
+    ids = [
+        upload(client, company_a, data, f"{n}.xml").json()["id"]
+        for n, data in enumerate([march4, march5, other_file])
+    ]
+
+    def listed(query):
+        response = client.get(url(company_a, f"statements/?{query}"))
+        assert response.status_code == 200, response.content
+        return sorted(f["id"] for f in response.json()["results"])
+
+    assert listed("") == sorted(ids)
+    assert listed(f"bank_account={account.pk}") == sorted(ids[:2])
+    assert listed(f"bank_account={other.pk}") == [ids[2]]
+    assert listed(f"bank_account={account.pk}&date_from=2025-03-05") == [ids[1]]
+    assert listed("date_to=2025-03-04") == sorted([ids[0], ids[2]])
+    bad_date = client.get(url(company_a, "statements/?date_from=4.3.2025"))
+    assert bad_date.status_code == 400 and list(bad_date.json()["fields"]) == ["date_from"]
+    assert client.get(url(company_a, "statements/?bank_account=x")).status_code == 400

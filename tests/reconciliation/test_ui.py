@@ -104,3 +104,36 @@ def test_read_only_member_sees_but_cannot_change(client, make_user, company_a, a
     response = client.post("/reconciliation/upload/", {"file": SimpleUploadedFile("s.xml", b"x")})
     assert response.status_code == 403
     assert client.get("/reconciliation/upload/").status_code in (403, 405)
+
+
+def test_statement_files_page_filters_by_account_and_date(web, company_a, account):
+    from datetime import date
+
+    from reconciliation.services import statement_file_import
+
+    bank_account_create(company_a, account_number="15032080119", name="Skatt", ledger_account="1950")
+    upload = StatementFile.Source.UPLOAD
+    first = statement_file_import(company_a, simple_statement([credit("1.00", "A1")]), source=upload).file
+    later = simple_statement(
+        [credit("2.00", "A2", day=date(2025, 3, 5))],
+        statement_id="S2",
+        from_date=date(2025, 3, 5),
+        to_date=date(2025, 3, 5),
+    )
+    second = statement_file_import(company_a, later, source=upload).file
+    other = simple_statement([credit("3.00", "B1")], statement_id="S3", account="15032080119")
+    third = statement_file_import(company_a, other, source=upload).file
+
+    def shown(query):
+        page = web.get(f"/reconciliation/files/?{query}").content.decode()
+        return {f.pk for f in (first, second, third) if f'/reconciliation/files/{f.pk}/"' in page}
+
+    assert shown("") == {first.pk, second.pk, third.pk}
+    assert shown(f"account={account.pk}") == {first.pk, second.pk}
+    assert shown(f"account={account.pk}&from=2025-03-05") == {second.pk}
+    assert shown("to=2025-03-04") == {first.pk, third.pk}
+    page = web.get("/reconciliation/files/?from=2030-01-01").content.decode()
+    assert (
+        "Ingen kontoutskriftsfiler for denne kontoen og perioden." in page
+        or "No statement files for this" in page
+    )
