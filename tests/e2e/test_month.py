@@ -900,6 +900,8 @@ def expected_state(with_faults: bool, gap: int) -> dict:
             "payment_batch.partly_accepted": 1,
             "payment_batch.post_approval": 1,
             "payment_batch.signing_start": 2,
+            # each BankID signing reads the approver's fødselsnummer through the audited door
+            "user_profile.national_id_read": 2,
             "rgb_order.create": 1,
             "rgb_order.status": 1,
             "service_order.create": 1,
