@@ -9,6 +9,8 @@ are). The immutability trigger fires only for an UPDATE that sets a guarded colu
 (``UPDATE OF``), instead of calling PL/pgSQL once per flagged line to find nothing changed.
 """
 
+import importlib
+
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -27,14 +29,32 @@ CREATE TRIGGER ledger_voucherline_no_edit
 """
 
 
+def _sqlite_guard(schema_editor) -> None:
+    # SQLite alters a column by rebuilding the table, which drops its triggers: put the
+    # voucher-line guard of 0002 back (it already runs only when a guarded column changes).
+    guards = importlib.import_module("ledger.migrations.0002_voucher_guards")
+    schema_editor.execute("DROP TRIGGER IF EXISTS ledger_voucherline_no_update;")
+    for statement in guards.SQLITE_CREATE:
+        if "ledger_voucherline_no_update" in statement:
+            schema_editor.execute(statement)
+
+
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_FORWARD, params=None)
+    elif schema_editor.connection.vendor == "sqlite":
+        _sqlite_guard(schema_editor)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_BACKWARD, params=None)
+
+
+def sqlite_guard_after_unapply(apps, schema_editor):
+    # First operation, so unapplying runs it last, after the table was rebuilt back.
+    if schema_editor.connection.vendor == "sqlite":
+        _sqlite_guard(schema_editor)
 
 
 class Migration(migrations.Migration):
@@ -46,6 +66,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, sqlite_guard_after_unapply),
         migrations.AlterField(
             model_name='voucherline',
             name='bill',
