@@ -51,8 +51,6 @@ from enum import StrEnum
 from functools import lru_cache
 from operator import attrgetter
 
-import holidays
-
 __all__ = [
     "BankEntry",
     "BankingCalendar",
@@ -63,6 +61,7 @@ __all__ = [
     "Rule",
     "Unmatched",
     "match_entries",
+    "norwegian_public_holidays",
 ]
 
 ZERO = Decimal("0.00")
@@ -183,6 +182,33 @@ class MatchResult:
     unmatched_lines: tuple[Unmatched, ...]
 
 
+def _easter_sunday(year: int) -> date:
+    """Gregorian Easter Sunday (the anonymous Gregorian algorithm, Meeus/Jones/Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    month, day = divmod(h + l_ - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def norwegian_public_holidays(year: int) -> frozenset[date]:
+    """Norway's public holidays (helligdager and høytidsdager, Lov om helligdager / 1. og 17. mai).
+
+    Computed here rather than by the ``holidays`` package, whose import alone costs a
+    worker several MB of memory for one country's dozen dates a year;
+    tests/reconciliation/test_matching.py checks it against that package day by day.
+    """
+    easter = _easter_sunday(year)
+    fixed = {date(year, 1, 1), date(year, 5, 1), date(year, 5, 17), date(year, 12, 25), date(year, 12, 26)}
+    # Maundy Thursday, Good Friday, Easter Sunday and Monday, Ascension, Whit Sunday and Monday.
+    moving = {easter + timedelta(days=offset) for offset in (-3, -2, 0, 1, 39, 49, 50)}
+    return frozenset(fixed | moving)
+
+
 class BankingCalendar:
     """Norwegian banking days: not weekends, public holidays, Christmas Eve or New Year's Eve.
 
@@ -196,7 +222,7 @@ class BankingCalendar:
     @staticmethod
     @lru_cache(maxsize=64)
     def _public(year: int) -> frozenset[date]:
-        return frozenset(holidays.country_holidays("NO", years=year, include_sundays=False))
+        return norwegian_public_holidays(year)
 
     def is_banking_day(self, day: date) -> bool:
         if day.weekday() >= 5 or day in self._extra:
