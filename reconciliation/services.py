@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import struct
 from collections import defaultdict
@@ -96,9 +97,76 @@ class _AlreadyThere(Exception):
 # --- import ----------------------------------------------------------------------------------
 
 
+RAW_CHUNK = 4 * 2**20
+
+
+class _Raw:
+    """The file as received: bytes, or a path / seekable binary file read in pieces.
+
+    A worker that has the file on disk (the command, an upload Django spooled to a temporary
+    file) hands over the path, and the file is then never whole in memory: hashed, parsed
+    and stored (PostgreSQL) in pieces. Bytes are used as they are.
+    """
+
+    def __init__(self, source):
+        self.bytes: bytes | None = None
+        self.path = None
+        self.fileobj = None
+        if isinstance(source, bytes | bytearray | memoryview):
+            self.bytes = bytes(source)
+        elif isinstance(source, str | os.PathLike):
+            self.path = source
+        elif hasattr(source, "read") and hasattr(source, "seek"):
+            self.fileobj = source
+        else:
+            raise TypeError(
+                f"a statement file is bytes, a path or a binary file, not {type(source).__name__}"
+            )
+        digest = hashlib.sha256()
+        self.size = 0
+        for chunk in self.chunks():
+            digest.update(chunk)
+            self.size += len(chunk)
+        self.sha256 = digest.hexdigest()
+
+    def chunks(self):
+        if self.bytes is not None:
+            view = memoryview(self.bytes)
+            for start in range(0, len(view), RAW_CHUNK):
+                yield view[start : start + RAW_CHUNK]
+            return
+        fh = self.open()
+        try:
+            while chunk := fh.read(RAW_CHUNK):
+                yield chunk
+        finally:
+            if self.path is not None:
+                fh.close()
+
+    def open(self):
+        if self.path is not None:
+            return open(self.path, "rb")  # closed by the caller
+        self.fileobj.seek(0)
+        return self.fileobj
+
+    def parse_source(self):
+        """What :func:`camt053.iter_camt053` reads: the bytes, the path, or the file from its start."""
+        if self.bytes is not None:
+            return self.bytes
+        if self.path is not None:
+            return self.path
+        return self.open()
+
+    def read(self) -> bytes:
+        """The whole file (rejections and databases other than PostgreSQL store it in one row)."""
+        if self.bytes is None:
+            self.bytes = b"".join(bytes(chunk) for chunk in self.chunks())
+        return self.bytes
+
+
 def statement_file_import(
     company,
-    data: bytes,
+    data,
     *,
     source: str,
     filename: str = "",
@@ -108,11 +176,14 @@ def statement_file_import(
 ) -> ImportResult:
     """Import one camt.053 file for ``company``: store it, its statements and new entries, then match.
 
-    Returns the outcome instead of raising for a bad file, because every caller (upload, API,
-    command, feed) must record and show the rejection, not just fail.
+    ``data`` is the file's bytes, or its path or a seekable binary file (then it is read in
+    pieces and never held whole). Returns the outcome instead of raising for a bad file,
+    because every caller (upload, API, command, feed) must record and show the rejection,
+    not just fail.
     """
-    data = bytes(data)
-    digest = hashlib.sha256(data).hexdigest()
+    raw = _Raw(data)
+    del data
+    digest = raw.sha256
     known = StatementFile.objects.filter(company=company, sha256=digest).first()
     if known is not None and known.status != StatementFile.Status.REJECTED:
         result = _duplicate(known)
@@ -122,14 +193,14 @@ def statement_file_import(
     validate = VALIDATE_XSD if validate is None else validate
     try:
         with transaction.atomic():
-            file = _claim(company, known, digest, data, source, filename, bank_statement_id)
+            file = _claim(company, known, raw, source, filename, bank_statement_id)
             now = timezone.now()
             sink = (
                 _StagedEntries(company, file, now)
                 if connection.vendor == "postgresql"
                 else _DirectEntries(company, file, now)
             )
-            accounts, flagged, total = _load(company, file, data, validate, sink)
+            accounts, flagged, total = _load(company, file, raw, validate, sink)
             new = sink.settle()
             file.status = StatementFile.Status.IMPORTED
             file.imported_at = timezone.now()
@@ -173,7 +244,7 @@ def statement_file_import(
         return _duplicate(StatementFile.objects.get(company=company, sha256=digest))
     except (camt053.CamtParseError, BankFileRejected) as exc:
         reason = str(exc) if isinstance(exc, camt053.CamtParseError) else exc.message
-        file = _reject(company, digest, data, source, filename, bank_statement_id, reason)
+        file = _reject(company, digest, raw.read(), source, filename, bank_statement_id, reason)
         return ImportResult(file, "rejected", reason)
 
     message = _("Imported %(new)d new entries (%(existing)d were already imported); %(matched)d matched.") % {
@@ -242,7 +313,7 @@ def _duplicate(file: StatementFile) -> ImportResult:
     )
 
 
-def _claim(company, known, digest, data, source, filename, bank_statement_id) -> StatementFile:
+def _claim(company, known, raw: _Raw, source, filename, bank_statement_id) -> StatementFile:
     user_id = context.current().user_id
     if known is not None:
         # A rejected file tried again (say, after its account was registered): claim it with a
@@ -261,24 +332,20 @@ def _claim(company, known, digest, data, source, filename, bank_statement_id) ->
                 company=company,
                 source=source,
                 filename=(filename or "")[:255],
-                data=b"" if postgres else data,
-                sha256=digest,
-                size=len(data),
+                data=b"" if postgres else raw.read(),
+                sha256=raw.sha256,
+                size=raw.size,
                 bank_statement_id=str(bank_statement_id or "")[:40],
                 created_by_id=user_id,
             )
     except IntegrityError:
         raise _AlreadyThere from None
     if postgres:
-        _store_raw(file.pk, data)
-        file.data = data
+        _store_raw(file.pk, raw)
     return file
 
 
-RAW_CHUNK = 4 * 2**20
-
-
-def _store_raw(pk: int, data: bytes) -> None:
+def _store_raw(pk: int, raw: _Raw) -> None:
     """Store the raw bytes with one binary COPY streamed in 4 MB pieces, then one UPDATE.
 
     Django's psycopg cursor binds parameters client-side, which spells a bytea out as hex
@@ -291,22 +358,25 @@ def _store_raw(pk: int, data: bytes) -> None:
     """
     connection.ensure_connection()
     table = connection.ops.quote_name(StatementFile._meta.db_table)
-    view = memoryview(data)
-    with connection.wrap_database_errors, connection.connection.cursor() as raw:
-        raw.execute("CREATE TEMP TABLE IF NOT EXISTS recon_raw_stage (data bytea) ON COMMIT DROP")
-        raw.execute("ALTER TABLE recon_raw_stage ALTER COLUMN data SET STORAGE EXTERNAL")
-        raw.execute("TRUNCATE recon_raw_stage")
-        with raw.copy("COPY recon_raw_stage (data) FROM STDIN (FORMAT binary)") as copy:
+    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS recon_raw_stage (data bytea) ON COMMIT DROP")
+        cursor.execute("ALTER TABLE recon_raw_stage ALTER COLUMN data SET STORAGE EXTERNAL")
+        cursor.execute("TRUNCATE recon_raw_stage")
+        written = 0
+        with cursor.copy("COPY recon_raw_stage (data) FROM STDIN (FORMAT binary)") as copy:
             # PGCOPY header, one tuple of one field (length + bytes), the trailer.
-            copy.write(b"PGCOPY\n\xff\r\n\x00" + struct.pack("!iihi", 0, 0, 1, len(data)))
-            for start in range(0, len(data), RAW_CHUNK):
-                copy.write(view[start : start + RAW_CHUNK])
+            copy.write(b"PGCOPY\n\xff\r\n\x00" + struct.pack("!iihi", 0, 0, 1, raw.size))
+            for chunk in raw.chunks():
+                copy.write(chunk)
+                written += len(chunk)
+            if written != raw.size:  # the file changed under us: refuse rather than store a torn copy
+                raise BankFileRejected(_("The file changed while it was being read."), code="changed")
             copy.write(struct.pack("!h", -1))
-        raw.execute(
+        cursor.execute(
             f"UPDATE {table} SET data = (SELECT data FROM recon_raw_stage) WHERE id = %s",  # noqa: S608
             [pk],
         )
-        raw.execute("TRUNCATE recon_raw_stage")
+        cursor.execute("TRUNCATE recon_raw_stage")
 
 
 def _reject(company, digest, data, source, filename, bank_statement_id, reason) -> StatementFile:
@@ -685,7 +755,7 @@ def _lock_account(account_id: int) -> BankAccount:
     return BankAccount.objects.select_for_update(no_key=no_key).get(pk=account_id)
 
 
-def _load(company, file: StatementFile, data: bytes, validate: bool, sink):
+def _load(company, file: StatementFile, raw: _Raw, validate: bool, sink):
     """Stream the file into statements and entries; raises BankFileRejected/CamtParseError."""
     registered = {a.account_number: a for a in _locked_accounts(company)}
     touched: dict[int, BankAccount] = {}
@@ -710,7 +780,7 @@ def _load(company, file: StatementFile, data: bytes, validate: bool, sink):
         if difference:
             flagged.append(statement)
 
-    for item in camt053.iter_camt053(data, max_bytes=MAX_BYTES, validate=validate):
+    for item in camt053.iter_camt053(raw.parse_source(), max_bytes=MAX_BYTES, validate=validate):
         if isinstance(item, camt053.Camt053Statement):
             sink.flush()
             finish()
@@ -890,20 +960,28 @@ def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
     if not entries:
         return report
     days: dict = {}
+    # A line that matches an entry shares its amount and reference objects with it instead of
+    # holding equal copies (100,000 Decimals and strings fewer while the matcher runs).
+    shared: dict = {}
+    for e in entries:
+        shared[e.amount] = e.amount
+        for ref in (*e.end_to_end_ids, *e.kids):
+            shared[ref] = ref
     lines = [
         matching.LedgerLine(
             id=row[0],
             account=key,
             date=days.setdefault(row[1], row[1]),
-            amount=row[2],
+            amount=shared.get(row[2], row[2]),
             reference_kind=_REF_KINDS.get(row[3]),
-            reference=row[4] or None,
+            reference=shared.get(row[4], row[4]) or None,
         )
         for row in open_ledger_lines(account)
         .values_list("id", "voucher__date", "amount", "reference_kind", "reference")
         .order_by()
         .iterator(chunk_size=BATCH)
     ]
+    del shared
     result = matching.match_entries(entries, lines)
     total_entries = len(entries)
     del entries, lines  # the matcher's result is all that is needed from here
@@ -961,22 +1039,24 @@ def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
 
     user_id = context.current().user_id
     posting_amounts = {p.entry_id: p.amount for p in postings}
-    groups: list[tuple[str, Sequence[int], Sequence[int], Decimal, int | None]] = []
-    for m in result.matches:
+    # Each match becomes its row in place, so the matcher's objects and the rows are never
+    # both held for 100,000 matches (the matcher's id tuples are reused, not copied).
+    groups: list = list(result.matches)
+    del result
+    for i, m in enumerate(groups):
         entry_id = m.entry_ids[0]
         if entry_id in fee_lines:  # the charges inside a batch booking
             line_id = fee_lines.pop(entry_id)
-            groups.append(
-                (
-                    m.rule.value,
-                    m.entry_ids,
-                    (*m.line_ids, line_id),
-                    m.amount + posting_amounts[entry_id],
-                    fee_vouchers[entry_id],
-                )
+            groups[i] = (
+                m.rule.value,
+                m.entry_ids,
+                (*m.line_ids, line_id),
+                m.amount + posting_amounts[entry_id],
+                fee_vouchers[entry_id],
             )
-        else:  # the matcher's own tuples: no second copy of 100,000 matches
-            groups.append((m.rule.value, m.entry_ids, m.line_ids, m.amount, None))
+        else:
+            groups[i] = (m.rule.value, m.entry_ids, m.line_ids, m.amount, None)
+    m = None
     for posting in postings:
         if posting.entry_id in fee_lines:
             groups.append(
@@ -988,7 +1068,6 @@ def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
                     fee_vouchers[posting.entry_id],
                 )
             )
-    del result
     if groups:
         _write_matches(account, groups, user_id, report, sink, stored)
     report.unmatched_entries = total_entries - report.matched_entries
@@ -1031,11 +1110,12 @@ def _write_matches(account, groups, user_id, report: ReconcileReport, sink=None,
         # is what an ORM bulk insert of 100,000 matches and their links mostly costs. The
         # one-to-one constraints on the links still refuse a double match (IntegrityError).
         with connection.cursor() as cursor:
+            # One array, not 100,000 one-column rows (each a tuple the client builds and drops).
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                "SELECT array_agg(nextval(pg_get_serial_sequence(%s, 'id'))) FROM generate_series(1, %s)",
                 [Match._meta.db_table, len(groups)],
             )
-            ids = [row[0] for row in cursor.fetchall()]
+            ids = cursor.fetchone()[0]
         now = timezone.now()
         _copy_rows(
             Match._meta.db_table,

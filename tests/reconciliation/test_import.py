@@ -464,3 +464,33 @@ def test_raw_bytes_larger_than_one_chunk_are_stored_whole(company_a, account, mo
     assert len(data) > 5000
     file = statement_file_import(company_a, data, source=UPLOAD).file
     assert bytes(StatementFile.objects.get(pk=file.pk).data) == data
+
+
+def test_a_path_or_a_file_is_read_in_pieces_and_stored_whole(company_a, account, tmp_path, monkeypatch):
+    from reconciliation import services
+
+    monkeypatch.setattr(services, "RAW_CHUNK", 1000)  # several pieces even for a small file
+    data = simple_statement([credit(f"{i}.00", f"R{i}") for i in range(1, 40)])
+    assert len(data) > 3000
+    path = tmp_path / "camt.xml"
+    path.write_bytes(data)
+    result = statement_file_import(company_a, path, source=UPLOAD, filename="camt.xml")
+    assert result.ok and result.new == 39, result.message
+    stored = StatementFile.objects.get(pk=result.file.pk)
+    assert bytes(stored.data) == data and stored.size == len(data)
+    # The same bytes as an open file, or as bytes: the same file, a duplicate.
+    with path.open("rb") as fh:
+        fh.read(10)  # wherever the caller left it, the import reads from the start
+        again = statement_file_import(company_a, fh, source=UPLOAD)
+    assert again.outcome == "duplicate" and again.file.pk == result.file.pk
+    assert statement_file_import(company_a, data, source=UPLOAD).outcome == "duplicate"
+
+
+def test_a_bad_file_given_by_path_is_kept_with_its_reason(company_a, account, tmp_path):
+    path = tmp_path / "bad.xml"
+    data = simple_statement([credit("100.00", "R1")])[:-40]  # truncated
+    path.write_bytes(data)
+    result = statement_file_import(company_a, path, source=UPLOAD)
+    assert result.outcome == "rejected" and result.file.reason == result.message
+    assert bytes(StatementFile.objects.get(pk=result.file.pk).data) == data
+    assert StatementEntry.objects.count() == 0

@@ -21,6 +21,7 @@ from reconciliation.matching import (
     LedgerLine,
     Rule,
     match_entries,
+    norwegian_public_holidays,
 )
 
 ACCOUNT = "86011117947"
@@ -61,6 +62,14 @@ def test_banking_days_skip_weekends_norwegian_holidays_and_bank_closing_days():
     numbers = cal.day_numbers([date(2025, 4, 15), date(2025, 4, 16), date(2025, 4, 22)])
     # Wednesday before Easter to the Tuesday after: only one banking day between them.
     assert numbers[date(2025, 4, 22)] - numbers[date(2025, 4, 16)] == 1
+
+
+def test_norwegian_public_holidays_agree_with_the_holidays_package():
+    import holidays
+
+    for year in range(1990, 2101):
+        expected = frozenset(holidays.country_holidays("NO", years=year, include_sundays=False))
+        assert norwegian_public_holidays(year) == expected, year
 
 
 # --- rule 1: EndToEndId -------------------------------------------------------------------

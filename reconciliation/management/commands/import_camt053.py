@@ -33,14 +33,15 @@ class Command(BaseCommand):
             if file.stat().st_size > DEFAULT_MAX_BYTES:
                 self.stderr.write(f"{path}: larger than the limit of {DEFAULT_MAX_BYTES:,} bytes; not read.")
                 sys.exit(1)
-            data = file.read_bytes()
+            with file.open("rb"):  # readable? (the import then reads it in pieces, never whole)
+                pass
         except OSError as exc:
             self.stderr.write(f"{path}: cannot read the file ({exc.strerror}).")
             sys.exit(1)
         token = context.bind(source="command")
         try:
             result = statement_file_import(
-                target, data, source=StatementFile.Source.COMMAND, filename=file.name
+                target, file, source=StatementFile.Source.COMMAND, filename=file.name
             )
         finally:
             context.reset(token)
