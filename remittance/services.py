@@ -506,7 +506,14 @@ class SigningPending(Exception):
 
 
 def payment_batch_approve_complete(batch: PaymentBatch, user=None, *, client=None) -> PaymentBatch:
-    """RgB step 2: ask BankID how the signing ended; COMPLETE approves and queues the send."""
+    """RgB step 2: ask BankID how the signing ended; COMPLETE approves and queues the send.
+
+    Two paths finish the same signing, the approver back on the batch page and the bank's
+    ``signing.updated`` event in the worker, often at the same moment: whichever comes second
+    finds the batch approved with this signature and returns it, with no error and no warning.
+    """
+    if batch.status != B.DRAFT and batch.signature_ref:
+        return batch
     if not batch.signing_id:
         raise IllegalTransition(_("No BankID signing was started for this batch."))
     if user is not None and batch.signing_user_id != user.pk:
@@ -538,17 +545,24 @@ def payment_batch_approve_complete(batch: PaymentBatch, user=None, *, client=Non
         }.get(session.status, _("The BankID signing failed: the batch is not approved."))
         raise Conflict(msg, code=f"signing_{session.status.lower()}")
     profile = getattr(signer, "profile", None)
+    signature = (session.signature_ref or "")[:128]
     with transaction.atomic():
-        batch = _transition(
-            batch,
-            B.APPROVED,
-            allowed_from=[B.DRAFT],
-            signature_ref=(session.signature_ref or "")[:128],
-            approved_by=signer,
-            approved_bank_user_id=(getattr(profile, "bank_user_id", "") or "").upper(),
-            signing_id=None,
-            signing_url="",
-        )
+        try:
+            batch = _transition(
+                batch,
+                B.APPROVED,
+                allowed_from=[B.DRAFT],
+                signature_ref=signature,
+                approved_by=signer,
+                approved_bank_user_id=(getattr(profile, "bank_user_id", "") or "").upper(),
+                signing_id=None,
+                signing_url="",
+            )
+        except IllegalTransition:
+            batch.refresh_from_db()
+            if batch.status != B.DRAFT and signature and batch.signature_ref == signature:
+                return batch  # the other path finished this signing first
+            raise
         _enqueue_submit(batch)
     return batch
 

@@ -281,6 +281,23 @@ def test_reading_the_approvers_fodselsnummer_for_bankid_leaves_an_audit_row(setu
     assert "15108695088" not in str(row.changes) + row.object_repr
 
 
+def test_the_page_and_the_feed_finishing_one_signing_approve_once_without_a_warning(setup, bank, sim):
+    batch = _batch(setup, _pay(setup, "10.00"))
+    session = s.payment_batch_approve_start(batch, setup.approver, client=bank)
+    sim.sim_sign(session.url)
+    batch.refresh_from_db()
+    stale = PaymentBatch.objects.get(pk=batch.pk)  # what the worker loaded for the feed event
+    approved = s.payment_batch_approve_complete(batch, setup.approver, client=bank)
+    assert approved.status == B.APPROVED
+    again = s.payment_batch_approve_complete(stale, client=bank)  # the loser of the race
+    assert again.status == B.APPROVED and again.signature_ref == approved.signature_ref
+    page = s.payment_batch_approve_complete(
+        PaymentBatch.objects.get(pk=batch.pk), setup.approver, client=bank
+    )
+    assert page.status == B.APPROVED
+    assert AuditEvent.objects.filter(action="payment_batch.approved", object_id=str(batch.pk)).count() == 1
+
+
 def test_submit_twice_is_a_no_op(setup, bank, sim):
     batch = _approve(setup, _batch(setup, _pay(setup, "10.00")), sim, bank)
     first = s.payment_batch_submit(batch.pk, client=bank)
