@@ -71,7 +71,8 @@ def main() -> int:
     if missed:
         print("\nTargets not met:")
         for r in missed:
-            print(f"- {r.name}: {r.figure} against {r.target}. {r.why or 'No explanation recorded.'}")
+            measured = f"{r.figure}, ratio {r.ratio}" if r.ratio not in ("", "-") else r.figure
+            print(f"- {r.name}: {measured}, against {r.target}. {r.why or 'No explanation recorded.'}")
     else:
         print("\nEvery target met.")
     return 0 if not missed else 1
