@@ -172,13 +172,18 @@ def _child(kind: str, path: str, company_id: int) -> None:
 
 
 def _in_child(kind: str, path: Path, company_id: int) -> dict:
+    return run_script_in_child(__file__, kind, str(path), str(company_id))
+
+
+def run_script_in_child(script: str, *args: str) -> dict:
+    """Run ``script`` in a fresh worker-like process on this database; its last line is JSON."""
     import json
     import os
     import subprocess
 
     env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "bankint.settings.base"}
     out = subprocess.run(
-        [sys.executable, __file__, kind, str(path), str(company_id)],
+        [sys.executable, script, *args],
         check=True,
         capture_output=True,
         text=True,

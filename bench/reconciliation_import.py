@@ -146,21 +146,9 @@ def _child(path: str, company_id: int) -> None:
 
 
 def _in_child(path: Path, company_id: int) -> dict:
-    import json
-    import subprocess
+    from bench.ocr_import import run_script_in_child
 
-    from bench.ocr_import import _database_url
-
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "bankint.settings.base"}
-    out = subprocess.run(
-        [sys.executable, __file__, str(path), str(company_id)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=str(ROOT),
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return run_script_in_child(__file__, str(path), str(company_id))
 
 
 def _in_this_process(path: Path, company) -> dict:

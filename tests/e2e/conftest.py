@@ -98,6 +98,10 @@ def _pg_url(name: str) -> str:
 
 
 def _recreate_database(name: str) -> None:
+    _drop_database(name, create=True)
+
+
+def _drop_database(name: str, *, create: bool = False) -> None:
     import psycopg
 
     s = connection.settings_dict
@@ -110,22 +114,8 @@ def _recreate_database(name: str) -> None:
         autocommit=True,
     ) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _drop_database(name: str) -> None:
-    import psycopg
-
-    s = connection.settings_dict
-    with psycopg.connect(
-        host=s["HOST"] or "127.0.0.1",
-        port=s["PORT"] or 5432,
-        user=s["USER"] or "postgres",
-        password=s.get("PASSWORD") or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 @dataclass
