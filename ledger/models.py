@@ -188,8 +188,9 @@ class ReferenceKind(models.TextChoices):
 class VoucherLine(models.Model):
     # Indexes are few on purpose: reconciliation flips ``reconciled`` on up to 100,000 lines
     # at a time, and as the flag is in an index each such UPDATE writes a new entry into every
-    # index of the table. ``company`` needs none of its own (both composite indexes lead with
-    # it); ``invoice``/``bill`` are indexed only where set (bank lines never are).
+    # index of the table. ``company`` needs none of its own (the composite index leads with
+    # it); ``invoice``/``bill`` are indexed only where set (bank lines never are); nothing looks
+    # lines up by reference in the database (the matcher indexes the open lines it loads).
     voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="lines")
     company = models.ForeignKey(
         "companies.Company", on_delete=models.PROTECT, related_name="+", db_index=False
@@ -199,7 +200,12 @@ class VoucherLine(models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
     text = models.CharField(_("text"), max_length=200, blank=True)
     bank_account = models.ForeignKey(
-        "accounts.BankAccount", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "accounts.BankAccount",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # only deleting an unused bank account looks lines up by it
     )
     reference_kind = models.CharField(
         _("reference kind"), max_length=20, choices=ReferenceKind.choices, default=ReferenceKind.NONE
@@ -225,7 +231,6 @@ class VoucherLine(models.Model):
         indexes = [
             # Open lines per ledger account: the matcher and the manual-matching screen.
             models.Index(fields=["company", "ledger_account", "reconciled"]),
-            models.Index(fields=["company", "reference"]),
             models.Index(
                 fields=["invoice"], condition=models.Q(invoice__isnull=False), name="ledger_line_invoice_set"
             ),

@@ -60,6 +60,7 @@ indicators) apply either way.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.resources
 import io
@@ -82,6 +83,8 @@ __all__ = [
     "Camt053Statement",
     "Camt053Tx",
     "CamtParseError",
+    "SchemaCheck",
+    "check_schema",
     "entry_key",
     "iter_camt053",
     "parse_camt053",
@@ -693,8 +696,25 @@ def iter_camt053(
     items were yielded, so an importer must treat the file as a whole (one transaction).
     """
     raw, opened = _open(source)
+    yield from _guarded(_iterate(_BoundedReader(raw, max_bytes), validate), raw, opened)
+
+
+def check_schema(source, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    """Validate a whole file against the XSD, streaming, and extract nothing.
+
+    The same reading, DOCTYPE refusal, root check and error messages as
+    :func:`iter_camt053` with ``validate=True``, without building a value per entry: what
+    :class:`SchemaCheck` runs in a process of its own beside a parse with ``validate=False``.
+    """
+    raw, opened = _open(source)
+    for _item in _guarded(_iterate(_BoundedReader(raw, max_bytes), True, extract=False), raw, opened):
+        pass
+
+
+def _guarded(items, raw, opened: bool):
+    """``items`` with every way a file can be bad turned into :class:`CamtParseError`."""
     try:
-        yield from _iterate(_BoundedReader(raw, max_bytes), validate)
+        yield from items
     except etree.XMLSyntaxError as exc:
         # Covers not-XML, truncation, nesting deeper than libxml2's limit and, with
         # validate=True, XSD violations (whose message names the element).
@@ -720,15 +740,20 @@ def iter_camt053(
             raw.close()
 
 
-def _iterate(reader: _BoundedReader, validate: bool) -> Iterator[Camt053Statement | Camt053Entry]:
+_CHECKED = object()  # "this statement's header was seen", for check_schema
+
+
+def _iterate(
+    reader: _BoundedReader, validate: bool, *, extract: bool = True
+) -> Iterator[Camt053Statement | Camt053Entry | None]:
     # End events of three tags only: a start event per entry as well would double the
     # events. The header is read when the statement's first Ntry ends, because the XSD puts
     # Id, Acct and Bal before the first Ntry, so they are complete by then.
-    ntry, stmt, grp_hdr = _NS + "Ntry", _NS + "Stmt", _NS + "GrpHdr"
+    ntry, stmt, grp_hdr, document = _NS + "Ntry", _NS + "Stmt", _NS + "GrpHdr", _NS + "Document"
     events = etree.iterparse(
         reader,
         events=("end",),
-        tag=(grp_hdr, stmt, ntry),
+        tag=(grp_hdr, stmt, ntry, document),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -738,6 +763,7 @@ def _iterate(reader: _BoundedReader, validate: bool) -> Iterator[Camt053Statemen
         schema=camt053_schema() if validate else None,
     )
     root_checked = False
+    complete = False  # the root element's end was read
     message_id = None
     header: Camt053Statement | None = None
     index = 0
@@ -750,13 +776,17 @@ def _iterate(reader: _BoundedReader, validate: bool) -> Iterator[Camt053Statemen
             root_checked = True
         tag = element.tag
         if tag == ntry:
-            if header is None:
-                header = _statement_header(element.getparent(), message_id)
-                statements += 1
-                yield header
-            entry = _entry(element, index)
-            index += 1
-            yield entry
+            if not extract:  # the schema check only (check_schema): nothing to build
+                statements += header is None
+                header = header or _CHECKED
+            else:
+                if header is None:
+                    header = _statement_header(element.getparent(), message_id)
+                    statements += 1
+                    yield header
+                entry = _entry(element, index)
+                index += 1
+                yield entry
             # Flat memory: drop this entry's subtree and every sibling already processed
             # (the header elements included, which were read at the first Ntry).
             element.clear(keep_tail=False)
@@ -765,22 +795,33 @@ def _iterate(reader: _BoundedReader, validate: bool) -> Iterator[Camt053Statemen
                 del parent[0]
         elif tag == stmt:
             if header is None:
-                header = _statement_header(element, message_id)  # a day without entries
                 statements += 1
-                yield header
+                if extract:
+                    yield _statement_header(element, message_id)  # a day without entries
             header = None
             index = 0
             element.clear(keep_tail=False)
             parent = element.getparent()
             while element.getprevious() is not None:
                 del parent[0]
-        elif tag == grp_hdr:
+        elif tag == grp_hdr and extract:
             message_id = _text(element, _NS + "MsgId")
+        elif tag == document:
+            complete = True
     if not root_checked:
         root = events.root
         if root is not None:
             _check_root(root)
         raise CamtParseError("The file has no root element")
+    if not complete:
+        # libxml2 reports a file cut off in the middle as not well-formed, except when a schema
+        # validates during the parse: then iterparse ends quietly after the last complete
+        # element (lxml 5/6). Seeing the root's end is what proves the file is whole.
+        raise CamtParseError(
+            "The file is not well-formed XML: it ends before its Document element does (truncated)",
+            "Document",
+            getattr(events.root, "sourceline", None),
+        )
     if statements == 0:
         raise CamtParseError("The file holds no statement (BkToCstmrStmt/Stmt)", "Stmt", None)
 
@@ -810,6 +851,161 @@ def parse_camt053(
 
 def _with_entries(header: Camt053Statement, entries: list[Camt053Entry]) -> Camt053Statement:
     return replace(header, entries=tuple(entries))
+
+
+# --- the schema check beside the parse -------------------------------------------------
+
+
+class SchemaCheck:
+    """:func:`check_schema` of one file in a process of its own, while this one parses it.
+
+    Validating in the parsing pass costs about a fifth of an import's time, and lxml holds
+    the interpreter lock while it parses, so a thread cannot run it beside the parse; a
+    process can, on the machine's other core. The importer starts it, parses with
+    ``validate=False`` and asks :meth:`error` at the end (or when its own parse fails): the
+    XSD's verdict, with the same message, element and line as a validating parse would give.
+    The child is a plain interpreter with lxml and this module (no Django), reading the
+    file by its path or from a pipe the parent feeds from a thread, bounded as every read
+    is. Should the child fail to start, crash or hang, the file is checked here instead:
+    slower, never skipped.
+    """
+
+    TIMEOUT = 600  # seconds; the largest file allowed takes a few
+
+    def __init__(self, *, path=None, chunks=None, max_bytes: int = DEFAULT_MAX_BYTES):
+        import subprocess
+        import sys
+        import threading
+
+        self._path, self._chunks, self._max_bytes = path, chunks, max_bytes
+        self._writer = None
+        self.peak_mb = 0.0  # the child's peak resident memory, as it reports it
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        try:
+            self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+                [
+                    sys.executable,
+                    "-m",
+                    "reconciliation.camt053",
+                    "--check-schema",
+                    os.fspath(path) if path is not None else "-",
+                    str(max_bytes),
+                ],
+                cwd=root,
+                stdin=subprocess.PIPE if path is None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            self._proc = None
+            return
+        if path is None:
+            self._writer = threading.Thread(target=self._feed, daemon=True)
+            self._writer.start()
+
+    def _feed(self) -> None:
+        stdin = self._proc.stdin
+        try:
+            for chunk in self._chunks():
+                stdin.write(chunk)
+        except (BrokenPipeError, OSError):  # the child stopped reading: it found an error
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                stdin.close()
+
+    def error(self) -> CamtParseError | None:
+        """Wait for the verdict: the schema error, or ``None`` for a valid file (asked once)."""
+        if not hasattr(self, "_error"):
+            self._error = self._error_once()
+        return self._error
+
+    def _error_once(self) -> CamtParseError | None:
+        verdict = self._verdict()
+        if verdict is None:  # no verdict from the child: check here, as a validating parse would
+            try:
+                check_schema(
+                    self._path if self._path is not None else _ChunkReader(self._chunks()),
+                    max_bytes=self._max_bytes,
+                )
+            except CamtParseError as exc:
+                return exc
+            return None
+        if verdict.get("ok"):
+            return None
+        return CamtParseError(verdict["message"], verdict.get("element"), verdict.get("line"))
+
+    def _verdict(self) -> dict | None:
+        import json
+        import subprocess
+
+        if self._proc is None:
+            return None
+        try:
+            if self._writer is not None:  # the feeding thread owns stdin and closes it
+                self._writer.join(self.TIMEOUT)
+                self._proc.stdin = None
+            out, _err = self._proc.communicate(timeout=self.TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.close()
+            return None
+        lines = out.decode("utf-8", "replace").strip().splitlines() if out else []
+        if self._proc.returncode != 0 or not lines:
+            return None
+        try:
+            verdict = json.loads(lines[-1])
+        except ValueError:
+            return None
+        self.peak_mb = float(verdict.get("peak_mb") or 0.0)
+        return verdict
+
+    def close(self) -> None:
+        """Stop the child if it still runs (the import failed for another reason)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        if self._writer is not None:
+            self._writer.join(5)
+
+
+class _ChunkReader:
+    """A file object over an iterator of byte chunks (for :func:`check_schema`)."""
+
+    def __init__(self, chunks):
+        self._chunks = iter(chunks)
+        self._buffer = b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += bytes(chunk)
+        if size < 0:
+            size = len(self._buffer)
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+
+def _check_schema_main(argv: list[str]) -> int:
+    """``python -m reconciliation.camt053 --check-schema PATH|- MAX_BYTES``: one JSON line."""
+    import json
+    import sys
+
+    source = sys.stdin.buffer if argv[0] == "-" else argv[0]
+    try:
+        check_schema(source, max_bytes=int(argv[1]))
+        verdict: dict = {"ok": True}
+    except CamtParseError as exc:
+        verdict = {"ok": False, "message": exc.message, "element": exc.element, "line": exc.line}
+    peak = 0.0
+    with open("/proc/self/status") as fh:  # VmHWM: this process's peak resident memory
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    verdict["peak_mb"] = peak
+    sys.stdout.write(json.dumps(verdict) + "\n")
+    return 0
 
 
 # --- checks and keys --------------------------------------------------------------------
@@ -886,3 +1082,11 @@ def statement_entry_keys(stmt: Camt053Statement, entries=None) -> list[str]:
             base = _base_hash(stmt.account, entry)
             keys.append(f"sha256:{base}:{counter.next(base)}")
     return keys
+
+
+if __name__ == "__main__":  # the child of SchemaCheck
+    import sys
+
+    if sys.argv[1:2] == ["--check-schema"]:
+        sys.exit(_check_schema_main(sys.argv[2:]))
+    sys.exit(f"usage: python -m reconciliation.camt053 --check-schema PATH|- MAX_BYTES, not {sys.argv[1:]}")

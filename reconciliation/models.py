@@ -121,14 +121,20 @@ class StatementEntry(models.Model):
     # per column per row costs seconds at commit on a 100,000-entry file, and the statement's
     # own constrained keys already guarantee the rows exist (PROTECT keeps them in place).
     company = models.ForeignKey(
-        "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False
+        "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
     bank_account = models.ForeignKey(
-        "accounts.BankAccount", on_delete=models.PROTECT, related_name="+", db_constraint=False
+        "accounts.BankAccount",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
-    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="entries")
+    statement = models.ForeignKey(
+        Statement, on_delete=models.PROTECT, related_name="entries", db_constraint=False
+    )
     file = models.ForeignKey(
-        StatementFile, on_delete=models.PROTECT, related_name="entries", db_constraint=False
+        StatementFile, on_delete=models.PROTECT, related_name="entries", db_constraint=False, db_index=False
     )
     dedup_key = models.CharField(_("deduplication key"), max_length=120)
     booking_date = models.DateField(_("booking date"))
@@ -186,33 +192,56 @@ class Match(models.Model):
     # at commit, 100,000 per file); the links below keep theirs (tests/reconciliation/
     # test_denormalised.py checks the copies agree).
     company = models.ForeignKey(
-        "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False
+        "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
     bank_account = models.ForeignKey(
-        "accounts.BankAccount", on_delete=models.PROTECT, related_name="+", db_constraint=False
+        "accounts.BankAccount",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
     voucher = models.ForeignKey(
-        "ledger.Voucher", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "ledger.Voucher",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(_("matched at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:
         verbose_name = _("match")
         verbose_name_plural = _("matches")
         ordering = ["-id"]
+        # One index: an account's matches. Vouchers are never deleted and users seldom, so
+        # neither key needs one of its own (each index costs every automatic match a write).
+        indexes = [models.Index(fields=["company", "bank_account"])]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.rule} {self.amount}"
 
 
 class MatchEntry(models.Model):
-    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="entry_links")
-    entry = models.OneToOneField(StatementEntry, on_delete=models.PROTECT, related_name="match_link")
+    match = models.ForeignKey(
+        Match, on_delete=models.CASCADE, related_name="entry_links", db_constraint=False
+    )
+    entry = models.OneToOneField(
+        StatementEntry, on_delete=models.PROTECT, related_name="match_link", db_constraint=False
+    )
 
     class Meta:
         verbose_name = _("matched entry")
@@ -223,8 +252,10 @@ class MatchEntry(models.Model):
 
 
 class MatchLine(models.Model):
-    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="line_links")
-    voucher_line = models.OneToOneField("ledger.VoucherLine", on_delete=models.PROTECT, related_name="+")
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="line_links", db_constraint=False)
+    voucher_line = models.OneToOneField(
+        "ledger.VoucherLine", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
 
     class Meta:
         verbose_name = _("matched ledger line")

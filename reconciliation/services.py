@@ -37,6 +37,7 @@ import logging
 import os
 import re
 import struct
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -53,7 +54,12 @@ from bankint.errors import BankFileRejected, Conflict, ValidationFailed
 from companies.services import audit_record
 from ledger.models import ReferenceKind, Voucher, VoucherLine
 from ledger.selectors import ledger_account_numbers
-from ledger.services import LineSpec, VoucherSpec, voucher_lines_mark_reconciled, vouchers_post_bulk
+from ledger.services import (
+    LineSpec,
+    VoucherSpec,
+    voucher_lines_mark_reconciled,
+    vouchers_post_bulk,
+)
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -61,6 +67,21 @@ from . import camt053, matching
 from .models import Match, MatchEntry, MatchLine, Statement, StatementEntry, StatementFile
 
 logger = logging.getLogger(__name__)
+
+# Set to a list to record (phase, seconds) of each import: bench/reconciliation_import.py does.
+PHASES: list[tuple[str, float]] | None = None
+_phase_started = [0.0]
+
+
+def _phase(name: str | None) -> None:
+    """Close the running phase under ``name`` (``None`` starts the clock)."""
+    if PHASES is None:
+        return
+    now = time.perf_counter()
+    if name is not None:
+        PHASES.append((name, round(now - _phase_started[0], 3)))
+    _phase_started[0] = now
+
 
 BATCH = 2000
 FEES_PER_VOUCHER = 50
@@ -200,8 +221,11 @@ def statement_file_import(
                 if connection.vendor == "postgresql"
                 else _DirectEntries(company, file, now)
             )
+            _phase(None)
             accounts, flagged, total = _load(company, file, raw, validate, sink)
+            _phase("parse and stage")
             new = sink.settle()
+            _phase("deduplicate")
             file.status = StatementFile.Status.IMPORTED
             file.imported_at = timezone.now()
             file.reason = ""
@@ -236,7 +260,9 @@ def statement_file_import(
             for statement in flagged:
                 _notify_mismatch(company, statement)
             matched = _auto_match(accounts, flagged, sink) if auto_match else 0
+            _phase("audit and notify")
             sink.write()
+            _phase("write entries")
             if matched:
                 StatementFile.objects.filter(pk=file.pk).update(matched_count=matched)
                 file.matched_count = matched
@@ -247,6 +273,7 @@ def statement_file_import(
         file = _reject(company, digest, raw.read(), source, filename, bank_statement_id, reason)
         return ImportResult(file, "rejected", reason)
 
+    _phase("commit")
     message = _("Imported %(new)d new entries (%(existing)d were already imported); %(matched)d matched.") % {
         "new": file.entries_new,
         "existing": file.entries_existing,
@@ -269,7 +296,7 @@ def _match_left_over(file: StatementFile) -> int:
     """
     flagged = Statement.objects.filter(file=file, balance_ok=False).values("bank_account_id")
     account_ids = (
-        StatementEntry.objects.filter(file=file, status=StatementEntry.Status.UNMATCHED)
+        StatementEntry.objects.filter(statement__file=file, status=StatementEntry.Status.UNMATCHED)
         .exclude(bank_account_id__in=flagged)
         .values_list("bank_account_id", flat=True)
         .distinct()
@@ -544,13 +571,13 @@ class _DirectEntries:
     def settle(self) -> int:
         """The number of new entries (the rest were there already)."""
         self.flush()
-        return StatementEntry.objects.filter(file_id=self.file_id).count()
+        return StatementEntry.objects.filter(statement__file_id=self.file_id).count()
 
     def pending(self, account_id: int) -> list[matching.BankEntry]:
         return []
 
-    def set_statuses(self, pairs: Sequence[tuple[int, str]]) -> None:
-        if pairs:
+    def set_statuses(self, matched: Sequence[tuple[int, str, int]]) -> None:
+        if matched:
             raise AssertionError("entries imported directly are matched in their table")
 
     def forget_statuses(self) -> None:
@@ -590,6 +617,7 @@ class _StagedEntries:
         self.days: dict = {}
         quote = connection.ops.quote_name
         self.table = StatementEntry._meta.db_table
+        self.sequence = _id_sequence(self.table)
         self.columns = ", ".join(quote(name) for name in STAGE_FIELDS)
         # Names come from the model's metadata through quote_name, never from input.
         with connection.cursor() as cursor:
@@ -598,7 +626,8 @@ class _StagedEntries:
                 f"SELECT {self.columns} FROM {quote(self.table)} WITH NO DATA"
             )
             cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {self.STATUS} (id bigint, rule varchar(20)) ON COMMIT DROP"
+                f"CREATE TEMP TABLE IF NOT EXISTS {self.STATUS} (id bigint, rule varchar(20), match_id bigint) "
+                "ON COMMIT DROP"
             )
             cursor.execute(f"TRUNCATE {self.STAGE}, {self.STATUS}")
 
@@ -606,8 +635,8 @@ class _StagedEntries:
         if not self.ids:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [self.table, BATCH],
+                    "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                    [self.sequence, BATCH],
                 )
                 self.ids = [row[0] for row in cursor.fetchall()]
                 self.ids.reverse()
@@ -685,7 +714,9 @@ class _StagedEntries:
         self.flush()
         table = connection.ops.quote_name(self.table)
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {self.STAGE}")
+            # Statistics for the two joins below; the key column's own (long strings, costly to
+            # sample) would not change their plan.
+            cursor.execute(f"ANALYZE {self.STAGE} (id, bank_account_id)")
             cursor.execute(
                 f"""
                 DELETE FROM {self.STAGE} AS s USING (
@@ -714,16 +745,18 @@ class _StagedEntries:
             entries = [e for e in entries if e.id not in self.duplicates]
         return entries
 
-    def set_statuses(self, pairs: Sequence[tuple[int, str]]) -> None:
-        if pairs:
-            _copy_rows(self.STATUS, ["id", "rule"], pairs, quoted=False)
+    def set_statuses(self, matched: Sequence[tuple[int, str, int]]) -> None:
+        """(entry id, rule, match id) of new entries that matching matched."""
+        if matched:
+            _copy_rows(self.STATUS, ["id", "rule", "match_id"], matched, quoted=False)
 
     def forget_statuses(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {self.STATUS}")
 
     def write(self) -> None:
-        """One INSERT … SELECT: the staged entries with the status matching gave them."""
+        """One INSERT … SELECT: the staged entries with the status matching gave them; then their
+        match links, by the server from the same table (the links' check needs the entries)."""
         self.by_account.clear()
         quote = connection.ops.quote_name
         names = f"{self.columns}, {quote('status')}, {quote('matched_rule')}"
@@ -736,7 +769,20 @@ class _StagedEntries:
                 f"FROM {self.STAGE} AS s LEFT JOIN {self.STATUS} AS r ON r.id = s.id ORDER BY s.id",
                 [StatementEntry.Status.UNMATCHED, StatementEntry.Status.MATCHED],
             )
+            cursor.execute(
+                f"INSERT INTO {quote(MatchEntry._meta.db_table)} (match_id, entry_id) "  # noqa: S608
+                f"SELECT match_id, id FROM {self.STATUS} ORDER BY id"
+            )
             cursor.execute(f"TRUNCATE {self.STAGE}, {self.STATUS}")
+
+
+def _id_sequence(table: str) -> str:
+    """The sequence behind ``table``'s id, looked up once per call site, not once per row:
+    ``nextval(pg_get_serial_sequence(…))`` over 100,000 rows repeats the catalogue look-up
+    per row (0.3 s), where ``nextval`` itself costs 0.04 s."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [connection.ops.quote_name(table)])
+        return cursor.fetchone()[0]
 
 
 def _locked_accounts(company) -> list[BankAccount]:
@@ -760,8 +806,7 @@ def _load(company, file: StatementFile, raw: _Raw, validate: bool, sink):
     registered = {a.account_number: a for a in _locked_accounts(company)}
     touched: dict[int, BankAccount] = {}
     flagged: list[Statement] = []
-    state: dict = {"statement": None, "header": None, "booked": ZERO, "count": 0, "seen": {}}
-    total = 0
+    state: dict = {"statement": None, "header": None, "booked": ZERO, "count": 0, "seen": {}, "total": 0}
 
     def finish():
         statement, header = state["statement"], state["header"]
@@ -780,6 +825,37 @@ def _load(company, file: StatementFile, raw: _Raw, validate: bool, sink):
         if difference:
             flagged.append(statement)
 
+    # A big file's schema check runs in a process of its own beside this parse (SchemaCheck);
+    # its verdict is asked for before anything of the import is kept. A problem the parse
+    # finds itself (a bad amount, a cut-off file, an unknown account) is reported as found,
+    # and the check is stopped.
+    check = _schema_check(raw) if validate else None
+    try:
+        _load_items(company, file, raw, validate and check is None, sink, registered, touched, state, finish)
+        if check is not None and (error := check.error()) is not None:
+            raise error
+    finally:
+        if check is not None:
+            check.close()
+    return list(touched.values()), flagged, state["total"]
+
+
+PARALLEL_CHECK_BYTES = 4 * 2**20  # below this, the check in the parsing pass costs less than a process
+
+
+def _schema_check(raw: _Raw) -> camt053.SchemaCheck | None:
+    if raw.size < PARALLEL_CHECK_BYTES:
+        return None
+    if raw.path is not None:
+        return camt053.SchemaCheck(path=raw.path, max_bytes=MAX_BYTES)
+    if raw.bytes is not None:
+        return camt053.SchemaCheck(chunks=raw.chunks, max_bytes=MAX_BYTES)
+    return None  # a file object is read by the parse itself: checked in its pass
+
+
+def _load_items(company, file, raw: _Raw, validate: bool, sink, registered, touched, state, finish) -> None:
+    """The parse loop of :func:`_load`: statements created, entries handed to ``sink``."""
+    total = 0
     for item in camt053.iter_camt053(raw.parse_source(), max_bytes=MAX_BYTES, validate=validate):
         if isinstance(item, camt053.Camt053Statement):
             sink.flush()
@@ -841,7 +917,7 @@ def _load(company, file: StatementFile, raw: _Raw, validate: bool, sink):
         sink.add(statement, item, key)
     sink.flush()
     finish()
-    return list(touched.values()), flagged, total
+    state["total"] = total
 
 
 def _notify_mismatch(company, statement: Statement) -> None:
@@ -982,7 +1058,9 @@ def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
         .iterator(chunk_size=BATCH)
     ]
     del shared
+    _phase("load open lines")
     result = matching.match_entries(entries, lines)
+    _phase("match")
     total_entries = len(entries)
     del entries, lines  # the matcher's result is all that is needed from here
 
@@ -1037,6 +1115,7 @@ def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
                 fee_vouchers[posting.entry_id] = voucher.pk
         report.fee_vouchers = len(vouchers)
 
+    _phase("post fees")
     user_id = context.current().user_id
     posting_amounts = {p.entry_id: p.amount for p in postings}
     # Each match becomes its row in place, so the matcher's objects and the rows are never
@@ -1070,6 +1149,7 @@ def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
             )
     if groups:
         _write_matches(account, groups, user_id, report, sink, stored)
+    _phase("write matches, flag lines")
     report.unmatched_entries = total_entries - report.matched_entries
     audit_record(
         "reconciliation.auto_match",
@@ -1102,18 +1182,20 @@ def _copy_rows(table: str, columns: Sequence[str], rows: Iterable[tuple], *, quo
 def _write_matches(account, groups, user_id, report: ReconcileReport, sink=None, stored=frozenset()) -> None:
     """Store the matches, then the entries' status and the ledger lines' reconciled flag.
 
-    Entries still in ``sink`` (an import's new ones) get their status when they are written;
-    entries in the table (``stored``) are claimed with one conditional UPDATE.
+    Entries still in ``sink`` (an import's new ones) get their status and their match link
+    when they are written; entries in the table (``stored``) are claimed with one conditional
+    UPDATE and linked here.
     """
-    if connection.vendor == "postgresql":
+    postgres = connection.vendor == "postgresql"
+    if postgres:
         # Ids from the sequence, then COPY: no model instance and no RETURNING per match, which
         # is what an ORM bulk insert of 100,000 matches and their links mostly costs. The
         # one-to-one constraints on the links still refuse a double match (IntegrityError).
         with connection.cursor() as cursor:
             # One array, not 100,000 one-column rows (each a tuple the client builds and drops).
             cursor.execute(
-                "SELECT array_agg(nextval(pg_get_serial_sequence(%s, 'id'))) FROM generate_series(1, %s)",
-                [Match._meta.db_table, len(groups)],
+                "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
+                [_id_sequence(Match._meta.db_table), len(groups)],
             )
             ids = cursor.fetchone()[0]
         now = timezone.now()
@@ -1134,18 +1216,7 @@ def _write_matches(account, groups, user_id, report: ReconcileReport, sink=None,
                 for match_id, (rule, _entries, _lines, amount, voucher_id) in zip(ids, groups, strict=True)
             ),
         )
-        _copy_rows(
-            MatchEntry._meta.db_table,
-            ["match_id", "entry_id"],
-            ((match_id, e) for match_id, group in zip(ids, groups, strict=True) for e in group[1]),
-        )
-        _copy_rows(
-            MatchLine._meta.db_table,
-            ["match_id", "voucher_line_id"],
-            ((match_id, line) for match_id, group in zip(ids, groups, strict=True) for line in group[2]),
-        )
         report.matches = len(ids)
-        del ids
     else:
         matches = Match.objects.bulk_create(
             [
@@ -1161,32 +1232,38 @@ def _write_matches(account, groups, user_id, report: ReconcileReport, sink=None,
             ],
             batch_size=BATCH,
         )
-        MatchEntry.objects.bulk_create(
-            [
-                MatchEntry(match=match, entry_id=entry_id)
-                for match, group in zip(matches, groups, strict=True)
-                for entry_id in group[1]
-            ],
-            batch_size=BATCH,
-        )
-        MatchLine.objects.bulk_create(
-            [
-                MatchLine(match=match, voucher_line_id=line_id)
-                for match, group in zip(matches, groups, strict=True)
-                for line_id in group[2]
-            ],
-            batch_size=BATCH,
-        )
+        ids = [match.pk for match in matches]
         report.matches = len(matches)
-    claimed: list[tuple[int, str]] = []
-    pending: list[tuple[int, str]] = []
+    claimed: list[tuple[int, str]] = []  # stored entries: claimed and linked here
+    links: list[tuple[int, int]] = []
+    pending: list[tuple[int, str, int]] = []  # the import's new entries: written with their link
     all_lines: list[int] = []
-    for rule, entry_ids, line_ids, _amount, _voucher in groups:
+    line_links: list[tuple[int, int]] = []
+    for match_id, (rule, entry_ids, line_ids, _amount, _voucher) in zip(ids, groups, strict=True):
         for entry_id in entry_ids:
-            (pending if sink is not None and entry_id not in stored else claimed).append((entry_id, rule))
+            if sink is not None and entry_id not in stored:
+                pending.append((entry_id, rule, match_id))
+            else:
+                claimed.append((entry_id, rule))
+                links.append((match_id, entry_id))
         report.by_rule[rule] = report.by_rule.get(rule, 0) + len(entry_ids)
         report.matched_entries += len(entry_ids)
-        all_lines.extend(line_ids)
+        for line_id in line_ids:
+            all_lines.append(line_id)
+            line_links.append((match_id, line_id))
+    del ids
+    if postgres:
+        _copy_rows(MatchLine._meta.db_table, ["match_id", "voucher_line_id"], line_links)
+        if links:
+            _copy_rows(MatchEntry._meta.db_table, ["match_id", "entry_id"], links)
+    else:
+        MatchLine.objects.bulk_create(
+            [MatchLine(match_id=m, voucher_line_id=line) for m, line in line_links], batch_size=BATCH
+        )
+        MatchEntry.objects.bulk_create(
+            [MatchEntry(match_id=m, entry_id=e) for m, e in links], batch_size=BATCH
+        )
+    del line_links, links
     if pending:
         sink.set_statuses(pending)
     if claimed:

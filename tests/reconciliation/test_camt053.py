@@ -484,6 +484,20 @@ def test_truncated_file():
     assert "not well-formed" in err.message
 
 
+@pytest.mark.parametrize("validate", [True, False])
+def test_a_file_cut_anywhere_is_refused(validate):
+    # With a schema validating during the parse, lxml's iterparse ends quietly at a cut that
+    # falls between elements or inside one (found by a 30-entry file cut at two thirds, which
+    # imported 19 entries); every cut must be refused, never read as a shorter statement.
+    data = simple_statement([credit(f"{i}.00") for i in range(1, 31)])
+    end = data.rindex(b"</Document>")
+    for cut in range(len(data) // 3, end, 97):
+        with pytest.raises(CamtParseError) as info:
+            for _item in iter_camt053(data[:cut], validate=validate):
+                pass
+        assert "not well-formed" in info.value.message, cut
+
+
 @pytest.mark.parametrize("data", [b"", b"not xml at all", b"\xff\xfe\x00garbage", b"<a><b></a>"])
 def test_not_xml(data):
     bad(data)
