@@ -491,19 +491,42 @@ STAGE_FIELDS = ("id", *(name for name in ENTRY_FIELDS if name not in ("status", 
 
 
 def _entry_values(entry: camt053.Camt053Entry) -> tuple:
-    """(EndToEndIds, KIDs, references, text, counterparty name, counterparty account) of an entry."""
-    e2e = [ref for ref in entry.end_to_end_ids if ref != "NOTPROVIDED"]
-    texts = [*entry.unstructured, entry.additional_info]
-    name = next((tx.counterparty_name for tx in entry.transactions if tx.counterparty_name), "") or ""
-    other = next((tx.counterparty_account for tx in entry.transactions if tx.counterparty_account), "") or ""
-    return (
-        e2e,
-        list(entry.kids),
-        _references(texts),
-        " · ".join(t for t in texts if t)[:500],
-        name[:140],
-        other[:34],
-    )
+    """(EndToEndIds, KIDs, references, text, counterparty name, counterparty account) of an entry.
+
+    One pass over the entry's transactions (this runs once per entry of a 100,000-entry file).
+    """
+    e2e: list[str] = []
+    kids: list[str] = []
+    texts: list[str] = []
+    name = other = ""
+    for tx in entry.transactions:
+        ref = tx.end_to_end_id
+        if ref and ref != "NOTPROVIDED":
+            e2e.append(ref)
+        if tx.kid:
+            kids.append(tx.kid)
+        if tx.unstructured:
+            texts.append(tx.unstructured)
+        if not name and tx.counterparty_name:
+            name = tx.counterparty_name
+        if not other and tx.counterparty_account:
+            other = tx.counterparty_account
+    if entry.additional_info:
+        texts.append(entry.additional_info)
+    return e2e, kids, _references(texts), " · ".join(texts)[:500], name[:140], other[:34]
+
+
+# Strings JSON can hold between quotes as they are: no quote, backslash or control character.
+_JSON_PLAIN = re.compile(r'[^"\\\x00-\x1f]*')
+
+
+def _json_list(values: list[str]) -> str:
+    """``json.dumps`` of a list of strings, without its encoder for the usual plain ones."""
+    if not values:
+        return "[]"
+    if _JSON_PLAIN.fullmatch("".join(values)):
+        return '["' + '","'.join(values) + '"]'
+    return json.dumps(values)
 
 
 def _entry_row(
@@ -664,9 +687,9 @@ class _StagedEntries:
                 entry.acct_svcr_ref or "",
                 (entry.bank_tx_code or entry.bank_tx_proprietary or "")[:40],
                 # JSON as text: the server parses it into the jsonb columns.
-                json.dumps(e2e) if e2e else "[]",
-                json.dumps(kids) if kids else "[]",
-                json.dumps(references) if references else "[]",
+                _json_list(e2e),
+                _json_list(kids),
+                _json_list(references),
                 text,
                 name,
                 other,
