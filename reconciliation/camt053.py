@@ -54,8 +54,10 @@ peak alike), 174 MB when :func:`parse_camt053` keeps all 100,000 entries. Valida
 per 100,000 entries, and it is what turns "a bank sent something odd" into a clear message
 naming the element instead of a wrong balance or a silently skipped field
 (RELIABILITY.md row 8). ``validate=False`` exists for benchmarks and for callers that have
-validated already; the checks this module makes itself (mandatory elements, amounts, dates,
-indicators) apply either way.
+validated already, such as the importer, which has a big file's schema checked by
+:class:`SchemaCheck` in a process of its own while it parses; the checks this module makes
+itself (mandatory elements, amounts, dates, indicators, a file that ends before its
+Document does) apply either way.
 """
 
 from __future__ import annotations

@@ -113,13 +113,14 @@ class StatementEntry(models.Model):
         Status.MATCHED: frozenset({Status.UNMATCHED}),
     }
 
-    # ``statement`` is the entry's owner, checked by the database. ``company``, ``bank_account``
-    # and ``file`` are copies of that statement's own values, set only by the importer from the
-    # statement it has just created (tests/reconciliation/test_denormalised.py checks they
-    # agree), and kept for the queries that filter on them. They carry no database constraint
-    # (db_constraint=False; Django still indexes and joins them): a deferred foreign-key check
-    # per column per row costs seconds at commit on a 100,000-entry file, and the statement's
-    # own constrained keys already guarantee the rows exist (PROTECT keeps them in place).
+    # ``statement`` is the entry's owner. ``company``, ``bank_account`` and ``file`` are copies
+    # of that statement's own values, set only by the importer from the statement it has just
+    # created, and kept for the queries that filter on them. None of the four has a per-row
+    # foreign-key constraint (a deferred check per column per row cost seconds at commit on a
+    # 100,000-entry file): a statement trigger checks each INSERT or UPDATE at once, that the
+    # statement exists and has the entry's company, account and file (migration 0004,
+    # tests/reconciliation/test_link_checks.py); a row trigger keeps a statement with entries
+    # from being deleted.
     company = models.ForeignKey(
         "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )
@@ -187,10 +188,10 @@ class Match(models.Model):
         POSTED = "POSTED", _("Posted and matched")
 
     # Copies, set only by the matching services from the bank account whose row they hold
-    # locked: the account of the matched entries' statement, and its company. No database
-    # constraint, for the same reason as StatementEntry's copies (a deferred check per match
-    # at commit, 100,000 per file); the links below keep theirs (tests/reconciliation/
-    # test_denormalised.py checks the copies agree).
+    # locked: the account of the matched entries' statement, and its company. No per-row
+    # constraint, for the same reason as StatementEntry's (a deferred check per match at
+    # commit, 100,000 per file); the links below are checked per statement against them: an
+    # entry link must be of this bank account, a line link of this company (migration 0004).
     company = models.ForeignKey(
         "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )

@@ -10,10 +10,14 @@ On PostgreSQL (``_StagedEntries``) entries stream by COPY into a temporary table
 file is parsed, keeping only the matcher's compact values in memory; matching then runs
 inside the import (skipping accounts whose statements do not add up, RELIABILITY row 6), and
 the entries go into their table with one ``INSERT … SELECT`` already carrying their status,
-so no entry is written twice. Matches and their links are COPYed with ids taken from the
-sequence, fee vouchers' lines COPYed, the matched ledger lines flagged by one UPDATE, and the
-raw file stored by one binary COPY. Elsewhere (``_DirectEntries``) entries are inserted with
-``bulk_create`` as they are parsed and matching updates the ones it matched.
+so no entry is written twice, and their match links are inserted from the same staged rows.
+Matches and ledger-line links are COPYed with ids taken from the sequence, fee vouchers'
+lines COPYed, the matched ledger lines flagged by one UPDATE, and the raw file stored by one
+binary COPY; entries and links are checked once per statement by triggers, not per row at
+commit (migration 0004). A file of 4 MB or more has its XSD check made in a process of its
+own beside the parse (``camt053.SchemaCheck``), on the machine's other core. Elsewhere
+(``_DirectEntries``) entries are inserted with ``bulk_create`` as they are parsed and
+matching updates the ones it matched.
 
 Idempotency, from the outside in:
 
@@ -619,7 +623,7 @@ class _StagedEntries:
     the file is parsed (the server stores one batch while we parse the next), and only what
     matching needs stays in memory: one :class:`matching.BankEntry` per booked entry. Entry
     ids come from the table's sequence in blocks, so matches can name entries not yet
-    inserted (the foreign keys are checked at commit).
+    inserted (the links to them are written after them, and checked per statement).
 
     Deduplication: the import holds the company's bank account rows locked (see ``_load``),
     so no other import can add entries to these accounts before this one commits; keys the
@@ -922,9 +926,11 @@ def _load_items(company, file, raw: _Raw, validate: bool, sink, registered, touc
                 closing_balance=item.closing_balance,
                 balance_types="/".join(item.balance_types_used)[:9],
             )
-            state.update(statement=statement, header=item, booked=ZERO, count=0, seen={})
+            state.update(statement=statement, header=item, booked=ZERO, count=0, seen={}, account=account)
             continue
         header, statement = state["header"], state["statement"]
+        if item.currency != state["account"].currency:
+            _refuse_entry_currency(item, state["account"], header)
         if item.acct_svcr_ref:
             key = camt053.entry_key(header.account, item)
         else:
@@ -941,6 +947,27 @@ def _load_items(company, file, raw: _Raw, validate: bool, sink, registered, touc
     sink.flush()
     finish()
     state["total"] = total
+
+
+def _refuse_entry_currency(entry: camt053.Camt053Entry, account: BankAccount, header) -> None:
+    """An entry in another currency than its account's would be booked as if it were not."""
+    raise BankFileRejected(
+        _(
+            "Entry %(number)d of statement %(id)s (line %(line)s) is %(amount)s %(ccy)s, but account "
+            "%(account)s is kept in %(acct_ccy)s; an amount in another currency cannot be imported as "
+            "if it were %(acct_ccy)s."
+        )
+        % {
+            "number": entry.index + 1,
+            "id": header.statement_id,
+            "line": entry.line,
+            "amount": f"{entry.amount:.2f}",
+            "ccy": entry.currency,
+            "account": account.account_number,
+            "acct_ccy": account.currency,
+        },
+        code="wrong_currency",
+    )
 
 
 def _notify_mismatch(company, statement: Statement) -> None:

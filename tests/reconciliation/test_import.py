@@ -494,3 +494,13 @@ def test_a_bad_file_given_by_path_is_kept_with_its_reason(company_a, account, tm
     assert result.outcome == "rejected" and result.file.reason == result.message
     assert bytes(StatementFile.objects.get(pk=result.file.pk).data) == data
     assert StatementEntry.objects.count() == 0
+
+
+def test_an_entry_in_another_currency_than_its_account_is_refused(company_a, account):
+    eur = credit("50.00", "R2")
+    eur.currency = "EUR"
+    result = statement_file_import(company_a, simple_statement([credit("1.00", "R1"), eur]), source=UPLOAD)
+    assert result.outcome == "rejected"
+    assert "50.00 EUR" in result.message and ACCOUNT in result.message and "Entry 2" in result.message
+    assert StatementEntry.objects.count() == 0 and Statement.objects.count() == 0
+    assert result.file.status == StatementFile.Status.REJECTED
