@@ -73,7 +73,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 from zoneinfo import ZoneInfo
 
 from lxml import etree
@@ -99,6 +99,9 @@ _NS = "{" + NS_CAMT053 + "}"
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # the upload limit; a year of daily statements is far less
 OSLO = ZoneInfo("Europe/Oslo")
 _T_DT, _T_DTTM, _T_IBAN, _T_ID = (_NS + name for name in ("Dt", "DtTm", "IBAN", "Id"))
+_T_DOMN, _T_FMLY, _T_PRTRY, _T_CD, _T_SUBFMLYCD = (
+    _NS + name for name in ("Domn", "Fmly", "Prtry", "Cd", "SubFmlyCd")
+)
 _T_AMT, _T_CHRGS, _T_TXDTLS, _T_USTRD, _T_REF, _T_NM = (
     _NS + name for name in ("Amt", "Chrgs", "TxDtls", "Ustrd", "Ref", "Nm")
 )
@@ -167,9 +170,12 @@ class CamtParseError(Exception):
         return f"{self.message} ({', '.join(where)})" if where else self.message
 
 
-@dataclass(frozen=True, slots=True)
-class Camt053Tx:
-    """One ``TxDtls``: one payment inside a (possibly batched) entry."""
+class Camt053Tx(NamedTuple):
+    """One ``TxDtls``: one payment inside a (possibly batched) entry.
+
+    Entries and their transactions are named tuples, immutable like the frozen dataclasses
+    they were and made several times faster: a 100,000-entry file builds 210,000 of them.
+    """
 
     amount: Decimal
     credit_debit: str
@@ -186,8 +192,7 @@ class Camt053Tx:
         return self.amount if self.credit_debit == "CRDT" else -self.amount
 
 
-@dataclass(frozen=True, slots=True)
-class Camt053Entry:
+class Camt053Entry(NamedTuple):
     """One ``Ntry``: one booking on the account."""
 
     index: int  # 0-based position within its statement
@@ -614,22 +619,22 @@ def _entry(ntry, index: int) -> Camt053Entry:
     btc = c.get(_Q["BkTxCd"])
     if btc is not None:
         domain_code = family_code = None
-        # BkTxCd is Domn(Cd, Fmly(Cd, SubFmlyCd)) and Prtry(Cd, Issr): each Cd is the first
-        # child of its parent, so the element before it says which code it is.
-        previous = None
-        for element in btc.iter():
-            tag = element.tag[len(_NS) :] if isinstance(element.tag, str) else ""
-            if tag == "Cd" or tag == "SubFmlyCd":
-                text = (element.text or "").strip() or None
-                if tag == "SubFmlyCd":
-                    subfamily = text
-                elif previous == "Domn":
-                    domain_code = text
-                elif previous == "Fmly":
-                    family_code = text
-                elif previous == "Prtry":
-                    proprietary = text
-            previous = tag
+        # BkTxCd is Domn(Cd, Fmly(Cd, SubFmlyCd)) and Prtry(Cd, Issr).
+        for part in btc:
+            if part.tag == _T_DOMN:
+                for sub in part:
+                    if sub.tag == _T_CD:
+                        domain_code = (sub.text or "").strip() or None
+                    elif sub.tag == _T_FMLY:
+                        for leaf in sub:
+                            if leaf.tag == _T_CD:
+                                family_code = (leaf.text or "").strip() or None
+                            elif leaf.tag == _T_SUBFMLYCD:
+                                subfamily = (leaf.text or "").strip() or None
+            elif part.tag == _T_PRTRY:
+                for sub in part:
+                    if sub.tag == _T_CD:
+                        proprietary = (sub.text or "").strip() or None
         if domain_code or family_code or subfamily:
             bank_tx_code = f"{domain_code or ''}/{family_code or ''}/{subfamily or ''}"
 
