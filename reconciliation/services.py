@@ -46,6 +46,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import BankAccount
 from bankint import context
@@ -553,6 +554,9 @@ class _DirectEntries:
         if pairs:
             raise AssertionError("entries imported directly are matched in their table")
 
+    def set_reasons(self, pairs: Sequence[tuple[int, str]]) -> None:
+        _entries_set_reasons(pairs)  # already in their table
+
     def forget_statuses(self) -> None:
         pass
 
@@ -588,6 +592,7 @@ class _StagedEntries:
         self.duplicates: set[int] = set()
         self.account_keys: dict[int, str] = {}
         self.days: dict = {}
+        self.reasons: list[tuple[int, str]] = []  # (entry id, why unmatched), stored by ``write``
         quote = connection.ops.quote_name
         self.table = StatementEntry._meta.db_table
         self.columns = ", ".join(quote(name) for name in STAGE_FIELDS)
@@ -718,7 +723,11 @@ class _StagedEntries:
         if pairs:
             _copy_rows(self.STATUS, ["id", "rule"], pairs, quoted=False)
 
+    def set_reasons(self, pairs: Sequence[tuple[int, str]]) -> None:
+        self.reasons.extend(pairs)
+
     def forget_statuses(self) -> None:
+        self.reasons.clear()
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {self.STATUS}")
 
@@ -737,6 +746,9 @@ class _StagedEntries:
                 [StatementEntry.Status.UNMATCHED, StatementEntry.Status.MATCHED],
             )
             cursor.execute(f"TRUNCATE {self.STAGE}, {self.STATUS}")
+        if self.reasons:  # usually few: one UPDATE of the rows just inserted
+            _entries_set_reasons(self.reasons)
+            self.reasons = []
 
 
 def _locked_accounts(company) -> list[BankAccount]:
@@ -902,6 +914,107 @@ def _chunks(items: Sequence, size: int = BATCH):
         yield items[start : start + size]
 
 
+# How a person reads the matcher's reason codes (matching.Why); amounts as the bank booked them.
+_WHY = {
+    matching.Why.REFERENCE_AMBIGUOUS: gettext_lazy(
+        "%(count)d open ledger lines carry the reference %(reference)s; choose one by hand."
+    ),
+    matching.Why.REFERENCE_PARTIAL: gettext_lazy(
+        "Only %(found)d of its %(wanted)d references are on open ledger lines (not %(missing)s); "
+        "match it by hand."
+    ),
+    matching.Why.REFERENCE_SUM: gettext_lazy(
+        "The ledger lines with its references add up to %(total)s, but the bank booked %(amount)s; "
+        "match it by hand."
+    ),
+    matching.Why.OCR_TOTAL: gettext_lazy(
+        "OCR assignment %(reference)s totals %(total)s, but the bank booked %(amount)s; match it by hand."
+    ),
+    matching.Why.AMOUNT_DATE_AMBIGUOUS: gettext_lazy(
+        "%(count)d open ledger lines of %(amount)s within ±%(window)d banking days; choose one by hand."
+    ),
+    matching.Why.AMOUNT_DATE_SHARED: gettext_lazy(
+        "The one open ledger line of %(amount)s within ±%(window)d banking days also fits another "
+        "bank entry; choose by hand."
+    ),
+    matching.Why.REVERSAL: gettext_lazy("A reversal of an earlier booking: match or post it by hand."),
+    matching.Why.BATCH_CHARGES: gettext_lazy(
+        "A batch booking with charges whose payments were not all found; match it by hand."
+    ),
+    matching.Why.NO_CANDIDATE: gettext_lazy(
+        "No open ledger line of %(amount)s within ±%(window)d banking days and no known reference."
+    ),
+}
+_WHY_SUM_WITH_CHARGES = gettext_lazy(
+    "The ledger lines with its references add up to %(total)s, but the bank booked %(amount)s "
+    "with %(charges)s in charges; match it by hand."
+)
+
+
+def unmatched_reason_text(unmatched: matching.Unmatched) -> str:
+    """The matcher's reason for leaving an entry, worded for a person in the active language."""
+    params = {
+        name: f"{value:.2f}" if isinstance(value, Decimal) else value for name, value in unmatched.params
+    }
+    template = _WHY.get(unmatched.code)
+    if template is None:
+        return unmatched.reason[:200]
+    if unmatched.code == matching.Why.REFERENCE_SUM and params.get("charges") not in (None, "0.00"):
+        template = _WHY_SUM_WITH_CHARGES
+    return (str(template) % params)[:200]
+
+
+def _store_unmatched_reasons(unmatched: Sequence[matching.Unmatched], sink=None, stored=frozenset()) -> None:
+    """Keep why the matcher left each entry for a person, so the person sees it beside the entry.
+
+    Entries still in ``sink`` (an import's new ones, not yet in their table) get their reason
+    when they are written; the others with one bulk UPDATE per batch.
+    """
+    if not unmatched:
+        return
+    texts: dict = {}  # one wording per distinct reason: most share the few default ones
+    in_table: list[tuple[int, str]] = []
+    pending: list[tuple[int, str]] = []
+    for item in unmatched:
+        key = (item.code, item.params, item.reason)
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = unmatched_reason_text(item)
+        (pending if sink is not None and item.id not in stored else in_table).append((item.id, text))
+    if pending:
+        sink.set_reasons(pending)
+    if in_table:
+        _entries_set_reasons(in_table)
+
+
+def _entries_set_reasons(pairs: Sequence[tuple[int, str]]) -> None:
+    """Set each unmatched entry's ``unmatched_reason``; one statement per batch on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        by_reason: dict[str, list[int]] = defaultdict(list)
+        for entry_id, reason in pairs:
+            by_reason[reason].append(entry_id)
+        for reason, entry_ids in by_reason.items():
+            for chunk in _chunks(entry_ids):
+                StatementEntry.objects.filter(pk__in=chunk, status=StatementEntry.Status.UNMATCHED).exclude(
+                    unmatched_reason=reason
+                ).update(unmatched_reason=reason)
+        return
+    table = connection.ops.quote_name(StatementEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(pairs):
+            # Rows whose reason did not change are not rewritten (a re-run over old entries).
+            cursor.execute(
+                f"UPDATE {table} AS e SET unmatched_reason = v.reason "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::varchar[]) AS v(id, reason) "
+                "WHERE e.id = v.id AND e.status = %s AND e.unmatched_reason <> v.reason",
+                [
+                    [entry_id for entry_id, _reason in chunk],
+                    [reason for _entry_id, reason in chunk],
+                    StatementEntry.Status.UNMATCHED,
+                ],
+            )
+
+
 def bank_account_reconcile(account: BankAccount) -> ReconcileReport:
     """Run the automatic matcher over the account's unmatched entries and open ledger lines.
 
@@ -1042,6 +1155,7 @@ def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
     # Each match becomes its row in place, so the matcher's objects and the rows are never
     # both held for 100,000 matches (the matcher's id tuples are reused, not copied).
     groups: list = list(result.matches)
+    unmatched = result.unmatched_entries
     del result
     for i, m in enumerate(groups):
         entry_id = m.entry_ids[0]
@@ -1070,6 +1184,7 @@ def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
             )
     if groups:
         _write_matches(account, groups, user_id, report, sink, stored)
+    _store_unmatched_reasons(unmatched, sink, stored)
     report.unmatched_entries = total_entries - report.matched_entries
     audit_record(
         "reconciliation.auto_match",
@@ -1207,7 +1322,7 @@ def _claim_entries_many(pairs: Sequence[tuple[int, str]]) -> None:
     table = connection.ops.quote_name(StatementEntry._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} AS e SET status = %s, matched_rule = v.rule "  # noqa: S608
+            f"UPDATE {table} AS e SET status = %s, matched_rule = v.rule, unmatched_reason = '' "  # noqa: S608
             "FROM unnest(%s::bigint[], %s::varchar[]) AS v(id, rule) WHERE e.id = v.id AND e.status = %s",
             [
                 StatementEntry.Status.MATCHED,
@@ -1229,7 +1344,7 @@ def _claim_entries(entry_ids: Sequence[int], rule: str) -> None:
     """UNMATCHED → MATCHED, only for entries still unmatched; all or nothing."""
     changed = StatementEntry.objects.filter(
         pk__in=list(entry_ids), status=StatementEntry.Status.UNMATCHED
-    ).update(status=StatementEntry.Status.MATCHED, matched_rule=rule)
+    ).update(status=StatementEntry.Status.MATCHED, matched_rule=rule, unmatched_reason="")
     if changed != len(set(entry_ids)):
         raise Conflict(
             _(
