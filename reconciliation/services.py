@@ -838,6 +838,7 @@ def _load(company, file: StatementFile, raw: _Raw, validate: bool, sink):
             state.update(statement=statement, header=item, booked=ZERO, count=0, seen={})
             continue
         header, statement = state["header"], state["statement"]
+        _check_entry_currency(item, statement.bank_account)
         if item.acct_svcr_ref:
             key = camt053.entry_key(header.account, item)
         else:
@@ -854,6 +855,29 @@ def _load(company, file: StatementFile, raw: _Raw, validate: bool, sink):
     sink.flush()
     finish()
     return list(touched.values()), flagged, total
+
+
+def _check_entry_currency(entry: camt053.Camt053Entry, account: BankAccount) -> None:
+    """Refuse the file when an entry is in another currency than its account.
+
+    The importer stores amounts in the account's currency, so a EUR entry in a NOK
+    statement would otherwise be booked as that many kroner.
+    """
+    if entry.currency != account.currency:
+        raise BankFileRejected(
+            _(
+                "The entry on line %(line)s is %(amount)s %(ccy)s, but account %(number)s is kept in "
+                "%(acct_ccy)s. The file was not imported; ask the bank for a statement in %(acct_ccy)s."
+            )
+            % {
+                "line": entry.line,
+                "amount": f"{entry.amount:.2f}",
+                "ccy": entry.currency,
+                "number": account.account_number,
+                "acct_ccy": account.currency,
+            },
+            code="wrong_currency",
+        )
 
 
 def _notify_mismatch(company, statement: Statement) -> None:
