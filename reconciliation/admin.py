@@ -94,6 +94,7 @@ class StatementEntryAdmin(ReadOnlyAdmin):
     list_display = ["id", "bank_account", "booking_date", "amount", "status", "matched_rule", "acct_svcr_ref"]
     list_filter = ["status", "matched_rule", "is_charge", "reversal"]
     search_fields = ["acct_svcr_ref", "text", "counterparty_name"]
+    readonly_fields = ["unmatched_reason"]
 
 
 class MatchEntryInline(admin.TabularInline):

@@ -60,6 +60,7 @@ __all__ = [
     "MatchResult",
     "Rule",
     "Unmatched",
+    "Why",
     "match_entries",
     "norwegian_public_holidays",
 ]
@@ -74,6 +75,24 @@ class Rule(StrEnum):
     REFERENCE = "REFERENCE"
     AMOUNT_DATE = "AMOUNT_DATE"
     FEE = "FEE"
+
+
+class Why(StrEnum):
+    """Why an entry was left for a person: a stable code and its ``Unmatched.params``.
+
+    The English ``Unmatched.reason`` is for logs and tests; the service words the code for
+    people (in their language) from the params named beside each code.
+    """
+
+    REFERENCE_AMBIGUOUS = "REFERENCE_AMBIGUOUS"  # rule, count, reference
+    REFERENCE_PARTIAL = "REFERENCE_PARTIAL"  # rule, found, wanted, missing
+    REFERENCE_SUM = "REFERENCE_SUM"  # rule, total, amount, charges
+    OCR_TOTAL = "OCR_TOTAL"  # reference, total, amount
+    AMOUNT_DATE_AMBIGUOUS = "AMOUNT_DATE_AMBIGUOUS"  # count, amount, window
+    AMOUNT_DATE_SHARED = "AMOUNT_DATE_SHARED"  # amount, window
+    REVERSAL = "REVERSAL"
+    BATCH_CHARGES = "BATCH_CHARGES"
+    NO_CANDIDATE = "NO_CANDIDATE"  # amount, window
 
 
 class RefKind(StrEnum):
@@ -171,7 +190,9 @@ class FeePosting:
 @dataclass(frozen=True, slots=True)
 class Unmatched:
     id: int | str
-    reason: str
+    reason: str  # English, for logs and tests
+    code: str = ""  # a Why value (entries only)
+    params: tuple[tuple[str, object], ...] = ()  # (name, value) pairs, values as the matcher saw them
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +316,7 @@ class _Matcher:
         self.window = window
         self.entry_done: set = set()
         self.line_done: set = set()
-        self.entry_reason: dict = {}  # entries a rule looked at and refused, with why
+        self.entry_reason: dict = {}  # entries a rule looked at and refused: (reason, code, params)
         self.matches: list[Match] = []
         self.fees: list[FeePosting] = []
         # Reference index: (account, kind) → reference → the line, or a list of lines (in id
@@ -340,6 +361,9 @@ class _Matcher:
                 )
             )
 
+    def _refuse(self, entry_id, reason: str, code: Why, **params) -> None:
+        self.entry_reason[entry_id] = (reason, code, tuple(params.items()))
+
     def _open(self, candidates: Iterable[LedgerLine], sign: int) -> list[LedgerLine]:
         return [line for line in candidates if line.id not in self.line_done and _sign(line.amount) == sign]
 
@@ -363,24 +387,41 @@ class _Matcher:
                 missing.append(ref)
                 continue
             if len(found) > 1:
-                self.entry_reason[entry.id] = (
-                    f"{rule}: {len(found)} open ledger lines carry the reference {ref}; choose one by hand"
+                self._refuse(
+                    entry.id,
+                    f"{rule}: {len(found)} open ledger lines carry the reference {ref}; choose one by hand",
+                    Why.REFERENCE_AMBIGUOUS,
+                    rule=str(rule),
+                    count=len(found),
+                    reference=ref,
                 )
                 return False
             chosen.append(found[0])
         if not chosen:
             return False  # none of the references is known: later rules may still match
         if missing:
-            self.entry_reason[entry.id] = (
-                f"{rule}: {len(chosen)} of {len(refs)} references found, not {', '.join(missing[:3])}"
+            self._refuse(
+                entry.id,
+                f"{rule}: {len(chosen)} of {len(refs)} references found, not {', '.join(missing[:3])}",
+                Why.REFERENCE_PARTIAL,
+                rule=str(rule),
+                found=len(chosen),
+                wanted=len(refs),
+                missing=", ".join(missing[:3]),
             )
             return False
         unique = list({line.id: line for line in chosen}.values())
         total = sum((line.amount for line in unique), ZERO)
         if total != entry.amount + entry.charges:
-            self.entry_reason[entry.id] = (
+            self._refuse(
+                entry.id,
                 f"{rule}: the ledger lines for its references sum to {total}, the bank booked {entry.amount}"
-                + (f" with {entry.charges} in charges" if entry.charges else "")
+                + (f" with {entry.charges} in charges" if entry.charges else ""),
+                Why.REFERENCE_SUM,
+                rule=str(rule),
+                total=total,
+                amount=entry.amount,
+                charges=entry.charges,
             )
             return False
         self._take(rule, entry, unique)
@@ -439,8 +480,13 @@ class _Matcher:
                         self._take(Rule.OCR_ASSIGNMENT, entry, groups.pop(key))
                         del totals[key]
                     else:
-                        self.entry_reason[entry.id] = (
-                            f"OCR_ASSIGNMENT: assignment {ref} totals {totals[key]}, the bank booked {entry.amount}"
+                        self._refuse(
+                            entry.id,
+                            f"OCR_ASSIGNMENT: assignment {ref} totals {totals[key]}, the bank booked {entry.amount}",
+                            Why.OCR_TOTAL,
+                            reference=ref,
+                            total=totals[key],
+                            amount=entry.amount,
                         )
                     break
 
@@ -490,11 +536,20 @@ class _Matcher:
                 found = counts[entry.id]
                 if found > 1:
                     why = f"{found} ledger lines of {entry.amount} within ±{self.window} banking days"
+                    code, params = Why.AMOUNT_DATE_AMBIGUOUS, {"count": found}
                 elif found == 1:
                     why = f"the one ledger line of {entry.amount} within ±{self.window} banking days also fits another bank entry"
+                    code, params = Why.AMOUNT_DATE_SHARED, {}
                 else:
                     continue  # nothing in the window: the default reason says so
-                self.entry_reason[entry.id] = f"AMOUNT_DATE: {why}; choose by hand"
+                self._refuse(
+                    entry.id,
+                    f"AMOUNT_DATE: {why}; choose by hand",
+                    code,
+                    **params,
+                    amount=entry.amount,
+                    window=self.window,
+                )
 
     # -- rule 5: fees --------------------------------------------------------------------
 
@@ -521,7 +576,7 @@ class _Matcher:
         self.rule_amount_date(numbers)
         self.rule_fees()
         unmatched_entries = tuple(
-            Unmatched(e.id, self.entry_reason.get(e.id) or _default_reason(e, self.window))
+            Unmatched(e.id, *(self.entry_reason.get(e.id) or _default_reason(e, self.window)))
             for e in self.entries
             if e.id not in self.entry_done
         )
@@ -533,12 +588,16 @@ class _Matcher:
         return MatchResult(tuple(self.matches), tuple(self.fees), unmatched_entries, unmatched_lines)
 
 
-def _default_reason(entry: BankEntry, window: int) -> str:
+def _default_reason(entry: BankEntry, window: int) -> tuple[str, Why, tuple]:
     if entry.reversal:
-        return "a reversal: undo or post the original by hand"
+        return "a reversal: undo or post the original by hand", Why.REVERSAL, ()
     if entry.charges:
-        return "a batch booking with charges whose payments were not all found"
-    return f"no ledger line of {entry.amount} within ±{window} banking days and no known reference"
+        return "a batch booking with charges whose payments were not all found", Why.BATCH_CHARGES, ()
+    return (
+        f"no ledger line of {entry.amount} within ±{window} banking days and no known reference",
+        Why.NO_CANDIDATE,
+        (("amount", entry.amount), ("window", window)),
+    )
 
 
 def _sign(amount: Decimal) -> int:

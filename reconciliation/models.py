@@ -8,6 +8,7 @@
 - ``StatementEntry``: one booking on a bank account, stored once per account whatever the
   number of files that show it (``dedup_key``: AcctSvcrRef, else a stable hash).
   UNMATCHED → MATCHED (automatically, with the rule, or by a person) → UNMATCHED (unmatch).
+  An entry the matcher leaves UNMATCHED carries its reason (``unmatched_reason``).
 - ``Match``: ties entries to ledger lines (1:1, 1:N for OCR totals and batch bookings, N:1
   by hand). ``MatchEntry`` and ``MatchLine`` are one-to-one with their entry / voucher line,
   so the database itself refuses to match either twice (RELIABILITY row 11).
@@ -158,6 +159,11 @@ class StatementEntry(models.Model):
     charges = models.DecimalField(_("charges"), default=0, **MONEY)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UNMATCHED)
     matched_rule = models.CharField(_("matched by"), max_length=20, blank=True)
+    # Why the automatic matcher left it for a person, worded for people; cleared when matched.
+    # db_default: the import's INSERT … SELECT from its staging table does not name the column.
+    unmatched_reason = models.CharField(
+        _("why unmatched"), max_length=200, blank=True, default="", db_default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -51,6 +51,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import BankAccount
 from bankint import context
@@ -607,6 +608,9 @@ class _DirectEntries:
         if matched:
             raise AssertionError("entries imported directly are matched in their table")
 
+    def set_reasons(self, pairs: Sequence[tuple[int, str]]) -> None:
+        _entries_set_reasons(pairs)  # already in their table
+
     def forget_statuses(self) -> None:
         pass
 
@@ -633,6 +637,7 @@ class _StagedEntries:
 
     STAGE = "recon_entry_stage"
     STATUS = "recon_entry_status"
+    REASON = "recon_entry_reason"
 
     def __init__(self, company, file: StatementFile, now):
         self.company_id, self.file_id, self.now = company.pk, file.pk, now
@@ -642,6 +647,7 @@ class _StagedEntries:
         self.duplicates: set[int] = set()
         self.account_keys: dict[int, str] = {}
         self.days: dict = {}
+        self.reasons: list[tuple[int, str]] = []  # (entry id, why unmatched), stored by ``write``
         quote = connection.ops.quote_name
         self.table = StatementEntry._meta.db_table
         self.sequence = _id_sequence(self.table)
@@ -777,30 +783,47 @@ class _StagedEntries:
         if matched:
             _copy_rows(self.STATUS, ["id", "rule", "match_id"], matched, quoted=False)
 
+    def set_reasons(self, pairs: Sequence[tuple[int, str]]) -> None:
+        self.reasons.extend(pairs)
+
     def forget_statuses(self) -> None:
+        self.reasons.clear()
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {self.STATUS}")
 
     def write(self) -> None:
-        """One INSERT … SELECT: the staged entries with the status matching gave them; then their
-        match links, by the server from the same table (the links' check needs the entries)."""
+        """One INSERT … SELECT: the staged entries with the status (or, unmatched, the reason)
+        matching gave them; then their match links, by the server from the same table (the
+        links' check needs the entries). No entry is written twice, however many stay
+        unmatched (a first import before the ledger has its postings leaves them all so)."""
         self.by_account.clear()
         quote = connection.ops.quote_name
-        names = f"{self.columns}, {quote('status')}, {quote('matched_rule')}"
+        names = f"{self.columns}, {quote('status')}, {quote('matched_rule')}, {quote('unmatched_reason')}"
         staged = ", ".join(f"s.{quote(name)}" for name in STAGE_FIELDS)
         with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {self.REASON} (id bigint, reason text) ON COMMIT DROP"
+            )
+            cursor.execute(f"TRUNCATE {self.REASON}")
+        if self.reasons:
+            _copy_rows(self.REASON, ["id", "reason"], self.reasons, quoted=False)
+            self.reasons = []
+        with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {self.STATUS}")
+            cursor.execute(f"ANALYZE {self.REASON}")
             cursor.execute(
                 f"INSERT INTO {quote(self.table)} ({names}) "  # noqa: S608
-                f"SELECT {staged}, CASE WHEN r.id IS NULL THEN %s ELSE %s END, COALESCE(r.rule, '') "
-                f"FROM {self.STAGE} AS s LEFT JOIN {self.STATUS} AS r ON r.id = s.id ORDER BY s.id",
+                f"SELECT {staged}, CASE WHEN r.id IS NULL THEN %s ELSE %s END, COALESCE(r.rule, ''), "
+                f"CASE WHEN r.id IS NULL THEN COALESCE(w.reason, '') ELSE '' END "
+                f"FROM {self.STAGE} AS s LEFT JOIN {self.STATUS} AS r ON r.id = s.id "
+                f"LEFT JOIN {self.REASON} AS w ON w.id = s.id ORDER BY s.id",
                 [StatementEntry.Status.UNMATCHED, StatementEntry.Status.MATCHED],
             )
             cursor.execute(
                 f"INSERT INTO {quote(MatchEntry._meta.db_table)} (match_id, entry_id) "  # noqa: S608
                 f"SELECT match_id, id FROM {self.STATUS} ORDER BY id"
             )
-            cursor.execute(f"TRUNCATE {self.STAGE}, {self.STATUS}")
+            cursor.execute(f"TRUNCATE {self.STAGE}, {self.STATUS}, {self.REASON}")
 
 
 def _id_sequence(table: str) -> str:
@@ -930,7 +953,7 @@ def _load_items(company, file, raw: _Raw, validate: bool, sink, registered, touc
             continue
         header, statement = state["header"], state["statement"]
         if item.currency != state["account"].currency:
-            _refuse_entry_currency(item, state["account"], header)
+            _check_entry_currency(item, state["account"])
         if item.acct_svcr_ref:
             key = camt053.entry_key(header.account, item)
         else:
@@ -949,25 +972,27 @@ def _load_items(company, file, raw: _Raw, validate: bool, sink, registered, touc
     state["total"] = total
 
 
-def _refuse_entry_currency(entry: camt053.Camt053Entry, account: BankAccount, header) -> None:
-    """An entry in another currency than its account's would be booked as if it were not."""
-    raise BankFileRejected(
-        _(
-            "Entry %(number)d of statement %(id)s (line %(line)s) is %(amount)s %(ccy)s, but account "
-            "%(account)s is kept in %(acct_ccy)s; an amount in another currency cannot be imported as "
-            "if it were %(acct_ccy)s."
+def _check_entry_currency(entry: camt053.Camt053Entry, account: BankAccount) -> None:
+    """Refuse the file when an entry is in another currency than its account.
+
+    The importer stores amounts in the account's currency, so a EUR entry in a NOK
+    statement would otherwise be booked as that many kroner.
+    """
+    if entry.currency != account.currency:
+        raise BankFileRejected(
+            _(
+                "The entry on line %(line)s is %(amount)s %(ccy)s, but account %(number)s is kept in "
+                "%(acct_ccy)s. The file was not imported; ask the bank for a statement in %(acct_ccy)s."
+            )
+            % {
+                "line": entry.line,
+                "amount": f"{entry.amount:.2f}",
+                "ccy": entry.currency,
+                "number": account.account_number,
+                "acct_ccy": account.currency,
+            },
+            code="wrong_currency",
         )
-        % {
-            "number": entry.index + 1,
-            "id": header.statement_id,
-            "line": entry.line,
-            "amount": f"{entry.amount:.2f}",
-            "ccy": entry.currency,
-            "account": account.account_number,
-            "acct_ccy": account.currency,
-        },
-        code="wrong_currency",
-    )
 
 
 def _notify_mismatch(company, statement: Statement) -> None:
@@ -1026,6 +1051,107 @@ def open_ledger_lines(account: BankAccount):
 def _chunks(items: Sequence, size: int = BATCH):
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+# How a person reads the matcher's reason codes (matching.Why); amounts as the bank booked them.
+_WHY = {
+    matching.Why.REFERENCE_AMBIGUOUS: gettext_lazy(
+        "%(count)d open ledger lines carry the reference %(reference)s; choose one by hand."
+    ),
+    matching.Why.REFERENCE_PARTIAL: gettext_lazy(
+        "Only %(found)d of its %(wanted)d references are on open ledger lines (not %(missing)s); "
+        "match it by hand."
+    ),
+    matching.Why.REFERENCE_SUM: gettext_lazy(
+        "The ledger lines with its references add up to %(total)s, but the bank booked %(amount)s; "
+        "match it by hand."
+    ),
+    matching.Why.OCR_TOTAL: gettext_lazy(
+        "OCR assignment %(reference)s totals %(total)s, but the bank booked %(amount)s; match it by hand."
+    ),
+    matching.Why.AMOUNT_DATE_AMBIGUOUS: gettext_lazy(
+        "%(count)d open ledger lines of %(amount)s within ±%(window)d banking days; choose one by hand."
+    ),
+    matching.Why.AMOUNT_DATE_SHARED: gettext_lazy(
+        "The one open ledger line of %(amount)s within ±%(window)d banking days also fits another "
+        "bank entry; choose by hand."
+    ),
+    matching.Why.REVERSAL: gettext_lazy("A reversal of an earlier booking: match or post it by hand."),
+    matching.Why.BATCH_CHARGES: gettext_lazy(
+        "A batch booking with charges whose payments were not all found; match it by hand."
+    ),
+    matching.Why.NO_CANDIDATE: gettext_lazy(
+        "No open ledger line of %(amount)s within ±%(window)d banking days and no known reference."
+    ),
+}
+_WHY_SUM_WITH_CHARGES = gettext_lazy(
+    "The ledger lines with its references add up to %(total)s, but the bank booked %(amount)s "
+    "with %(charges)s in charges; match it by hand."
+)
+
+
+def unmatched_reason_text(unmatched: matching.Unmatched) -> str:
+    """The matcher's reason for leaving an entry, worded for a person in the active language."""
+    params = {
+        name: f"{value:.2f}" if isinstance(value, Decimal) else value for name, value in unmatched.params
+    }
+    template = _WHY.get(unmatched.code)
+    if template is None:
+        return unmatched.reason[:200]
+    if unmatched.code == matching.Why.REFERENCE_SUM and params.get("charges") not in (None, "0.00"):
+        template = _WHY_SUM_WITH_CHARGES
+    return (str(template) % params)[:200]
+
+
+def _store_unmatched_reasons(unmatched: Sequence[matching.Unmatched], sink=None, stored=frozenset()) -> None:
+    """Keep why the matcher left each entry for a person, so the person sees it beside the entry.
+
+    Entries still in ``sink`` (an import's new ones, not yet in their table) get their reason
+    when they are written; the others with one bulk UPDATE per batch.
+    """
+    if not unmatched:
+        return
+    texts: dict = {}  # one wording per distinct reason: most share the few default ones
+    in_table: list[tuple[int, str]] = []
+    pending: list[tuple[int, str]] = []
+    for item in unmatched:
+        key = (item.code, item.params, item.reason)
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = unmatched_reason_text(item)
+        (pending if sink is not None and item.id not in stored else in_table).append((item.id, text))
+    if pending:
+        sink.set_reasons(pending)
+    if in_table:
+        _entries_set_reasons(in_table)
+
+
+def _entries_set_reasons(pairs: Sequence[tuple[int, str]]) -> None:
+    """Set each unmatched entry's ``unmatched_reason``; one statement per batch on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        by_reason: dict[str, list[int]] = defaultdict(list)
+        for entry_id, reason in pairs:
+            by_reason[reason].append(entry_id)
+        for reason, entry_ids in by_reason.items():
+            for chunk in _chunks(entry_ids):
+                StatementEntry.objects.filter(pk__in=chunk, status=StatementEntry.Status.UNMATCHED).exclude(
+                    unmatched_reason=reason
+                ).update(unmatched_reason=reason)
+        return
+    table = connection.ops.quote_name(StatementEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(pairs):
+            # Rows whose reason did not change are not rewritten (a re-run over old entries).
+            cursor.execute(
+                f"UPDATE {table} AS e SET unmatched_reason = v.reason "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::varchar[]) AS v(id, reason) "
+                "WHERE e.id = v.id AND e.status = %s AND e.unmatched_reason <> v.reason",
+                [
+                    [entry_id for entry_id, _reason in chunk],
+                    [reason for _entry_id, reason in chunk],
+                    StatementEntry.Status.UNMATCHED,
+                ],
+            )
 
 
 def bank_account_reconcile(account: BankAccount) -> ReconcileReport:
@@ -1171,6 +1297,7 @@ def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
     # Each match becomes its row in place, so the matcher's objects and the rows are never
     # both held for 100,000 matches (the matcher's id tuples are reused, not copied).
     groups: list = list(result.matches)
+    unmatched = result.unmatched_entries
     del result
     for i, m in enumerate(groups):
         entry_id = m.entry_ids[0]
@@ -1200,6 +1327,7 @@ def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
     if groups:
         _write_matches(account, groups, user_id, report, sink, stored)
     _phase("write matches, flag lines")
+    _store_unmatched_reasons(unmatched, sink, stored)
     report.unmatched_entries = total_entries - report.matched_entries
     audit_record(
         "reconciliation.auto_match",
@@ -1334,7 +1462,7 @@ def _claim_entries_many(pairs: Sequence[tuple[int, str]]) -> None:
     table = connection.ops.quote_name(StatementEntry._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} AS e SET status = %s, matched_rule = v.rule "  # noqa: S608
+            f"UPDATE {table} AS e SET status = %s, matched_rule = v.rule, unmatched_reason = '' "  # noqa: S608
             "FROM unnest(%s::bigint[], %s::varchar[]) AS v(id, rule) WHERE e.id = v.id AND e.status = %s",
             [
                 StatementEntry.Status.MATCHED,
@@ -1356,7 +1484,7 @@ def _claim_entries(entry_ids: Sequence[int], rule: str) -> None:
     """UNMATCHED → MATCHED, only for entries still unmatched; all or nothing."""
     changed = StatementEntry.objects.filter(
         pk__in=list(entry_ids), status=StatementEntry.Status.UNMATCHED
-    ).update(status=StatementEntry.Status.MATCHED, matched_rule=rule)
+    ).update(status=StatementEntry.Status.MATCHED, matched_rule=rule, unmatched_reason="")
     if changed != len(set(entry_ids)):
         raise Conflict(
             _(

@@ -106,6 +106,7 @@ class StatementEntrySerializer(serializers.ModelSerializer):
             "charges",
             "status",
             "matched_rule",
+            "unmatched_reason",
             "match_id",
         ]
         read_only_fields = fields

@@ -220,6 +220,7 @@ def test_import_runs_in_constant_queries_per_batch(company_a, account):
         ]
         return len(ctx) - len(inserts), len(inserts)
 
+    queries(1)  # an entry left open before: both imports below refresh its reason (one UPDATE)
     small, large = queries(5), queries(300)
     assert small[0] == large[0]
     assert large[1] <= (1 if connection.vendor == "postgresql" else 300 // 20)
@@ -495,12 +496,3 @@ def test_a_bad_file_given_by_path_is_kept_with_its_reason(company_a, account, tm
     assert bytes(StatementFile.objects.get(pk=result.file.pk).data) == data
     assert StatementEntry.objects.count() == 0
 
-
-def test_an_entry_in_another_currency_than_its_account_is_refused(company_a, account):
-    eur = credit("50.00", "R2")
-    eur.currency = "EUR"
-    result = statement_file_import(company_a, simple_statement([credit("1.00", "R1"), eur]), source=UPLOAD)
-    assert result.outcome == "rejected"
-    assert "50.00 EUR" in result.message and ACCOUNT in result.message and "Entry 2" in result.message
-    assert StatementEntry.objects.count() == 0 and Statement.objects.count() == 0
-    assert result.file.status == StatementFile.Status.REJECTED

@@ -20,6 +20,7 @@ from reconciliation.matching import (
     BankingCalendar,
     LedgerLine,
     Rule,
+    Why,
     match_entries,
     norwegian_public_holidays,
 )
@@ -218,6 +219,24 @@ def test_amount_and_date_with_two_candidate_entries_is_ambiguous():
     assert result.matches == ()
     assert {u.id for u in result.unmatched_entries} == {"e1", "e2"}
     assert all("also fits another bank entry" in u.reason for u in result.unmatched_entries)
+
+
+def test_unmatched_entries_carry_a_code_and_its_params_for_the_service_to_word():
+    result = match_entries(
+        [entry("e1", 700), entry("e2", 80), entry("e3", 5, kids=("X",))],
+        [
+            line("l1", 700),
+            line("l2", 700, MON + timedelta(days=1)),
+            line("k1", 5, kind="KID", ref="X"),
+            line("k2", 5, kind="KID", ref="X"),
+        ],
+    )
+    why = {u.id: (u.code, dict(u.params)) for u in result.unmatched_entries}
+    assert why == {
+        "e1": (Why.AMOUNT_DATE_AMBIGUOUS, {"count": 2, "amount": D(700), "window": 3}),
+        "e2": (Why.NO_CANDIDATE, {"amount": D(80), "window": 3}),
+        "e3": (Why.REFERENCE_AMBIGUOUS, {"rule": "REFERENCE", "count": 2, "reference": "X"}),
+    }
 
 
 def test_amount_and_date_needs_the_same_sign_and_account():
