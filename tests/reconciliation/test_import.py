@@ -495,4 +495,3 @@ def test_a_bad_file_given_by_path_is_kept_with_its_reason(company_a, account, tm
     assert result.outcome == "rejected" and result.file.reason == result.message
     assert bytes(StatementFile.objects.get(pk=result.file.pk).data) == data
     assert StatementEntry.objects.count() == 0
-
