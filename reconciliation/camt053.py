@@ -405,29 +405,6 @@ def _datetime(text: str | None, what: str, line: int | None) -> datetime | None:
         raise CamtParseError(f"{what} {text!r} is not a valid date and time", what, line) from None
 
 
-def _children(element) -> dict[str, etree._Element]:
-    """Direct children by qualified tag (look them up with ``_Q[local name]``). One pass over
-    the children is several times faster than a ``find(path)`` per field, which is what keeps
-    100,000 entries inside the budget; keying by the tag as lxml gives it saves a slice each."""
-    return {child.tag: child for child in element}
-
-
-def _ctext(children: dict, name: str) -> str | None:
-    child = children.get(_Q[name])
-    if child is None or child.text is None:
-        return None
-    return child.text.strip() or None
-
-
-def _leaf_text(element, tag: str) -> str | None:
-    """Text of the first descendant named ``tag`` (C-level search, no proxy for the others)."""
-    for found in element.iter(tag):
-        if found.text is not None:
-            return found.text.strip() or None
-        return None
-    return None
-
-
 def _account_id(acct, what: str) -> tuple[str, str | None]:
     """(BBAN or foreign IBAN, IBAN or None) from a ``CashAccount`` element's ``Id``."""
     iban = other_id = None
@@ -523,20 +500,91 @@ def _statement_header(stmt, message_id: str | None) -> Camt053Statement:
 # --- one entry --------------------------------------------------------------------------
 
 
+# Qualified tags the entry readers compare each child's tag with (one comparison of
+# interned strings per child, instead of a dict of the children per element).
+_E_AMT, _E_CDTDBT, _E_RVSL, _E_STS, _E_BOOKG, _E_VALDT, _E_ACCTSVCRREF, _E_BKTXCD, _E_ADDTL, _E_DTLS = (
+    _Q[name]
+    for name in (
+        "Amt",
+        "CdtDbtInd",
+        "RvslInd",
+        "Sts",
+        "BookgDt",
+        "ValDt",
+        "AcctSvcrRef",
+        "BkTxCd",
+        "AddtlNtryInf",
+        "NtryDtls",
+    )
+)
+_X_REFS, _X_AMTDTLS, _X_RLTDPTIES, _X_RMTINF, _X_TXAMT, _X_INSTDAMT, _X_E2E = (
+    _Q[name] for name in ("Refs", "AmtDtls", "RltdPties", "RmtInf", "TxAmt", "InstdAmt", "EndToEndId")
+)
+# The counterparty is the payer of a credit and the payee of a debit: (party, its account).
+_PARTY = {
+    "CRDT": (_Q["Dbtr"], _Q["DbtrAcct"], "RltdPties/DbtrAcct"),
+    "DBIT": (_Q["Cdtr"], _Q["CdtrAcct"], "RltdPties/CdtrAcct"),
+}
+
+
+def _amount_of(element, what: str) -> Decimal:
+    """:func:`_amount`, with the usual case (digits, no surrounding blanks) checked once."""
+    text = element.text
+    if text is not None and _AMOUNT_RE.fullmatch(text):
+        return Decimal(text)
+    return _amount(element, what)
+
+
+def _date_of(element, what: str) -> date:
+    """:func:`_date_choice`, with the usual case (a plain ``Dt``) read directly."""
+    for child in element:
+        if child.tag == _T_DT:
+            text = child.text
+            if text is not None and len(text) == 10:
+                with contextlib.suppress(ValueError):
+                    return date.fromisoformat(text)
+        break
+    return _date_choice(element, what)
+
+
+def _clean(text: str | None) -> str | None:
+    return (text.strip() or None) if text is not None else None
+
+
 def _tx(txd, credit_debit: str, entry_amount: Decimal | None) -> Camt053Tx:
-    c = _children(txd)
+    # One pass over the children (this runs for each of 100,000 entries' transactions).
+    amt = amt_dtls = rmt = parties = refs = None
+    has_charges = False
+    for child in txd:
+        tag = child.tag
+        if tag == _X_REFS:
+            refs = child
+        elif tag == _X_AMTDTLS:
+            amt_dtls = child
+        elif tag == _X_RLTDPTIES:
+            parties = child
+        elif tag == _X_RMTINF:
+            rmt = child
+        elif tag == _T_CHRGS:
+            has_charges = True
+        elif tag == _T_AMT:
+            amt = child
     amount = None
-    amt_dtls = c.get(_Q["AmtDtls"])
     if amt_dtls is not None:
-        ad = _children(amt_dtls)
-        for kind in ("TxAmt", "InstdAmt"):
-            if _Q[kind] in ad:
-                for found in ad[_Q[kind]].iterchildren(_T_AMT):
-                    amount = _amount(found, f"TxDtls/AmtDtls/{kind}/Amt")
+        tx_amt = instructed = None
+        for part in amt_dtls:
+            if part.tag == _X_TXAMT:
+                tx_amt = part
+            elif part.tag == _X_INSTDAMT:
+                instructed = part
+        for what, part in (("TxDtls/AmtDtls/TxAmt/Amt", tx_amt), ("TxDtls/AmtDtls/InstdAmt/Amt", instructed)):
+            if part is not None:
+                for found in part.iterchildren(_T_AMT):
+                    amount = _amount_of(found, what)
                 if amount is not None:
                     break
-    if amount is None and _Q["Amt"] in c:
-        amount = _amount(c["Amt"], "TxDtls/Amt")
+    if amount is None and amt is not None:
+        amount = _amount_of(amt, "TxDtls/Amt")
     if amount is None:
         if entry_amount is None:
             raise CamtParseError(
@@ -546,14 +594,13 @@ def _tx(txd, credit_debit: str, entry_amount: Decimal | None) -> Camt053Tx:
             )
         amount = entry_amount
     charges = ZERO
-    if _Q["Chrgs"] in c:
+    if has_charges:
         for chrg in txd.iterchildren(_T_CHRGS):
-            for amt in chrg.iterchildren(_T_AMT):
-                charges += _amount(amt, "Chrgs/Amt")
+            for found in chrg.iterchildren(_T_AMT):
+                charges += _amount(found, "Chrgs/Amt")
 
     kid = None
     unstructured = []
-    rmt = c.get(_Q["RmtInf"])
     if rmt is not None:
         # RmtInf holds Ustrd lines and Strd blocks; in Strd the only Ref is CdtrRefInf/Ref (KID).
         for found in rmt.iter(_T_USTRD, _T_REF):
@@ -565,58 +612,85 @@ def _tx(txd, credit_debit: str, entry_amount: Decimal | None) -> Camt053Tx:
             elif kid is None:
                 kid = text
 
-    # The counterparty is the payer of a credit and the payee of a debit.
-    name_path, acct_name = ("Dbtr", "DbtrAcct") if credit_debit == "CRDT" else ("Cdtr", "CdtrAcct")
     counterparty_name = counterparty_account = None
-    parties = c.get(_Q["RltdPties"])
     if parties is not None:
-        pc = _children(parties)
-        if _Q[name_path] in pc:
-            for nm in pc[_Q[name_path]].iterchildren(_T_NM):
-                counterparty_name = (nm.text or "").strip() or None
-        if _Q[acct_name] in pc:
-            counterparty_account = _account_id(pc[_Q[acct_name]], f"RltdPties/{acct_name}")[0]
+        party, party_account, what = _PARTY[credit_debit]
+        for part in parties:
+            tag = part.tag
+            if tag == party:
+                for nm in part.iterchildren(_T_NM):
+                    counterparty_name = (nm.text or "").strip() or None
+            elif tag == party_account:
+                # The last one wins, as for every repeated element (the XSD allows one).
+                counterparty_account = part
+        if counterparty_account is not None:
+            counterparty_account = _account_id(counterparty_account, what)[0]
 
     end_to_end_id = tx_ref = None
-    refs = c.get(_Q["Refs"])
     if refs is not None:
-        rc = _children(refs)
-        end_to_end_id = _ctext(rc, "EndToEndId")
-        tx_ref = _ctext(rc, "AcctSvcrRef")
+        for ref in refs:
+            tag = ref.tag
+            if tag == _X_E2E:
+                end_to_end_id = ref.text
+            elif tag == _E_ACCTSVCRREF:
+                tx_ref = ref.text
+        end_to_end_id, tx_ref = _clean(end_to_end_id), _clean(tx_ref)
 
     return Camt053Tx(
-        amount=amount,
-        credit_debit=credit_debit,
-        end_to_end_id=end_to_end_id,
-        kid=kid,
-        unstructured=" ".join(unstructured) or None,
-        acct_svcr_ref=tx_ref,
-        counterparty_name=counterparty_name,
-        counterparty_account=counterparty_account,
-        charges=charges,
+        amount,
+        credit_debit,
+        end_to_end_id,
+        kid,
+        " ".join(unstructured) or None,
+        tx_ref,
+        counterparty_name,
+        counterparty_account,
+        charges,
     )
 
 
 def _entry(ntry, index: int) -> Camt053Entry:
-    c = _children(ntry)
-    amt = c.get(_Q["Amt"])
+    # One pass over the entry's children, each compared with the tags read below; a repeated
+    # element (the XSD allows none of these twice) counts by its last occurrence.
+    amt = booking = value = btc = details = None
+    credit_debit = reversal = status = acct_svcr_ref = additional = None
+    for child in ntry:
+        tag = child.tag
+        if tag == _E_AMT:
+            amt = child
+        elif tag == _E_CDTDBT:
+            credit_debit = child.text
+        elif tag == _E_STS:
+            status = child.text
+        elif tag == _E_BOOKG:
+            booking = child
+        elif tag == _E_VALDT:
+            value = child
+        elif tag == _E_ACCTSVCRREF:
+            acct_svcr_ref = child.text
+        elif tag == _E_BKTXCD:
+            btc = child
+        elif tag == _E_DTLS:
+            details = child
+        elif tag == _E_RVSL:
+            reversal = child.text
+        elif tag == _E_ADDTL:
+            additional = child.text
     if amt is None:
         raise CamtParseError("Missing mandatory element Amt in Ntry", "Ntry/Amt", ntry.sourceline)
-    amount = _amount(amt, "Ntry/Amt")
-    credit_debit = _ctext(c, "CdtDbtInd")
-    if credit_debit not in ("CRDT", "DBIT"):
-        _credit_debit(ntry, "Ntry")  # raises with the right message
-    booking = c.get(_Q["BookgDt"])
+    amount = _amount_of(amt, "Ntry/Amt")
+    if credit_debit != "CRDT" and credit_debit != "DBIT":
+        credit_debit = _clean(credit_debit)
+        if credit_debit not in ("CRDT", "DBIT"):
+            _credit_debit(ntry, "Ntry")  # raises with the right message
     if booking is None:
         raise CamtParseError("Missing mandatory element BookgDt in Ntry", "Ntry/BookgDt", ntry.sourceline)
-    booking_date = _date_choice(booking, "BookgDt")
-    value = c.get(_Q["ValDt"])
-    value_date = _date_choice(value, "ValDt") if value is not None else None
-    reversal = (_ctext(c, "RvslInd") or "false").lower() in ("true", "1")
+    booking_date = _date_of(booking, "BookgDt")
+    value_date = _date_of(value, "ValDt") if value is not None else None
+    reversal = (_clean(reversal) or "false").lower() in ("true", "1")
 
     bank_tx_code = ""
     subfamily = proprietary = None
-    btc = c.get(_Q["BkTxCd"])
     if btc is not None:
         domain_code = family_code = None
         # BkTxCd is Domn(Cd, Fmly(Cd, SubFmlyCd)) and Prtry(Cd, Issr).
@@ -638,31 +712,38 @@ def _entry(ntry, index: int) -> Camt053Entry:
         if domain_code or family_code or subfamily:
             bank_tx_code = f"{domain_code or ''}/{family_code or ''}/{subfamily or ''}"
 
-    details = c.get(_Q["NtryDtls"])
-    txds = list(details.iterchildren(_T_TXDTLS)) if details is not None else []
-    single_amount = amount if len(txds) == 1 else None
-    transactions = tuple(_tx(txd, credit_debit, single_amount) for txd in txds)
     signed = amount if credit_debit == "CRDT" else -amount
-    charges = sum((tx.signed_amount for tx in transactions), ZERO) - signed if transactions else ZERO
+    if details is not None:
+        txds = list(details.iterchildren(_T_TXDTLS))
+        single_amount = amount if len(txds) == 1 else None
+        transactions = tuple([_tx(txd, credit_debit, single_amount) for txd in txds])
+    else:
+        transactions = ()
+    if not transactions:
+        charges = ZERO
+    elif len(transactions) == 1:
+        charges = ZERO + transactions[0].signed_amount - signed
+    else:
+        charges = sum((tx.signed_amount for tx in transactions), ZERO) - signed
 
     return Camt053Entry(
-        index=index,
-        amount=amount,
-        credit_debit=credit_debit,
-        signed_amount=signed,
-        reversal=reversal,
-        status=_ctext(c, "Sts") or "BOOK",
-        booking_date=booking_date,
-        value_date=value_date,
-        acct_svcr_ref=_ctext(c, "AcctSvcrRef"),
-        bank_tx_code=bank_tx_code,
-        bank_tx_proprietary=proprietary,
-        additional_info=_ctext(c, "AddtlNtryInf"),
-        is_charge=subfamily in CHARGE_SUBFAMILIES,
-        transactions=transactions,
-        line=ntry.sourceline or 0,
-        currency=amt.get("Ccy") or "NOK",
-        charges=charges,
+        index,
+        amount,
+        credit_debit,
+        signed,
+        reversal,
+        _clean(status) or "BOOK",
+        booking_date,
+        value_date,
+        _clean(acct_svcr_ref),
+        bank_tx_code,
+        proprietary,
+        _clean(additional),
+        subfamily in CHARGE_SUBFAMILIES,
+        transactions,
+        ntry.sourceline or 0,
+        amt.get("Ccy") or "NOK",
+        charges,
     )
 
 

@@ -35,6 +35,8 @@ Idempotency, from the outside in:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import logging
@@ -86,6 +88,25 @@ def _phase(name: str | None) -> None:
     if name is not None:
         PHASES.append((name, round(now - _phase_started[0], 3)))
     _phase_started[0] = now
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector off for one import or matching run, then on again.
+
+    A 100,000-entry import keeps some 300,000 small objects alive until it ends (the
+    matcher's entries and open lines, the rows it writes), and each of the collector's full
+    passes walks all of them: about 0.7 s of a 13 s import, measured. What an import builds is
+    freed by reference counting when it is done with; the few cycles Django's objects form
+    wait for the collector's next pass, which comes as usual once the run is over.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 BATCH = 2000
@@ -190,6 +211,7 @@ class _Raw:
         return self.bytes
 
 
+@_collector_paused()
 def statement_file_import(
     company,
     data,
@@ -1154,6 +1176,7 @@ def _entries_set_reasons(pairs: Sequence[tuple[int, str]]) -> None:
             )
 
 
+@_collector_paused()
 def bank_account_reconcile(account: BankAccount) -> ReconcileReport:
     """Run the automatic matcher over the account's unmatched entries and open ledger lines.
 
