@@ -110,7 +110,7 @@ def _ledger(company, account, n: int) -> None:
 
 
 class _WithChildren:
-    """Peak of this process's RSS plus its children's (the schema check runs in one), sampled."""
+    """Peak of this process's RSS plus its children's (the parse and the schema check), sampled."""
 
     def __init__(self):
         self.peak = 0.0
@@ -195,7 +195,7 @@ def _child(path: str, company_id: int) -> None:
                 "new": result.new,
                 "matched": result.matched,
                 "seconds": seconds,
-                # This process's peak, or this process and the schema check's process
+                # This process's peak, or this process with its parsing and schema-check processes
                 # together where that was higher (sampled every 25 ms).
                 "rss_mb": max(_peak_mb(), together.peak),
                 "own_mb": _peak_mb(),
@@ -275,7 +275,7 @@ def run(Row):
     pg = connection.vendor == "postgresql"
     peak = ours["rss_mb"]
     where = (
-        "its own process, with the schema check's process while both run"
+        "its own process, with its parsing and schema-check processes while they run"
         if not in_memory
         else "this process, set-up included"
     )
@@ -304,13 +304,12 @@ def run(Row):
 # Printed by bench/run.py when the target is missed: where the time or memory goes.
 WHY_TIME = (
     'Each phase is printed above the table ("camt.053 import phases"). Typical, 2-core '
-    "machine: the parse with its entries staged by COPY ~5.5 s, of which lxml's own parsing is "
-    "~1.2 s and the per-entry Python (reading each entry's elements, keys, rows) the rest; the "
-    "XSD check runs beside it in its own process; writing matches, their ledger-line links and "
-    "flagging 100,000 ledger lines reconciled ~2.2 s (the flag is in the open-lines index, so "
-    "that UPDATE is not HOT: ~1.1 s); inserting the entries with their status and their match "
-    "links ~1.3 s; loading the open lines ~0.8 s; the matcher ~0.8 s; commit ~0.5 s (the fee "
-    "vouchers' balance checks)."
+    "machine: the parse with its entries staged by COPY ~3.6 s (the parse and the XSD check each "
+    "in a process of its own, the importer building keys and rows as entries arrive); writing "
+    "matches, their ledger-line links and flagging 100,000 ledger lines reconciled ~2 s (the "
+    "flag is in the open-lines index, so that UPDATE is not HOT); inserting the entries with "
+    "their status and their match links ~1.3 s; loading the open lines ~0.5 s; the matcher "
+    "~0.5 s; commit ~0.5 s (the fee vouchers' balance checks)."
 )
 WHY_MEMORY = (
     "Django and the apps take ~94 MB before the import; the import's own share is the "

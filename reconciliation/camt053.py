@@ -54,8 +54,9 @@ peak alike), 174 MB when :func:`parse_camt053` keeps all 100,000 entries. Valida
 per 100,000 entries, and it is what turns "a bank sent something odd" into a clear message
 naming the element instead of a wrong balance or a silently skipped field
 (RELIABILITY.md row 8). ``validate=False`` exists for benchmarks and for callers that have
-validated already, such as the importer, which has a big file's schema checked by
-:class:`SchemaCheck` in a process of its own while it parses; the checks this module makes
+validated already, such as the importer, which has a big file parsed by
+:class:`ParseProcess` and its schema checked by :class:`SchemaCheck`, each in a process of
+its own, while it does its own work per entry; the checks this module makes
 itself (mandatory elements, amounts, dates, indicators, a file that ends before its
 Document does) apply either way.
 """
@@ -85,6 +86,8 @@ __all__ = [
     "Camt053Statement",
     "Camt053Tx",
     "CamtParseError",
+    "ParseProcess",
+    "ParseProcessFailed",
     "SchemaCheck",
     "check_schema",
     "entry_key",
@@ -944,45 +947,30 @@ def _with_entries(header: Camt053Statement, entries: list[Camt053Entry]) -> Camt
 # --- the schema check beside the parse -------------------------------------------------
 
 
-class SchemaCheck:
-    """:func:`check_schema` of one file in a process of its own, while this one parses it.
+class _ChildProcess:
+    """A plain interpreter running this module (``python -m reconciliation.camt053 ARGS``).
 
-    Validating in the parsing pass costs about a fifth of an import's time, and lxml holds
-    the interpreter lock while it parses, so a thread cannot run it beside the parse; a
-    process can, on the machine's other core. The importer starts it, parses with
-    ``validate=False`` and asks :meth:`error` at the end (or when its own parse fails): the
-    XSD's verdict, with the same message, element and line as a validating parse would give.
-    The child is a plain interpreter with lxml and this module (no Django), reading the
-    file by its path or from a pipe the parent feeds from a thread, bounded as every read
-    is. Should the child fail to start, crash or hang, the file is checked here instead:
-    slower, never skipped.
+    It reads the file by its path, or from a pipe this process feeds from a thread, bounded
+    as every read is, and writes to its stdout. Should it fail to start, ``_proc`` is None.
     """
 
-    TIMEOUT = 600  # seconds; the largest file allowed takes a few
-
-    def __init__(self, *, path=None, chunks=None, max_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(self, args: list[str], *, path=None, chunks=None):
         import subprocess
         import sys
         import threading
 
-        self._path, self._chunks, self._max_bytes = path, chunks, max_bytes
+        self._chunks = chunks
         self._writer = None
         self.peak_mb = 0.0  # the child's peak resident memory, as it reports it
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         try:
             self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
-                [
-                    sys.executable,
-                    "-m",
-                    "reconciliation.camt053",
-                    "--check-schema",
-                    os.fspath(path) if path is not None else "-",
-                    str(max_bytes),
-                ],
+                [sys.executable, "-m", "reconciliation.camt053", *args],
                 cwd=root,
                 stdin=subprocess.PIPE if path is None else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
+                bufsize=0,
             )
         except OSError:
             self._proc = None
@@ -1001,6 +989,37 @@ class SchemaCheck:
         finally:
             with contextlib.suppress(OSError):
                 stdin.close()
+
+    def close(self) -> None:
+        """Stop the child if it still runs (the import stopped early or failed)."""
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.wait()
+            with contextlib.suppress(OSError):
+                self._proc.stdout.close()
+        if self._writer is not None:
+            self._writer.join(5)
+
+
+class SchemaCheck(_ChildProcess):
+    """:func:`check_schema` of one file in a process of its own, while this one parses it.
+
+    Validating in the parsing pass costs about a fifth of an import's time, and lxml holds
+    the interpreter lock while it parses, so a thread cannot run it beside the parse; a
+    process can, on the machine's other core. The importer starts it, parses with
+    ``validate=False`` and asks :meth:`error` at the end (or when its own parse fails): the
+    XSD's verdict, with the same message, element and line as a validating parse would give.
+    The child is a plain interpreter with lxml and this module (no Django). Should the child
+    fail to start, crash or hang, the file is checked here instead: slower, never skipped.
+    """
+
+    TIMEOUT = 600  # seconds; the largest file allowed takes a few
+
+    def __init__(self, *, path=None, chunks=None, max_bytes: int = DEFAULT_MAX_BYTES):
+        self._path, self._max_bytes = path, max_bytes
+        target = os.fspath(path) if path is not None else "-"
+        super().__init__(["--check-schema", target, str(max_bytes)], path=path, chunks=chunks)
 
     def error(self) -> CamtParseError | None:
         """Wait for the verdict: the schema error, or ``None`` for a valid file (asked once)."""
@@ -1047,14 +1066,6 @@ class SchemaCheck:
         self.peak_mb = float(verdict.get("peak_mb") or 0.0)
         return verdict
 
-    def close(self) -> None:
-        """Stop the child if it still runs (the import failed for another reason)."""
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()
-        if self._writer is not None:
-            self._writer.join(5)
-
 
 class _ChunkReader:
     """A file object over an iterator of byte chunks (for :func:`check_schema`)."""
@@ -1086,13 +1097,210 @@ def _check_schema_main(argv: list[str]) -> int:
         verdict: dict = {"ok": True}
     except CamtParseError as exc:
         verdict = {"ok": False, "message": exc.message, "element": exc.element, "line": exc.line}
-    peak = 0.0
+    verdict["peak_mb"] = _peak_mb()
+    sys.stdout.write(json.dumps(verdict) + "\n")
+    return 0
+
+
+# --- the parse in a process of its own ----------------------------------------------------
+
+
+class ParseProcessFailed(Exception):
+    """The parsing process stopped without a verdict (it could not start, crashed, hung or
+    was killed): the caller parses the file itself instead."""
+
+
+def _entry_to_wire(e: Camt053Entry) -> tuple:
+    """An entry as plain values for ``marshal`` (strings for amounts, ordinals for dates)."""
+    (
+        index,
+        amount,
+        cd,
+        _signed,
+        reversal,
+        status,
+        booked,
+        valued,
+        ref,
+        code,
+        prop,
+        info,
+        charge,
+        txs,
+        line,
+        ccy,
+        charges,
+    ) = e
+    return (
+        index,
+        str(amount),
+        cd,
+        reversal,
+        status,
+        booked.toordinal(),
+        valued and valued.toordinal(),
+        ref,
+        code,
+        prop,
+        info,
+        charge,
+        tuple([(str(t[0]), *t[1:8], None if t[8] is ZERO else str(t[8])) for t in txs]),
+        line,
+        ccy,
+        None if charges is ZERO else str(charges),
+    )
+
+
+class _FromWire:
+    """Entries back from their plain values; the few distinct dates are shared, not rebuilt."""
+
+    def __init__(self):
+        self.days: dict[int, date] = {}
+
+    def day(self, ordinal: int | None) -> date | None:
+        if ordinal is None:
+            return None
+        found = self.days.get(ordinal)
+        if found is None:
+            found = self.days[ordinal] = date.fromordinal(ordinal)
+        return found
+
+    def entry(self, w: tuple) -> Camt053Entry:
+        amount = Decimal(w[1])
+        credit_debit = w[2]
+        return Camt053Entry(
+            w[0],
+            amount,
+            credit_debit,
+            amount if credit_debit == "CRDT" else -amount,
+            w[3],
+            w[4],
+            self.day(w[5]),
+            self.day(w[6]),
+            w[7],
+            w[8],
+            w[9],
+            w[10],
+            w[11],
+            tuple(
+                [Camt053Tx(Decimal(t[0]), *t[1:8], ZERO if t[8] is None else Decimal(t[8])) for t in w[12]]
+            ),
+            w[13],
+            w[14],
+            ZERO if w[15] is None else Decimal(w[15]),
+        )
+
+
+class ParseProcess(_ChildProcess):
+    """:func:`iter_camt053` of one file, run in a process of its own.
+
+    The importer's own work per entry (its key, its row, what the matcher needs) then runs
+    beside the parse, on the machine's other core, instead of after it: lxml holds the
+    interpreter lock while it parses, so a thread could not. The importer runs it with
+    ``validate=False`` beside a :class:`SchemaCheck`. The child sends what it parsed in
+    batches (``marshal`` of plain values, framed by their length), in file order, and ends
+    with either "done" or the :class:`CamtParseError` it met, which :meth:`items` raises
+    with the same message, element and line as a parse here would: the importer sees the
+    same items and the same errors either way. Should the child fail to start, stop without
+    either, or send nothing for :attr:`TIMEOUT` seconds, :meth:`items` raises
+    :class:`ParseProcessFailed` and the importer parses the file itself.
+    """
+
+    BATCH = 500  # entries per message: small enough to keep both sides busy
+    TIMEOUT = 120  # seconds without a byte from the child; a whole 100,000-entry file takes 3
+
+    def __init__(self, *, path=None, chunks=None, max_bytes: int = DEFAULT_MAX_BYTES, validate: bool = True):
+        target = os.fspath(path) if path is not None else "-"
+        mode = "validate" if validate else "no-validate"
+        super().__init__(["--parse", target, str(max_bytes), mode], path=path, chunks=chunks)
+
+    def _read(self, size: int) -> bytes:
+        """Exactly ``size`` bytes from the child, or fewer where it stopped or went quiet."""
+        import select
+
+        fd = self._proc.stdout.fileno()
+        parts: list[bytes] = []
+        left = size
+        while left:
+            ready, _w, _x = select.select([fd], [], [], self.TIMEOUT)
+            if not ready:
+                break
+            part = os.read(fd, min(left, 1 << 20))
+            if not part:
+                break
+            parts.append(part)
+            left -= len(part)
+        return b"".join(parts)
+
+    def items(self) -> Iterator[Camt053Statement | Camt053Entry]:
+        import marshal
+        import pickle
+
+        if self._proc is None:
+            raise ParseProcessFailed("the parsing process could not start")
+        entry = _FromWire().entry
+        while True:
+            head = self._read(4)
+            if len(head) < 4:
+                break
+            size = int.from_bytes(head, "little")
+            payload = self._read(size)
+            if len(payload) < size:
+                break
+            for item in marshal.loads(payload):  # noqa: S302 - written by our own child process
+                kind = item[0]
+                if kind.__class__ is int:
+                    yield entry(item)
+                elif kind == "S":
+                    yield pickle.loads(item[1])  # noqa: S301 - written by our own child process
+                elif kind == "X":
+                    raise CamtParseError(item[1], item[2], item[3])
+                else:  # "E": the whole file was read
+                    self.peak_mb = item[1]
+                    return
+        raise ParseProcessFailed("the parsing process stopped before the end of the file")
+
+
+def _peak_mb() -> float:
     with open("/proc/self/status") as fh:  # VmHWM: this process's peak resident memory
         for line in fh:
             if line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) / 1024
-    verdict["peak_mb"] = peak
-    sys.stdout.write(json.dumps(verdict) + "\n")
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _parse_main(argv: list[str]) -> int:
+    """``python -m reconciliation.camt053 --parse PATH|- MAX_BYTES [no-]validate``: the child
+    of :class:`ParseProcess`."""
+    import marshal
+    import pickle
+    import sys
+
+    source = sys.stdin.buffer if argv[0] == "-" else argv[0]
+    out = sys.stdout.buffer
+    batch: list = []
+
+    def send() -> None:
+        data = marshal.dumps(batch)
+        out.write(len(data).to_bytes(4, "little"))
+        out.write(data)
+        batch.clear()
+
+    try:
+        for item in iter_camt053(source, max_bytes=int(argv[1]), validate=argv[2:3] != ["no-validate"]):
+            if item.__class__ is Camt053Entry:
+                batch.append(_entry_to_wire(item))
+                if len(batch) >= ParseProcess.BATCH:
+                    send()
+            else:
+                batch.append(("S", pickle.dumps(item)))
+    except CamtParseError as exc:
+        batch.append(("X", exc.message, exc.element, exc.line))
+    else:
+        batch.append(("E", _peak_mb()))
+    with contextlib.suppress(BrokenPipeError):  # the importer stopped reading (a problem of its own)
+        send()
+        out.flush()
     return 0
 
 
@@ -1172,9 +1380,14 @@ def statement_entry_keys(stmt: Camt053Statement, entries=None) -> list[str]:
     return keys
 
 
-if __name__ == "__main__":  # the child of SchemaCheck
+if __name__ == "__main__":  # the child of SchemaCheck or ParseProcess
     import sys
 
     if sys.argv[1:2] == ["--check-schema"]:
         sys.exit(_check_schema_main(sys.argv[2:]))
+    if sys.argv[1:2] == ["--parse"]:
+        # From the module by its import name, so what it pickles names its classes there.
+        from reconciliation.camt053 import _parse_main as parse_main
+
+        sys.exit(parse_main(sys.argv[2:]))
     sys.exit(f"usage: python -m reconciliation.camt053 --check-schema PATH|- MAX_BYTES, not {sys.argv[1:]}")

@@ -14,8 +14,10 @@ so no entry is written twice, and their match links are inserted from the same s
 Matches and ledger-line links are COPYed with ids taken from the sequence, fee vouchers'
 lines COPYed, the matched ledger lines flagged by one UPDATE, and the raw file stored by one
 binary COPY; entries and links are checked once per statement by triggers, not per row at
-commit (migration 0004). A file of 4 MB or more has its XSD check made in a process of its
-own beside the parse (``camt053.SchemaCheck``), on the machine's other core. Elsewhere
+commit (migration 0004). A file of 4 MB or more is parsed in a process of its own
+(``camt053.ParseProcess``) and checked against the XSD in another (``camt053.SchemaCheck``),
+beside the importer's own work per entry; should the parsing process fail, the file is
+parsed here instead. Elsewhere
 (``_DirectEntries``) entries are inserted with ``bulk_create`` as they are parsed and
 matching updates the ones it matched.
 
@@ -243,13 +245,18 @@ def statement_file_import(
         with transaction.atomic():
             file = _claim(company, known, raw, source, filename, bank_statement_id)
             now = timezone.now()
-            sink = (
-                _StagedEntries(company, file, now)
-                if connection.vendor == "postgresql"
-                else _DirectEntries(company, file, now)
-            )
+            sink_class = _StagedEntries if connection.vendor == "postgresql" else _DirectEntries
             _phase(None)
-            accounts, flagged, total = _load(company, file, raw, validate, sink)
+            try:
+                # A savepoint: should the parsing process die half-way, what it delivered is
+                # undone and the file parsed again here.
+                with transaction.atomic():
+                    sink = sink_class(company, file, now)
+                    accounts, flagged, total = _load(company, file, raw, validate, sink)
+            except camt053.ParseProcessFailed:
+                logger.warning("camt.053 parse process failed for file %s; parsing in-process", file.pk)
+                sink = sink_class(company, file, now)
+                accounts, flagged, total = _load(company, file, raw, validate, sink, beside=False)
             _phase("parse and stage")
             new = sink.settle()
             _phase("deduplicate")
@@ -873,7 +880,7 @@ def _lock_account(account_id: int) -> BankAccount:
     return BankAccount.objects.select_for_update(no_key=no_key).get(pk=account_id)
 
 
-def _load(company, file: StatementFile, raw: _Raw, validate: bool, sink):
+def _load(company, file: StatementFile, raw: _Raw, validate: bool, sink, *, beside: bool = True):
     """Stream the file into statements and entries; raises BankFileRejected/CamtParseError."""
     registered = {a.account_number: a for a in _locked_accounts(company)}
     touched: dict[int, BankAccount] = {}
@@ -897,38 +904,49 @@ def _load(company, file: StatementFile, raw: _Raw, validate: bool, sink):
         if difference:
             flagged.append(statement)
 
-    # A big file's schema check runs in a process of its own beside this parse (SchemaCheck);
-    # its verdict is asked for before anything of the import is kept. A problem the parse
-    # finds itself (a bad amount, a cut-off file, an unknown account) is reported as found,
-    # and the check is stopped.
-    check = _schema_check(raw) if validate else None
+    # A big file is parsed in a process of its own (ParseProcess) and its schema checked in
+    # another (SchemaCheck), both beside this one's work per entry; the check's verdict is
+    # asked for before anything of the import is kept. A problem the parse finds itself (a
+    # bad amount, a cut-off file, an unknown account) is reported as found, and the check is
+    # stopped. Should the parsing process fail, ParseProcessFailed goes to the caller, which
+    # undoes this call and makes it again with ``beside=False``.
+    children = _children(raw, validate) if beside else None
     try:
-        _load_items(company, file, raw, validate and check is None, sink, registered, touched, state, finish)
-        if check is not None and (error := check.error()) is not None:
+        if children is None:
+            items = camt053.iter_camt053(raw.parse_source(), max_bytes=MAX_BYTES, validate=validate)
+        else:
+            items = children[0].items()
+        _load_items(company, file, items, sink, registered, touched, state, finish)
+        if children is not None and children[1] is not None and (error := children[1].error()) is not None:
             raise error
     finally:
-        if check is not None:
-            check.close()
+        for child in children or ():
+            if child is not None:
+                child.close()
     return list(touched.values()), flagged, state["total"]
 
 
-PARALLEL_CHECK_BYTES = 4 * 2**20  # below this, the check in the parsing pass costs less than a process
+PARALLEL_BYTES = 4 * 2**20  # below this, parsing and checking in one pass costs less than processes
 
 
-def _schema_check(raw: _Raw) -> camt053.SchemaCheck | None:
-    if raw.size < PARALLEL_CHECK_BYTES:
+def _children(raw: _Raw, validate: bool) -> tuple[camt053.ParseProcess, camt053.SchemaCheck | None] | None:
+    """The parse and the schema check of a big file, each started in a process of its own."""
+    if raw.size < PARALLEL_BYTES:
         return None
     if raw.path is not None:
-        return camt053.SchemaCheck(path=raw.path, max_bytes=MAX_BYTES)
-    if raw.bytes is not None:
-        return camt053.SchemaCheck(chunks=raw.chunks, max_bytes=MAX_BYTES)
-    return None  # a file object is read by the parse itself: checked in its pass
+        where = {"path": raw.path}
+    elif raw.bytes is not None:
+        where = {"chunks": raw.chunks}
+    else:
+        return None  # a file object is read by the parse itself, in its pass
+    check = camt053.SchemaCheck(**where, max_bytes=MAX_BYTES) if validate else None
+    return camt053.ParseProcess(**where, max_bytes=MAX_BYTES, validate=False), check
 
 
-def _load_items(company, file, raw: _Raw, validate: bool, sink, registered, touched, state, finish) -> None:
+def _load_items(company, file, items, sink, registered, touched, state, finish) -> None:
     """The parse loop of :func:`_load`: statements created, entries handed to ``sink``."""
     total = 0
-    for item in camt053.iter_camt053(raw.parse_source(), max_bytes=MAX_BYTES, validate=validate):
+    for item in items:
         if isinstance(item, camt053.Camt053Statement):
             sink.flush()
             finish()
@@ -1038,9 +1056,6 @@ def _notify_mismatch(company, statement: Statement) -> None:
         level=Notification.Level.ERROR,
         dedup_key=f"camt053-balance:{statement.pk}",
     )
-
-
-# --- automatic matching ----------------------------------------------------------------------
 
 
 # --- automatic matching ----------------------------------------------------------------------

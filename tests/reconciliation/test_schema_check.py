@@ -1,13 +1,16 @@
-"""A big file's XSD check runs in a process of its own beside the parse (camt053.SchemaCheck).
+"""A big file is parsed (camt053.ParseProcess) and its XSD checked (camt053.SchemaCheck) in
+processes of their own, beside the import's own work.
 
 The import must not be able to tell the difference: every file, good or bad, given as bytes
-or by path, gets the same outcome and the same message as when the schema is checked in the
-parsing pass; and when the child cannot run, the check is made in the importing process.
+or by path, gets the same outcome and the same message as when it is parsed and checked in
+one pass here; and when a child cannot run, crashes half-way or hangs, the file is parsed
+and checked in the importing process, with nothing of the failed attempt left behind.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import os
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -16,7 +19,16 @@ from accounts.services import bank_account_create
 from reconciliation import camt053, services
 from reconciliation.models import Statement, StatementEntry, StatementFile
 from reconciliation.services import statement_file_import
-from tests.reconciliation.camtgen import EntrySpec, TxSpec, simple_statement
+from tests.reconciliation.camtgen import (
+    EntrySpec,
+    FileSpec,
+    StatementSpec,
+    TxSpec,
+    account_number,
+    big_entries,
+    camt053_bytes,
+    simple_statement,
+)
 
 pytestmark = pytest.mark.django_db
 DAY = date(2025, 3, 4)
@@ -63,7 +75,7 @@ def _files() -> dict[str, bytes]:
 
 
 def _outcome(company, data: bytes, *, parallel: bool, tmp_path, by_path: bool, monkeypatch):
-    monkeypatch.setattr(services, "PARALLEL_CHECK_BYTES", 0 if parallel else 10**12)
+    monkeypatch.setattr(services, "PARALLEL_BYTES", 0 if parallel else 10**12)
     source = data
     if by_path:
         source = tmp_path / f"file-{parallel}-{len(data)}.xml"
@@ -131,7 +143,7 @@ def test_the_child_reports_the_schema_error_with_element_and_line(tmp_path):
 @pytest.mark.parametrize("how", ["cannot-start", "crashes"])
 def test_without_a_child_the_check_is_made_here(company_a, how, monkeypatch):
     bank_account_create(company_a, account_number="86011117947", name="Drift", ledger_account="1920")
-    monkeypatch.setattr(services, "PARALLEL_CHECK_BYTES", 0)
+    monkeypatch.setattr(services, "PARALLEL_BYTES", 0)
     if how == "cannot-start":
         monkeypatch.setattr("sys.executable", "/nonexistent/python")
     else:  # the interpreter runs, but not our module: no verdict on stdout
@@ -139,5 +151,139 @@ def test_without_a_child_the_check_is_made_here(company_a, how, monkeypatch):
     bad = statement_file_import(company_a, _files()["unknown-element"], source=StatementFile.Source.UPLOAD)
     assert bad.outcome == "rejected" and "Bogus" in bad.message
     assert StatementEntry.objects.count() == 0
+    good = statement_file_import(company_a, _good(), source=StatementFile.Source.UPLOAD)
+    assert good.outcome == "imported" and good.new == 30
+
+
+def _varied(n: int = 600) -> bytes:
+    """Three statements (one a day without entries, one by IBAN with PRCD/ITBD balances) and
+    entries of every shape the parser reads: batches with charges, reversals, DtTm booking
+    dates, no ValDt, InstdAmt, counterparty IBANs, proprietary codes, other statuses."""
+    special = [
+        EntrySpec(
+            amount=Decimal("250.00"),
+            booking_date=DAY,
+            reversal=True,
+            credit_debit="DBIT",
+            acct_svcr_ref="REV-1",
+            txs=[
+                TxSpec(
+                    amount=Decimal("250.00"),
+                    end_to_end_id="E2E-R",
+                    counterparty_iban=True,
+                    counterparty_account=account_number(1200_00_0001),
+                    counterparty_name="Kunde",
+                )
+            ],
+        ),
+        EntrySpec(
+            amount=Decimal("103.00"),
+            credit_debit="DBIT",
+            booking_date=DAY,
+            booking_datetime=datetime(2025, 3, 4, 10, 30),
+            proprietary="GIRO",
+            domain=None,
+            status="PDNG",
+            batch=("B-1", 2),
+            txs=[
+                TxSpec(
+                    amount=Decimal("60.00"), amount_in="InstdAmt", charges=(Decimal("1.50"),), ustrd="One"
+                ),
+                TxSpec(amount=Decimal("40.00"), acct_svcr_ref="TX-2", kid="0000000018", ustrd="Two"),
+            ],
+        ),
+        EntrySpec(amount=Decimal("7.10"), booking_date=DAY, txs=[TxSpec(amount=None, ustrd="No AmtDtls")]),
+    ]
+    return camt053_bytes(
+        FileSpec(
+            [
+                StatementSpec("S-1", DAY, DAY, entries=[*big_entries(n), *special]),
+                StatementSpec("S-2", DAY, DAY, electronic_seq_nb=None),
+                StatementSpec(
+                    "S-3",
+                    DAY,
+                    DAY,
+                    iban=True,
+                    balance_codes=("PRCD", "ITBD"),
+                    entries=big_entries(50, seed=9, day=date(2025, 4, 1)),
+                ),
+            ]
+        )
+    )
+
+
+def test_the_parsing_process_yields_what_a_parse_here_yields(tmp_path):
+    data = _varied()
+    path = tmp_path / "varied.xml"
+    path.write_bytes(data)
+    here = list(camt053.iter_camt053(data, validate=False))
+    assert len(here) == 3 + 653 and any(e.reversal for e in here if isinstance(e, camt053.Camt053Entry))
+    for where in ({"path": path}, {"chunks": lambda: iter([data[:1000], data[1000:]])}):
+        process = camt053.ParseProcess(**where, validate=False)
+        try:
+            there = list(process.items())
+        finally:
+            process.close()
+        assert there == here  # statements, entries, transactions, Decimals and dates alike
+        assert process.peak_mb > 0  # it ran in its own process and said how much memory it took
+
+
+def test_the_parsing_process_reports_the_parse_error_with_element_and_line(tmp_path):
+    path = tmp_path / "bad.xml"
+    path.write_bytes(_files()["three-decimals"])
+    process = camt053.ParseProcess(path=path, validate=False)
+    try:
+        with pytest.raises(camt053.CamtParseError) as here:
+            list(camt053.iter_camt053(path, validate=False))
+        with pytest.raises(camt053.CamtParseError) as there:
+            list(process.items())
+    finally:
+        process.close()
+    assert (there.value.message, there.value.element, there.value.line) == (
+        here.value.message,
+        here.value.element,
+        here.value.line,
+    )
+    assert "1.005" in there.value.message
+
+
+def test_a_parsing_process_killed_half_way_leaves_nothing_and_the_file_is_parsed_here(
+    company_a, tmp_path, monkeypatch
+):
+    bank_account_create(company_a, account_number="86011117947", name="Drift", ledger_account="1920")
+    monkeypatch.setattr(services, "PARALLEL_BYTES", 0)
+    delivered = []
+    real_items = camt053.ParseProcess.items
+
+    def dies_after_a_statement_and_some_entries(self):
+        for n, item in enumerate(real_items(self)):
+            delivered.append(item)
+            yield item
+            if n == 100:  # the first statement and 100 entries are staged by now
+                self._proc.kill()
+
+    monkeypatch.setattr(camt053.ParseProcess, "items", dies_after_a_statement_and_some_entries)
+    path = tmp_path / "varied.xml"
+    # More than a pipe holds, so the child is still writing when it is killed.
+    path.write_bytes(_varied(5000))
+    result = statement_file_import(company_a, path, source=StatementFile.Source.UPLOAD, auto_match=False)
+    assert len(delivered) < 3 + 5053  # the child really stopped half-way
+    assert result.outcome == "imported" and result.new == 5053 and result.existing == 0
+    assert Statement.objects.count() == 3
+    assert StatementEntry.objects.count() == 5053
+    assert StatementEntry.objects.values("dedup_key").distinct().count() == 5053
+
+
+def test_children_that_hang_are_given_up_and_the_file_is_parsed_here(company_a, tmp_path, monkeypatch):
+    bank_account_create(company_a, account_number="86011117947", name="Drift", ledger_account="1920")
+    monkeypatch.setattr(services, "PARALLEL_BYTES", 0)
+    hangs = tmp_path / "hangs"
+    hangs.write_text("#!/bin/sh\nexec sleep 30\n")
+    os.chmod(hangs, 0o755)
+    monkeypatch.setattr("sys.executable", str(hangs))
+    monkeypatch.setattr(camt053.ParseProcess, "TIMEOUT", 1)
+    monkeypatch.setattr(camt053.SchemaCheck, "TIMEOUT", 1)
+    bad = statement_file_import(company_a, _files()["unknown-element"], source=StatementFile.Source.UPLOAD)
+    assert bad.outcome == "rejected" and "Bogus" in bad.message
     good = statement_file_import(company_a, _good(), source=StatementFile.Source.UPLOAD)
     assert good.outcome == "imported" and good.new == 30
