@@ -722,12 +722,7 @@ def _entry(ntry, index: int) -> Camt053Entry:
         transactions = tuple([_tx(txd, credit_debit, single_amount) for txd in txds])
     else:
         transactions = ()
-    if not transactions:
-        charges = ZERO
-    elif len(transactions) == 1:
-        charges = ZERO + transactions[0].signed_amount - signed
-    else:
-        charges = sum((tx.signed_amount for tx in transactions), ZERO) - signed
+    charges = sum((tx.signed_amount for tx in transactions), ZERO) - signed if transactions else ZERO
 
     return Camt053Entry(
         index,
