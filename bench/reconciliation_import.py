@@ -110,7 +110,7 @@ def _ledger(company, account, n: int) -> None:
 
 
 class _WithChildren:
-    """Peak of this process's RSS plus its children's (the parse and the schema check), sampled."""
+    """Peak of this process's RSS plus its child's (the parse with its schema check), sampled."""
 
     def __init__(self):
         self.peak = 0.0
@@ -195,7 +195,7 @@ def _child(path: str, company_id: int) -> None:
                 "new": result.new,
                 "matched": result.matched,
                 "seconds": seconds,
-                # This process's peak, or this process with its parsing and schema-check processes
+                # This process's peak, or this process with its parsing process
                 # together where that was higher (sampled every 25 ms).
                 "rss_mb": max(_peak_mb(), together.peak),
                 "own_mb": _peak_mb(),
@@ -275,7 +275,7 @@ def run(Row):
     pg = connection.vendor == "postgresql"
     peak = ours["rss_mb"]
     where = (
-        "its own process, with its parsing and schema-check processes while they run"
+        "its own process, with its parsing process while it runs"
         if not in_memory
         else "this process, set-up included"
     )

@@ -33,6 +33,9 @@ class VoucherLineInline(admin.TabularInline):
     ]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("open_entry")  # ``reconciled``
+
     def has_add_permission(self, request, obj=None):
         return False
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from .models import Bill, Customer, Invoice, InvoiceSettings, LedgerAccount, Supplier, Voucher
+from .models import Bill, Customer, Invoice, InvoiceSettings, LedgerAccount, Supplier, Voucher, VoucherLine
 
 DEFAULT_CHART: list[tuple[str, str]] = [
     ("1500", "Kundefordringer"),
@@ -71,4 +71,8 @@ def bill_list(company, *, status: str | None = None, supplier_id=None) -> QueryS
 
 
 def voucher_list(company) -> QuerySet[Voucher]:
-    return Voucher.objects.filter(company=company).order_by("-number").prefetch_related("lines")
+    return (
+        Voucher.objects.filter(company=company)
+        .order_by("-number")
+        .prefetch_related(Prefetch("lines", queryset=VoucherLine.objects.select_related("open_entry")))
+    )

@@ -27,6 +27,7 @@ from companies.services import audit_record, clean_org_number
 
 from . import kid as kidrules
 from .models import (
+    BANK_LEDGER_PREFIX,
     Bill,
     Customer,
     Invoice,
@@ -34,6 +35,7 @@ from .models import (
     InvoiceSettlement,
     LedgerAccount,
     NumberSeries,
+    OpenBankLine,
     ReferenceKind,
     Supplier,
     Voucher,
@@ -225,7 +227,6 @@ def _vouchers_post(company, specs: Sequence[VoucherSpec], *, audit: bool = True)
                 "bank_account",
                 "reference_kind",
                 "reference",
-                "reconciled",
                 "invoice",
                 "bill",
             ),
@@ -239,7 +240,6 @@ def _vouchers_post(company, specs: Sequence[VoucherSpec], *, audit: bool = True)
                     line.bank_account.pk if line.bank_account is not None else None,
                     line.reference_kind,
                     (line.reference or "")[:35],
-                    False,
                     line.invoice_id,
                     line.bill_id,
                 )
@@ -910,19 +910,66 @@ def bill_mark_paid(bill: Bill, *, bank_account, date: datetime.date, end_to_end_
 
 @transaction.atomic
 def voucher_lines_mark_reconciled(company, line_ids: Sequence[int], *, reconciled: bool = True) -> int:
-    """Reconciliation flags the lines it matched (or unmatched); the only change a line allows."""
-    ids = list(line_ids)
+    """Reconciliation takes the lines it matched out of the open bank lines (or, unmatching,
+    puts them back); the lines themselves never change. Returns how many lines changed.
+
+    Every line must be an open bank line of the company (or, unmatching, a reconciled one):
+    otherwise nothing changes and ``Conflict`` says so, so no line is reconciled twice.
+    """
+    ids = sorted(set(line_ids))
+    if not ids:
+        return 0
+    if reconciled:
+        changed = _open_lines_delete(company, ids)
+    else:
+        lines = list(
+            VoucherLine.objects.filter(
+                company=company,
+                pk__in=ids,
+                ledger_account__startswith=BANK_LEDGER_PREFIX,
+                open_entry__isnull=True,
+            ).select_related("voucher")
+        )
+        if len(lines) == len(ids):
+            OpenBankLine.objects.bulk_create(
+                [
+                    OpenBankLine(
+                        line=line,
+                        company_id=line.company_id,
+                        ledger_account=line.ledger_account,
+                        bank_account_id=line.bank_account_id,
+                        date=line.voucher.date,
+                        amount=line.amount,
+                        reference_kind=line.reference_kind,
+                        reference=line.reference,
+                    )
+                    for line in lines
+                ]
+            )
+        changed = len(lines)
+    if changed != len(ids):
+        raise Conflict(
+            _(
+                "Some of these ledger lines were reconciled by someone else in the meantime; reload and try again."
+            )
+            if reconciled
+            else _("Some of these ledger lines are not reconciled bank lines of this company.")
+        )
+    return changed
+
+
+def _open_lines_delete(company, ids: list[int]) -> int:
     if connection.vendor == "postgresql" and len(ids) > 1000:
         # One statement whatever the count: the ids as one array literal (ints need no
         # quoting), not 100,000 bound parameters the client has to spell out in an IN list.
-        table = connection.ops.quote_name(VoucherLine._meta.db_table)
+        table = connection.ops.quote_name(OpenBankLine._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET reconciled = %s WHERE company_id = %s AND id = ANY(%s::bigint[])",  # noqa: S608
-                [reconciled, company.pk, "{" + ",".join(map(str, ids)) + "}"],
+                f"DELETE FROM {table} WHERE company_id = %s AND line_id = ANY(%s::bigint[])",  # noqa: S608
+                [company.pk, "{" + ",".join(map(str, ids)) + "}"],
             )
             return cursor.rowcount
-    return VoucherLine.objects.filter(company=company, pk__in=ids).update(reconciled=reconciled)
+    return OpenBankLine.objects.filter(company=company, pk__in=ids).delete()[0]
 
 
 @transaction.atomic

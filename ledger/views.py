@@ -242,7 +242,7 @@ def voucher_detail(request, pk: int):
         "ledger/voucher_detail.html",
         {
             "voucher": voucher,
-            "lines": voucher.lines.select_related("bank_account").order_by("id"),
+            "lines": voucher.lines.select_related("bank_account", "open_entry").order_by("id"),
             "reversed_by": voucher.reversed_by.first(),
             "can_manage": _can(request),
         },

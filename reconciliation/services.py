@@ -12,12 +12,12 @@ inside the import (skipping accounts whose statements do not add up, RELIABILITY
 the entries go into their table with one ``INSERT … SELECT`` already carrying their status,
 so no entry is written twice, and their match links are inserted from the same staged rows.
 Matches and ledger-line links are COPYed with ids taken from the sequence, fee vouchers'
-lines COPYed, the matched ledger lines flagged by one UPDATE, and the raw file stored by one
-binary COPY; entries and links are checked once per statement by triggers, not per row at
-commit (migration 0004). A file of 4 MB or more is parsed in a process of its own
-(``camt053.ParseProcess``) and checked against the XSD in another (``camt053.SchemaCheck``),
-beside the importer's own work per entry; should the parsing process fail, the file is
-parsed here instead. Elsewhere
+lines COPYed, the matched ledger lines taken out of the open bank lines by one DELETE, and
+the raw file stored by one binary COPY; entries and links are checked once per statement by
+triggers, not per row at commit (migration 0004). A file of 4 MB or more is parsed and
+checked against the XSD in a process of its own (``camt053.ParseProcess``), beside the
+importer's own work per entry; should the parsing process fail, the file is parsed here
+instead. Elsewhere
 (``_DirectEntries``) entries are inserted with ``bulk_create`` as they are parsed and
 matching updates the ones it matched.
 
@@ -61,7 +61,7 @@ from accounts.models import BankAccount
 from bankint import context
 from bankint.errors import BankFileRejected, Conflict, ValidationFailed
 from companies.services import audit_record
-from ledger.models import ReferenceKind, Voucher, VoucherLine
+from ledger.models import OpenBankLine, ReferenceKind, Voucher, VoucherLine
 from ledger.selectors import ledger_account_numbers
 from ledger.services import (
     LineSpec,
@@ -904,43 +904,34 @@ def _load(company, file: StatementFile, raw: _Raw, validate: bool, sink, *, besi
         if difference:
             flagged.append(statement)
 
-    # A big file is parsed in a process of its own (ParseProcess) and its schema checked in
-    # another (SchemaCheck), both beside this one's work per entry; the check's verdict is
-    # asked for before anything of the import is kept. A problem the parse finds itself (a
-    # bad amount, a cut-off file, an unknown account) is reported as found, and the check is
-    # stopped. Should the parsing process fail, ParseProcessFailed goes to the caller, which
-    # undoes this call and makes it again with ``beside=False``.
-    children = _children(raw, validate) if beside else None
+    # A big file is parsed and checked in a process of its own (ParseProcess), beside this
+    # one's work per entry. Should that process fail, ParseProcessFailed goes to the caller,
+    # which undoes this call and makes it again with ``beside=False``.
+    child = _parse_process(raw, validate) if beside else None
     try:
-        if children is None:
+        if child is None:
             items = camt053.iter_camt053(raw.parse_source(), max_bytes=MAX_BYTES, validate=validate)
         else:
-            items = children[0].items()
+            items = child.items()
         _load_items(company, file, items, sink, registered, touched, state, finish)
-        if children is not None and children[1] is not None and (error := children[1].error()) is not None:
-            raise error
     finally:
-        for child in children or ():
-            if child is not None:
-                child.close()
+        if child is not None:
+            child.close()
     return list(touched.values()), flagged, state["total"]
 
 
 PARALLEL_BYTES = 4 * 2**20  # below this, parsing and checking in one pass costs less than processes
 
 
-def _children(raw: _Raw, validate: bool) -> tuple[camt053.ParseProcess, camt053.SchemaCheck | None] | None:
-    """The parse and the schema check of a big file, each started in a process of its own."""
+def _parse_process(raw: _Raw, validate: bool) -> camt053.ParseProcess | None:
+    """The parse (with its schema check) of a big file, started in a process of its own."""
     if raw.size < PARALLEL_BYTES:
         return None
     if raw.path is not None:
-        where = {"path": raw.path}
-    elif raw.bytes is not None:
-        where = {"chunks": raw.chunks}
-    else:
-        return None  # a file object is read by the parse itself, in its pass
-    check = camt053.SchemaCheck(**where, max_bytes=MAX_BYTES) if validate else None
-    return camt053.ParseProcess(**where, max_bytes=MAX_BYTES, validate=False), check
+        return camt053.ParseProcess(path=raw.path, max_bytes=MAX_BYTES, validate=validate)
+    if raw.bytes is not None:
+        return camt053.ParseProcess(chunks=raw.chunks, max_bytes=MAX_BYTES, validate=validate)
+    return None  # a file object is read by the parse itself, in its pass
 
 
 def _load_items(company, file, items, sink, registered, touched, state, finish) -> None:
@@ -1081,7 +1072,14 @@ _REF_KINDS = {
 def open_ledger_lines(account: BankAccount):
     """Unreconciled lines on the account's ledger account (its own, or not tied to any account)."""
     return VoucherLine.objects.filter(
-        company_id=account.company_id, ledger_account=account.ledger_account, reconciled=False
+        open_entry__company_id=account.company_id, open_entry__ledger_account=account.ledger_account
+    ).filter(Q(bank_account=account) | Q(bank_account__isnull=True))
+
+
+def _open_bank_lines(account: BankAccount):
+    """The account's open lines as the queue holds them (what the matcher reads)."""
+    return OpenBankLine.objects.filter(
+        company_id=account.company_id, ledger_account=account.ledger_account
     ).filter(Q(bank_account=account) | Q(bank_account__isnull=True))
 
 
@@ -1266,8 +1264,8 @@ def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
             reference_kind=_REF_KINDS.get(row[3]),
             reference=shared.get(row[4], row[4]) or None,
         )
-        for row in open_ledger_lines(account)
-        .values_list("id", "voucher__date", "amount", "reference_kind", "reference")
+        for row in _open_bank_lines(account)
+        .values_list("line_id", "date", "amount", "reference_kind", "reference")
         .order_by()
         .iterator(chunk_size=BATCH)
     ]
@@ -1364,7 +1362,7 @@ def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
             )
     if groups:
         _write_matches(account, groups, user_id, report, sink, stored)
-    _phase("write matches, flag lines")
+    _phase("write matches, close lines")
     _store_unmatched_reasons(unmatched, sink, stored)
     report.unmatched_entries = total_entries - report.matched_entries
     audit_record(
@@ -1396,7 +1394,7 @@ def _copy_rows(table: str, columns: Sequence[str], rows: Iterable[tuple], *, quo
 
 
 def _write_matches(account, groups, user_id, report: ReconcileReport, sink=None, stored=frozenset()) -> None:
-    """Store the matches, then the entries' status and the ledger lines' reconciled flag.
+    """Store the matches, then the entries' status, and take the ledger lines out of the open ones.
 
     Entries still in ``sink`` (an import's new ones) get their status and their match link
     when they are written; entries in the table (``stored``) are claimed with one conditional

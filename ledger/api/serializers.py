@@ -172,6 +172,7 @@ class VoucherLineSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     bank_account = serializers.IntegerField(source="bank_account_id", required=False, allow_null=True)
     reference_kind = serializers.CharField(read_only=True)
     reference = serializers.CharField(required=False, allow_blank=True, max_length=35)
+    reconciled = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = VoucherLine

@@ -781,7 +781,7 @@ def fingerprint(a: Company, b: Company, sim) -> dict:
             for row in lines.values("ledger_account").annotate(s=Sum("amount")).order_by("ledger_account")
         }
         out[f"{key}.ledger.bank_lines_open"] = lines.filter(
-            ledger_account__startswith="19", reconciled=False
+            ledger_account__startswith="19", open_entry__isnull=False
         ).count()
         entries = StatementEntry.objects.filter(company=company)
         out[f"{key}.entries"] = entries.count()

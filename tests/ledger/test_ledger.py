@@ -17,7 +17,16 @@ from bankint.errors import Conflict, IllegalTransition, ValidationFailed
 from companies.roles import Role
 from companies.services import company_create
 from ledger import kid as kidrules
-from ledger.models import Bill, Customer, Invoice, InvoiceSettlement, Supplier, Voucher, VoucherLine
+from ledger.models import (
+    Bill,
+    Customer,
+    Invoice,
+    InvoiceSettlement,
+    OpenBankLine,
+    Supplier,
+    Voucher,
+    VoucherLine,
+)
 from ledger.services import (
     LineSpec,
     Settlement,
@@ -29,6 +38,7 @@ from ledger.services import (
     invoice_settings_update,
     invoices_settle_bulk,
     supplier_create,
+    voucher_lines_mark_reconciled,
     voucher_post,
     voucher_reverse,
 )
@@ -124,8 +134,48 @@ def test_posted_vouchers_cannot_be_edited_in_the_database(company_a):
         VoucherLine.objects.filter(pk=line.pk).update(amount=Decimal("11"))
     with pytest.raises(DatabaseError), transaction.atomic():
         Voucher.objects.filter(pk=voucher.pk).update(text="changed")
-    # reconciliation may flag lines; that is the one change allowed
-    assert VoucherLine.objects.filter(pk=line.pk).update(reconciled=True) == 1
+    # reconciliation never changes a line either: it takes the line out of the open bank lines
+    assert line.ledger_account == "1920" and not line.reconciled
+    assert voucher_lines_mark_reconciled(company_a, [line.pk]) == 1
+    assert VoucherLine.objects.get(pk=line.pk).reconciled
+
+
+def test_bank_lines_are_open_until_reconciled_and_open_again_when_unmatched(company_a):
+    """Every insert of bank lines (1900–1999) queues them as open, with what matching reads;
+    taking them out twice, or putting back what is open, is refused and changes nothing."""
+    voucher = voucher_post(
+        company_a,
+        date=TODAY,
+        text="a",
+        lines=[
+            LineSpec("1920", "10.50", reference_kind="KID", reference="0000001230"),
+            LineSpec("1950", "-4.50"),
+            LineSpec("3000", "-6"),
+        ],
+    )
+    bank, savings, revenue = voucher.lines.order_by("id")
+    opened = {o.pk: o for o in OpenBankLine.objects.filter(company=company_a)}
+    assert set(opened) == {bank.pk, savings.pk}  # not the revenue line
+    assert (opened[bank.pk].date, opened[bank.pk].amount, opened[bank.pk].reference) == (
+        TODAY,
+        Decimal("10.50"),
+        "0000001230",
+    )
+    assert opened[bank.pk].reference_kind == "KID" and opened[bank.pk].ledger_account == "1920"
+    assert not bank.reconciled and not revenue.reconciled
+
+    assert voucher_lines_mark_reconciled(company_a, [bank.pk, savings.pk]) == 2
+    assert not OpenBankLine.objects.filter(company=company_a).exists()
+    with pytest.raises(Conflict), transaction.atomic():
+        voucher_lines_mark_reconciled(company_a, [bank.pk])  # already reconciled
+    with pytest.raises(Conflict), transaction.atomic():
+        voucher_lines_mark_reconciled(company_a, [revenue.pk], reconciled=False)  # not a bank line
+    assert voucher_lines_mark_reconciled(company_a, [bank.pk], reconciled=False) == 1
+    again = OpenBankLine.objects.get(pk=bank.pk)
+    assert (again.date, again.amount, again.reference) == (TODAY, Decimal("10.50"), "0000001230")
+    with pytest.raises(Conflict), transaction.atomic():
+        voucher_lines_mark_reconciled(company_a, [bank.pk], reconciled=False)  # open already
+    assert list(OpenBankLine.objects.values_list("pk", flat=True)) == [bank.pk]
 
 
 def test_the_database_refuses_an_unbalanced_voucher(company_a):

@@ -111,14 +111,14 @@ def test_entries_filter_match_unmatch(api_for, admin_a, company_a, account):
     assert ok.status_code == 201, ok.json()
     assert ok.json()["rule"] == "MANUAL" and ok.json()["voucher_lines"] == sorted([a.pk, b.pk])
     assert client.get(url(company_a, "statement-entries/?status=unmatched")).json()["count"] == 1
-    assert VoucherLine.objects.filter(pk__in=[a.pk, b.pk], reconciled=True).count() == 2
+    assert VoucherLine.objects.filter(pk__in=[a.pk, b.pk], open_entry__isnull=True).count() == 2
     twice = client.post(
         url(company_a, f"statement-entries/{entry.pk}/match/"), {"voucher_lines": [a.pk]}, format="json"
     )
     assert twice.status_code in (400, 409)
     undone = client.post(url(company_a, f"statement-entries/{entry.pk}/unmatch/"))
     assert undone.status_code == 200 and undone.json()["status"] == "UNMATCHED"
-    assert VoucherLine.objects.filter(pk__in=[a.pk, b.pk], reconciled=True).count() == 0
+    assert VoucherLine.objects.filter(pk__in=[a.pk, b.pk], open_entry__isnull=True).count() == 0
     assert (
         AuditEvent.objects.filter(action__in=["reconciliation.match", "reconciliation.unmatch"]).count() == 2
     )

@@ -61,7 +61,7 @@ def test_killed_mid_import_leaves_nothing_and_the_retry_imports_once(company_a, 
     else:
         assert Statement.objects.count() == 0 and StatementEntry.objects.count() == 0
     assert Voucher.objects.count() == vouchers  # no fee voucher left behind
-    assert VoucherLine.objects.filter(reconciled=True).count() == 0
+    assert VoucherLine.objects.filter(ledger_account__startswith="19", open_entry__isnull=True).count() == 0
 
     # The feed delivers the file again (its cursor did not move): the end state is one import.
     result = statement_file_import(company_a, data, source=UPLOAD)

@@ -93,7 +93,7 @@ def test_matching_screen_match_post_unmatch(web, company_a, account):
     web.post(f"/reconciliation/matches/{posted.pk}/unmatch/")
     assert StatementEntry.objects.get(pk=interest.pk).status == "UNMATCHED"
     assert not Match.objects.filter(pk=posted.pk).exists()
-    assert VoucherLine.objects.filter(pk__in=[a.pk, b.pk], reconciled=True).count() == 2
+    assert VoucherLine.objects.filter(pk__in=[a.pk, b.pk], open_entry__isnull=True).count() == 2
 
 
 def test_read_only_member_sees_but_cannot_change(client, make_user, company_a, account):
