@@ -304,12 +304,14 @@ def run(Row):
 # Printed by bench/run.py when the target is missed: where the time or memory goes.
 WHY_TIME = (
     'Each phase is printed above the table ("camt.053 import phases"). Typical, 2-core '
-    "machine: the parse with its entries staged by COPY ~3.6 s (the parse and the XSD check each "
-    "in a process of its own, the importer building keys and rows as entries arrive); writing "
-    "matches, their ledger-line links and flagging 100,000 ledger lines reconciled ~2 s (the "
-    "flag is in the open-lines index, so that UPDATE is not HOT); inserting the entries with "
-    "their status and their match links ~1.3 s; loading the open lines ~0.5 s; the matcher "
-    "~0.5 s; commit ~0.5 s (the fee vouchers' balance checks)."
+    "machine: the parse with its entries staged by COPY ~3.2 s (the parse and its XSD check in "
+    "a process of its own, the bottleneck of that phase: 3.1 s alone, while the importer builds "
+    "keys and rows as entries arrive); inserting the entries with their status and their match "
+    "links ~1.0 s; writing matches and their ledger-line links and taking 100,000 lines out of "
+    "the open bank lines ~0.8 s; loading the open lines ~0.35 s; the matcher ~0.45 s; fee "
+    "vouchers ~0.3 s; commit ~0.35 s (the fee vouchers' balance and key checks). The baseline "
+    "itself moves between runs of a quiet machine (2.1-3.0 s on the same file in one session), "
+    "the import far less."
 )
 WHY_MEMORY = (
     "Django and the apps take ~94 MB before the import; the import's own share is the "

@@ -13,6 +13,9 @@
 - ``Voucher`` with ``VoucherLine``: lines sum to zero (service and, on PostgreSQL, a deferred
   constraint trigger); never edited or deleted once posted — a correction is a reversing
   voucher. Lines on a bank's ledger account carry the reference reconciliation matches on.
+- ``OpenBankLine``: the lines on bank ledger accounts (1900–1999) that no match has
+  reconciled yet, filled by the database on every insert of lines; a match deletes them, an
+  unmatch puts them back. A line itself never changes.
 """
 
 from __future__ import annotations
