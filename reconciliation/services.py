@@ -1071,9 +1071,7 @@ _REF_KINDS = {
 
 def open_ledger_lines(account: BankAccount):
     """Unreconciled lines on the account's ledger account (its own, or not tied to any account)."""
-    return VoucherLine.objects.filter(
-        open_entry__company_id=account.company_id, open_entry__ledger_account=account.ledger_account
-    ).filter(Q(bank_account=account) | Q(bank_account__isnull=True))
+    return VoucherLine.objects.filter(pk__in=_open_bank_lines(account).values("line_id"))
 
 
 def _open_bank_lines(account: BankAccount):
