@@ -1081,9 +1081,48 @@ class ParseProcess(_ChildProcess):
     TIMEOUT = 120  # seconds without a byte from the child; a whole 100,000-entry file takes 3
 
     def __init__(self, *, path=None, chunks=None, max_bytes: int = DEFAULT_MAX_BYTES, validate: bool = True):
+        import queue
+        import threading
+
         target = os.fspath(path) if path is not None else "-"
         mode = "validate" if validate else "no-validate"
         super().__init__(["--parse", target, str(max_bytes), mode], path=path, chunks=chunks)
+        # The child's messages are taken off the pipe as they come, by a thread, so that it
+        # never waits on a full pipe while the importer does something else (the importer
+        # starts it before hashing, claiming and storing the file). Only the messages the
+        # importer has not read yet are held: a few MB at the start, then next to none.
+        self._messages: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._reader = None
+        if self._proc is not None:
+            self._reader = threading.Thread(target=self._pump, daemon=True)
+            self._reader.start()
+
+    def _pump(self) -> None:
+        """Whole messages from the child into the queue; ``None`` when it ends or goes quiet."""
+        try:
+            while True:
+                head = self._read(4)
+                if len(head) < 4:
+                    break
+                size = int.from_bytes(head, "little")
+                payload = self._read(size)
+                if len(payload) < size:
+                    break
+                self._messages.put(payload)
+        except (OSError, ValueError):  # the pipe was closed under us: the import stopped the child
+            pass
+        finally:
+            self._messages.put(None)
+
+    def close(self) -> None:
+        # The child stopped first, so that the reader sees the pipe's end, then the pipe closed.
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.wait()
+        if self._reader is not None:
+            self._reader.join(5)
+        super().close()
 
     def _read(self, size: int) -> bytes:
         """Exactly ``size`` bytes from the child, or fewer where it stopped or went quiet."""
@@ -1110,13 +1149,10 @@ class ParseProcess(_ChildProcess):
         if self._proc is None:
             raise ParseProcessFailed("the parsing process could not start")
         entry = _FromWire().entry
+        messages = self._messages
         while True:
-            head = self._read(4)
-            if len(head) < 4:
-                break
-            size = int.from_bytes(head, "little")
-            payload = self._read(size)
-            if len(payload) < size:
+            payload = messages.get()
+            if payload is None:
                 break
             for item in marshal.loads(payload):  # noqa: S302 - written by our own child process
                 kind = item[0]

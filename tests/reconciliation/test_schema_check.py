@@ -261,7 +261,7 @@ def test_a_parsing_process_killed_half_way_leaves_nothing_and_the_file_is_parsed
 
     monkeypatch.setattr(camt053.ParseProcess, "items", dies_after_a_statement_and_some_entries)
     path = tmp_path / "varied.xml"
-    # More than a pipe holds, so the child is still writing when it is killed.
+    # Big enough that the child is still parsing when it is killed.
     path.write_bytes(_varied(5000))
     result = statement_file_import(company_a, path, source=StatementFile.Source.UPLOAD, auto_match=False)
     assert len(delivered) < 3 + 5053  # the child really stopped half-way
@@ -283,3 +283,32 @@ def test_a_child_that_hangs_is_given_up_and_the_file_is_parsed_here(company_a, t
     assert bad.outcome == "rejected" and "Bogus" in bad.message
     good = statement_file_import(company_a, _good(), source=StatementFile.Source.UPLOAD)
     assert good.outcome == "imported" and good.new == 30
+
+
+def test_the_parse_starts_before_the_file_is_claimed_and_stops_for_a_duplicate(company_a, monkeypatch):
+    """The child starts first, so it parses while the import hashes, claims and stores the
+    file; a file already imported stops it, and no process is left behind either way."""
+    bank_account_create(company_a, account_number="86011117947", name="Drift", ledger_account="1920")
+    monkeypatch.setattr(services, "PARALLEL_BYTES", 0)
+    started = []
+    real_init, real_claim = camt053.ParseProcess.__init__, services._claim
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        started.append(self)
+
+    def claim(*args, **kwargs):
+        assert len(started) == 1 and started[0]._proc.pid  # already running
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(camt053.ParseProcess, "__init__", init)
+    monkeypatch.setattr(services, "_claim", claim)
+    data = _good()
+    first = statement_file_import(company_a, data, source=StatementFile.Source.UPLOAD)
+    assert first.outcome == "imported" and first.new == 30
+    again = statement_file_import(company_a, data, source=StatementFile.Source.UPLOAD)
+    assert again.outcome == "duplicate" and again.new == 0
+    assert len(started) == 2
+    assert all(process._proc.poll() is not None for process in started)
+    assert not any(process._reader.is_alive() for process in started)
+    assert StatementEntry.objects.count() == 30
