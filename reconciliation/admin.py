@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
 
-from .models import Match, MatchEntry, MatchLine, Statement, StatementEntry, StatementFile
+from .models import Match, MatchLine, Statement, StatementEntry, StatementFile
 
 
 class StatementInline(admin.TabularInline):
@@ -98,10 +98,14 @@ class StatementEntryAdmin(ReadOnlyAdmin):
 
 
 class MatchEntryInline(admin.TabularInline):
-    model = MatchEntry
+    """The entries that name the match."""
+
+    model = StatementEntry
+    fk_name = "match"
     extra = 0
     can_delete = False
-    readonly_fields = ["entry"]
+    fields = ["booking_date", "amount", "text", "status"]
+    readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -10,8 +10,9 @@
   UNMATCHED → MATCHED (automatically, with the rule, or by a person) → UNMATCHED (unmatch).
   An entry the matcher leaves UNMATCHED carries its reason (``unmatched_reason``).
 - ``Match``: ties entries to ledger lines (1:1, 1:N for OCR totals and batch bookings, N:1
-  by hand). ``MatchEntry`` and ``MatchLine`` are one-to-one with their entry / voucher line,
-  so the database itself refuses to match either twice (RELIABILITY row 11).
+  by hand). An entry names its match (``StatementEntry.match``, one column: one match at
+  most), and ``MatchLine`` is one-to-one with its voucher line, so the database itself
+  refuses to match either twice (RELIABILITY row 11).
 """
 
 from __future__ import annotations
@@ -159,6 +160,18 @@ class StatementEntry(models.Model):
     charges = models.DecimalField(_("charges"), default=0, **MONEY)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UNMATCHED)
     matched_rule = models.CharField(_("matched by"), max_length=20, blank=True)
+    # The entry's match, set with the status: written in the entry's own row, so an import's
+    # 100,000 matched entries need no link rows of their own. Checked per statement against
+    # the match's bank account (migration 0008), like the other copies.
+    match = models.ForeignKey(
+        "Match",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        db_constraint=False,
+        verbose_name=_("match"),
+    )
     # Why the automatic matcher left it for a person, worded for people; cleared when matched.
     # db_default: the import's INSERT … SELECT from its staging table does not name the column.
     unmatched_reason = models.CharField(
@@ -249,28 +262,8 @@ class Match(models.Model):
         return f"#{self.pk} {self.rule} {self.amount}"
 
 
-# The links are keyed by what they link (an entry, a ledger line is in one match at most):
-# no id of their own, no sequence and one index fewer for each of 100,000 links of a file.
-class MatchEntry(models.Model):
-    match = models.ForeignKey(
-        Match, on_delete=models.CASCADE, related_name="entry_links", db_constraint=False
-    )
-    entry = models.OneToOneField(
-        StatementEntry,
-        on_delete=models.PROTECT,
-        primary_key=True,
-        related_name="match_link",
-        db_constraint=False,
-    )
-
-    class Meta:
-        verbose_name = _("matched entry")
-        verbose_name_plural = _("matched entries")
-
-    def __str__(self) -> str:
-        return f"{self.match_id} ↔ entry {self.entry_id}"
-
-
+# A ledger line's link is keyed by the line (in one match at most): no id of its own, no
+# sequence and one index fewer for each of 100,000 links of a file.
 class MatchLine(models.Model):
     match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="line_links", db_constraint=False)
     voucher_line = models.OneToOneField(

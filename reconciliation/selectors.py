@@ -89,7 +89,7 @@ def open_line_list(account: BankAccount, *, date_from=None, date_to=None, search
 
 
 def entry_match(entry: StatementEntry) -> Match | None:
-    return Match.objects.filter(entry_links__entry=entry).prefetch_related("line_links").first()
+    return Match.objects.filter(entries=entry).prefetch_related("line_links").first()
 
 
 @dataclass

@@ -30,8 +30,8 @@ Idempotency, from the outside in:
   accounts, takes out keys an account already has or the file repeats before matching,
   and counts them as already imported, so overlapping exports import each booking once
   and say how many were already there (rows 2, 3, 18);
-* the match: ``MatchEntry``/``MatchLine`` are one-to-one with their entry / ledger line, an
-  existing entry's status moves with a conditional UPDATE, and automatic and manual matching
+* the match: an entry names one match (``StatementEntry.match``) and ``MatchLine`` is
+  one-to-one with its ledger line, an existing entry's status moves with a conditional UPDATE, and automatic and manual matching
   hold the bank account's row lock, so no entry and no ledger line is matched twice (row 11).
 """
 
@@ -73,7 +73,7 @@ from notifications.models import Notification
 from notifications.services import notify
 
 from . import camt053, matching
-from .models import Match, MatchEntry, MatchLine, Statement, StatementEntry, StatementFile
+from .models import Match, MatchLine, Statement, StatementEntry, StatementFile
 
 logger = logging.getLogger(__name__)
 
@@ -853,7 +853,10 @@ class _StagedEntries:
         unmatched (a first import before the ledger has its postings leaves them all so)."""
         self.by_account.clear()
         quote = connection.ops.quote_name
-        names = f"{self.columns}, {quote('status')}, {quote('matched_rule')}, {quote('unmatched_reason')}"
+        names = (
+            f"{self.columns}, {quote('status')}, {quote('matched_rule')}, {quote('unmatched_reason')}, "
+            f"{quote('match_id')}"
+        )
         staged = ", ".join(f"s.{quote(name)}" for name in STAGE_FIELDS)
         with connection.cursor() as cursor:
             cursor.execute(
@@ -869,14 +872,10 @@ class _StagedEntries:
             cursor.execute(
                 f"INSERT INTO {quote(self.table)} ({names}) "  # noqa: S608
                 f"SELECT {staged}, CASE WHEN r.id IS NULL THEN %s ELSE %s END, COALESCE(r.rule, ''), "
-                f"CASE WHEN r.id IS NULL THEN COALESCE(w.reason, '') ELSE '' END "
+                f"CASE WHEN r.id IS NULL THEN COALESCE(w.reason, '') ELSE '' END, r.match_id "
                 f"FROM {self.STAGE} AS s LEFT JOIN {self.STATUS} AS r ON r.id = s.id "
                 f"LEFT JOIN {self.REASON} AS w ON w.id = s.id ORDER BY s.id",
                 [StatementEntry.Status.UNMATCHED, StatementEntry.Status.MATCHED],
-            )
-            cursor.execute(
-                f"INSERT INTO {quote(MatchEntry._meta.db_table)} (match_id, entry_id) "  # noqa: S608
-                f"SELECT match_id, id FROM {self.STATUS} ORDER BY id"
             )
             cursor.execute(f"TRUNCATE {self.STAGE}, {self.STATUS}, {self.REASON}")
 
@@ -1467,8 +1466,7 @@ def _write_matches(account, groups, user_id, report: ReconcileReport, sink=None,
         )
         ids = [match.pk for match in matches]
         report.matches = len(matches)
-    claimed: list[tuple[int, str]] = []  # stored entries: claimed and linked here
-    links: list[tuple[int, int]] = []
+    claimed: list[tuple[int, str, int]] = []  # stored entries: claimed and linked here
     pending: list[tuple[int, str, int]] = []  # the import's new entries: written with their link
     all_lines: list[int] = []
     line_links: list[tuple[int, int]] = []
@@ -1477,8 +1475,7 @@ def _write_matches(account, groups, user_id, report: ReconcileReport, sink=None,
             if sink is not None and entry_id not in stored:
                 pending.append((entry_id, rule, match_id))
             else:
-                claimed.append((entry_id, rule))
-                links.append((match_id, entry_id))
+                claimed.append((entry_id, rule, match_id))
         report.by_rule[rule] = report.by_rule.get(rule, 0) + len(entry_ids)
         report.matched_entries += len(entry_ids)
         for line_id in line_ids:
@@ -1487,16 +1484,11 @@ def _write_matches(account, groups, user_id, report: ReconcileReport, sink=None,
     del ids
     if postgres:
         _copy_rows(MatchLine._meta.db_table, ["match_id", "voucher_line_id"], line_links)
-        if links:
-            _copy_rows(MatchEntry._meta.db_table, ["match_id", "entry_id"], links)
     else:
         MatchLine.objects.bulk_create(
             [MatchLine(match_id=m, voucher_line_id=line) for m, line in line_links], batch_size=BATCH
         )
-        MatchEntry.objects.bulk_create(
-            [MatchEntry(match_id=m, entry_id=e) for m, e in links], batch_size=BATCH
-        )
-    del line_links, links
+    del line_links
     if pending:
         sink.set_statuses(pending)
     if claimed:
@@ -1504,30 +1496,35 @@ def _write_matches(account, groups, user_id, report: ReconcileReport, sink=None,
     voucher_lines_mark_reconciled(account.company, all_lines)
 
 
-def _claim_entries_many(pairs: Sequence[tuple[int, str]]) -> None:
-    """UNMATCHED → MATCHED with each entry's rule, only for entries still unmatched; all or nothing."""
+def _claim_entries_many(triples: Sequence[tuple[int, str, int]]) -> None:
+    """UNMATCHED → MATCHED with each entry's rule and match, only for entries still unmatched;
+    all or nothing."""
     if connection.vendor != "postgresql":
-        by_rule: dict[str, list[int]] = defaultdict(list)
-        for entry_id, rule in pairs:
-            by_rule[rule].append(entry_id)
-        for rule, entry_ids in by_rule.items():
+        by_match: dict[tuple[str, int], list[int]] = defaultdict(list)
+        for entry_id, rule, match_id in triples:
+            by_match[(rule, match_id)].append(entry_id)
+        for (rule, match_id), entry_ids in by_match.items():
             for chunk in _chunks(entry_ids):
-                _claim_entries(chunk, rule)
+                _claim_entries(chunk, rule, match_id)
         return
     table = connection.ops.quote_name(StatementEntry._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} AS e SET status = %s, matched_rule = v.rule, unmatched_reason = '' "  # noqa: S608
-            "FROM unnest(%s::bigint[], %s::varchar[]) AS v(id, rule) WHERE e.id = v.id AND e.status = %s",
+            f"UPDATE {table} AS e SET status = %s, matched_rule = v.rule, match_id = v.match_id, "  # noqa: S608
+            "unmatched_reason = '' FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) AS v(id, rule, match_id) "
+            "WHERE e.id = v.id AND e.status = %s",
             [
                 StatementEntry.Status.MATCHED,
-                "{" + ",".join(str(entry_id) for entry_id, _rule in pairs) + "}",
-                "{" + ",".join(rule for _entry_id, rule in pairs) + "}",  # rule names need no quoting
+                "{" + ",".join(str(entry_id) for entry_id, _rule, _match in triples) + "}",
+                "{"
+                + ",".join(rule for _entry_id, rule, _match in triples)
+                + "}",  # rule names need no quoting
+                "{" + ",".join(str(match_id) for _entry_id, _rule, match_id in triples) + "}",
                 StatementEntry.Status.UNMATCHED,
             ],
         )
         changed = cursor.rowcount
-    if changed != len({entry_id for entry_id, _rule in pairs}):
+    if changed != len({entry_id for entry_id, _rule, _match in triples}):
         raise Conflict(
             _(
                 "Some of these bank entries were matched by someone else in the meantime; reload and try again."
@@ -1535,11 +1532,11 @@ def _claim_entries_many(pairs: Sequence[tuple[int, str]]) -> None:
         )
 
 
-def _claim_entries(entry_ids: Sequence[int], rule: str) -> None:
-    """UNMATCHED → MATCHED, only for entries still unmatched; all or nothing."""
+def _claim_entries(entry_ids: Sequence[int], rule: str, match_id: int) -> None:
+    """UNMATCHED → MATCHED with ``match_id``, only for entries still unmatched; all or nothing."""
     changed = StatementEntry.objects.filter(
         pk__in=list(entry_ids), status=StatementEntry.Status.UNMATCHED
-    ).update(status=StatementEntry.Status.MATCHED, matched_rule=rule, unmatched_reason="")
+    ).update(status=StatementEntry.Status.MATCHED, matched_rule=rule, match_id=match_id, unmatched_reason="")
     if changed != len(set(entry_ids)):
         raise Conflict(
             _(
@@ -1617,9 +1614,9 @@ def _match_one(account, rule, entries, line_ids, amount, voucher) -> Match:
         voucher=voucher,
         created_by_id=context.current().user_id,
     )
+    _claim_entries([e.pk for e in entries], rule, match.pk)
     try:
         with transaction.atomic():
-            MatchEntry.objects.bulk_create([MatchEntry(match=match, entry=e) for e in entries])
             MatchLine.objects.bulk_create([MatchLine(match=match, voucher_line_id=i) for i in line_ids])
     except IntegrityError:
         raise Conflict(
@@ -1627,7 +1624,6 @@ def _match_one(account, rule, entries, line_ids, amount, voucher) -> Match:
                 "One of these bank entries or ledger lines was matched by someone else in the meantime; reload and try again."
             )
         ) from None
-    _claim_entries([e.pk for e in entries], rule)
     voucher_lines_mark_reconciled(account.company, line_ids)
     audit_record(
         "reconciliation.match",
@@ -1689,10 +1685,10 @@ def match_undo(company, match: Match) -> None:
     """
     _lock_account(Match.objects.values_list("bank_account_id", flat=True).get(pk=match.pk, company=company))
     match = Match.objects.select_for_update().get(pk=match.pk, company=company)
-    entry_ids = list(match.entry_links.values_list("entry_id", flat=True))
+    entry_ids = list(match.entries.values_list("id", flat=True))
     line_ids = list(match.line_links.values_list("voucher_line_id", flat=True))
     StatementEntry.objects.filter(pk__in=entry_ids, status=StatementEntry.Status.MATCHED).update(
-        status=StatementEntry.Status.UNMATCHED, matched_rule=""
+        status=StatementEntry.Status.UNMATCHED, matched_rule="", match=None
     )
     voucher_lines_mark_reconciled(company, line_ids, reconciled=False)
     audit_record(
@@ -1710,12 +1706,10 @@ def match_undo(company, match: Match) -> None:
 
 
 def entry_unmatch(company, entry: StatementEntry) -> None:
-    link = (
-        MatchEntry.objects.filter(entry_id=entry.pk, match__company=company).select_related("match").first()
-    )
-    if link is None:
+    match = Match.objects.filter(company=company, entries__id=entry.pk).first()
+    if match is None:
         raise Conflict(_("This bank entry is not matched."))
-    match_undo(company, link.match)
+    match_undo(company, match)
 
 
 # --- the bank feed ---------------------------------------------------------------------------

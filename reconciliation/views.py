@@ -155,7 +155,7 @@ def matching(request):
         lines = list(open_line_list(account, date_from=date_from, date_to=date_to, search=search)[:ROWS])
         matched = list(
             Match.objects.filter(company=request.company, bank_account=account)
-            .prefetch_related("entry_links__entry", "line_links__voucher_line__voucher")
+            .prefetch_related("entries", "line_links__voucher_line__voucher")
             .order_by("-id")[:30]
         )
     chart = sorted(ledger_account_numbers(request.company)) if account is not None else []

@@ -112,8 +112,7 @@ class StatementEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_match_id(self, obj) -> int | None:
-        link = getattr(obj, "match_link", None) if obj.status == StatementEntry.Status.MATCHED else None
-        return link.match_id if link is not None else None
+        return obj.match_id if obj.status == StatementEntry.Status.MATCHED else None
 
 
 class MatchSerializer(serializers.ModelSerializer):
@@ -126,7 +125,7 @@ class MatchSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_entries(self, obj) -> list[int]:
-        return sorted(link.entry_id for link in obj.entry_links.all())
+        return sorted(entry.pk for entry in obj.entries.all())
 
     def get_voucher_lines(self, obj) -> list[int]:
         return sorted(link.voucher_line_id for link in obj.line_links.all())

@@ -138,7 +138,7 @@ class StatementEntryViewSet(
         if getattr(self, "swagger_fake_view", False):
             return StatementEntry.objects.none()
         if self.action != "list":  # the filters are the list's
-            return statement_entry_list(self.company).select_related("match_link")
+            return statement_entry_list(self.company)
         params = self.request.query_params
         value = (params.get("status") or "").strip().upper()
         if value and value not in StatementEntry.Status.values:
@@ -152,10 +152,10 @@ class StatementEntryViewSet(
             bank_account_id=int(account) if account else None,
             date_from=_date_param(self.request, "date_from"),
             date_to=_date_param(self.request, "date_to"),
-        ).select_related("match_link")
+        )
 
     def _match_response(self, match, code=status.HTTP_200_OK):
-        match = Match.objects.prefetch_related("entry_links", "line_links").get(pk=match.pk)
+        match = Match.objects.prefetch_related("entries", "line_links").get(pk=match.pk)
         return Response(MatchSerializer(match).data, status=code)
 
     @extend_schema(request=MatchRequestSerializer, responses={201: MatchSerializer})

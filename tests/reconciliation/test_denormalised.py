@@ -18,7 +18,7 @@ import pytest
 from accounts.services import bank_account_create
 from ledger.models import ReferenceKind, VoucherLine
 from ledger.services import LineSpec, voucher_post
-from reconciliation.models import Match, MatchEntry, StatementEntry, StatementFile
+from reconciliation.models import Match, StatementEntry, StatementFile
 from reconciliation.services import entries_match, statement_file_import
 from tests.reconciliation.camtgen import EntrySpec, FileSpec, StatementSpec, TxSpec, camt053_bytes
 
@@ -93,7 +93,7 @@ def _assert_copies_agree() -> None:
     assert matches
     for match in matches:
         assert match.company_id == match.bank_account.company_id
-        linked = StatementEntry.objects.filter(match_link__match=match)
+        linked = StatementEntry.objects.filter(match=match)
         assert {e.bank_account_id for e in linked} == {match.bank_account_id}
 
 
@@ -136,7 +136,7 @@ def test_importer_writes_the_copies_from_the_statement(company_a, company_b):
     leftovers = StatementEntry.objects.filter(bank_account=a2, status=StatementEntry.Status.UNMATCHED)
     line = VoucherLine.objects.get(company=company_a, reference="0000000034").pk
     match = entries_match(company_a, [e.pk for e in leftovers], [line])
-    assert match.company_id == company_a.pk and MatchEntry.objects.filter(match=match).count() == 2
+    assert match.company_id == company_a.pk and StatementEntry.objects.filter(match=match).count() == 2
 
     assert StatementEntry.objects.filter(company=company_b).count() == 1
     _assert_copies_agree()

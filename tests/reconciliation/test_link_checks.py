@@ -19,7 +19,7 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from accounts.services import bank_account_create
 from ledger.models import ReferenceKind, VoucherLine
 from ledger.services import LineSpec, voucher_post
-from reconciliation.models import Match, MatchEntry, MatchLine, Statement, StatementEntry, StatementFile
+from reconciliation.models import Match, MatchLine, Statement, StatementEntry, StatementFile
 from reconciliation.services import entries_match, match_undo, statement_file_import
 from tests.reconciliation.camtgen import EntrySpec, FileSpec, StatementSpec, TxSpec, camt053_bytes
 
@@ -127,16 +127,19 @@ def test_links_must_name_existing_rows_of_the_same_account_or_company(two, compa
         company=company_a, bank_account=a, rule=Match.Rule.MANUAL, amount=Decimal("10.00")
     )
 
-    _refused(lambda: MatchEntry.objects.create(match_id=10**9, entry=entry))
-    _refused(lambda: MatchEntry.objects.create(match=match, entry_id=10**9))
-    _refused(lambda: MatchEntry.objects.create(match=match, entry=entry_of_a2))  # another account's entry
+    def name_match(entry_id, match_id):
+        StatementEntry.objects.filter(pk=entry_id).update(match_id=match_id)
+
+    _refused(lambda: name_match(entry.pk, 10**9))  # no such match
+    _refused(lambda: name_match(entry_of_a2.pk, match.pk))  # a match of another account
     _refused(lambda: MatchLine.objects.create(match=match, voucher_line_id=10**9))
     _refused(
         lambda: MatchLine.objects.create(match=match, voucher_line_id=other_line)
     )  # another company's line
     _refused(lambda: MatchLine.objects.create(match_id=10**9, voucher_line_id=own_line))
-    MatchEntry.objects.create(match=match, entry=entry)
+    name_match(entry.pk, match.pk)
     MatchLine.objects.create(match=match, voucher_line_id=own_line)
+    assert list(match.entries.all()) == [entry]
     _refused(lambda: MatchLine.objects.filter(match=match).update(voucher_line_id=other_line))
 
 
