@@ -216,8 +216,8 @@ class Match(models.Model):
     # Copies, set only by the matching services from the bank account whose row they hold
     # locked: the account of the matched entries' statement, and its company. No per-row
     # constraint, for the same reason as StatementEntry's (a deferred check per match at
-    # commit, 100,000 per file); the links below are checked per statement against them: an
-    # entry link must be of this bank account, a line link of this company (migration 0004).
+    # commit, 100,000 per file); what names a match is checked per statement against them: an
+    # entry must be of this bank account (0008), a ledger-line link of this company (0004).
     company = models.ForeignKey(
         "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
     )

@@ -10,14 +10,15 @@ On PostgreSQL (``_StagedEntries``) entries stream by COPY into a temporary table
 file is parsed, keeping only the matcher's compact values in memory; matching then runs
 inside the import (skipping accounts whose statements do not add up, RELIABILITY row 6), and
 the entries go into their table with one ``INSERT … SELECT`` already carrying their status,
-so no entry is written twice, and their match links are inserted from the same staged rows.
+and their match, so no entry is written twice and an entry needs no link row of its own.
 Matches and ledger-line links are COPYed with ids taken from the sequence, fee vouchers'
 lines COPYed, the matched ledger lines taken out of the open bank lines by one DELETE, and
 the raw file stored by one binary COPY; entries and links are checked once per statement by
-triggers, not per row at commit (migration 0004). A file of 4 MB or more is parsed and
-checked against the XSD in a process of its own (``camt053.ParseProcess``), beside the
-importer's own work per entry; should the parsing process fail, the file is parsed here
-instead. Elsewhere
+triggers, not per row at commit (migrations 0004, 0008). A file of 4 MB or more is parsed and
+checked against the XSD in a process of its own (``camt053.ParseProcess``), started before
+anything else so that it parses while the importer hashes, claims and stores the file, and
+beside the importer's own work per entry; should the parsing process fail, the file is parsed
+here instead. Elsewhere
 (``_DirectEntries``) entries are inserted with ``bulk_create`` as they are parsed and
 matching updates the ones it matched.
 
@@ -677,12 +678,13 @@ class _StagedEntries:
     """PostgreSQL: new entries wait in a temporary table until matching has decided their status.
 
     Matching before the insert writes every entry once, already MATCHED or not: an UPDATE of
-    100,000 freshly inserted rows rewrites each row and its eight index entries a second time,
+    100,000 freshly inserted rows rewrites each row and its index entries a second time,
     which cost more than the insert itself. Rows stream to the server in COPY batches while
     the file is parsed (the server stores one batch while we parse the next), and only what
     matching needs stays in memory: one :class:`matching.BankEntry` per booked entry. Entry
     ids come from the table's sequence in blocks, so matches can name entries not yet
-    inserted (the links to them are written after them, and checked per statement).
+    inserted (the entries, naming their matches, are written after them and checked per
+    statement against them).
 
     Deduplication: the import holds the company's bank account rows locked (see ``_load``),
     so no other import can add entries to these accounts before this one commits; keys the
@@ -847,9 +849,8 @@ class _StagedEntries:
             cursor.execute(f"TRUNCATE {self.STATUS}")
 
     def write(self) -> None:
-        """One INSERT … SELECT: the staged entries with the status (or, unmatched, the reason)
-        matching gave them; then their match links, by the server from the same table (the
-        links' check needs the entries). No entry is written twice, however many stay
+        """One INSERT … SELECT: the staged entries with the status and match (or, unmatched,
+        the reason) matching gave them. No entry is written twice, however many stay
         unmatched (a first import before the ledger has its postings leaves them all so)."""
         self.by_account.clear()
         quote = connection.ops.quote_name
@@ -1414,9 +1415,9 @@ def _copy_rows(table: str, columns: Sequence[str], rows: Iterable[tuple], *, quo
 def _write_matches(account, groups, user_id, report: ReconcileReport, sink=None, stored=frozenset()) -> None:
     """Store the matches, then the entries' status, and take the ledger lines out of the open ones.
 
-    Entries still in ``sink`` (an import's new ones) get their status and their match link
-    when they are written; entries in the table (``stored``) are claimed with one conditional
-    UPDATE and linked here.
+    Entries still in ``sink`` (an import's new ones) get their status and their match when
+    they are written; entries in the table (``stored``) are claimed, with their match, by one
+    conditional UPDATE here.
     """
     postgres = connection.vendor == "postgresql"
     if postgres:
