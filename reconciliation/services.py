@@ -32,8 +32,9 @@ Idempotency, from the outside in:
   and counts them as already imported, so overlapping exports import each booking once
   and say how many were already there (rows 2, 3, 18);
 * the match: an entry names one match (``StatementEntry.match``) and ``MatchLine`` is
-  one-to-one with its ledger line, an existing entry's status moves with a conditional UPDATE, and automatic and manual matching
-  hold the bank account's row lock, so no entry and no ledger line is matched twice (row 11).
+  one-to-one with its ledger line, an existing entry's status moves with a conditional
+  UPDATE, and automatic and manual matching hold the bank account's row lock, so no entry
+  and no ledger line is matched twice (row 11).
 """
 
 from __future__ import annotations
