@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from accounts.models import BankAccount
 from ledger.models import VoucherLine
 
-from .models import Match, Statement, StatementEntry, StatementFile
+from .models import Statement, StatementEntry, StatementFile
 from .services import open_ledger_lines
 
 ZERO = Decimal("0.00")
@@ -86,10 +86,6 @@ def open_line_list(account: BankAccount, *, date_from=None, date_to=None, search
             Q(text__icontains=search) | Q(reference__icontains=search) | Q(voucher__text__icontains=search)
         )
     return qs.order_by("voucher__date", "id")
-
-
-def entry_match(entry: StatementEntry) -> Match | None:
-    return Match.objects.filter(entries=entry).prefetch_related("line_links").first()
 
 
 @dataclass

@@ -36,23 +36,18 @@ _OLD_LINK_CHECK = _block(
     "    REFERENCING NEW TABLE AS recon_matchentry_rows FOR EACH STATEMENT EXECUTE FUNCTION recon_matchentry_refs_check();",
 )
 
-PG_CHECKS = """
-CREATE OR REPLACE FUNCTION recon_entry_refs_check() RETURNS trigger AS $$
-DECLARE
-    bad bigint;
-BEGIN
-    EXECUTE 'SELECT n.statement_id
-               FROM (SELECT DISTINCT statement_id, company_id, bank_account_id, file_id
-                       FROM recon_entry_rows) AS n
-              WHERE NOT EXISTS (SELECT 1 FROM reconciliation_statement AS s
-                                 WHERE s.id = n.statement_id AND s.company_id = n.company_id
-                                   AND s.bank_account_id = n.bank_account_id AND s.file_id = n.file_id)
-              LIMIT 1' INTO bad;
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'statement entry refers to statement %, which does not exist or has another company, account or file', bad
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    EXECUTE 'SELECT n.id FROM recon_entry_rows AS n
+
+def _changed(sql: str, old: str, new: str) -> str:
+    """``sql`` with ``old`` (which it holds exactly once) replaced by ``new``."""
+    assert sql.count(old) == 1, old
+    return sql.replace(old, new)
+
+
+# 0004's statement check, followed by the check of the entry's match.
+_ENTRY_CHECK = _changed(
+    _OLD_ENTRY_CHECK,
+    "    RETURN NULL;\nEND;",
+    """    EXECUTE 'SELECT n.id FROM recon_entry_rows AS n
               WHERE n.match_id IS NOT NULL
                 AND NOT EXISTS (SELECT 1 FROM reconciliation_match AS m
                                  WHERE m.id = n.match_id AND m.bank_account_id = n.bank_account_id)
@@ -62,30 +57,19 @@ BEGIN
             USING ERRCODE = 'foreign_key_violation';
     END IF;
     RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-
-CREATE OR REPLACE FUNCTION recon_referenced_guard() RETURNS trigger AS $$
-DECLARE
-    found boolean;
-BEGIN
-    IF TG_TABLE_NAME = 'reconciliation_statement' THEN
-        found := EXISTS (SELECT 1 FROM reconciliation_statemententry WHERE statement_id = OLD.id);
-    ELSIF TG_TABLE_NAME = 'reconciliation_statemententry' THEN
-        found := OLD.match_id IS NOT NULL;
-    ELSE
-        found := EXISTS (SELECT 1 FROM reconciliation_statemententry WHERE match_id = OLD.id)
-              OR EXISTS (SELECT 1 FROM reconciliation_matchline WHERE match_id = OLD.id);
-    END IF;
-    IF found THEN
-        RAISE EXCEPTION '% row % is referred to: it cannot be deleted or re-keyed', TG_TABLE_NAME, OLD.id
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-"""
+END;""",
+)
+# 0004's guard, with the entry's own column where the link table was.
+_GUARD = _changed(
+    _changed(
+        _OLD_GUARD,
+        "found := EXISTS (SELECT 1 FROM reconciliation_matchentry WHERE entry_id = OLD.id);",
+        "found := OLD.match_id IS NOT NULL;",
+    ),
+    "found := EXISTS (SELECT 1 FROM reconciliation_matchentry WHERE match_id = OLD.id)",
+    "found := EXISTS (SELECT 1 FROM reconciliation_statemententry WHERE match_id = OLD.id)",
+)
+PG_CHECKS = _ENTRY_CHECK + "\n" + _GUARD
 PG_OLD_CHECKS = _OLD_ENTRY_CHECK + "\n" + _OLD_GUARD
 
 PG_DROP_LINK_CHECK = """
