@@ -527,12 +527,12 @@ _PARTY = {
 }
 
 
-def _amount_of(element, what: str) -> Decimal:
-    """:func:`_amount`, with the usual case (digits, no surrounding blanks) checked once."""
+def _amount_text(element, what: str) -> str:
+    """:func:`_amount` as its text (the usual case, digits only, checked once, no Decimal made)."""
     text = element.text
     if text is not None and _AMOUNT_RE.fullmatch(text):
-        return Decimal(text)
-    return _amount(element, what)
+        return text
+    return str(_amount(element, what))
 
 
 def _date_of(element, what: str) -> date:
@@ -547,11 +547,34 @@ def _date_of(element, what: str) -> date:
     return _date_choice(element, what)
 
 
+_ORDINALS: dict[str, int] = {}  # a plain Dt's text → its day's ordinal: a file has few distinct days
+
+
+def _day_of(element, what: str) -> int:
+    """:func:`_date_of` as the day's ordinal; a plain ``Dt`` seen before costs a dict look-up."""
+    for child in element:
+        if child.tag == _T_DT:
+            text = child.text
+            found = _ORDINALS.get(text)
+            if found is not None:
+                return found
+            day = _date_of(element, what).toordinal()
+            if text is not None and len(text) == 10:
+                if len(_ORDINALS) >= 4096:  # bounded, whatever a file holds
+                    _ORDINALS.clear()
+                _ORDINALS[text] = day
+            return day
+        break
+    return _date_of(element, what).toordinal()
+
+
 def _clean(text: str | None) -> str | None:
     return (text.strip() or None) if text is not None else None
 
 
-def _tx(txd, credit_debit: str, entry_amount: Decimal | None) -> Camt053Tx:
+def _tx_wire(txd, credit_debit: str, entry_amount: str | None) -> tuple:
+    """One ``TxDtls`` as its wire tuple (see :func:`_entry_wire`): the amount and charges as
+    text, the rest as :class:`Camt053Tx` holds it."""
     # One pass over the children (this runs for each of 100,000 entries' transactions).
     amt = amt_dtls = rmt = parties = refs = None
     has_charges = False
@@ -580,11 +603,11 @@ def _tx(txd, credit_debit: str, entry_amount: Decimal | None) -> Camt053Tx:
         for what, part in (("TxDtls/AmtDtls/TxAmt/Amt", tx_amt), ("TxDtls/AmtDtls/InstdAmt/Amt", instructed)):
             if part is not None:
                 for found in part.iterchildren(_T_AMT):
-                    amount = _amount_of(found, what)
+                    amount = _amount_text(found, what)
                 if amount is not None:
                     break
     if amount is None and amt is not None:
-        amount = _amount_of(amt, "TxDtls/Amt")
+        amount = _amount_text(amt, "TxDtls/Amt")
     if amount is None:
         if entry_amount is None:
             raise CamtParseError(
@@ -593,11 +616,13 @@ def _tx(txd, credit_debit: str, entry_amount: Decimal | None) -> Camt053Tx:
                 txd.sourceline,
             )
         amount = entry_amount
-    charges = ZERO
+    charges = None
     if has_charges:
+        total = ZERO
         for chrg in txd.iterchildren(_T_CHRGS):
             for found in chrg.iterchildren(_T_AMT):
-                charges += _amount(found, "Chrgs/Amt")
+                total += _amount(found, "Chrgs/Amt")
+        charges = str(total)
 
     kid = None
     unstructured = []
@@ -636,7 +661,7 @@ def _tx(txd, credit_debit: str, entry_amount: Decimal | None) -> Camt053Tx:
                 tx_ref = ref.text
         end_to_end_id, tx_ref = _clean(end_to_end_id), _clean(tx_ref)
 
-    return Camt053Tx(
+    return (
         amount,
         credit_debit,
         end_to_end_id,
@@ -650,6 +675,16 @@ def _tx(txd, credit_debit: str, entry_amount: Decimal | None) -> Camt053Tx:
 
 
 def _entry(ntry, index: int) -> Camt053Entry:
+    return _from_wire(_entry_wire(ntry, index))
+
+
+def _entry_wire(ntry, index: int) -> tuple:
+    """One ``Ntry`` as plain values for ``marshal``, read and checked as :class:`Camt053Entry`
+    says: amounts as their text, dates as ordinals, charges as text or None for none.
+
+    The parsing process sends this as it is; :func:`_from_wire` makes the entry of it. No
+    Decimal or date is made here for what only travels (the parse is the import's bottleneck).
+    """
     # One pass over the entry's children, each compared with the tags read below; a repeated
     # element (the XSD allows none of these twice) counts by its last occurrence.
     amt = booking = value = btc = details = None
@@ -678,15 +713,15 @@ def _entry(ntry, index: int) -> Camt053Entry:
             additional = child.text
     if amt is None:
         raise CamtParseError("Missing mandatory element Amt in Ntry", "Ntry/Amt", ntry.sourceline)
-    amount = _amount_of(amt, "Ntry/Amt")
+    amount = _amount_text(amt, "Ntry/Amt")
     if credit_debit != "CRDT" and credit_debit != "DBIT":
         credit_debit = _clean(credit_debit)
         if credit_debit not in ("CRDT", "DBIT"):
             _credit_debit(ntry, "Ntry")  # raises with the right message
     if booking is None:
         raise CamtParseError("Missing mandatory element BookgDt in Ntry", "Ntry/BookgDt", ntry.sourceline)
-    booking_date = _date_of(booking, "BookgDt")
-    value_date = _date_of(value, "ValDt") if value is not None else None
+    booking_day = _day_of(booking, "BookgDt")
+    value_day = _day_of(value, "ValDt") if value is not None else None
     reversal = (_clean(reversal) or "false").lower() in ("true", "1")
 
     bank_tx_code = ""
@@ -712,24 +747,31 @@ def _entry(ntry, index: int) -> Camt053Entry:
         if domain_code or family_code or subfamily:
             bank_tx_code = f"{domain_code or ''}/{family_code or ''}/{subfamily or ''}"
 
-    signed = amount if credit_debit == "CRDT" else -amount
+    charges = None
     if details is not None:
         txds = list(details.iterchildren(_T_TXDTLS))
         single_amount = amount if len(txds) == 1 else None
-        transactions = tuple([_tx(txd, credit_debit, single_amount) for txd in txds])
+        transactions = tuple([_tx_wire(txd, credit_debit, single_amount) for txd in txds])
+        if transactions:
+            # Σ signed tx amounts − the entry's signed amount: zero, the usual case, when one
+            # transaction carries the entry's own amount.
+            if len(transactions) == 1 and transactions[0][0] == amount:
+                charges = "0.00"
+            elif credit_debit == "CRDT":
+                charges = str(sum((Decimal(tx[0]) for tx in transactions), ZERO) - Decimal(amount))
+            else:
+                charges = str(sum((-Decimal(tx[0]) for tx in transactions), ZERO) - -Decimal(amount))
     else:
         transactions = ()
-    charges = sum((tx.signed_amount for tx in transactions), ZERO) - signed if transactions else ZERO
 
-    return Camt053Entry(
+    return (
         index,
         amount,
         credit_debit,
-        signed,
         reversal,
         _clean(status) or "BOOK",
-        booking_date,
-        value_date,
+        booking_day,
+        value_day,
         _clean(acct_svcr_ref),
         bank_tx_code,
         proprietary,
@@ -768,7 +810,7 @@ def _wrong_message(namespace: str | None, localname: str, line: int | None) -> C
 
 
 def iter_camt053(
-    source, *, max_bytes: int = DEFAULT_MAX_BYTES, validate: bool = True
+    source, *, max_bytes: int = DEFAULT_MAX_BYTES, validate: bool = True, wire: bool = False
 ) -> Iterator[Camt053Statement | Camt053Entry]:
     """Stream a camt.053.001.02 file: each statement's header (``entries=()``), then its entries.
 
@@ -777,9 +819,11 @@ def iter_camt053(
     yielded on its own. Memory stays flat: one ``Ntry`` subtree at a time. Raises
     :class:`CamtParseError` and nothing else for a bad file; the error may come after some
     items were yielded, so an importer must treat the file as a whole (one transaction).
+    ``wire=True`` yields each entry as its :func:`_entry_wire` tuple instead (the parsing
+    process's form, for :class:`ParseProcess`).
     """
     raw, opened = _open(source)
-    yield from _guarded(_iterate(_BoundedReader(raw, max_bytes), validate), raw, opened)
+    yield from _guarded(_iterate(_BoundedReader(raw, max_bytes), validate, wire), raw, opened)
 
 
 def _guarded(items, raw, opened: bool):
@@ -811,7 +855,9 @@ def _guarded(items, raw, opened: bool):
             raw.close()
 
 
-def _iterate(reader: _BoundedReader, validate: bool) -> Iterator[Camt053Statement | Camt053Entry | None]:
+def _iterate(
+    reader: _BoundedReader, validate: bool, wire: bool
+) -> Iterator[Camt053Statement | Camt053Entry | tuple]:
     # End events of three tags only: a start event per entry as well would double the
     # events. The header is read when the statement's first Ntry ends, because the XSD puts
     # Id, Acct and Bal before the first Ntry, so they are complete by then.
@@ -834,6 +880,7 @@ def _iterate(reader: _BoundedReader, validate: bool) -> Iterator[Camt053Statemen
     header: Camt053Statement | None = None
     index = 0
     statements = 0
+    read = _entry_wire if wire else _entry
     for _event, element in events:
         if not root_checked:
             # The root must be a camt.053.001.02 Document (and no DOCTYPE), before anything
@@ -846,7 +893,7 @@ def _iterate(reader: _BoundedReader, validate: bool) -> Iterator[Camt053Statemen
                 header = _statement_header(element.getparent(), message_id)
                 statements += 1
                 yield header
-            entry = _entry(element, index)
+            entry = read(element, index)
             index += 1
             yield entry
             # Flat memory: drop this entry's subtree and every sibling already processed
@@ -980,85 +1027,43 @@ class ParseProcessFailed(Exception):
     was killed): the caller parses the file itself instead."""
 
 
-def _entry_to_wire(e: Camt053Entry) -> tuple:
-    """An entry as plain values for ``marshal`` (strings for amounts, ordinals for dates)."""
-    (
-        index,
+_DAYS: dict[int, date] = {}  # ordinal → date: the few distinct days of a file, shared
+
+
+def _day(ordinal: int | None) -> date | None:
+    if ordinal is None:
+        return None
+    found = _DAYS.get(ordinal)
+    if found is None:
+        if len(_DAYS) >= 4096:  # bounded, whatever a file holds
+            _DAYS.clear()
+        found = _DAYS[ordinal] = date.fromordinal(ordinal)
+    return found
+
+
+def _from_wire(w: tuple) -> Camt053Entry:
+    """The entry of an :func:`_entry_wire` tuple."""
+    amount = Decimal(w[1])
+    credit_debit = w[2]
+    return Camt053Entry(
+        w[0],
         amount,
-        cd,
-        _signed,
-        reversal,
-        status,
-        booked,
-        valued,
-        ref,
-        code,
-        prop,
-        info,
-        charge,
-        txs,
-        line,
-        ccy,
-        charges,
-    ) = e
-    return (
-        index,
-        str(amount),
-        cd,
-        reversal,
-        status,
-        booked.toordinal(),
-        valued and valued.toordinal(),
-        ref,
-        code,
-        prop,
-        info,
-        charge,
-        tuple([(str(t[0]), *t[1:8], None if t[8] is ZERO else str(t[8])) for t in txs]),
-        line,
-        ccy,
-        None if charges is ZERO else str(charges),
+        credit_debit,
+        amount if credit_debit == "CRDT" else -amount,
+        w[3],
+        w[4],
+        _day(w[5]),
+        _day(w[6]),
+        w[7],
+        w[8],
+        w[9],
+        w[10],
+        w[11],
+        tuple([Camt053Tx(Decimal(t[0]), *t[1:8], ZERO if t[8] is None else Decimal(t[8])) for t in w[12]]),
+        w[13],
+        w[14],
+        ZERO if w[15] is None else Decimal(w[15]),
     )
-
-
-class _FromWire:
-    """Entries back from their plain values; the few distinct dates are shared, not rebuilt."""
-
-    def __init__(self):
-        self.days: dict[int, date] = {}
-
-    def day(self, ordinal: int | None) -> date | None:
-        if ordinal is None:
-            return None
-        found = self.days.get(ordinal)
-        if found is None:
-            found = self.days[ordinal] = date.fromordinal(ordinal)
-        return found
-
-    def entry(self, w: tuple) -> Camt053Entry:
-        amount = Decimal(w[1])
-        credit_debit = w[2]
-        return Camt053Entry(
-            w[0],
-            amount,
-            credit_debit,
-            amount if credit_debit == "CRDT" else -amount,
-            w[3],
-            w[4],
-            self.day(w[5]),
-            self.day(w[6]),
-            w[7],
-            w[8],
-            w[9],
-            w[10],
-            w[11],
-            tuple(
-                [Camt053Tx(Decimal(t[0]), *t[1:8], ZERO if t[8] is None else Decimal(t[8])) for t in w[12]]
-            ),
-            w[13],
-            w[14],
-            ZERO if w[15] is None else Decimal(w[15]),
-        )
 
 
 class ParseProcess(_ChildProcess):
@@ -1148,7 +1153,7 @@ class ParseProcess(_ChildProcess):
 
         if self._proc is None:
             raise ParseProcessFailed("the parsing process could not start")
-        entry = _FromWire().entry
+        entry = _from_wire
         messages = self._messages
         while True:
             payload = messages.get()
@@ -1194,9 +1199,10 @@ def _parse_main(argv: list[str]) -> int:
         batch.clear()
 
     try:
-        for item in iter_camt053(source, max_bytes=int(argv[1]), validate=argv[2:3] != ["no-validate"]):
-            if item.__class__ is Camt053Entry:
-                batch.append(_entry_to_wire(item))
+        validate = argv[2:3] != ["no-validate"]
+        for item in iter_camt053(source, max_bytes=int(argv[1]), validate=validate, wire=True):
+            if item.__class__ is tuple:
+                batch.append(item)
                 if len(batch) >= ParseProcess.BATCH:
                     send()
             else:

@@ -876,7 +876,7 @@ class _StagedEntries:
                 f"SELECT {staged}, CASE WHEN r.id IS NULL THEN %s ELSE %s END, COALESCE(r.rule, ''), "
                 f"CASE WHEN r.id IS NULL THEN COALESCE(w.reason, '') ELSE '' END, r.match_id "
                 f"FROM {self.STAGE} AS s LEFT JOIN {self.STATUS} AS r ON r.id = s.id "
-                f"LEFT JOIN {self.REASON} AS w ON w.id = s.id ORDER BY s.id",
+                f"LEFT JOIN {self.REASON} AS w ON w.id = s.id",
                 [StatementEntry.Status.UNMATCHED, StatementEntry.Status.MATCHED],
             )
             cursor.execute(f"TRUNCATE {self.STAGE}, {self.STATUS}, {self.REASON}")
@@ -1275,14 +1275,15 @@ def _reconcile(account: BankAccount, sink=None) -> ReconcileReport:
         shared[e.amount] = e.amount
         for ref in (*e.end_to_end_ids, *e.kids):
             shared[ref] = ref
+    make_line = matching.LedgerLine  # by position: a frozen dataclass's keywords cost twice as much
     lines = [
-        matching.LedgerLine(
-            id=row[0],
-            account=key,
-            date=days.setdefault(row[1], row[1]),
-            amount=shared.get(row[2], row[2]),
-            reference_kind=_REF_KINDS.get(row[3]),
-            reference=shared.get(row[4], row[4]) or None,
+        make_line(
+            row[0],
+            key,
+            days.setdefault(row[1], row[1]),
+            shared.get(row[2], row[2]),
+            _REF_KINDS.get(row[3]),
+            shared.get(row[4], row[4]) or None,
         )
         for row in _open_bank_lines(account)
         .values_list("line_id", "date", "amount", "reference_kind", "reference")

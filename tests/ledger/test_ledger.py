@@ -30,6 +30,7 @@ from ledger.models import (
 from ledger.services import (
     LineSpec,
     Settlement,
+    VoucherSpec,
     bill_mark_paid,
     bill_schedule,
     bill_unschedule,
@@ -41,6 +42,7 @@ from ledger.services import (
     voucher_lines_mark_reconciled,
     voucher_post,
     voucher_reverse,
+    vouchers_post_bulk,
 )
 
 pytestmark = pytest.mark.django_db
@@ -192,6 +194,67 @@ def test_the_database_refuses_an_unbalanced_voucher(company_a):
         )
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_the_database_sums_a_voucher_again_when_a_line_is_added_after_its_check(company_a):
+    # The deferred check sums a voucher once for the lines it has then (ledger 0008); a line
+    # added later in the same transaction must be summed with them, not skipped.
+    if connection.vendor != "postgresql":
+        assert connection.vendor == "sqlite"
+        return
+    with pytest.raises(DatabaseError, match="does not balance"), transaction.atomic():
+        first = voucher_post(
+            company_a,
+            date=TODAY,
+            text="a",
+            lines=[LineSpec("1920", "10"), LineSpec("3000", "-4"), LineSpec("3000", "-6")],
+        )
+        second = voucher_post(
+            company_a,
+            date=TODAY,
+            text="b",
+            lines=[LineSpec("1920", "7"), LineSpec("3000", "-3"), LineSpec("3000", "-4")],
+        )
+        with connection.cursor() as cursor:
+            # Both balance; the check remembers the last voucher it summed (``second``).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            VoucherLine.objects.create(
+                voucher=second, company=company_a, ledger_account="3000", amount=Decimal("-1")
+            )
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert not Voucher.objects.filter(pk__in=[first.pk, second.pk]).exists()
+
+
+def test_the_database_finds_the_one_unbalanced_voucher_among_many_lines(company_a):
+    if connection.vendor != "postgresql":
+        assert connection.vendor == "sqlite"
+        return
+    specs = [
+        VoucherSpec(
+            date=TODAY,
+            text=f"fees {n}",
+            lines=[
+                *(LineSpec("1920", Decimal("-2.50")) for _ in range(20)),
+                LineSpec("7770", Decimal("50.00")),
+            ],
+        )
+        for n in range(3)
+    ]
+    with pytest.raises(DatabaseError, match="does not balance"), transaction.atomic():
+        vouchers = vouchers_post_bulk(company_a, specs)
+        # One more line on the middle voucher, as a bug might add it, in a statement of its own.
+        VoucherLine.objects.create(
+            voucher=vouchers[1], company=company_a, ledger_account="1920", amount=Decimal("0.01")
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what commit does
+    assert not Voucher.objects.filter(text__startswith="fees").exists()
+    with transaction.atomic():
+        vouchers_post_bulk(company_a, specs)  # balanced: the check passes
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert Voucher.objects.filter(text__startswith="fees").count() == 3
 
 
 def test_vouchers_api_and_ui(client, company_a, admin_a, api_for):
