@@ -47,13 +47,14 @@ way (DOMAIN.md §6):
 
 XSD validation: the official schema is checked *during* the same streaming pass
 (``validate=True``, the default; schema from the installed ``camt053`` package). Measured on
-a generated 100,000-entry file (67 MB, 2 cores): plain lxml parse + XPath over the entries
-1.7 s; this parser 3.6–4.1 s without and 4.8–5.2 s with validation (2.1–2.4× and
-2.8–3.0×, over several runs); peak RSS 43 MB streaming (flat: 2,000 and 20,000 entries
-peak alike), 174 MB when :func:`parse_camt053` keeps all 100,000 entries. Validation stays on: it costs about 1.1 s
-per 100,000 entries, and it is what turns "a bank sent something odd" into a clear message
-naming the element instead of a wrong balance or a silently skipped field
-(RELIABILITY.md row 8). ``validate=False`` exists for benchmarks and for callers that have
+a generated 100,000-entry file (67 MB, a 2-core machine whose speed moves by a third from
+hour to hour): plain lxml parse + XPath over the entries 2.8–3.9 s; the parsing process
+alone (:class:`ParseProcess`'s child, entries read into their wire form) 3.1 s without and
+4.3–4.7 s with validation; peak RSS 27 and 45 MB streaming (flat: 2,000 and 20,000 entries
+peak alike), 174 MB when :func:`parse_camt053` keeps all 100,000 entries. Validation stays
+on: it costs 1.2–1.6 s per 100,000 entries, and it is what turns "a bank sent something
+odd" into a clear message naming the element instead of a wrong balance or a silently
+skipped field (RELIABILITY.md row 8). ``validate=False`` exists for benchmarks and for callers that have
 validated already. The importer has a big file parsed and checked by :class:`ParseProcess`
 in a process of its own while it does its own work per entry; the checks this module makes
 itself (mandatory elements, amounts, dates, indicators, a file that ends before its
