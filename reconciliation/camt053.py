@@ -54,11 +54,11 @@ alone (:class:`ParseProcess`'s child, entries read into their wire form) 3.1 s w
 peak alike), 174 MB when :func:`parse_camt053` keeps all 100,000 entries. Validation stays
 on: it costs 1.2–1.6 s per 100,000 entries, and it is what turns "a bank sent something
 odd" into a clear message naming the element instead of a wrong balance or a silently
-skipped field (RELIABILITY.md row 8). ``validate=False`` exists for benchmarks and for callers that have
-validated already. The importer has a big file parsed and checked by :class:`ParseProcess`
-in a process of its own while it does its own work per entry; the checks this module makes
-itself (mandatory elements, amounts, dates, indicators, a file that ends before its
-Document does) apply either way.
+skipped field (RELIABILITY.md row 8). ``validate=False`` exists for benchmarks and for
+callers that have validated already. The importer has a big file parsed and checked by
+:class:`ParseProcess` in a process of its own while it does its own work per entry; the
+checks this module makes itself (mandatory elements, amounts, dates, indicators, a file that
+ends before its Document does) apply either way.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from ledger.services import (
     LineSpec,
     Settlement,
     VoucherSpec,
+    bill_create,
     bill_mark_paid,
     bill_schedule,
     bill_unschedule,
@@ -488,6 +489,92 @@ def test_the_database_keeps_a_settled_invoice(company_a):
         ):
             cursor.execute(sql, [settled.pk])
     assert Invoice.objects.filter(pk=settled.pk).exists()
+
+
+def test_the_database_refuses_voucher_lines_naming_another_company_or_nothing(company_a, company_b):
+    """A line's references are checked per INSERT statement, not by foreign keys (ledger
+    0009): its voucher, bank account, invoice and bill must exist and be its company's, in
+    bulk as one by one."""
+    mine = voucher_post(
+        company_a, date=TODAY, text="a", lines=[LineSpec("1920", "10"), LineSpec("3000", "-10")]
+    )
+    theirs = voucher_post(
+        company_b, date=TODAY, text="b", lines=[LineSpec("1920", "10"), LineSpec("3000", "-10")]
+    )
+    account_a, account_b = ocr_account(company_a), ocr_account(company_b)
+    invoice_a = invoice_create(company_a, customer_id=customer_create(company_a, name="A").pk, amount="10")
+    invoice_b = invoice_create(company_b, customer_id=customer_create(company_b, name="B").pk, amount="10")
+    supplier_b = supplier_create(company_b, name="Lev AS", account_number="86011117947")
+    bill_b = bill_create(
+        company_b,
+        supplier_id=supplier_b.pk,
+        amount="10",
+        issue_date=TODAY,
+        due_date=TODAY + datetime.timedelta(days=9),
+        message="Faktura 1",
+    )
+
+    def line(**refs):
+        fields = {"voucher": mine, "company": company_a, "ledger_account": "1920", "amount": Decimal("0.00")}
+        return VoucherLine(**{**fields, **refs})
+
+    good = [line(), line(bank_account=account_a), line(invoice=invoice_a)]
+    VoucherLine.objects.bulk_create(good)
+    count = VoucherLine.objects.filter(voucher=mine).count()
+    bad_rows = {
+        "another company's voucher": line(voucher=theirs),
+        "no such voucher": line(voucher=None, voucher_id=theirs.pk + 10_000),
+        "a company that is not the voucher's": line(company=company_b, bank_account=account_b),
+        "another company's bank account": line(bank_account=account_b),
+        "another company's invoice": line(invoice=invoice_b),
+        "another company's bill": line(bill=bill_b),
+        "no such bill": line(bill_id=bill_b.pk + 10_000),
+    }
+    for what, row in bad_rows.items():
+        with pytest.raises(IntegrityError), transaction.atomic():
+            # the bad line among good ones: one statement, one check
+            VoucherLine.objects.bulk_create([line(), row])
+        assert VoucherLine.objects.filter(voucher=mine).count() == count, what
+
+
+def test_the_database_keeps_what_voucher_lines_name(company_a):
+    """Deleting or renumbering a bank account, invoice or bill that lines name is refused by
+    the database, as the foreign keys did (ledger 0009)."""
+    account = ocr_account(company_a)
+    voucher_post(
+        company_a,
+        date=TODAY,
+        text="a",
+        lines=[LineSpec("1920", "10", bank_account=account), LineSpec("3000", "-10")],
+    )
+    invoice = invoice_create(company_a, customer_id=customer_create(company_a, name="A").pk, amount="10")
+    supplier = supplier_create(company_a, name="Lev AS", account_number="86011117947")
+    bill = bill_create(
+        company_a,
+        supplier_id=supplier.pk,
+        amount="10",
+        issue_date=TODAY,
+        due_date=TODAY + datetime.timedelta(days=9),
+        message="Faktura 1",
+    )
+    if connection.vendor != "postgresql":
+        # SQLite keeps its foreign keys and leaves DELETE to them and the ORM's PROTECT
+        assert connection.vendor == "sqlite"
+        return
+    for table, pk in (
+        ("accounts_bankaccount", account.pk),
+        ("ledger_invoice", invoice.pk),
+        ("ledger_bill", bill.pk),
+    ):
+        for sql in (f"DELETE FROM {table} WHERE id = %s", f"UPDATE {table} SET id = -id WHERE id = %s"):
+            with (
+                pytest.raises(IntegrityError, match="has voucher lines"),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(sql, [pk])
+    assert BankAccount.objects.filter(pk=account.pk).exists()
+    assert Invoice.objects.filter(pk=invoice.pk).exists() and Bill.objects.filter(pk=bill.pk).exists()
 
 
 def test_settling_an_invoice_changes_no_indexed_column():
