@@ -11,6 +11,8 @@ transaction-local settings, keyed by the transaction's id so that a value set in
 way never matches.
 """
 
+import importlib
+
 from django.db import migrations
 
 PG_FORWARD = """
@@ -40,22 +42,9 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 """
-PG_BACKWARD = """
-CREATE OR REPLACE FUNCTION ledger_voucher_balance_check() RETURNS trigger AS $$
-DECLARE
-    vid bigint;
-    total numeric;
-BEGIN
-    IF TG_OP = 'DELETE' THEN vid := OLD.voucher_id; ELSE vid := NEW.voucher_id; END IF;
-    SELECT COALESCE(SUM(amount), 0) INTO total FROM ledger_voucherline WHERE voucher_id = vid;
-    IF total <> 0 THEN
-        RAISE EXCEPTION 'voucher % does not balance (lines sum to %)', vid, total
-            USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-"""
+# Backwards: the check as 0002 made it (its first statement).
+_V0002 = importlib.import_module("ledger.migrations.0002_voucher_guards").PG_CREATE
+PG_BACKWARD = _V0002[: _V0002.index("$$ LANGUAGE plpgsql;") + len("$$ LANGUAGE plpgsql;")] + "\n"
 
 
 def forwards(apps, schema_editor):

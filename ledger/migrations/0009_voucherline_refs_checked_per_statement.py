@@ -22,51 +22,34 @@ gets the same check on INSERT as a row trigger.
 import django.db.models.deletion
 from django.db import migrations, models
 
-COLUMNS = ("voucher_id", "company_id", "bank_account_id", "invoice_id", "bill_id")
+# What a line names: its column, the table of what it names, and that thing in a message.
+REFERENCES = (
+    ("voucher_id", "ledger_voucher", "a voucher"),
+    ("bank_account_id", "accounts_bankaccount", "a bank account"),
+    ("invoice_id", "ledger_invoice", "an invoice"),
+    ("bill_id", "ledger_bill", "a bill"),
+)
+COLUMNS = (*(column for column, _table, _what in REFERENCES), "company_id")
 
-PG_CREATE = """
+_CHECKS = "".join(
+    f"""
+    EXECUTE 'SELECT n.{column}
+               FROM (SELECT DISTINCT {column}, company_id FROM ledger_line_rows
+                      WHERE {column} IS NOT NULL) AS n
+              WHERE NOT EXISTS (SELECT 1 FROM {table} AS r
+                                 WHERE r.id = n.{column} AND r.company_id = n.company_id)
+              LIMIT 1' INTO bad;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'voucher line refers to {what.split(" ", 1)[1]} %, which is not {what} of its company', bad
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;"""
+    for column, table, what in REFERENCES
+)
+PG_CREATE = f"""
 CREATE OR REPLACE FUNCTION ledger_line_refs_check() RETURNS trigger AS $$
 DECLARE
     bad bigint;
-BEGIN
-    EXECUTE 'SELECT n.voucher_id FROM (SELECT DISTINCT voucher_id, company_id FROM ledger_line_rows) AS n
-              WHERE NOT EXISTS (SELECT 1 FROM ledger_voucher AS v
-                                 WHERE v.id = n.voucher_id AND v.company_id = n.company_id)
-              LIMIT 1' INTO bad;
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'voucher line refers to voucher %, which is not a voucher of its company', bad
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    EXECUTE 'SELECT n.bank_account_id
-               FROM (SELECT DISTINCT bank_account_id, company_id FROM ledger_line_rows
-                      WHERE bank_account_id IS NOT NULL) AS n
-              WHERE NOT EXISTS (SELECT 1 FROM accounts_bankaccount AS a
-                                 WHERE a.id = n.bank_account_id AND a.company_id = n.company_id)
-              LIMIT 1' INTO bad;
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'voucher line refers to bank account %, which is not an account of its company', bad
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    EXECUTE 'SELECT n.invoice_id
-               FROM (SELECT DISTINCT invoice_id, company_id FROM ledger_line_rows
-                      WHERE invoice_id IS NOT NULL) AS n
-              WHERE NOT EXISTS (SELECT 1 FROM ledger_invoice AS i
-                                 WHERE i.id = n.invoice_id AND i.company_id = n.company_id)
-              LIMIT 1' INTO bad;
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'voucher line refers to invoice %, which is not an invoice of its company', bad
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    EXECUTE 'SELECT n.bill_id
-               FROM (SELECT DISTINCT bill_id, company_id FROM ledger_line_rows
-                      WHERE bill_id IS NOT NULL) AS n
-              WHERE NOT EXISTS (SELECT 1 FROM ledger_bill AS b
-                                 WHERE b.id = n.bill_id AND b.company_id = n.company_id)
-              LIMIT 1' INTO bad;
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'voucher line refers to bill %, which is not a bill of its company', bad
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
+BEGIN{_CHECKS}
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
@@ -91,11 +74,8 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 """
-GUARDED = (
-    ("accounts_bankaccount", "bank_account_id"),
-    ("ledger_invoice", "invoice_id"),
-    ("ledger_bill", "bill_id"),
-)
+# What lines name and may be deleted: vouchers never are (0002).
+GUARDED = tuple((table, column) for column, table, _what in REFERENCES if column != "voucher_id")
 PG_GUARDS = "".join(
     f"""
 CREATE TRIGGER {table}_voucher_lines_no_delete
@@ -122,14 +102,8 @@ DROP TRIGGER IF EXISTS {table}_voucher_lines_no_move ON {table};
     )
     + "DROP FUNCTION IF EXISTS ledger_line_referenced_guard();\n"
 )
-# Where the foreign keys point, to put them back (as Django made them: deferred to commit).
-TARGETS = {
-    "voucher_id": "ledger_voucher",
-    "company_id": "companies_company",
-    "bank_account_id": "accounts_bankaccount",
-    "invoice_id": "ledger_invoice",
-    "bill_id": "ledger_bill",
-}
+# Where the foreign keys pointed, to put them back (as Django made them: deferred to commit).
+TARGETS = {column: table for column, table, _what in REFERENCES} | {"company_id": "companies_company"}
 SQLITE_CREATE = [
     """
 CREATE TRIGGER ledger_voucherline_refs_ins BEFORE INSERT ON ledger_voucherline
@@ -162,7 +136,9 @@ def forwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         for name in _line_foreign_keys(schema_editor).values():
-            schema_editor.execute(f"ALTER TABLE ledger_voucherline DROP CONSTRAINT {schema_editor.quote_name(name)}")
+            schema_editor.execute(
+                f"ALTER TABLE ledger_voucherline DROP CONSTRAINT {schema_editor.quote_name(name)}"
+            )
         schema_editor.execute(PG_CREATE + PG_GUARDS, params=None)
     elif vendor == "sqlite":
         for statement in SQLITE_CREATE:
