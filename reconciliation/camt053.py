@@ -758,10 +758,10 @@ def _entry_wire(ntry, index: int) -> tuple:
             # transaction carries the entry's own amount.
             if len(transactions) == 1 and transactions[0][0] == amount:
                 charges = "0.00"
-            elif credit_debit == "CRDT":
-                charges = str(sum((Decimal(tx[0]) for tx in transactions), ZERO) - Decimal(amount))
-            else:
-                charges = str(sum((-Decimal(tx[0]) for tx in transactions), ZERO) - -Decimal(amount))
+            else:  # signed as Camt053Tx.signed_amount signs them (unary minus: never −0.00)
+                debit = credit_debit != "CRDT"
+                signed = [-Decimal(tx[0]) if debit else Decimal(tx[0]) for tx in transactions]
+                charges = str(sum(signed, ZERO) - (-Decimal(amount) if debit else Decimal(amount)))
     else:
         transactions = ()
 
