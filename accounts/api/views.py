@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from bankint.api.mixins import CompanyScopedMixin
+from bankint.api.params import id_param
 from companies.roles import Perm
 
 from ..models import ApprovalAuthorisation, BankAccount, BankApprovalRight
@@ -96,10 +97,8 @@ class AuthorisationViewSet(
             Q(user=OuterRef("user")) | Q(bank_user_id=OuterRef("user__profile__bank_user_id"))
         )
         qs = authorisation_list(self.company).annotate(in_bank=Exists(rights))
-        account = (self.request.query_params.get("bank_account") or "") if self.action == "list" else ""
-        if account and not account.isdigit():
-            raise serializers.ValidationError({"bank_account": [_("A number is required.")]})
-        return qs.filter(bank_account_id=int(account)) if account else qs
+        account = id_param(self.request, "bank_account") if self.action == "list" else None
+        return qs.filter(bank_account_id=account) if account is not None else qs
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

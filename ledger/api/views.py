@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts.models import BankAccount
 from bankint.api.mixins import CompanyScopedMixin
+from bankint.api.params import id_param
 from bankint.errors import ValidationFailed
 from companies.roles import Perm
 
@@ -53,15 +54,6 @@ def _status_filter(request, choices) -> str | None:
         }
         raise serializers.ValidationError({"status": [message]})
     return value
-
-
-def _id_filter(request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return None
-    if not value.isdigit():
-        raise serializers.ValidationError({name: [_("A number is required.")]})
-    return int(value)
 
 
 class InvoiceSettingsView(CompanyScopedMixin, APIView):
@@ -144,7 +136,7 @@ class InvoiceViewSet(_CreateListRetrieve):
             qs = invoice_list(
                 self.company,
                 status=_status_filter(self.request, Invoice.Status),
-                customer_id=_id_filter(self.request, "customer"),
+                customer_id=id_param(self.request, "customer"),
             )
         if self.action == "retrieve":
             qs = qs.prefetch_related("settlements__voucher")
@@ -190,7 +182,7 @@ class BillViewSet(_CreateListRetrieve):
         return bill_list(
             self.company,
             status=_status_filter(self.request, Bill.Status),
-            supplier_id=_id_filter(self.request, "supplier"),
+            supplier_id=id_param(self.request, "supplier"),
         )
 
     def perform_create(self, serializer):

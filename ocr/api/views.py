@@ -9,6 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from bankint.api.mixins import CompanyScopedMixin
+from bankint.api.params import id_param
 from bankint.errors import BankFileRejected, ValidationFailed
 from companies.roles import Perm
 from ledger.models import Invoice
@@ -44,15 +45,6 @@ def _choice(request, name: str, choices) -> str | None:
         }
         raise serializers.ValidationError({name: [message]})
     return value
-
-
-def _number(request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return None
-    if not value.isdigit():
-        raise serializers.ValidationError({name: [_("A number is required.")]})
-    return int(value)
 
 
 @extend_schema_view(
@@ -169,7 +161,7 @@ class OcrTransactionViewSet(
             return ocr_transaction_list(self.company)
         return ocr_transaction_list(
             self.company,
-            file_id=_number(self.request, "file"),
+            file_id=id_param(self.request, "file"),
             status=_choice(self.request, "status", OcrTransaction.Status),
         )
 

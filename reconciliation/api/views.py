@@ -13,6 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from bankint.api.mixins import CompanyScopedMixin
+from bankint.api.params import id_param
 from bankint.errors import BankFileRejected, Conflict
 from companies.roles import Perm
 
@@ -60,12 +61,9 @@ class StatementViewSet(
             return StatementFile.objects.none()
         if self.action != "list":  # the filters are the list's
             return statement_file_list(self.company).prefetch_related("statements__bank_account")
-        account = (self.request.query_params.get("bank_account") or "").strip()
-        if account and not account.isdigit():
-            raise serializers.ValidationError({"bank_account": [_("A number is required.")]})
         return statement_file_list(
             self.company,
-            bank_account_id=int(account) if account else None,
+            bank_account_id=id_param(self.request, "bank_account"),
             date_from=_date_param(self.request, "date_from"),
             date_to=_date_param(self.request, "date_to"),
         )
@@ -143,13 +141,10 @@ class StatementEntryViewSet(
         value = (params.get("status") or "").strip().upper()
         if value and value not in StatementEntry.Status.values:
             raise serializers.ValidationError({"status": [_("Use unmatched or matched.")]})
-        account = (params.get("bank_account") or "").strip()
-        if account and not account.isdigit():
-            raise serializers.ValidationError({"bank_account": [_("A number is required.")]})
         return statement_entry_list(
             self.company,
             status=value or None,
-            bank_account_id=int(account) if account else None,
+            bank_account_id=id_param(self.request, "bank_account"),
             date_from=_date_param(self.request, "date_from"),
             date_to=_date_param(self.request, "date_to"),
         )

@@ -689,6 +689,27 @@ def test_bill_bad_input(company_a, admin_a, api_for, payload, field, message):
     assert any(message in m for m in response.json()["fields"][field]), response.json()
 
 
+def test_a_list_filtered_by_an_id_past_any_key_is_empty_not_an_error(company_a, admin_a, api_for):
+    supplier = supplier_create(company_a, name="Lev AS", account_number="86011117947")
+    customer = customer_create(company_a, name="A")
+    c = api_for(admin_a)
+    assert (
+        c.post(
+            api(company_a, "bills/"),
+            {"supplier": supplier.pk, "amount": "10.00", "due_date": "2030-01-01", "message": "F1"},
+            format="json",
+        ).status_code
+        == 201
+    )
+    invoice_create(company_a, customer_id=customer.pk, amount="10")
+    huge = str(2**63)  # one past the largest bigint: SQLite cannot even bind it
+    for path, name, pk in (("bills/", "supplier", supplier.pk), ("invoices/", "customer", customer.pk)):
+        assert len(c.get(api(company_a, path), {name: pk}).json()["results"]) == 1
+        response = c.get(api(company_a, path), {name: huge})
+        assert response.status_code == 200, response.content
+        assert response.json()["results"] == []
+
+
 def test_bills_with_kid_mod10_or_mod11_and_their_states(company_a, admin_a, api_for):
     account = ocr_account(company_a)
     supplier = supplier_create(company_a, name="Lev AS", account_number="86011117947", org_number="123456785")
