@@ -11,10 +11,12 @@ against them before it leaves the bank.
 from __future__ import annotations
 
 import functools
+import importlib.util
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from importlib import resources
+from pathlib import Path
 
 import netsgiro
 from lxml import etree
@@ -50,7 +52,12 @@ class FormatError(Exception):
 @functools.cache
 def schema(name: str) -> etree.XMLSchema:
     package, path = _XSD_FILES[name]
-    data = resources.files(package).joinpath(path).read_bytes()
+    # Found without importing the package (its own code would cost this process 25-30 MB);
+    # importlib.resources reads it where it is not a plain directory.
+    spec = importlib.util.find_spec(package)
+    here = [Path(loc, path) for loc in (spec.submodule_search_locations or ())] if spec is not None else []
+    found = next((p for p in here if p.is_file()), None)
+    data = found.read_bytes() if found is not None else resources.files(package).joinpath(path).read_bytes()
     return etree.XMLSchema(etree.fromstring(data, _parser()))
 
 

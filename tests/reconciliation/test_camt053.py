@@ -21,13 +21,13 @@ from reconciliation.camt053 import (
     Camt053Entry,
     Camt053Statement,
     CamtParseError,
-    camt053_schema,
     entry_key,
     iter_camt053,
     parse_camt053,
     statement_balance_check,
     statement_entry_keys,
 )
+from remittance.xsd import get_schema
 from tests.reconciliation.camtgen import (
     EntrySpec,
     FileSpec,
@@ -112,7 +112,7 @@ def test_generated_files_are_valid_against_the_official_xsd():
             encoding="ISO-8859-1",
         )
     )
-    camt053_schema().assertValid(etree.fromstring(data))
+    get_schema("camt.053.001.02").assertValid(etree.fromstring(data))
 
 
 # --- statements and balances -------------------------------------------------------------

