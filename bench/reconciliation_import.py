@@ -312,19 +312,19 @@ def run(Row):
 WHY_TIME = (
     'Each phase is printed above the table ("camt.053 import phases"; the parse starts before '
     "the phase clock, while the file is hashed, claimed and stored). Typical, 2-core machine: "
-    "the parse with its entries staged by COPY ~3.8 s from the start (the parse and its XSD "
-    "check in a process of its own, the bottleneck of that phase: the importer, building keys "
-    "and rows as entries arrive, waits for it about 1.8 s of the 4.3); writing matches and "
-    "their ledger-line links and taking 100,000 lines out of the open bank lines ~1.1 s; "
-    "inserting the entries with their status and their match ~0.9 s; the matcher ~0.6 s; "
-    "loading the open lines ~0.55 s; fee vouchers ~0.35 s; deduplication ~0.1 s; commit "
-    "~0.05 s. The baseline itself moves between runs of a quiet machine (2.8-3.9 s on the "
-    "same file in one session), the import far less."
+    "the parse with its entries staged by COPY ~4.4 s from the start (the parse and its XSD "
+    "check in a process of its own, the bottleneck of that phase: the importer builds keys "
+    "and rows as entries arrive and waits for it in between); writing matches and their "
+    "ledger-line links and taking 100,000 lines out of the open bank lines ~1.2 s; inserting "
+    "the entries with their status and their match ~1.0 s; the matcher ~0.6 s; loading the "
+    "open lines ~0.55 s; fee vouchers ~0.4 s; deduplication ~0.12 s; commit ~0.05 s. The "
+    "baseline itself moves between runs of a quiet machine (3.3-5.1 s on the same file in one "
+    "session), the import far less."
 )
 WHY_MEMORY = (
-    "Django and the apps take ~94 MB before the import; the import's own share is the "
-    "matcher's values for 100,000 entries and 110,000 ledger lines (~75 MB at their peak) "
-    "and the parsed XSD (~12 MB)."
+    "Django and the apps take ~94 MB before the import; the peak is the importer's own while "
+    "the matcher runs: its values for 100,000 entries and 110,000 ledger lines and its indexes "
+    "(~80 MB). The parsing process, XSD included, is ~28 MB."
 )
 
 

@@ -51,8 +51,8 @@ XSD validation: the official schema is checked *during* the same streaming pass
 a generated 100,000-entry file (67 MB, a 2-core machine whose speed moves by a third from
 hour to hour): plain lxml parse + XPath over the entries 2.8–3.9 s; the parsing process
 alone (:class:`ParseProcess`'s child, entries read into their wire form) 3.1 s without and
-4.3–4.7 s with validation; peak RSS 27 and 45 MB streaming (flat: 2,000 and 20,000 entries
-peak alike), 174 MB when :func:`parse_camt053` keeps all 100,000 entries. Validation stays
+4.3–4.7 s with validation; peak RSS 27 and 28 MB streaming (flat: 2,000 and 20,000 entries
+peak alike), 158 MB when :func:`parse_camt053` keeps all 100,000 entries. Validation stays
 on: it costs 1.2–1.6 s per 100,000 entries, and it is what turns "a bank sent something
 odd" into a clear message naming the element instead of a wrong balance or a silently
 skipped field (RELIABILITY.md row 8). ``validate=False`` exists for benchmarks and for
@@ -1064,8 +1064,8 @@ class ParseProcess(_ChildProcess):
     The importer's own work per entry (its key, its row, what the matcher needs) then runs
     beside the parse, on the machine's other core, instead of after it: lxml holds the
     interpreter lock while it parses, so a thread could not. The child checks the schema
-    in the same pass (one process of 45 MB rather than a parsing one and a checking one of
-    27 and 44 MB, and no slower on two cores). It sends what it parsed in
+    in the same pass (one process of 28 MB rather than a parsing one and a checking one,
+    and no slower on two cores). It sends what it parsed in
     batches (``marshal`` of plain values, framed by their length), in file order, and ends
     with either "done" or the :class:`CamtParseError` it met, which :meth:`items` raises
     with the same message, element and line as a parse here would: the importer sees the
