@@ -433,7 +433,11 @@ def _statement_header(stmt, message_id: str | None) -> Camt053Statement:
     if statement_id is None:
         raise CamtParseError("Missing mandatory element Id in Stmt", "Stmt/Id", stmt.sourceline)
     seq_text = _text(stmt, _NS + "ElctrncSeqNb")
-    if seq_text is not None and not seq_text.isdigit():
+    # ASCII digits (str.isdigit also passes "²", which int() refuses) of at most 18 significant
+    # digits, as the XSD's Number allows; the column is a bigint.
+    if seq_text is not None and not (
+        seq_text.isascii() and seq_text.isdigit() and len(seq_text.lstrip("0")) <= 18
+    ):
         raise CamtParseError(f"ElctrncSeqNb {seq_text!r} is not a number", "ElctrncSeqNb", stmt.sourceline)
     created_at = _datetime(_text(stmt, _NS + "CreDtTm"), "Stmt/CreDtTm", stmt.sourceline)
     from_at = _datetime(_text(stmt, f"{_NS}FrToDt/{_NS}FrDtTm"), "FrToDt/FrDtTm", stmt.sourceline)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import BankAccount
+from bankint.api.params import as_id
 from bankint.errors import DomainError
 from companies.permissions import company_view
 from companies.roles import Perm
@@ -93,8 +94,8 @@ def upload(request):
 @company_view()
 def files(request):
     accounts = _accounts(request.company)
-    wanted = request.GET.get("account") or ""
-    account = next((a for a in accounts if wanted.isdigit() and a.pk == int(wanted)), None)
+    wanted = as_id(request.GET.get("account") or "")
+    account = next((a for a in accounts if a.pk == wanted), None)
     date_from, date_to = _date(request.GET.get("from")), _date(request.GET.get("to"))
     qs = statement_file_list(
         request.company, bank_account_id=account.pk if account else None, date_from=date_from, date_to=date_to
@@ -134,9 +135,9 @@ def _date(value) -> date | None:
 def matching(request):
     accounts = _accounts(request.company)
     account = None
-    wanted = request.GET.get("account") or request.POST.get("account")
-    if wanted and str(wanted).isdigit():
-        account = next((a for a in accounts if a.pk == int(wanted)), None)
+    wanted = as_id(request.GET.get("account") or request.POST.get("account") or "")
+    if wanted is not None:
+        account = next((a for a in accounts if a.pk == wanted), None)
     account = account or (accounts[0] if accounts else None)
     date_from, date_to = _date(request.GET.get("from")), _date(request.GET.get("to"))
     search = (request.GET.get("q") or "").strip()[:50]
@@ -183,7 +184,7 @@ def _back(request, account_id) -> str:
 
 
 def _ids(values) -> list[int]:
-    return [int(v) for v in values if str(v).isdigit()]
+    return [number for number in map(as_id, values) if number is not None]
 
 
 @company_view(Perm.MANAGE_LEDGER)

@@ -1,6 +1,8 @@
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 
+from bankint.api.params import as_id
+
 
 class StandardPagination(PageNumberPagination):
     """``?page=`` and ``?page_size=`` (1-500); a malformed value is a 400, not silently ignored."""
@@ -13,11 +15,12 @@ class StandardPagination(PageNumberPagination):
         raw = request.query_params.getlist(self.page_size_query_param)
         if not raw:
             return self.page_size
-        if len(raw) > 1 or not raw[0].isdigit() or not 1 <= int(raw[0]) <= self.max_page_size:
+        size = as_id(raw[0]) if len(raw) == 1 else None
+        if size is None or not 1 <= size <= self.max_page_size:
             raise serializers.ValidationError(
                 {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
             )
-        return int(raw[0])
+        return size
 
     def get_schema_operation_parameters(self, view):
         params = super().get_schema_operation_parameters(view)

@@ -1,4 +1,4 @@
-"""Query parameters the list endpoints share."""
+"""Query parameters the list endpoints and screens share."""
 
 from __future__ import annotations
 
@@ -6,6 +6,21 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 MAX_ID = 2**63 - 1  # the largest key a bigint id holds
+
+
+def is_number(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also says yes to "²" or "①", which ``int`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
+def as_id(value) -> int | None:
+    """``value`` (a form or query value) as a row id, or None when it cannot be one."""
+    text = str(value).strip()
+    # Length first: int() refuses more than 4,300 digits outright (ValueError, not a number).
+    if not is_number(text) or len(text.lstrip("0")) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
 
 
 def id_param(request, name: str) -> int | None:
@@ -18,7 +33,7 @@ def id_param(request, name: str) -> int | None:
     value = (request.query_params.get(name) or "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    if not is_number(value):
         raise serializers.ValidationError({name: [_("A number is required.")]})
-    number = int(value)
-    return number if number <= MAX_ID else -1
+    number = as_id(value)
+    return -1 if number is None else number

@@ -134,7 +134,15 @@ def test_schema_and_docs_are_served(client):
 
 
 @pytest.mark.parametrize(
-    "query", ["page_size=0", "page_size=abc", "page_size=501", "page_size=1&page_size=2"]
+    "query",
+    [
+        "page_size=0",
+        "page_size=abc",
+        "page_size=501",
+        "page_size=1&page_size=2",
+        "page_size=%C2%B2",
+        "page_size=" + "9" * 5000,
+    ],
 )
 def test_bad_page_size_is_a_400(admin_a, api_for, query):
     body = assert_error_shape(api_for(admin_a).get(f"/api/v1/companies/?{query}"), 400, "validation_error")

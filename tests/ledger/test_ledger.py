@@ -491,6 +491,18 @@ def test_the_database_keeps_a_settled_invoice(company_a):
     assert Invoice.objects.filter(pk=settled.pk).exists()
 
 
+def _bill(company):
+    supplier = supplier_create(company, name="Lev AS", account_number="86011117947")
+    return bill_create(
+        company,
+        supplier_id=supplier.pk,
+        amount="10",
+        issue_date=TODAY,
+        due_date=TODAY + datetime.timedelta(days=9),
+        message="Faktura 1",
+    )
+
+
 def test_the_database_refuses_voucher_lines_naming_another_company_or_nothing(company_a, company_b):
     """A line's references are checked per INSERT statement, not by foreign keys (ledger
     0009): its voucher, bank account, invoice and bill must exist and be its company's, in
@@ -504,15 +516,7 @@ def test_the_database_refuses_voucher_lines_naming_another_company_or_nothing(co
     account_a, account_b = ocr_account(company_a), ocr_account(company_b)
     invoice_a = invoice_create(company_a, customer_id=customer_create(company_a, name="A").pk, amount="10")
     invoice_b = invoice_create(company_b, customer_id=customer_create(company_b, name="B").pk, amount="10")
-    supplier_b = supplier_create(company_b, name="Lev AS", account_number="86011117947")
-    bill_b = bill_create(
-        company_b,
-        supplier_id=supplier_b.pk,
-        amount="10",
-        issue_date=TODAY,
-        due_date=TODAY + datetime.timedelta(days=9),
-        message="Faktura 1",
-    )
+    bill_b = _bill(company_b)
 
     def line(**refs):
         fields = {"voucher": mine, "company": company_a, "ledger_account": "1920", "amount": Decimal("0.00")}
@@ -548,15 +552,7 @@ def test_the_database_keeps_what_voucher_lines_name(company_a):
         lines=[LineSpec("1920", "10", bank_account=account), LineSpec("3000", "-10")],
     )
     invoice = invoice_create(company_a, customer_id=customer_create(company_a, name="A").pk, amount="10")
-    supplier = supplier_create(company_a, name="Lev AS", account_number="86011117947")
-    bill = bill_create(
-        company_a,
-        supplier_id=supplier.pk,
-        amount="10",
-        issue_date=TODAY,
-        due_date=TODAY + datetime.timedelta(days=9),
-        message="Faktura 1",
-    )
+    bill = _bill(company_a)
     if connection.vendor != "postgresql":
         # SQLite keeps its foreign keys and leaves DELETE to them and the ORM's PROTECT
         assert connection.vendor == "sqlite"
@@ -703,11 +699,18 @@ def test_a_list_filtered_by_an_id_past_any_key_is_empty_not_an_error(company_a, 
     )
     invoice_create(company_a, customer_id=customer.pk, amount="10")
     huge = str(2**63)  # one past the largest bigint: SQLite cannot even bind it
+    longer = "9" * 5000  # more digits than int() reads at all
     for path, name, pk in (("bills/", "supplier", supplier.pk), ("invoices/", "customer", customer.pk)):
         assert len(c.get(api(company_a, path), {name: pk}).json()["results"]) == 1
-        response = c.get(api(company_a, path), {name: huge})
-        assert response.status_code == 200, response.content
-        assert response.json()["results"] == []
+        for past in (huge, longer):
+            response = c.get(api(company_a, path), {name: past})
+            assert response.status_code == 200, response.content
+            assert response.json()["results"] == []
+        # Digits to str.isdigit, not to int(): a 400 naming the parameter, not a 500.
+        for odd in ("²", "¹²", "①"):
+            response = c.get(api(company_a, path), {name: odd})
+            assert response.status_code == 400, response.content
+            assert name in response.json()["fields"]
 
 
 def test_bills_with_kid_mod10_or_mod11_and_their_states(company_a, admin_a, api_for):

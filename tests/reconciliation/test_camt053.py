@@ -7,6 +7,7 @@ never an lxml error, a ValueError or an InvalidOperation that the importer would
 """
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -445,6 +446,18 @@ def test_bad_amounts_name_the_element_and_line(amount, needle):
     assert err.line == expected_line
     # With validation on, the same file still ends in CamtParseError naming Amt.
     assert "Amt" in str(bad(data))
+
+
+@pytest.mark.parametrize("number", ["²", "7a", "1" * 19, "1" * 5000])
+def test_a_sequence_number_that_is_no_number_is_named(number):
+    # "²" passes str.isdigit but not int(); 19 digits pass int() but not the bigint column.
+    data = re.sub(
+        rb"(<ElctrncSeqNb[^>]*>)1<", rb"\g<1>" + number.encode() + b"<", simple_statement([credit("1.00")])
+    )
+    assert number.encode() in data
+    err = bad(data, validate=False)
+    assert err.element == "ElctrncSeqNb"
+    assert isinstance(bad(data), CamtParseError)
 
 
 def _pretty(data: bytes) -> bytes:

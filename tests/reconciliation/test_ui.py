@@ -137,3 +137,16 @@ def test_statement_files_page_filters_by_account_and_date(web, company_a, accoun
         "Ingen kontoutskriftsfiler for denne kontoen og perioden." in page
         or "No statement files for this" in page
     )
+
+
+def test_an_account_or_entry_given_as_odd_digits_is_ignored_not_an_error(web, company_a, account):
+    # "²" is a digit to str.isdigit but not to int(): the screens read it as no choice.
+    for path in ("/reconciliation/files/?account=²", "/reconciliation/matching/?account=²"):
+        assert web.get(path).status_code == 200, path
+    for entries in (["²"], [str(2**63)], ["9" * 5000]):  # and past the largest key
+        response = web.post(
+            "/reconciliation/matching/match/", {"account": account.pk, "entries": entries, "lines": entries}
+        )
+        assert response.status_code == 302, entries
+        response = web.post("/reconciliation/matching/post/", {"account": account.pk, "entries": entries})
+        assert response.status_code in (302, 404), entries
