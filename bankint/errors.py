@@ -43,3 +43,26 @@ class BankFileRejected(DomainError):
     """A bank file (OCR, camt, pain) that cannot be imported as a whole."""
 
     code = "invalid_bank_file"
+
+
+def localized(template: str, params=None) -> str:
+    """``template`` in the active language, with ``params`` filled in.
+
+    Format modules (``ocr.parsing``, ``reconciliation.camt053``, ``remittance.pain002`` …)
+    import no Django, so they cannot translate: their errors carry the English template they
+    marked with a no-op ``_()`` (which makemessages extracts) and the values apart. The
+    service that stores or shows the reason translates it here, so the same refusal reads in
+    Norwegian or English as the user chose.
+    """
+    from django.utils.translation import gettext
+
+    text = gettext(template)
+    return text % params if params else text
+
+
+def reason_of(exc: BaseException) -> str:
+    """A format module's error in the active language (see :func:`localized`)."""
+    template = getattr(exc, "template", None)
+    if template is None:
+        return str(exc)
+    return localized(template, getattr(exc, "params", None))
