@@ -2,15 +2,19 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Every install comes from the lock: exact versions with their hashes (requirements/README.md).
+LOCK := requirements/dev.txt
+STAMP ?= $(VENV)/.installed-$(shell cksum $(LOCK) | cut -d' ' -f1)
+# The lock is made against PyPI alone, whatever index or wheel folder this machine's pip uses.
+PIP_COMPILE := env -u PIP_FIND_LINKS -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile \
+  --quiet --generate-hashes --allow-unsafe --strip-extras --index-url https://pypi.org/simple
 
-.PHONY: setup run test lint pytest bench messages clean
+.PHONY: setup run test lint pytest bench messages clean lock test-latest
 
-$(STAMP): pyproject.toml
+$(STAMP): $(LOCK)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -49,8 +53,23 @@ bench: setup
 	$(PY) bench/run.py
 
 messages: setup
-	$(PY) manage.py makemessages -l nb -l en --ignore=.venv --ignore=banksim --ignore=var
-	$(PY) manage.py compilemessages --ignore=.venv
+	$(PY) manage.py makemessages -l nb -l en --ignore=.venv --ignore=.venv-latest --ignore=banksim --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=.venv-latest
+
+# Upgrade every locked version to the newest that pyproject.toml allows, then run every check.
+lock: setup
+	$(PIP_COMPILE) --upgrade --extra dev -o requirements/dev.txt pyproject.toml
+	$(PIP_COMPILE) --upgrade --constraint requirements/dev.txt -o requirements/base.txt pyproject.toml
+	$(MAKE) test
+
+# The suite against the newest versions pyproject.toml allows (not the lock), in .venv-latest:
+# how the next lxml meets a test before it meets a customer. Not part of CI.
+test-latest:
+	test -x .venv-latest/bin/python || $(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager ".[dev]"
+	.venv-latest/bin/python requirements/newer.py $(LOCK)
+	touch .venv-latest/.latest
+	BANKINT_LATEST=1 $(MAKE) lint pytest VENV=.venv-latest STAMP=.venv-latest/.latest
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) .venv-latest var

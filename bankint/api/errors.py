@@ -6,6 +6,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext, ngettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -51,6 +52,19 @@ def _fields(detail) -> dict[str, list[str]]:
     return out
 
 
+def _throttled(wait: float | None) -> str:
+    # DRF's own text is translated in parts ("Forespørselen ble strupet. Expected available in
+    # 24 seconds."): the whole sentence is ours, in one language.
+    if wait is None:
+        return gettext("Too many requests. Try again later.")
+    seconds = max(1, int(-(-wait // 1)))
+    return ngettext(
+        "Too many requests. Try again in %(seconds)d second.",
+        "Too many requests. Try again in %(seconds)d seconds.",
+        seconds,
+    ) % {"seconds": seconds}
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(
@@ -73,11 +87,15 @@ def exception_handler(exc, context):
         detail = (
             str(non_field[0])
             if non_field
-            else (f"{messages[0]}" if len(messages) == 1 else "The request has invalid fields.")
+            else (f"{messages[0]}" if len(messages) == 1 else gettext("The request has invalid fields."))
         )
         if not fields and not non_field and messages:
             detail = messages[0]
         code = "validation_error"
+    elif isinstance(exc, exceptions.Throttled):
+        detail = _throttled(exc.wait)
+        fields = {}
+        code = "throttled"
     else:
         detail = (
             str(exc.detail) if not isinstance(exc.detail, list | dict) else "; ".join(_flatten(exc.detail))

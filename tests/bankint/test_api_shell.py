@@ -1,5 +1,7 @@
 """The API's contract: token auth, /me, /companies, the error shape, throttling, unknown fields."""
 
+import re
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -124,6 +126,27 @@ def test_token_endpoint_is_throttled(admin_a, monkeypatch):
         429,
         "throttled",
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("nb", r"For mange forespørsler\. Prøv igjen om \d+ sekund(er)?\.$"),
+        ("en", r"Too many requests\. Try again in \d+ seconds?\.$"),
+    ],
+)
+def test_throttled_answer_is_in_one_language(admin_a, monkeypatch, language, expected):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth": "1/min"})
+    from django.conf import settings
+
+    client = APIClient()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    client.post("/api/v1/auth/token/", {"username": "admin-a", "password": "guess"}, format="json")
+    response = client.post("/api/v1/auth/token/", {"username": "admin-a", "password": "x"}, format="json")
+    assert response.status_code == 429
+    assert re.fullmatch(expected, response.json()["detail"]), response.json()["detail"]
 
 
 def test_schema_and_docs_are_served(client):

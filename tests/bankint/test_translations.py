@@ -16,7 +16,7 @@ ROOT = Path(settings.BASE_DIR)
 CATALOGUES = sorted(
     p
     for p in ROOT.glob("**/locale/nb/LC_MESSAGES/django.po")
-    if ".venv" not in p.parts and "var" not in p.parts
+    if not any(part.startswith(".venv") for part in p.parts) and "var" not in p.parts
 )
 
 
