@@ -39,7 +39,8 @@ lint: setup
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
 	DJANGO_SETTINGS_MODULE=bankint.settings.production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	  FIELD_ENCRYPTION_KEY=ci-check DATABASE_URL=sqlite:///:memory: BANK_API_KEY=ci-check \
+	  FIELD_ENCRYPTION_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') DATABASE_URL=sqlite:///:memory: \
+	  BANK_API_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 	  $(PY) manage.py check --deploy --tag security --fail-level WARNING
 	$(PY) manage.py check --fail-level ERROR
 

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import re
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from stdnum.no import fodselsnummer
 
 _ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
@@ -28,12 +28,21 @@ def mask_fodselsnummer_in_text(text: str) -> str:
     return _ELEVEN_DIGITS.sub(_mask, text)
 
 
-def _fernet() -> Fernet:
+def _key(secret: str) -> Fernet:
+    # Any string works as the configured key: it is stretched to the 32 bytes Fernet wants.
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()))
+
+
+def _fernet() -> MultiFernet:
+    """The current key first (it encrypts), then the retired ones (they only decrypt).
+
+    Rotation (README, "Secrets"): put the old key in ``FIELD_ENCRYPTION_OLD_KEYS``, the new one
+    in ``FIELD_ENCRYPTION_KEY``, run ``manage.py rotate_field_encryption``, then drop the old key.
+    """
     from django.conf import settings
 
-    # Any string works as the configured key: it is stretched to the 32 bytes Fernet wants.
-    digest = hashlib.sha256(settings.FIELD_ENCRYPTION_KEY.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+    keys = [settings.FIELD_ENCRYPTION_KEY, *getattr(settings, "FIELD_ENCRYPTION_OLD_KEYS", [])]
+    return MultiFernet([_key(k) for k in keys])
 
 
 def encrypt(value: str) -> str:
@@ -45,5 +54,15 @@ def decrypt(token: str) -> str:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as exc:  # a rotated key without re-encryption must be loud
         raise ValueError(
-            "encrypted value cannot be decrypted with the configured FIELD_ENCRYPTION_KEY"
+            "encrypted value cannot be decrypted with FIELD_ENCRYPTION_KEY or FIELD_ENCRYPTION_OLD_KEYS"
+        ) from exc
+
+
+def reencrypt(token: str) -> str:
+    """``token`` under the current key (whichever configured key it was made with)."""
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise ValueError(
+            "encrypted value cannot be decrypted with FIELD_ENCRYPTION_KEY or FIELD_ENCRYPTION_OLD_KEYS"
         ) from exc

@@ -52,6 +52,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # Fødselsnummer and other personal data are encrypted at rest with this key (Fernet).
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY") or _dev_secret(".dev-field-key")
+# Keys being rotated out: they still decrypt, never encrypt (bankint.personal, README "Secrets").
+FIELD_ENCRYPTION_OLD_KEYS = env_list("FIELD_ENCRYPTION_OLD_KEYS", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
