@@ -12,7 +12,16 @@ from django.core.checks import Error, Tags, register
 
 MIN_KEY_LENGTH = 32
 # Words that mark a value as an example, never a secret (.env.example, docs, CI placeholders).
-_PLACEHOLDERS = ("change-me", "changeme", "placeholder", "example", "ci-check", "sim-partner", "secret", "password")
+_PLACEHOLDERS = (
+    "change-me",
+    "changeme",
+    "placeholder",
+    "example",
+    "ci-check",
+    "sim-partner",
+    "secret",
+    "password",
+)
 
 
 def weak_secret(value: str | None) -> str | None:
@@ -39,8 +48,8 @@ def check_secrets(app_configs=None, **kwargs):
             errors.append(
                 Error(
                     f"{name} is not fit for production: {problem}.",
-                    hint=f"Generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))' "
-                    f"(README, Secrets).",
+                    hint="Generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))' "
+                    "(README, Secrets).",
                     id=f"bankint.E00{number}",
                 )
             )

@@ -5,12 +5,13 @@ from django.views.i18n import JavaScriptCatalog
 
 from accounts import views as account_views
 from companies import views as company_views
-from companies.forms import ThrottledAuthenticationForm
+from companies.forms import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
 
 from . import views
 
 admin.site.site_header = "bankint support"
 admin.site.site_title = "bankint support"
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("", company_views.home, name="home"),

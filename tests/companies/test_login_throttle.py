@@ -98,3 +98,28 @@ def test_a_successful_token_login_resets_the_username_count(admin_a):
             api.post("/api/v1/auth/token/", {"username": "admin-a", "password": "x"}, format="json")
         ok = api.post("/api/v1/auth/token/", {"username": "admin-a", "password": PASSWORD}, format="json")
         assert ok.status_code == 200 and ok.json()["token"]
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+def test_the_admin_login_is_locked_like_the_portal(client, make_user, company_a):
+    """Was a gap: 12 wrong passwords on /admin/login/, then the right one logged a superuser in."""
+    staff = make_user("support-1", company=company_a, roles=[])
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    for _ in range(3):
+        response = client.post("/admin/login/", {"username": "support-1", "password": "wrong"})
+        assert response.status_code == 200
+    response = client.post("/admin/login/", {"username": "support-1", "password": PASSWORD})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    assert (
+        "Too many failed login attempts" in response.content.decode()
+        or "For mange" in response.content.decode()
+    )
+
+
+@override_settings(LOGIN_FAILURE_LIMIT=3)
+def test_guesses_on_the_admin_count_on_the_portal(client, admin_a):
+    for _ in range(3):
+        client.post("/admin/login/", {"username": "admin-a", "password": "wrong"})
+    client.post("/accounts/login/", {"username": "admin-a", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
