@@ -2,20 +2,46 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 
 from . import context
 
 
 def client_ip(request) -> str | None:
-    # Behind the production proxy the first X-Forwarded-For hop is the client; trust it only
-    # when the proxy header is configured (the same switch as SECURE_PROXY_SSL_HEADER).
+    """The client's address: ``REMOTE_ADDR``, or behind a trusted proxy the hop before it.
+
+    ``X-Forwarded-For`` is written by whoever sends the request, so it is read only when the
+    request comes from a proxy listed in ``TRUSTED_PROXIES``, and then from the right: the
+    first address that is not one of our proxies is the client (anything left of it is what
+    the client claimed). Rotating the header from outside changes nothing: not the login
+    lockout per address, not DRF's throttle, not the audit log.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    if not _trusted(remote):
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return remote  # a hop our proxy did not write: trust nothing of the header
+        if not _trusted(hop):
+            return hop
+    return remote
+
+
+def _trusted(address: str | None) -> bool:
     from django.conf import settings
 
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if forwarded and getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
+    networks = getattr(settings, "TRUSTED_PROXIES", ())
+    if not address or not networks:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(network, strict=False) for network in networks)
 
 
 class RequestContextMiddleware:

@@ -261,6 +261,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "bankint.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Throttles key on bankint.middleware.client_ip (bankint.api.throttling), never on a raw header.
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {
         "auth": env("AUTH_THROTTLE_RATE", "10/min"),
     },
@@ -297,6 +299,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Browser login: after this many failures per username or address, wait (see companies.throttle).
+# The reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated),
+# e.g. the Caddy container of docker-compose.yml. Empty: the header is ignored everywhere.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(env("LOGIN_FAILURE_WINDOW_SECONDS", "300"))
 
