@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 import uuid
 
+from django.core.exceptions import SuspiciousOperation
+
 from . import context
 
 
@@ -44,6 +46,23 @@ def _trusted(address: str | None) -> bool:
     return any(ip in ipaddress.ip_network(network, strict=False) for network in networks)
 
 
+class NulCharacter(SuspiciousOperation):
+    """A NUL in a query or form value: PostgreSQL refuses it in text, so no view may see it."""
+
+
+def refuse_nul(request) -> None:
+    """Raise :class:`NulCharacter` (a 400) for ``%00`` in the query string or an urlencoded form.
+
+    ``?q=%00`` on a search reached PostgreSQL and came back as a 500. Uploaded files may hold
+    any byte and are not looked at; JSON bodies are checked by the API's parser.
+    """
+    if any("\x00" in value for values in request.GET.lists() for value in values[1]):
+        raise NulCharacter("NUL character in the query string")
+    form = request.method == "POST" and request.content_type == "application/x-www-form-urlencoded"
+    if form and any("\x00" in value for values in request.POST.lists() for value in values[1]):
+        raise NulCharacter("NUL character in a form field")
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -63,6 +82,7 @@ class RequestContextMiddleware:
             request_id=request_id, ip=client_ip(request), source=source, user_id=None, username=""
         )
         try:
+            refuse_nul(request)
             response = self.get_response(request)
         finally:
             context.reset(token)

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
 from .tasks import HEARTBEAT_KEY
@@ -50,7 +51,7 @@ def _api_error(request, status: int, code: str, detail: str):
 
 def handler404(request, exception=None):
     if request.path.startswith("/api/"):
-        return _api_error(request, 404, "not_found", "Not found.")
+        return _api_error(request, 404, "not_found", gettext("Not found."))
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
@@ -58,7 +59,7 @@ def handler404(request, exception=None):
 
 def handler400(request, exception=None):
     if request.path.startswith("/api/"):
-        return _api_error(request, 400, "bad_request", "Bad request.")
+        return _api_error(request, 400, "bad_request", gettext("Bad request."))
     from django.views.defaults import bad_request
 
     return bad_request(request, exception)
@@ -66,7 +67,7 @@ def handler400(request, exception=None):
 
 def handler500(request):
     if request.path.startswith("/api/"):
-        return _api_error(request, 500, "server_error", "Something went wrong; it has been logged.")
+        return _api_error(request, 500, "server_error", gettext("Something went wrong; it has been logged."))
     from django.views.defaults import server_error
 
     return server_error(request)

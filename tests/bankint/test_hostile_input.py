@@ -1,0 +1,53 @@
+"""Input that Python or PostgreSQL cannot hold is a 400 with a reason, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_json_nested_5000_levels_deep_is_a_400(admin_a, company_a, api_for):
+    body = '{"name": ' + "[" * 5000 + "]" * 5000 + "}"
+    response = api_for(admin_a).post(
+        f"/api/v1/companies/{company_a.pk}/customers/", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error" and "nests too deeply" in response.json()["detail"]
+
+
+def test_json_nested_just_past_the_limit_is_a_400(admin_a, company_a, api_for):
+    body = '{"name": ' + "[" * 40 + "]" * 40 + "}"
+    response = api_for(admin_a).post(
+        f"/api/v1/companies/{company_a.pk}/customers/", body, content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
+
+
+def test_a_nul_in_a_json_string_is_a_400(admin_a, company_a, api_for):
+    response = api_for(admin_a).post(
+        f"/api/v1/companies/{company_a.pk}/customers/", {"name": "Nordlys\x00 AS"}, format="json"
+    )
+    assert response.status_code == 400 and "NUL" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/reconciliation/matching/?q=%00", "/ledger/invoices/?q=a%00b"])
+def test_a_nul_in_the_query_string_is_a_400(admin_a, path):
+    web = Client()
+    web.force_login(admin_a)
+    assert web.get(path).status_code == 400
+
+
+def test_a_nul_in_an_api_query_is_a_400_in_the_api_shape(admin_a, company_a, api_for):
+    response = api_for(admin_a).get(f"/api/v1/companies/{company_a.pk}/customers/?search=%00")
+    assert response.status_code == 400 and response.json()["code"] == "bad_request"
+
+
+def test_a_nul_in_a_form_field_is_a_400(admin_a):
+    web = Client()
+    web.force_login(admin_a)
+    response = web.post(
+        "/companies/switch/", "company_id=1%00&next=/", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
