@@ -9,11 +9,39 @@ errors are also e-mailed once (``emailed_at`` claims the send).
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
+
+
+def is_safe_link(value: str) -> bool:
+    """A path on this site (``/payments/7/``) or an http(s) address; nothing a browser would run.
+
+    Notifications are written by the bank's events and by support staff in the admin and
+    rendered to company users as links: a ``javascript:`` or ``data:`` link there would run in
+    the user's session.
+    """
+    if not value:
+        return True
+    if any(ord(ch) < 33 for ch in value):  # browsers drop controls and spaces inside schemes
+        return False
+    if value.startswith("/"):
+        return not value.startswith("//") and not value.startswith("/\\")
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def validate_link(value: str) -> None:
+    if not is_safe_link(value):
+        raise ValidationError(
+            _("A link must be a path on this site (starting with /) or an http(s) address."),
+            code="unsafe_link",
+        )
 
 
 class Notification(models.Model):
@@ -38,7 +66,7 @@ class Notification(models.Model):
     level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"))
-    link = models.CharField(_("link"), max_length=500, blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True, validators=[validate_link])
     # Events from the bank can arrive twice; the same key never makes a second notification.
     dedup_key = models.CharField(max_length=200, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -64,6 +92,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.level}] {self.title}"
+
+    @property
+    def safe_link(self) -> str:
+        """The link, or nothing for a row written before links were checked."""
+        return self.link if is_safe_link(self.link) else ""
 
 
 class NotificationRead(models.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -11,7 +12,9 @@ from django.utils import timezone
 from bankint.tasks import enqueue_on_commit
 from companies.models import Company
 
-from .models import Notification, NotificationRead
+from .models import Notification, NotificationRead, is_safe_link
+
+logger = logging.getLogger(__name__)
 
 
 def notify(
@@ -29,6 +32,10 @@ def notify(
     An error notification must say what went wrong and what to do about it. With a
     ``dedup_key`` the same event notifies once, however often it is delivered.
     """
+    if not is_safe_link(link):
+        # Links can come from the bank (an order's URL); an unsafe one is dropped, never shown.
+        logger.warning("notification link refused: %r", link[:100])
+        link = ""
     if dedup_key:
         existing = Notification.objects.filter(company=company, dedup_key=dedup_key).first()
         if existing is not None:

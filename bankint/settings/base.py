@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "bankint.security.SecurityHeadersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "companies.middleware.ActiveCompanyMiddleware",
@@ -170,6 +171,10 @@ else:
     }
 
 SESSION_COOKIE_HTTPONLY = True
+# A bank portal's sessions: logged out after 15 idle minutes, and after a working day at most
+# (bankint.security).
+SESSION_IDLE_SECONDS = int(env("SESSION_IDLE_SECONDS", str(15 * 60)))
+SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(10 * 60 * 60)))
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

@@ -5,6 +5,7 @@ from ..models import Notification
 
 class NotificationSerializer(serializers.ModelSerializer):
     is_read = serializers.BooleanField(read_only=True)
+    link = serializers.CharField(source="safe_link", read_only=True)
 
     class Meta:
         model = Notification
