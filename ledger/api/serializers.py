@@ -3,6 +3,7 @@ is valid, so messages match the UI."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -19,13 +20,13 @@ from ..models import (
     Voucher,
     VoucherLine,
 )
-from ..money import clean_amount
+from ..money import API_AMOUNT, clean_amount
 
 
 @extend_schema_field(
     {
         "type": "string",
-        "pattern": r"^-?[0-9]{1,13}\.[0-9]{2}$",
+        "pattern": r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$",
         "example": "1250.50",
         "description": "NOK, two decimals",
     }
@@ -38,6 +39,13 @@ class AmountField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError(_('Send the amount as a string, e.g. "1250.50".'))
+        if not API_AMOUNT.fullmatch(data):
+            raise serializers.ValidationError(
+                _("“%(value)s” is not an amount: use digits and a decimal point, e.g. 1250.50.")
+                % {"value": data}
+            )
         try:
             return clean_amount(data, allow_negative=self.allow_negative)
         except ValidationFailed as exc:

@@ -818,3 +818,55 @@ def test_ledger_pages_create_and_show_errors(client, company_a, admin_a):
     listing = client.get("/ledger/invoices/?status=open").content.decode()
     assert "Kunde AS" in listing
     assert BankAccount.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "amount",
+    ["1E3", "1e-2", "1_000.00", "١٢٣.٠٠", "NaN", "Infinity", " 12.00", "12,00", "12 345.00", "+5.00", "0x10"],
+)
+def test_invoice_amount_outside_the_documented_pattern_is_refused(company_a, admin_a, api_for, amount):
+    """Was a gap: Decimal() took exponents, underscores and other scripts' digits."""
+    customer = customer_create(company_a, name="Kunde AS")
+    response = api_for(admin_a).post(
+        api(company_a, "invoices/"), {"customer": customer.pk, "amount": amount}, format="json"
+    )
+    assert response.status_code == 400 and "amount" in response.json()["fields"]
+    assert not Invoice.objects.exists()
+
+
+@pytest.mark.parametrize("amount", [1000, 12.5, True, None, ["1.00"]])
+def test_invoice_amount_as_a_json_number_is_refused(company_a, admin_a, api_for, amount):
+    customer = customer_create(company_a, name="Kunde AS")
+    response = api_for(admin_a).post(
+        api(company_a, "invoices/"), {"customer": customer.pk, "amount": amount}, format="json"
+    )
+    assert response.status_code == 400 and "amount" in response.json()["fields"]
+    assert not Invoice.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("12 345,67", "12345.67"),
+        ("12\u00a0345,67", "12345.67"),
+        ("12345,67", "12345.67"),
+        ("12345.67", "12345.67"),
+        ("1 000 000", "1000000.00"),
+        ("250,5", "250.50"),
+    ],
+)
+def test_norwegian_amounts_are_read_as_typed(typed, expected):
+    from decimal import Decimal
+
+    from ledger.money import clean_amount
+
+    assert clean_amount(typed) == Decimal(expected)
+
+
+@pytest.mark.parametrize("typed", ["1E3", "1_000", "12 34,00", "١٢٣", "12,345,67", "1.000,00", "NaN", 12.5])
+def test_loose_amounts_are_refused_in_forms_too(typed):
+    from bankint.errors import ValidationFailed
+    from ledger.money import clean_amount
+
+    with pytest.raises(ValidationFailed):
+        clean_amount(typed)
