@@ -32,6 +32,11 @@ def clean_account_number(value, *, field: str = "account_number") -> str:
         message = _(
             "“%(value)s” has the wrong check digit (MOD11): check the account number for typing errors."
         ) % {"value": raw}
+    elif digits[:4] == "0000":
+        # 00000000000 passes MOD11, but no bank has the registry number 0000.
+        message = _("“%(value)s” is not an account at any bank (the first four digits are 0000).") % {
+            "value": raw
+        }
     else:
         return digits
     raise ValidationFailed(message, fields={field: [message]})

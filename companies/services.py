@@ -66,6 +66,12 @@ def clean_org_number(value: str) -> str:
             _("%(value)s is not a valid organisation number (9 digits, MOD11).") % {"value": value},
             fields={"org_number": [_("Invalid organisation number.")]},
         )
+    if set(digits) == {"0"}:
+        # 000000000 passes MOD11 (0 is its own check digit) but names no organisation.
+        raise ValidationFailed(
+            _("%(value)s is not an organisation number that exists.") % {"value": value},
+            fields={"org_number": [_("Invalid organisation number.")]},
+        )
     return digits
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bankint import context
+from bankint.dates import clean_entered_date
 from bankint.errors import Conflict, IllegalTransition, ValidationFailed
 from companies.services import audit_record, clean_org_number
 
@@ -297,12 +298,16 @@ def voucher_post(
     kind: str = Voucher.Kind.MANUAL,
 ) -> Voucher:
     """Post one voucher; refused unless its lines sum to zero."""
+    if isinstance(date, datetime.date):
+        clean_entered_date(date, field="date")
     return _vouchers_post(company, [VoucherSpec(date=date, text=text, lines=lines, kind=kind)])[0]
 
 
 @transaction.atomic
 def voucher_reverse(voucher: Voucher, *, date: datetime.date | None = None, text: str = "") -> Voucher:
     """Post the mirror image of ``voucher``; settlements it made are undone with it."""
+    if date is not None:
+        clean_entered_date(date, field="date")
     original = Voucher.objects.select_for_update().get(pk=voucher.pk)
     if original.reverses_id is not None:
         raise Conflict(
@@ -491,6 +496,8 @@ class InvoiceSpec:
 
 
 def _check_dates(issue: datetime.date, due: datetime.date) -> None:
+    clean_entered_date(issue, field="issue_date")
+    clean_entered_date(due, field="due_date")
     if due < issue:
         message = _("The due date cannot be before the issue date.")
         raise ValidationFailed(message, fields={"due_date": [message]})
@@ -518,7 +525,7 @@ def invoices_create_bulk(company, specs: Sequence[InvoiceSpec]) -> list[Invoice]
             message = _("Customer #%(id)s is not one of this company's customers.") % {"id": spec.customer_id}
             raise ValidationFailed(message, fields={"customer": [message]})
         amount = clean_amount(spec.amount)
-        issue = spec.issue_date or today
+        issue = clean_entered_date(spec.issue_date or today, field="issue_date")
         due = spec.due_date or issue + datetime.timedelta(days=14)
         _check_dates(issue, due)
         prepared.append((spec, customer, amount, issue, due))

@@ -870,3 +870,56 @@ def test_loose_amounts_are_refused_in_forms_too(typed):
 
     with pytest.raises(ValidationFailed):
         clean_amount(typed)
+
+
+# --- formally valid nonsense (issue 21, item 13) -------------------------------------------
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1900-01-01", "2099-06-30", "2040-01-01"])
+def test_absurd_dates_are_refused_where_people_enter_them(company_a, admin_a, api_for, day):
+    """Was a gap: valid ISO dates in year 1 or 9999 were accepted (and one poisoned the bank feed)."""
+    c = api_for(admin_a)
+    c.cookies["django_language"] = "en"
+    customer = customer_create(company_a, name="Kunde AS")
+    supplier = supplier_create(company_a, name="Lev AS", account_number="86011117947")
+    answers = {
+        "invoice": c.post(
+            api(company_a, "invoices/"), {"customer": customer.pk, "amount": "10.00", "issue_date": day}
+        ),
+        "bill": c.post(
+            api(company_a, "bills/"), {"supplier": supplier.pk, "amount": "10.00", "due_date": day}
+        ),
+        "voucher": c.post(
+            api(company_a, "vouchers/"),
+            {
+                "date": day,
+                "text": "x",
+                "lines": [
+                    {"ledger_account": "1920", "amount": "10.00"},
+                    {"ledger_account": "3000", "amount": "-10.00"},
+                ],
+            },
+        ),
+    }
+    for what, response in answers.items():
+        assert response.status_code == 400, what
+        fields = response.json()["fields"]
+        assert any("outside the dates this product accepts" in m for ms in fields.values() for m in ms), what
+    assert not Invoice.objects.exists() and not Voucher.objects.exists()
+
+
+def test_an_organisation_number_of_zeros_is_refused(company_a, admin_a, api_for):
+    response = api_for(admin_a).post(
+        api(company_a, "customers/"), {"name": "Null AS", "org_number": "000000000"}
+    )
+    assert response.status_code == 400 and "org_number" in response.json()["fields"]
+
+
+def test_an_account_number_of_zeros_is_refused(company_a):
+    from accounts.validation import clean_account_number
+    from bankint.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed, match="0000"):
+        clean_account_number("00000000000")
+    with pytest.raises(ValidationFailed):
+        supplier_create(company_a, name="Null AS", account_number="0000.00.00000")
