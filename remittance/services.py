@@ -28,6 +28,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import BankAccount, BankApprovalRight, BankService
@@ -40,6 +41,7 @@ from bankint.errors import (
     IllegalTransition,
     NotPermitted,
     ValidationFailed,
+    reason_of,
 )
 from bankint.tasks import enqueue_on_commit
 from companies.roles import Perm
@@ -64,7 +66,7 @@ from .banking_days import banking_day_on_or_after
 from .camt054 import parse_camt054
 from .models import BankReport, Payment, PaymentBatch
 from .pain001 import Pain001Batch, Pain001Message, Pain001Payment, build_pain001
-from .pain002 import parse_pain002, reason_text
+from .pain002 import Pain002Report, StatusReason, UnidentifiedStatus, parse_pain002, reason_text
 from .xsd import IsoFormatError
 
 logger = logging.getLogger(__name__)
@@ -641,7 +643,7 @@ def payment_batch_build_file(batch: PaymentBatch) -> bytes:
         return build_pain001(payment_batch_message(batch))
     except IsoFormatError as exc:
         raise ValidationFailed(
-            _("The payment file could not be built: %(error)s") % {"error": str(exc)}
+            _("The payment file could not be built: %(error)s") % {"error": _file_reason(exc)}
         ) from exc
 
 
@@ -814,13 +816,28 @@ def _move_batch(batch: PaymentBatch, target: str, **fields) -> PaymentBatch:
     return batch
 
 
+def _lang() -> str:
+    return "en" if (get_language() or "nb").startswith("en") else "nb"
+
+
+def _file_reason(exc: IsoFormatError) -> str:
+    """A format module's refusal in the active language, and where in the file when it says
+    so nowhere else (a path of elements, or a field)."""
+    reason = reason_of(exc)
+    if exc.path and exc.path != "/" and exc.path not in reason:
+        return _("%(reason)s (at %(path)s)") % {"reason": reason, "path": exc.path}
+    return reason
+
+
 def _notify_rejections(batch: PaymentBatch, rejected: list[Payment], key: str, reason: str = "") -> None:
     if not rejected and not reason:
         return
-    codes = Counter(p.reason_code for p in rejected)
+    codes = Counter((p.reason_code, "" if p.reason_code else p.reason_text) for p in rejected)
     lines = [
-        f"{code or '-'}: {reason_text(code, 'nb')} / {reason_text(code, 'en')} ({n})"
-        for code, n in codes.items()
+        f"{code}: {reason_text(code, 'nb')} / {reason_text(code, 'en')} ({n})"
+        if code
+        else f"{text or reason_text('', 'nb') + ' / ' + reason_text('', 'en')} ({n})"
+        for (code, text), n in codes.items()
     ]
     body = _(
         "The bank rejected %(count)d payment(s) in batch %(msg_id)s from account %(account)s. %(reason)s "
@@ -836,6 +853,37 @@ def _notify_rejections(batch: PaymentBatch, rejected: list[Payment], key: str, r
         title=_("Payments rejected by the bank"),
         body=body,
         level=Notification.Level.ERROR,
+        link=f"/payments/batches/{batch.pk}/",
+        dedup_key=f"remittance:{batch.pk}:{key}"[:100],
+    )
+
+
+def _notify_unidentified(batch: PaymentBatch, statuses: list[UnidentifiedStatus], key: str) -> None:
+    lang = _lang()
+    described = "; ".join(
+        " ".join(
+            part
+            for part in (
+                f"#{u.position}",
+                u.instruction_id or "",
+                u.status or "-",
+                u.reasons[0].key if u.reasons else "",
+                f"({u.reasons[0].text(lang)})" if u.reasons else "",
+            )
+            if part
+        )
+        for u in statuses
+    )
+    notify(
+        batch.company,
+        title=_("A status from the bank could not be matched to a payment"),
+        body=_(
+            "The bank's status report for batch %(msg_id)s gives %(count)d status(es) without saying which "
+            "payment they are for (no EndToEndId): %(statuses)s. The portal has not applied them to any "
+            "payment; check the batch's payments in the online bank."
+        )
+        % {"msg_id": batch.msg_id, "count": len(statuses), "statuses": described},
+        level=Notification.Level.WARNING,
         link=f"/payments/batches/{batch.pk}/",
         dedup_key=f"remittance:{batch.pk}:{key}"[:100],
     )
@@ -870,15 +918,56 @@ def _update_grouped(payments: list[Payment], fields: list[str]) -> None:
             )
 
 
+def _statuses_for_batch(
+    report: Pain002Report, batch: PaymentBatch, payments: list[Payment]
+) -> tuple[dict[str, tuple[str | None, tuple[StatusReason, ...]]], list[UnidentifiedStatus]]:
+    """EndToEndId → (status, reasons) for this batch's payments, and the statuses the bank gave
+    without an EndToEndId that could not be placed.
+
+    A status without EndToEndId is a payment's only where it cannot be another's: the report
+    lists one transaction for the batch and the batch has one payment. Anywhere else it is
+    returned to be reported (never guessed by position: banks list only some payments, in
+    their own order), unless it says no more than the batch's status already does.
+    """
+    statuses = report.effective_statuses()
+    mine = [u for u in report.unidentified_statuses() if u.pmt_inf_id == batch.pmt_inf_id]
+    if not mine:
+        return statuses, []
+    listed = next(b for b in report.batches if b.pmt_inf_id == batch.pmt_inf_id).transactions
+    if len(listed) == 1 and len(payments) == 1:
+        only = mine[0]
+        return {**statuses, payments[0].end_to_end_id: (only.status, only.reasons)}, []
+    b_status, b_reasons = report.batch_statuses()[batch.pmt_inf_id]
+    return statuses, [u for u in mine if (u.status, u.reasons) != (b_status, b_reasons)]
+
+
+def _batch_reason(b_reasons: tuple[StatusReason, ...], payments: list[Payment]) -> tuple[str, str]:
+    """(code, the bank's words) for the batch: its own reason, else the one its rejected
+    payments share (the bank's usual answer when every payment is refused), else none."""
+    if b_reasons and (b_reasons[0].key or b_reasons[0].info):
+        return b_reasons[0].key, b_reasons[0].info
+    rejected = {(p.reason_code, p.reason_text) for p in payments if p.status == P.REJECTED}
+    codes = {code for code, _text in rejected}
+    if len(codes) == 1 and "" not in codes:
+        texts = {text for _code, text in rejected}
+        return codes.pop(), texts.pop() if len(texts) == 1 else ""
+    return "", ""
+
+
 def payment_batch_apply_pain002(
     batch: PaymentBatch, content: bytes, *, bank_reference: str = ""
 ) -> PaymentBatch:
-    """Apply a pain.002 at file, batch and payment level, once, in a constant number of queries."""
+    """Apply a pain.002 at file, batch and payment level, once, in a constant number of queries.
+
+    Each payment keeps the reason the bank gave for it; a reason from the batch or the file
+    fills in only where it gave none, and an answer without a reason never erases one the
+    batch already has.
+    """
     try:
         report = parse_pain002(content)
     except IsoFormatError as exc:
         raise BankFileRejected(
-            _("The bank's status report could not be read: %(error)s") % {"error": str(exc)}
+            _("The bank's status report could not be read: %(error)s") % {"error": _file_reason(exc)}
         ) from exc
     if report.original_msg_id != batch.msg_id:
         raise BankFileRejected(
@@ -897,25 +986,25 @@ def payment_batch_apply_pain002(
         b_status, b_reasons = report.batch_statuses().get(
             batch.pmt_inf_id, (report.group_status, report.group_reasons)
         )
-        tx_statuses = report.effective_statuses()
         batch_rejected = b_status == "RJCT" or (report.group_status == "RJCT" and not report.batches)
-        b_code = (b_reasons[0].code or b_reasons[0].proprietary or "") if b_reasons else ""
-        b_text = b_reasons[0].text("nb") if b_reasons else ""
         payments = list(Payment.objects.filter(batch=batch).exclude(status=P.CANCELLED))
+        tx_statuses, unplaced = _statuses_for_batch(report, batch, payments)
         now = timezone.now()
         changed, newly_rejected = [], []
         for p in payments:
-            status, reasons = tx_statuses.get(p.end_to_end_id, (b_status, b_reasons))
-            if batch_rejected:
-                status, reasons = "RJCT", b_reasons
-            target = _PAYMENT_FOR_CODE.get(status or "", P.SENT)
             if p.status in Payment.FINAL:
                 continue
+            status, reasons = tx_statuses.get(p.end_to_end_id, (b_status, b_reasons))
+            if batch_rejected and status != "RJCT":
+                # A rejected batch rejects all of its payments; one the bank rejected itself
+                # keeps its own reason.
+                status, reasons = "RJCT", b_reasons
+            target = _PAYMENT_FOR_CODE.get(status or "", P.SENT)
             if target == P.REJECTED:
                 reason = reasons[0] if reasons else None
                 p.status, p.rejected_at = P.REJECTED, now
-                p.reason_code = ((reason.code or reason.proprietary) if reason else "")[:10] or ""
-                p.reason_text = (" ".join(reason.additional_info) if reason else "")[:500]
+                p.reason_code = reason.key[:10] if reason else ""
+                p.reason_text = reason.info[:500] if reason else ""
                 newly_rejected.append(p)
             elif Payment.RANK.get(target, 0) > Payment.RANK.get(p.status, 0):
                 p.status = target
@@ -928,6 +1017,14 @@ def payment_batch_apply_pain002(
         bills_unschedule_bulk(batch.company, [p.bill_id for p in newly_rejected if p.bill_id])
         counts = Counter(p.status for p in payments)
         target = _batch_status_from(counts, batch_rejected)
+        summary = ", ".join(
+            f"{k}: {v}" for k, v in sorted(Counter(s for s, _r in tx_statuses.values() if s).items())
+        )
+        if unplaced:
+            summary = _("%(summary)s; %(count)d without EndToEndId, not applied") % {
+                "summary": summary or "-",
+                "count": len(unplaced),
+            }
         BankReport.objects.create(
             company=batch.company,
             batch=batch,
@@ -936,20 +1033,22 @@ def payment_batch_apply_pain002(
             content=content,
             sha256=sha,
             status=(b_status or report.group_status or "")[:4],
-            summary=", ".join(
-                f"{k}: {v}" for k, v in sorted(Counter(s for s, _r in tx_statuses.values() if s).items())
-            )[:500],
+            summary=summary[:500],
         )
+        code, words = _batch_reason(b_reasons, payments)
+        # A known reason is never replaced by an empty one (a later ACSC says none).
+        reason_fields = {"bank_reason": code[:10], "bank_reason_text": words[:500]} if code or words else {}
         batch = _move_batch(
             batch,
             target,
             bank_status=(b_status or report.group_status or "")[:4],
-            bank_reason=b_code[:10],
-            bank_reason_text=b_text[:500],
             answered_at=now,
+            **reason_fields,
         )
         if newly_rejected:
             _notify_rejections(batch, newly_rejected, f"pain002:{sha[:16]}")
+        if unplaced:
+            _notify_unidentified(batch, unplaced, f"pain002-unplaced:{sha[:16]}")
     return batch
 
 
@@ -959,7 +1058,7 @@ def payment_batch_book_camt054(company, content: bytes, *, notification_id: str 
         report = parse_camt054(content)
     except IsoFormatError as exc:
         raise BankFileRejected(
-            _("The bank's debit notification could not be read: %(error)s") % {"error": str(exc)}
+            _("The bank's debit notification could not be read: %(error)s") % {"error": _file_reason(exc)}
         ) from exc
     sha = hashlib.sha256(content).hexdigest()
     booked_txs = {}
