@@ -281,6 +281,18 @@ class Pain002Batch:
     reasons: tuple[StatusReason, ...] = ()
     original_nb_of_txs: int | None = None
     transactions: tuple[Pain002Transaction, ...] = ()
+    status_counts: tuple[tuple[str, int], ...] = ()  # NbOfTxsPerSts: (DtldSts, DtldNbOfTxs)
+
+    @property
+    def counted_status(self) -> str | None:
+        """The status of the listed payments without one of their own, where the batch's
+        ``NbOfTxsPerSts`` proves it: the batch has no status, the counts name one status only,
+        and its count is the number of those payments. (The ISO example answers "1 RJCT" and
+        lists the one payment, with AC04 and no TxSts.)"""
+        if self.status is not None or len(self.status_counts) != 1:
+            return None
+        status, count = self.status_counts[0]
+        return status if count == sum(1 for tx in self.transactions if tx.status is None) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,12 +326,15 @@ class Pain002Report:
 
     @staticmethod
     def _tx_effective(
-        tx: Pain002Transaction, b_status: str | None, b_reasons: tuple[StatusReason, ...]
+        tx: Pain002Transaction,
+        b_status: str | None,
+        b_reasons: tuple[StatusReason, ...],
+        counted: str | None = None,
     ) -> tuple[str | None, tuple[StatusReason, ...]]:
         # Its own reasons always win. Without any, it shares its batch's reasons only where it
         # shares its batch's status: an ACSP payment in a RJCT batch is not rejected "for" DT01.
         if tx.status is None:
-            return b_status, tx.reasons or b_reasons
+            return counted or b_status, tx.reasons or b_reasons
         return tx.status, tx.reasons or (b_reasons if tx.status == b_status else ())
 
     def effective_statuses(self) -> dict[str, tuple[str | None, tuple[StatusReason, ...]]]:
@@ -329,9 +344,10 @@ class Pain002Report:
         result: dict[str, tuple[str | None, tuple[StatusReason, ...]]] = {}
         for batch in self.batches:
             b_status, b_reasons = self._batch_effective(batch)
+            counted = batch.counted_status
             for tx in batch.transactions:
                 if tx.end_to_end_id is not None:
-                    result[tx.end_to_end_id] = self._tx_effective(tx, b_status, b_reasons)
+                    result[tx.end_to_end_id] = self._tx_effective(tx, b_status, b_reasons, counted)
         return result
 
     def unidentified_statuses(self) -> tuple[UnidentifiedStatus, ...]:
@@ -339,9 +355,10 @@ class Pain002Report:
         out = []
         for batch in self.batches:
             b_status, b_reasons = self._batch_effective(batch)
+            counted = batch.counted_status
             for tx in batch.transactions:
                 if tx.end_to_end_id is None:
-                    status, reasons = self._tx_effective(tx, b_status, b_reasons)
+                    status, reasons = self._tx_effective(tx, b_status, b_reasons, counted)
                     out.append(
                         UnidentifiedStatus(batch.pmt_inf_id, tx.position, tx.instruction_id, status, reasons)
                     )
@@ -368,6 +385,9 @@ T_ORGNLPMTINF = _N + "OrgnlPmtInfAndSts"
 T_ORGNLPMTINFID = _N + "OrgnlPmtInfId"
 T_PMTINFSTS = _N + "PmtInfSts"
 T_TXINFANDSTS = _N + "TxInfAndSts"
+T_NBOFTXSPERSTS = _N + "NbOfTxsPerSts"
+T_DTLDNBOFTXS = _N + "DtldNbOfTxs"
+T_DTLDSTS = _N + "DtldSts"
 T_STSID = _N + "StsId"
 T_ORGNLINSTRID = _N + "OrgnlInstrId"
 T_ORGNLENDTOENDID = _N + "OrgnlEndToEndId"
@@ -433,6 +453,7 @@ def _batch(el: etree._Element, where: str) -> Pain002Batch:
     nb = None
     reasons: list[StatusReason] = []
     txs: list[Pain002Transaction] = []
+    counts: list[tuple[str, int]] = []
     for child in el:
         tag = child.tag
         if tag == T_TXINFANDSTS:
@@ -443,12 +464,15 @@ def _batch(el: etree._Element, where: str) -> Pain002Batch:
             reasons.append(_reason(child))
         elif tag == T_ORGNLNBOFTXS:
             nb = int(child.text)
+        elif tag == T_NBOFTXSPERSTS:
+            counts.append((child.findtext(T_DTLDSTS), int(child.findtext(T_DTLDNBOFTXS))))
     return Pain002Batch(
         pmt_inf_id=pmt_inf_id,
         status=status,
         reasons=_reasons(reasons),
         original_nb_of_txs=nb,
         transactions=tuple(txs),
+        status_counts=tuple(counts),
     )
 
 

@@ -1052,8 +1052,39 @@ def payment_batch_apply_pain002(
     return batch
 
 
+def _notify_booked_otherwise(company, payments: list[Payment], booked: dict, sha: str) -> None:
+    lines = "; ".join(
+        _("%(e2e)s: %(currency)s %(amount)s booked, the payment is %(own_currency)s %(own_amount)s")
+        % {
+            "e2e": p.end_to_end_id,
+            "currency": booked[p.end_to_end_id][1],
+            "amount": f"{booked[p.end_to_end_id][0]:.2f}",
+            "own_currency": p.currency,
+            "own_amount": f"{p.amount:.2f}",
+        }
+        for p in payments
+    )
+    notify(
+        company,
+        title=_("The bank booked payments at another amount"),
+        body=_(
+            "A debit notification from the bank books %(count)d payment(s) at an amount or currency other "
+            "than the payment's: %(lines)s. They are not booked in the ledger; check them with the bank."
+        )
+        % {"count": len(payments), "lines": lines},
+        level=Notification.Level.WARNING,
+        link="/payments/batches/",
+        dedup_key=f"remittance:camt054-amount:{sha[:16]}",
+    )
+
+
 def payment_batch_book_camt054(company, content: bytes, *, notification_id: str = "") -> list[PaymentBatch]:
-    """Book the payments a camt.054 debit notification reports: vouchers, bills paid, EndToEndIds."""
+    """Book the payments a camt.054 debit notification reports: vouchers, bills paid, EndToEndIds.
+
+    A payment is booked for what it is only when the bank booked that: the same amount in the
+    same currency. Anything else (another amount, another currency) is left unbooked and said
+    in a warning, never posted at the payment's amount as if the bank had agreed.
+    """
     try:
         report = parse_camt054(content)
     except IsoFormatError as exc:
@@ -1062,6 +1093,7 @@ def payment_batch_book_camt054(company, content: bytes, *, notification_id: str 
         ) from exc
     sha = hashlib.sha256(content).hexdigest()
     booked_txs = {}
+    booked_amounts = {}
     for _ntf, entry, tx in report.transactions():
         if (
             tx.end_to_end_id
@@ -1070,6 +1102,7 @@ def payment_batch_book_camt054(company, content: bytes, *, notification_id: str 
             and entry.status == "BOOK"
         ):
             booked_txs[tx.end_to_end_id] = entry.booking_date or timezone.localdate()
+            booked_amounts[tx.end_to_end_id] = (tx.amount, tx.currency)
     with transaction.atomic():
         payments = list(
             Payment.objects.select_for_update(of=("self",))
@@ -1090,6 +1123,10 @@ def payment_batch_book_camt054(company, content: bytes, *, notification_id: str 
             ).values_list("batch_id", flat=True)
         )
         to_book = [p for p in payments if p.status != P.BOOKED and p.batch_id not in known]
+        differing = [p for p in to_book if booked_amounts[p.end_to_end_id] != (p.amount, p.currency)]
+        if differing:
+            to_book = [p for p in to_book if p not in differing]
+            _notify_booked_otherwise(company, differing, booked_amounts, sha)
         specs = [
             VoucherSpec(
                 date=booked_txs[p.end_to_end_id],

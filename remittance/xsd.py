@@ -97,7 +97,9 @@ class IsoFormatError(ValueError):
         self.path = path
 
     def __str__(self) -> str:
-        return f"{self.message} (at {self.path})" if self.path else self.message
+        if self.path and self.path not in self.message:
+            return f"{self.message} (at {self.path})"
+        return self.message
 
 
 def safe_parser() -> etree.XMLParser:

@@ -241,3 +241,31 @@ def test_a_debit_notification_of_another_version_is_refused_in_the_users_languag
     with translation.override(language), pytest.raises(BankFileRejected) as refused:
         s.payment_batch_book_camt054(setup.company, data)
     assert words in refused.value.message and "camt.054.001.02" in refused.value.message
+
+
+def test_a_booking_at_another_amount_or_currency_is_not_posted_at_the_payments_amount(setup):
+    one, two = _pay(setup, "100.00", message="F1"), _pay(setup, "200.00", message="F2")
+    batch = _sent(setup, one, two)
+    s.payment_batch_apply_pain002(batch, pain002_answering(s.payment_batch_pain001(batch)))
+    data = camt054_xml(
+        [
+            NotificationXml(
+                entries=(
+                    BookedEntry(Decimal("100.00"), date(2025, 3, 4), (BookedTx(one.end_to_end_id, None),)),
+                    BookedEntry(
+                        Decimal("200.00"),
+                        date(2025, 3, 4),
+                        (BookedTx(two.end_to_end_id, None),),
+                        currency="SEK",
+                    ),
+                ),
+                account=setup.account.account_number,
+            )
+        ]
+    )
+    s.payment_batch_book_camt054(setup.company, data)
+    one.refresh_from_db()
+    two.refresh_from_db()
+    assert one.status == P.BOOKED and two.status == P.ACCEPTED and two.voucher_id is None
+    note = Notification.objects.get(company=setup.company, level="WARNING")
+    assert two.end_to_end_id in note.body and "SEK 200.00" in note.body and "NOK 200.00" in note.body

@@ -158,6 +158,26 @@ def test_a_transactions_own_reason_wins_when_it_has_no_status_of_its_own():
     assert statuses["E2E-2"] == (None, (StatusReason(None, "L002"),))
 
 
+def test_the_batch_counts_give_the_status_of_the_payments_listed_without_one():
+    # "1 RJCT" in NbOfTxsPerSts and one payment listed without TxSts: it is the rejected one.
+    def report(counts, listed):
+        return parse_pain002(
+            pain002_xml(
+                "MSG-9",
+                None,
+                batches=(BatchStatus("B-1", None, transactions=listed, counts=counts),),
+            )
+        ).effective_statuses()
+
+    ac04 = TxStatus("E2E-1", None, (Reason("AC04"),))
+    assert report((("RJCT", 1),), (ac04,))["E2E-1"] == ("RJCT", (StatusReason("AC04"),))
+    # Counts that do not prove it are not used: two statuses, or a count that does not fit.
+    assert report((("RJCT", 1), ("ACCP", 2)), (ac04,))["E2E-1"][0] is None
+    assert report((("RJCT", 2),), (ac04,))["E2E-1"][0] is None
+    # A payment with its own status keeps it.
+    assert report((("RJCT", 1),), (ac04, TxStatus("E2E-2", "ACSP")))["E2E-2"] == ("ACSP", ())
+
+
 def test_a_transaction_with_its_own_status_and_no_reason_takes_its_batchs_reason_only_if_it_shares_the_status():
     data = pain002_xml(
         "MSG-6",
