@@ -759,6 +759,10 @@ def payment_batches_resolve_stale(*, client=None) -> int:
         except (BankUnavailable, BankRejected) as exc:
             logger.warning("could not resolve batch %s: %s", batch.pk, exc)
             continue
+        except BankFileRejected as exc:
+            # One unreadable answer must not stop the other batches; it waits, said, not resent.
+            _report_unreadable(batch, exc)
+            continue
         if batch.status == B.UNKNOWN:
             _enqueue_submit(batch)
         done += 1
@@ -886,6 +890,25 @@ def _notify_unidentified(batch: PaymentBatch, statuses: list[UnidentifiedStatus]
         level=Notification.Level.WARNING,
         link=f"/payments/batches/{batch.pk}/",
         dedup_key=f"remittance:{batch.pk}:{key}"[:100],
+    )
+
+
+def _report_unreadable(batch: PaymentBatch, exc: BankFileRejected) -> None:
+    """A status report the portal cannot read: kept on the batch and said to the company, so a
+    batch never waits silently for an answer that has come."""
+    logger.error("pain.002 for %s not applied: %s", batch.msg_id, exc)
+    PaymentBatch.objects.filter(pk=batch.pk).update(last_error=exc.message[:500])
+    notify(
+        batch.company,
+        title=_("The bank's status report could not be read"),
+        body=_(
+            "The bank's answer to batch %(msg_id)s could not be applied: %(reason)s The batch keeps its "
+            "status until a readable answer comes; check it in the online bank."
+        )
+        % {"msg_id": batch.msg_id, "reason": exc.message},
+        level=Notification.Level.ERROR,
+        link=f"/payments/batches/{batch.pk}/",
+        dedup_key=f"remittance:{batch.pk}:unreadable:{hashlib.sha256(exc.message.encode()).hexdigest()[:16]}",
     )
 
 
@@ -1222,7 +1245,7 @@ def feed_payment_file_updated(events, *, client=None) -> None:
         try:
             payment_batch_apply_pain002(batch, content)
         except BankFileRejected as exc:
-            logger.error("pain.002 for %s not applied: %s", batch.msg_id, exc)
+            _report_unreadable(batch, exc)
 
 
 def feed_debit_notification_created(events, *, client=None) -> None:

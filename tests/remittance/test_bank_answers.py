@@ -269,3 +269,30 @@ def test_a_booking_at_another_amount_or_currency_is_not_posted_at_the_payments_a
     assert one.status == P.BOOKED and two.status == P.ACCEPTED and two.voucher_id is None
     note = Notification.objects.get(company=setup.company, level="WARNING")
     assert two.end_to_end_id in note.body and "SEK 200.00" in note.body and "NOK 200.00" in note.body
+
+
+def test_an_unreadable_status_report_stops_neither_the_other_batches_nor_goes_unsaid(setup):
+    # The beat resolves every stale batch in one loop: one batch whose pain.002 cannot be read
+    # must not stop the others, and its refusal is kept on the batch and said to the company.
+    bad = _sent(setup, _pay(setup, "100.00", message="F1"))
+    good = _sent(setup, _pay(setup, "200.00", message="F2"))
+    PaymentBatch.objects.update(status=B.UNKNOWN)
+    answers = {
+        bad.msg_id: pain002_answering(s.payment_batch_pain001(bad)).replace(
+            b"<OrgnlMsgNmId>pain.001.001.03", b"<OrgnlMsgNmId>pain.008.001.02"
+        ),
+        good.msg_id: pain002_answering(s.payment_batch_pain001(good)),
+    }
+
+    class Bank:
+        def get_pain002(self, msg_id):
+            return answers[msg_id]
+
+    with translation.override("nb"):
+        s.payment_batches_resolve_stale(client=Bank())
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert good.status == B.ACCEPTED
+    assert bad.status == B.UNKNOWN and "pain.008.001.02" in bad.last_error
+    note = Notification.objects.get(company=setup.company, level="ERROR")
+    assert bad.msg_id in note.body and "pain.008.001.02" in note.body and "betalingsfil" in note.body
