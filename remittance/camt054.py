@@ -174,7 +174,7 @@ def _date_choice(el: etree._Element, where: str) -> tuple[date, datetime | None]
     if choice.tag == T_DT:
         return parse_iso_date(choice.text, f"{where}/Dt"), None
     at = parse_iso_datetime(choice.text, f"{where}/DtTm")
-    return business_date(at), at
+    return business_date(at, f"{where}/DtTm"), at
 
 
 def _account(acct: etree._Element, where: str) -> tuple[str | None, str | None]:

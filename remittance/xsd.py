@@ -318,7 +318,7 @@ def parse_iso_datetime(text: str, where: str) -> datetime:
         ) from None
 
 
-def business_date(moment: datetime) -> date:
+def business_date(moment: datetime, where: str | None = None) -> date:
     """The Norwegian business date of an ISODateTime: the one rule every reader follows.
 
     A time with an offset (or ``Z``) is an instant; its business date is its date in Oslo, so
@@ -327,7 +327,14 @@ def business_date(moment: datetime) -> date:
     date already and is taken as written: :func:`parse_iso_date`.)
     """
     if moment.tzinfo is not None and moment.utcoffset() is not None:
-        moment = moment.astimezone(OSLO)
+        try:
+            moment = moment.astimezone(OSLO)
+        except OverflowError:  # 9999-12-31T23:00:00-05:00 is in year 10000 in Oslo
+            raise IsoFormatError(
+                _("'%(value)s' is outside the dates this parser can read."),
+                where,
+                {"value": moment.isoformat()},
+            ) from None
     return moment.date()
 
 

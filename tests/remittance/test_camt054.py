@@ -310,6 +310,18 @@ def test_a_booking_time_is_read_as_the_oslo_business_date(written, business_date
     assert parsed.booking_at == datetime.fromisoformat(written)
 
 
+@pytest.mark.parametrize("written", ["9999-12-31T23:30:00-05:00", "0001-01-01T00:30:00+02:00"])
+def test_a_booking_time_beyond_the_calendar_in_oslo_is_refused_not_a_crash(written):
+    placeholder = datetime(2000, 1, 1, tzinfo=UTC)
+    entry = BookedEntry(Decimal("10.00"), placeholder, (BookedTx("E1", None),))
+    data = camt054_xml([Notification(entries=(entry,))]).replace(
+        placeholder.isoformat().encode(), written.encode()
+    )
+    with pytest.raises(IsoFormatError, match="outside the dates") as err:
+        parse_camt054(data)
+    assert err.value.path.endswith("Ntry[1]/BookgDt/DtTm")
+
+
 def test_a_booking_date_is_taken_as_written():
     entry = BookedEntry(Decimal("10.00"), date(2025, 6, 30), (BookedTx("E1", None),), value=date(2025, 7, 1))
     (parsed,) = parse_camt054(camt054_xml([Notification(entries=(entry,))])).notifications[0].entries
