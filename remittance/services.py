@@ -836,13 +836,13 @@ def _file_reason(exc: IsoFormatError) -> str:
 def _notify_rejections(batch: PaymentBatch, rejected: list[Payment], key: str, reason: str = "") -> None:
     if not rejected and not reason:
         return
-    codes = Counter((p.reason_code, "" if p.reason_code else p.reason_text) for p in rejected)
-    lines = [
-        f"{code}: {reason_text(code, 'nb')} / {reason_text(code, 'en')} ({n})"
-        if code
-        else f"{text or reason_text('', 'nb') + ' / ' + reason_text('', 'en')} ({n})"
-        for (code, text), n in codes.items()
-    ]
+    # By code in both languages; a rejection with only the bank's words is given by them.
+    lines = []
+    for (code, text), n in Counter(
+        (p.reason_code, "" if p.reason_code else p.reason_text) for p in rejected
+    ).items():
+        words = text or f"{reason_text(code, 'nb')} / {reason_text(code, 'en')}"
+        lines.append(f"{code}: {words} ({n})" if code else f"{words} ({n})")
     body = _(
         "The bank rejected %(count)d payment(s) in batch %(msg_id)s from account %(account)s. %(reason)s "
         "Correct the rejected payments under Payments › Rejected and send them again in a new batch."
