@@ -12,10 +12,13 @@ Shapes this reads, all seen in Norwegian banks' files:
 * one entry for a whole batch (``BtchBookg`` true) with one ``TxDtls`` per payment, each with
   its own amount in ``AmtDtls/TxAmt`` (or ``InstdAmt``). Charges can make the entry total
   differ from the sum of the transactions, so each payment's amount comes from its own
-  ``TxDtls``; only a single ``TxDtls`` may fall back to the entry amount. A batch entry
-  whose transactions carry no amounts is refused rather than split by guesswork;
+  ``TxDtls``; only a single ``TxDtls`` may fall back to the entry amount (or several that
+  all name one EndToEndId: one payment whose details come in parts). A batch entry whose
+  transactions carry no amounts is refused rather than split by guesswork;
 * the booking date as ``BookgDt/Dt`` or ``BookgDt/DtTm`` (likewise the value date, which
-  may be missing);
+  may be missing). A ``DtTm`` is turned into the Oslo business date by the rule every reader
+  follows (:func:`remittance.xsd.business_date`): ``2025-06-30T22:30:00Z`` is booked on
+  1 July, as camt.053 reads it; a ``Dt`` is taken as written;
 * the account as a BBAN in ``Acct/Id/Othr/Id`` or as a Norwegian IBAN, which is turned into
   its BBAN (the portal keys bank accounts on the 11-digit number).
 
@@ -39,6 +42,7 @@ from remittance.xsd import (
     NS_CAMT054,
     IsoFormatError,
     assert_valid,
+    business_date,
     parse_iso_date,
     parse_iso_datetime,
     parse_xml,
@@ -76,8 +80,8 @@ class Camt054Entry:
     credit_debit: str  # "DBIT" or "CRDT"
     status: str  # "BOOK", "PDNG" or "INFO"
     reversal: bool
-    booking_date: date | None
-    booking_at: datetime | None  # set when the bank sent BookgDt/DtTm
+    booking_date: date | None  # the Oslo business date
+    booking_at: datetime | None  # set when the bank sent BookgDt/DtTm, as the bank wrote it
     value_date: date | None
     account_servicer_ref: str | None
     entry_ref: str | None
@@ -149,12 +153,19 @@ T_ADDTLNTRYINF = _N + "AddtlNtryInf"
 _BASE = "/Document/BkToCstmrDbtCdtNtfctn"
 
 
+def _(text: str) -> str:
+    """Marks a message for translation; the service translates it (``bankint.errors.reason_of``)."""
+    return text
+
+
 def _amount(el: etree._Element, where: str) -> tuple[Decimal, str]:
     """An ActiveOrHistoricCurrencyAndAmount; NOK is booked to the øre, so >2 decimals is wrong."""
     amount = Decimal(el.text)
     currency = el.get("Ccy")
     if currency == "NOK" and amount != amount.quantize(Decimal("0.01")):
-        raise IsoFormatError(f"NOK amount {el.text} has more than two decimals.", where)
+        raise IsoFormatError(
+            _("The NOK amount %(amount)s has more than two decimals."), where, {"amount": el.text}
+        )
     return amount, currency
 
 
@@ -163,9 +174,7 @@ def _date_choice(el: etree._Element, where: str) -> tuple[date, datetime | None]
     if choice.tag == T_DT:
         return parse_iso_date(choice.text, f"{where}/Dt"), None
     at = parse_iso_datetime(choice.text, f"{where}/DtTm")
-    # The bank's own calendar day as written; converting an offset would move late-evening
-    # bookings to the wrong day.
-    return at.date(), at
+    return business_date(at, f"{where}/DtTm"), at
 
 
 def _account(acct: etree._Element, where: str) -> tuple[str | None, str | None]:
@@ -174,7 +183,9 @@ def _account(acct: etree._Element, where: str) -> tuple[str | None, str | None]:
         iban = ident.text
         if iban.startswith("NO"):
             if not no_iban.is_valid(iban):
-                raise IsoFormatError(f"IBAN {iban!r} is not a valid Norwegian IBAN.", f"{where}/Id/IBAN")
+                raise IsoFormatError(
+                    _("The IBAN %(iban)s is not a valid Norwegian IBAN."), f"{where}/Id/IBAN", {"iban": iban}
+                )
             return no_iban.to_kontonr(iban), iban
         return None, iban
     other = ident.findtext(T_ID)
@@ -183,12 +194,9 @@ def _account(acct: etree._Element, where: str) -> tuple[str | None, str | None]:
 
 
 def _transaction(
-    tx: etree._Element,
-    entry_amount: tuple[Decimal, str],
-    single: bool,
-    batch_pmt_inf_id: str | None,
-    where: str,
-) -> Camt054Transaction:
+    tx: etree._Element, batch_pmt_inf_id: str | None, where: str
+) -> tuple[dict[str, str], tuple[Decimal, str] | None]:
+    """One ``TxDtls``: its references, and its own amount if the bank gave one."""
     refs: dict[str, str] = {}
     amount = None
     for child in tx:
@@ -203,23 +211,53 @@ def _transaction(
                 chosen = details.get(T_INSTDAMT)
             if chosen is not None:
                 amount = _amount(chosen[0], f"{where}/AmtDtls")
-    if amount is None:
-        if not single:
+    if batch_pmt_inf_id and not refs.get(T_PMTINFID):
+        refs[T_PMTINFID] = batch_pmt_inf_id
+    return refs, amount
+
+
+def _transactions(
+    tx_elements: list[etree._Element],
+    entry_amount: tuple[Decimal, str],
+    batch_pmt_inf_id: str | None,
+    where: str,
+) -> tuple[Camt054Transaction, ...]:
+    read = [
+        _transaction(tx, batch_pmt_inf_id, f"{where}/NtryDtls/TxDtls[{i}]")
+        for i, tx in enumerate(tx_elements, start=1)
+    ]
+    if len(read) > 1 and all(amount is None for _refs, amount in read):
+        # Several TxDtls of one payment (its remittance information in parts, as in the ISO
+        # example): when they all name the same EndToEndId, they are one booking of the entry
+        # amount, not a batch to split.
+        ids = {refs.get(T_ENDTOENDID) for refs, _amount in read}
+        if len(ids) == 1 and None not in ids:
+            read = read[:1]
+    if len(read) == 1 and read[0][1] is None:
+        read = [(read[0][0], entry_amount)]
+    txs = []
+    for i, (refs, amount) in enumerate(read, start=1):
+        if amount is None:
             raise IsoFormatError(
-                "An entry with several transactions gives no amount (AmtDtls/TxAmt) for this one; "
-                "the booking cannot be split safely.",
-                f"{where}/AmtDtls",
+                _(
+                    "An entry with several transactions gives no amount (AmtDtls/TxAmt) for transaction "
+                    "%(number)s; the booking cannot be split safely."
+                ),
+                f"{where}/NtryDtls/TxDtls[{i}]/AmtDtls",
+                {"number": i},
             )
-        amount = entry_amount
-    return Camt054Transaction(
-        pmt_inf_id=refs.get(T_PMTINFID) or batch_pmt_inf_id,
-        end_to_end_id=refs.get(T_ENDTOENDID),
-        amount=amount[0],
-        currency=amount[1],
-        instruction_id=refs.get(T_INSTRID),
-        account_servicer_ref=refs.get(T_ACCTSVCRREF),
-        msg_id=refs.get(T_MSGID),
-    )
+        txs.append(
+            Camt054Transaction(
+                pmt_inf_id=refs.get(T_PMTINFID),
+                end_to_end_id=refs.get(T_ENDTOENDID),
+                amount=amount[0],
+                currency=amount[1],
+                instruction_id=refs.get(T_INSTRID),
+                account_servicer_ref=refs.get(T_ACCTSVCRREF),
+                msg_id=refs.get(T_MSGID),
+            )
+        )
+    return tuple(txs)
 
 
 def _entry(ntry: etree._Element, where: str) -> Camt054Entry:
@@ -249,11 +287,7 @@ def _entry(ntry: etree._Element, where: str) -> Camt054Entry:
                 batch_msg_id = child.findtext(T_MSGID) or batch_msg_id
             elif child.tag == T_TXDTLS:
                 tx_elements.append(child)
-    single = len(tx_elements) == 1
-    txs = tuple(
-        _transaction(tx, amount, single, batch_pmt_inf_id, f"{where}/NtryDtls/TxDtls[{i}]")
-        for i, tx in enumerate(tx_elements, start=1)
-    )
+    txs = _transactions(tx_elements, amount, batch_pmt_inf_id, where)
     return Camt054Entry(
         amount=amount[0],
         currency=amount[1],

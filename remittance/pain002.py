@@ -15,7 +15,12 @@ Anything wrong becomes one :class:`IsoFormatError`. Deciding what a status means
 batch or a payment is the remittance service's job; this module only reads the file.
 Statuses missing at a level are reported as ``None``; :meth:`Pain002Report.effective_statuses`
 applies the usual inheritance (a transaction without its own status has its batch's, and a
-batch without one has the file's).
+batch without one has the file's). Reasons are inherited the same way but never over a
+level's own: a payment the bank names with ``AC04`` and no status keeps ``AC04``, whatever
+the batch or the file says. A payment named without ``OrgnlEndToEndId`` cannot be matched
+by this module; it is reported in :meth:`Pain002Report.unidentified_statuses` (its batch,
+its position and its ``OrgnlInstrId``) so the service can apply it where that is
+unambiguous, or say it could not, but never drops it.
 
 A pain.002 with 10,000 transaction statuses parses in well under a second: one parse, one
 XSD pass, then a walk over the elements with no path searches per transaction.
@@ -41,6 +46,7 @@ __all__ = [
     "Pain002Report",
     "Pain002Transaction",
     "StatusReason",
+    "UnidentifiedStatus",
     "parse_pain002",
     "reason_text",
     "status_text",
@@ -158,6 +164,8 @@ REASON_TEXTS: dict[str, tuple[str, str]] = {
 }
 
 _LANGS = {"nb": 0, "no": 0, "nn": 0, "en": 1}
+# An AddtlInf line this long was cut at the field's limit (Max105Text) and runs on.
+_CUT_LINE = 100
 
 
 def _lang_index(lang: str) -> int:
@@ -201,10 +209,37 @@ class StatusReason:
     proprietary: str | None = None
     additional_info: tuple[str, ...] = ()
 
+    @property
+    def key(self) -> str:
+        """The code to store and show: the ISO code, else the bank's own, else ``""``."""
+        return self.code or self.proprietary or ""
+
+    @property
+    def info(self) -> str:
+        """The bank's own words: its ``AddtlInf`` lines as one text.
+
+        ``AddtlInf`` is at most 105 characters, so a bank with more to say cuts its text into
+        several, anywhere, even mid-word (the Finnish banks' "… is not val" + "id."). A line
+        that reaches ~100 characters was cut and runs on into the next; shorter lines are
+        separate remarks and get a space between them.
+        """
+        lines = [line for line in self.additional_info if line.strip()]
+        text = ""
+        for previous, line in zip([None, *lines], lines, strict=False):
+            if previous is None:
+                text = line.lstrip()
+            elif len(previous) >= _CUT_LINE:
+                text += line
+            else:
+                text = text.rstrip() + " " + line.lstrip()
+        return text.strip()
+
     def text(self, lang: str = "nb") -> str:
         """The reason in plain words, followed by whatever explanation the bank added."""
-        base = reason_text(self.code or self.proprietary, lang)
-        extra = " ".join(self.additional_info)
+        extra = self.info
+        if not self.key and extra:
+            return extra
+        base = reason_text(self.key, lang)
         return f"{base} {extra}" if extra else base
 
 
@@ -219,10 +254,22 @@ class Pain002Transaction:
     status_id: str | None = None
     acceptance_at: datetime | None = None
     account_servicer_ref: str | None = None
+    position: int = 0  # 1-based among its batch's TxInfAndSts
 
     @property
     def reason_codes(self) -> tuple[str, ...]:
-        return tuple(r.code or r.proprietary or "" for r in self.reasons)
+        return tuple(r.key for r in self.reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class UnidentifiedStatus:
+    """A payment the bank reported without ``OrgnlEndToEndId``, with its effective status."""
+
+    pmt_inf_id: str
+    position: int
+    instruction_id: str | None
+    status: str | None
+    reasons: tuple[StatusReason, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +281,18 @@ class Pain002Batch:
     reasons: tuple[StatusReason, ...] = ()
     original_nb_of_txs: int | None = None
     transactions: tuple[Pain002Transaction, ...] = ()
+    status_counts: tuple[tuple[str, int], ...] = ()  # NbOfTxsPerSts: (DtldSts, DtldNbOfTxs)
+
+    @property
+    def counted_status(self) -> str | None:
+        """The status of the listed payments without one of their own, where the batch's
+        ``NbOfTxsPerSts`` proves it: the batch has no status, the counts name one status only,
+        and its count is the number of those payments. (The ISO example answers "1 RJCT" and
+        lists the one payment, with AC04 and no TxSts.)"""
+        if self.status is not None or len(self.status_counts) != 1:
+            return None
+        status, count = self.status_counts[0]
+        return status if count == sum(1 for tx in self.transactions if tx.status is None) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,28 +319,50 @@ class Pain002Report:
         A batch reported without any ``TxInfAndSts`` (typical for a batch-level RJCT) applies
         its status to every payment in it; the service knows which payments those are.
         """
-        return {
-            b.pmt_inf_id: (b.status, b.reasons)
-            if b.status is not None
-            else (self.group_status, self.group_reasons)
-            for b in self.batches
-        }
+        return {b.pmt_inf_id: self._batch_effective(b) for b in self.batches}
+
+    def _batch_effective(self, batch: Pain002Batch) -> tuple[str | None, tuple[StatusReason, ...]]:
+        return batch.status or self.group_status, batch.reasons or self.group_reasons
+
+    @staticmethod
+    def _tx_effective(
+        tx: Pain002Transaction,
+        b_status: str | None,
+        b_reasons: tuple[StatusReason, ...],
+        counted: str | None = None,
+    ) -> tuple[str | None, tuple[StatusReason, ...]]:
+        # Its own reasons always win. Without any, it shares its batch's reasons only where it
+        # shares its batch's status: an ACSP payment in a RJCT batch is not rejected "for" DT01.
+        if tx.status is None:
+            return counted or b_status, tx.reasons or b_reasons
+        return tx.status, tx.reasons or (b_reasons if tx.status == b_status else ())
 
     def effective_statuses(self) -> dict[str, tuple[str | None, tuple[StatusReason, ...]]]:
         """EndToEndId → (status, reasons), each payment inheriting its batch's or the file's
-        status and reasons when the bank reported none of its own."""
+        status when the bank reported none of its own (see :meth:`_tx_effective` for reasons).
+        Payments without an EndToEndId are in :meth:`unidentified_statuses`."""
         result: dict[str, tuple[str | None, tuple[StatusReason, ...]]] = {}
         for batch in self.batches:
-            b_status = batch.status or self.group_status
-            b_reasons = batch.reasons or self.group_reasons
+            b_status, b_reasons = self._batch_effective(batch)
+            counted = batch.counted_status
+            for tx in batch.transactions:
+                if tx.end_to_end_id is not None:
+                    result[tx.end_to_end_id] = self._tx_effective(tx, b_status, b_reasons, counted)
+        return result
+
+    def unidentified_statuses(self) -> tuple[UnidentifiedStatus, ...]:
+        """The payments the bank reported without ``OrgnlEndToEndId``, in file order."""
+        out = []
+        for batch in self.batches:
+            b_status, b_reasons = self._batch_effective(batch)
+            counted = batch.counted_status
             for tx in batch.transactions:
                 if tx.end_to_end_id is None:
-                    continue
-                if tx.status is not None:
-                    result[tx.end_to_end_id] = (tx.status, tx.reasons or ())
-                else:
-                    result[tx.end_to_end_id] = (b_status, b_reasons)
-        return result
+                    status, reasons = self._tx_effective(tx, b_status, b_reasons, counted)
+                    out.append(
+                        UnidentifiedStatus(batch.pmt_inf_id, tx.position, tx.instruction_id, status, reasons)
+                    )
+        return tuple(out)
 
 
 # -------------------------------------------------------------------------------- parsing
@@ -304,12 +385,26 @@ T_ORGNLPMTINF = _N + "OrgnlPmtInfAndSts"
 T_ORGNLPMTINFID = _N + "OrgnlPmtInfId"
 T_PMTINFSTS = _N + "PmtInfSts"
 T_TXINFANDSTS = _N + "TxInfAndSts"
+T_NBOFTXSPERSTS = _N + "NbOfTxsPerSts"
+T_DTLDNBOFTXS = _N + "DtldNbOfTxs"
+T_DTLDSTS = _N + "DtldSts"
 T_STSID = _N + "StsId"
 T_ORGNLINSTRID = _N + "OrgnlInstrId"
 T_ORGNLENDTOENDID = _N + "OrgnlEndToEndId"
 T_TXSTS = _N + "TxSts"
 T_ACCPTNCDTTM = _N + "AccptncDtTm"
 T_ACCTSVCRREF = _N + "AcctSvcrRef"
+
+
+def _(text: str) -> str:
+    """Marks a message for translation; the service translates it (``bankint.errors.reason_of``)."""
+    return text
+
+
+def _reasons(found: list[StatusReason]) -> tuple[StatusReason, ...]:
+    # An empty StsRsnInf (or one naming only its originator, as Nordea's do) says nothing: it
+    # must not stand in for a real reason at another level.
+    return tuple(r for r in found if r.code or r.proprietary or r.info)
 
 
 def _reason(el: etree._Element) -> StatusReason:
@@ -328,7 +423,7 @@ def _reason(el: etree._Element) -> StatusReason:
     return StatusReason(code=code, proprietary=proprietary, additional_info=tuple(info))
 
 
-def _transaction(el: etree._Element, where: str) -> Pain002Transaction:
+def _transaction(el: etree._Element, where: str, position: int) -> Pain002Transaction:
     values: dict[str, str | None] = {}
     reasons: list[StatusReason] = []
     acceptance_at = None
@@ -343,11 +438,12 @@ def _transaction(el: etree._Element, where: str) -> Pain002Transaction:
     return Pain002Transaction(
         end_to_end_id=values.get(T_ORGNLENDTOENDID),
         status=values.get(T_TXSTS),
-        reasons=tuple(reasons),
+        reasons=_reasons(reasons),
         instruction_id=values.get(T_ORGNLINSTRID),
         status_id=values.get(T_STSID),
         acceptance_at=acceptance_at,
         account_servicer_ref=values.get(T_ACCTSVCRREF),
+        position=position,
     )
 
 
@@ -357,22 +453,26 @@ def _batch(el: etree._Element, where: str) -> Pain002Batch:
     nb = None
     reasons: list[StatusReason] = []
     txs: list[Pain002Transaction] = []
+    counts: list[tuple[str, int]] = []
     for child in el:
         tag = child.tag
         if tag == T_TXINFANDSTS:
-            txs.append(_transaction(child, f"{where}/TxInfAndSts[{len(txs) + 1}]"))
+            txs.append(_transaction(child, f"{where}/TxInfAndSts[{len(txs) + 1}]", len(txs) + 1))
         elif tag == T_PMTINFSTS:
             status = child.text
         elif tag == T_STSRSNINF:
             reasons.append(_reason(child))
         elif tag == T_ORGNLNBOFTXS:
             nb = int(child.text)
+        elif tag == T_NBOFTXSPERSTS:
+            counts.append((child.findtext(T_DTLDSTS), int(child.findtext(T_DTLDNBOFTXS))))
     return Pain002Batch(
         pmt_inf_id=pmt_inf_id,
         status=status,
-        reasons=tuple(reasons),
+        reasons=_reasons(reasons),
         original_nb_of_txs=nb,
         transactions=tuple(txs),
+        status_counts=tuple(counts),
     )
 
 
@@ -396,11 +496,12 @@ def parse_pain002(xml_bytes: bytes) -> Pain002Report:
     original_msg_name = grp.findtext(T_ORGNLMSGNMID)
     if not original_msg_name.lower().startswith("pain.001"):
         raise IsoFormatError(
-            f"This status report answers a {original_msg_name!r} message, not a pain.001 payment file.",
+            _("This status report answers a '%(name)s' message, not a pain.001 payment file."),
             f"{base}/OrgnlGrpInfAndSts/OrgnlMsgNmId",
+            {"name": original_msg_name},
         )
     nb_text = grp.findtext(T_ORGNLNBOFTXS)
-    group_reasons = tuple(_reason(el) for el in grp.iterchildren(T_STSRSNINF))
+    group_reasons = _reasons([_reason(el) for el in grp.iterchildren(T_STSRSNINF)])
 
     batches: list[Pain002Batch] = []
     seen_batches: set[str] = set()
@@ -409,15 +510,18 @@ def parse_pain002(xml_bytes: bytes) -> Pain002Report:
         where = f"{base}/OrgnlPmtInfAndSts[{i}]"
         batch = _batch(el, where)
         if batch.pmt_inf_id in seen_batches:
-            raise IsoFormatError(f"Batch {batch.pmt_inf_id!r} is reported twice.", f"{where}/OrgnlPmtInfId")
+            raise IsoFormatError(
+                _("Batch '%(id)s' is reported twice."), f"{where}/OrgnlPmtInfId", {"id": batch.pmt_inf_id}
+            )
         seen_batches.add(batch.pmt_inf_id)
         for j, tx in enumerate(batch.transactions, start=1):
             if tx.end_to_end_id is None:
                 continue
             if tx.end_to_end_id in seen_e2e:
                 raise IsoFormatError(
-                    f"Payment {tx.end_to_end_id!r} is reported twice.",
+                    _("Payment '%(id)s' is reported twice."),
                     f"{where}/TxInfAndSts[{j}]/OrgnlEndToEndId",
+                    {"id": tx.end_to_end_id},
                 )
             seen_e2e.add(tx.end_to_end_id)
         batches.append(batch)

@@ -28,6 +28,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import BankAccount, BankApprovalRight, BankService
@@ -40,6 +41,7 @@ from bankint.errors import (
     IllegalTransition,
     NotPermitted,
     ValidationFailed,
+    reason_of,
 )
 from bankint.tasks import enqueue_on_commit
 from companies.roles import Perm
@@ -64,7 +66,7 @@ from .banking_days import banking_day_on_or_after
 from .camt054 import parse_camt054
 from .models import BankReport, Payment, PaymentBatch
 from .pain001 import Pain001Batch, Pain001Message, Pain001Payment, build_pain001
-from .pain002 import parse_pain002, reason_text
+from .pain002 import Pain002Report, StatusReason, UnidentifiedStatus, parse_pain002, reason_text
 from .xsd import IsoFormatError
 
 logger = logging.getLogger(__name__)
@@ -641,7 +643,7 @@ def payment_batch_build_file(batch: PaymentBatch) -> bytes:
         return build_pain001(payment_batch_message(batch))
     except IsoFormatError as exc:
         raise ValidationFailed(
-            _("The payment file could not be built: %(error)s") % {"error": str(exc)}
+            _("The payment file could not be built: %(error)s") % {"error": _file_reason(exc)}
         ) from exc
 
 
@@ -757,6 +759,10 @@ def payment_batches_resolve_stale(*, client=None) -> int:
         except (BankUnavailable, BankRejected) as exc:
             logger.warning("could not resolve batch %s: %s", batch.pk, exc)
             continue
+        except BankFileRejected as exc:
+            # One unreadable answer must not stop the other batches; it waits, said, not resent.
+            _report_unreadable(batch, exc)
+            continue
         if batch.status == B.UNKNOWN:
             _enqueue_submit(batch)
         done += 1
@@ -814,14 +820,29 @@ def _move_batch(batch: PaymentBatch, target: str, **fields) -> PaymentBatch:
     return batch
 
 
+def _lang() -> str:
+    return "en" if (get_language() or "nb").startswith("en") else "nb"
+
+
+def _file_reason(exc: IsoFormatError) -> str:
+    """A format module's refusal in the active language, and where in the file when it says
+    so nowhere else (a path of elements, or a field)."""
+    reason = reason_of(exc)
+    if exc.path and exc.path != "/" and exc.path not in reason:
+        return _("%(reason)s (at %(path)s)") % {"reason": reason, "path": exc.path}
+    return reason
+
+
 def _notify_rejections(batch: PaymentBatch, rejected: list[Payment], key: str, reason: str = "") -> None:
     if not rejected and not reason:
         return
-    codes = Counter(p.reason_code for p in rejected)
-    lines = [
-        f"{code or '-'}: {reason_text(code, 'nb')} / {reason_text(code, 'en')} ({n})"
-        for code, n in codes.items()
-    ]
+    # By code in both languages; a rejection with only the bank's words is given by them.
+    lines = []
+    for (code, text), n in Counter(
+        (p.reason_code, "" if p.reason_code else p.reason_text) for p in rejected
+    ).items():
+        words = text or f"{reason_text(code, 'nb')} / {reason_text(code, 'en')}"
+        lines.append(f"{code}: {words} ({n})" if code else f"{words} ({n})")
     body = _(
         "The bank rejected %(count)d payment(s) in batch %(msg_id)s from account %(account)s. %(reason)s "
         "Correct the rejected payments under Payments › Rejected and send them again in a new batch."
@@ -838,6 +859,56 @@ def _notify_rejections(batch: PaymentBatch, rejected: list[Payment], key: str, r
         level=Notification.Level.ERROR,
         link=f"/payments/batches/{batch.pk}/",
         dedup_key=f"remittance:{batch.pk}:{key}"[:100],
+    )
+
+
+def _notify_unidentified(batch: PaymentBatch, statuses: list[UnidentifiedStatus], key: str) -> None:
+    lang = _lang()
+    described = "; ".join(
+        " ".join(
+            part
+            for part in (
+                f"#{u.position}",
+                u.instruction_id or "",
+                u.status or "-",
+                u.reasons[0].key if u.reasons else "",
+                f"({u.reasons[0].text(lang)})" if u.reasons else "",
+            )
+            if part
+        )
+        for u in statuses
+    )
+    notify(
+        batch.company,
+        title=_("A status from the bank could not be matched to a payment"),
+        body=_(
+            "The bank's status report for batch %(msg_id)s gives %(count)d status(es) without saying which "
+            "payment they are for (no EndToEndId): %(statuses)s. The portal has not applied them to any "
+            "payment; check the batch's payments in the online bank."
+        )
+        % {"msg_id": batch.msg_id, "count": len(statuses), "statuses": described},
+        level=Notification.Level.WARNING,
+        link=f"/payments/batches/{batch.pk}/",
+        dedup_key=f"remittance:{batch.pk}:{key}"[:100],
+    )
+
+
+def _report_unreadable(batch: PaymentBatch, exc: BankFileRejected) -> None:
+    """A status report the portal cannot read: kept on the batch and said to the company, so a
+    batch never waits silently for an answer that has come."""
+    logger.error("pain.002 for %s not applied: %s", batch.msg_id, exc)
+    PaymentBatch.objects.filter(pk=batch.pk).update(last_error=exc.message[:500])
+    notify(
+        batch.company,
+        title=_("The bank's status report could not be read"),
+        body=_(
+            "The bank's answer to batch %(msg_id)s could not be applied: %(reason)s The batch keeps its "
+            "status until a readable answer comes; check it in the online bank."
+        )
+        % {"msg_id": batch.msg_id, "reason": exc.message},
+        level=Notification.Level.ERROR,
+        link=f"/payments/batches/{batch.pk}/",
+        dedup_key=f"remittance:{batch.pk}:unreadable:{hashlib.sha256(exc.message.encode()).hexdigest()[:16]}",
     )
 
 
@@ -870,15 +941,56 @@ def _update_grouped(payments: list[Payment], fields: list[str]) -> None:
             )
 
 
+def _statuses_for_batch(
+    report: Pain002Report, batch: PaymentBatch, payments: list[Payment]
+) -> tuple[dict[str, tuple[str | None, tuple[StatusReason, ...]]], list[UnidentifiedStatus]]:
+    """EndToEndId → (status, reasons) for this batch's payments, and the statuses the bank gave
+    without an EndToEndId that could not be placed.
+
+    A status without EndToEndId is a payment's only where it cannot be another's: the report
+    lists one transaction for the batch and the batch has one payment. Anywhere else it is
+    returned to be reported (never guessed by position: banks list only some payments, in
+    their own order), unless it says no more than the batch's status already does.
+    """
+    statuses = report.effective_statuses()
+    mine = [u for u in report.unidentified_statuses() if u.pmt_inf_id == batch.pmt_inf_id]
+    if not mine:
+        return statuses, []
+    listed = next(b for b in report.batches if b.pmt_inf_id == batch.pmt_inf_id).transactions
+    if len(listed) == 1 and len(payments) == 1:
+        only = mine[0]
+        return {**statuses, payments[0].end_to_end_id: (only.status, only.reasons)}, []
+    b_status, b_reasons = report.batch_statuses()[batch.pmt_inf_id]
+    return statuses, [u for u in mine if (u.status, u.reasons) != (b_status, b_reasons)]
+
+
+def _batch_reason(b_reasons: tuple[StatusReason, ...], payments: list[Payment]) -> tuple[str, str]:
+    """(code, the bank's words) for the batch: its own reason, else the one its rejected
+    payments share (the bank's usual answer when every payment is refused), else none."""
+    if b_reasons and (b_reasons[0].key or b_reasons[0].info):
+        return b_reasons[0].key, b_reasons[0].info
+    rejected = {(p.reason_code, p.reason_text) for p in payments if p.status == P.REJECTED}
+    codes = {code for code, _text in rejected}
+    if len(codes) == 1 and "" not in codes:
+        texts = {text for _code, text in rejected}
+        return codes.pop(), texts.pop() if len(texts) == 1 else ""
+    return "", ""
+
+
 def payment_batch_apply_pain002(
     batch: PaymentBatch, content: bytes, *, bank_reference: str = ""
 ) -> PaymentBatch:
-    """Apply a pain.002 at file, batch and payment level, once, in a constant number of queries."""
+    """Apply a pain.002 at file, batch and payment level, once, in a constant number of queries.
+
+    Each payment keeps the reason the bank gave for it; a reason from the batch or the file
+    fills in only where it gave none, and an answer without a reason never erases one the
+    batch already has.
+    """
     try:
         report = parse_pain002(content)
     except IsoFormatError as exc:
         raise BankFileRejected(
-            _("The bank's status report could not be read: %(error)s") % {"error": str(exc)}
+            _("The bank's status report could not be read: %(error)s") % {"error": _file_reason(exc)}
         ) from exc
     if report.original_msg_id != batch.msg_id:
         raise BankFileRejected(
@@ -897,25 +1009,25 @@ def payment_batch_apply_pain002(
         b_status, b_reasons = report.batch_statuses().get(
             batch.pmt_inf_id, (report.group_status, report.group_reasons)
         )
-        tx_statuses = report.effective_statuses()
         batch_rejected = b_status == "RJCT" or (report.group_status == "RJCT" and not report.batches)
-        b_code = (b_reasons[0].code or b_reasons[0].proprietary or "") if b_reasons else ""
-        b_text = b_reasons[0].text("nb") if b_reasons else ""
         payments = list(Payment.objects.filter(batch=batch).exclude(status=P.CANCELLED))
+        tx_statuses, unplaced = _statuses_for_batch(report, batch, payments)
         now = timezone.now()
         changed, newly_rejected = [], []
         for p in payments:
-            status, reasons = tx_statuses.get(p.end_to_end_id, (b_status, b_reasons))
-            if batch_rejected:
-                status, reasons = "RJCT", b_reasons
-            target = _PAYMENT_FOR_CODE.get(status or "", P.SENT)
             if p.status in Payment.FINAL:
                 continue
+            status, reasons = tx_statuses.get(p.end_to_end_id, (b_status, b_reasons))
+            if batch_rejected and status != "RJCT":
+                # A rejected batch rejects all of its payments; one the bank rejected itself
+                # keeps its own reason.
+                status, reasons = "RJCT", b_reasons
+            target = _PAYMENT_FOR_CODE.get(status or "", P.SENT)
             if target == P.REJECTED:
                 reason = reasons[0] if reasons else None
                 p.status, p.rejected_at = P.REJECTED, now
-                p.reason_code = ((reason.code or reason.proprietary) if reason else "")[:10] or ""
-                p.reason_text = (" ".join(reason.additional_info) if reason else "")[:500]
+                p.reason_code = reason.key[:10] if reason else ""
+                p.reason_text = reason.info[:500] if reason else ""
                 newly_rejected.append(p)
             elif Payment.RANK.get(target, 0) > Payment.RANK.get(p.status, 0):
                 p.status = target
@@ -928,6 +1040,14 @@ def payment_batch_apply_pain002(
         bills_unschedule_bulk(batch.company, [p.bill_id for p in newly_rejected if p.bill_id])
         counts = Counter(p.status for p in payments)
         target = _batch_status_from(counts, batch_rejected)
+        summary = ", ".join(
+            f"{k}: {v}" for k, v in sorted(Counter(s for s, _r in tx_statuses.values() if s).items())
+        )
+        if unplaced:
+            summary = _("%(summary)s; %(count)d without EndToEndId, not applied") % {
+                "summary": summary or "-",
+                "count": len(unplaced),
+            }
         BankReport.objects.create(
             company=batch.company,
             batch=batch,
@@ -936,33 +1056,67 @@ def payment_batch_apply_pain002(
             content=content,
             sha256=sha,
             status=(b_status or report.group_status or "")[:4],
-            summary=", ".join(
-                f"{k}: {v}" for k, v in sorted(Counter(s for s, _r in tx_statuses.values() if s).items())
-            )[:500],
+            summary=summary[:500],
         )
+        code, words = _batch_reason(b_reasons, payments)
+        # A known reason is never replaced by an empty one (a later ACSC says none).
+        reason_fields = {"bank_reason": code[:10], "bank_reason_text": words[:500]} if code or words else {}
         batch = _move_batch(
             batch,
             target,
             bank_status=(b_status or report.group_status or "")[:4],
-            bank_reason=b_code[:10],
-            bank_reason_text=b_text[:500],
             answered_at=now,
+            **reason_fields,
         )
         if newly_rejected:
             _notify_rejections(batch, newly_rejected, f"pain002:{sha[:16]}")
+        if unplaced:
+            _notify_unidentified(batch, unplaced, f"pain002-unplaced:{sha[:16]}")
     return batch
 
 
+def _notify_booked_otherwise(company, payments: list[Payment], booked: dict, sha: str) -> None:
+    lines = "; ".join(
+        _("%(e2e)s: %(currency)s %(amount)s booked, the payment is %(own_currency)s %(own_amount)s")
+        % {
+            "e2e": p.end_to_end_id,
+            "currency": booked[p.end_to_end_id][1],
+            "amount": f"{booked[p.end_to_end_id][0]:.2f}",
+            "own_currency": p.currency,
+            "own_amount": f"{p.amount:.2f}",
+        }
+        for p in payments
+    )
+    notify(
+        company,
+        title=_("The bank booked payments at another amount"),
+        body=_(
+            "A debit notification from the bank books %(count)d payment(s) at an amount or currency other "
+            "than the payment's: %(lines)s. They are not booked in the ledger; check them with the bank."
+        )
+        % {"count": len(payments), "lines": lines},
+        level=Notification.Level.WARNING,
+        link="/payments/batches/",
+        dedup_key=f"remittance:camt054-amount:{sha[:16]}",
+    )
+
+
 def payment_batch_book_camt054(company, content: bytes, *, notification_id: str = "") -> list[PaymentBatch]:
-    """Book the payments a camt.054 debit notification reports: vouchers, bills paid, EndToEndIds."""
+    """Book the payments a camt.054 debit notification reports: vouchers, bills paid, EndToEndIds.
+
+    A payment is booked for what it is only when the bank booked that: the same amount in the
+    same currency. Anything else (another amount, another currency) is left unbooked and said
+    in a warning, never posted at the payment's amount as if the bank had agreed.
+    """
     try:
         report = parse_camt054(content)
     except IsoFormatError as exc:
         raise BankFileRejected(
-            _("The bank's debit notification could not be read: %(error)s") % {"error": str(exc)}
+            _("The bank's debit notification could not be read: %(error)s") % {"error": _file_reason(exc)}
         ) from exc
     sha = hashlib.sha256(content).hexdigest()
     booked_txs = {}
+    booked_amounts = {}
     for _ntf, entry, tx in report.transactions():
         if (
             tx.end_to_end_id
@@ -971,6 +1125,7 @@ def payment_batch_book_camt054(company, content: bytes, *, notification_id: str 
             and entry.status == "BOOK"
         ):
             booked_txs[tx.end_to_end_id] = entry.booking_date or timezone.localdate()
+            booked_amounts[tx.end_to_end_id] = (tx.amount, tx.currency)
     with transaction.atomic():
         payments = list(
             Payment.objects.select_for_update(of=("self",))
@@ -991,6 +1146,10 @@ def payment_batch_book_camt054(company, content: bytes, *, notification_id: str 
             ).values_list("batch_id", flat=True)
         )
         to_book = [p for p in payments if p.status != P.BOOKED and p.batch_id not in known]
+        differing = [p for p in to_book if booked_amounts[p.end_to_end_id] != (p.amount, p.currency)]
+        if differing:
+            to_book = [p for p in to_book if p not in differing]
+            _notify_booked_otherwise(company, differing, booked_amounts, sha)
         specs = [
             VoucherSpec(
                 date=booked_txs[p.end_to_end_id],
@@ -1086,7 +1245,7 @@ def feed_payment_file_updated(events, *, client=None) -> None:
         try:
             payment_batch_apply_pain002(batch, content)
         except BankFileRejected as exc:
-            logger.error("pain.002 for %s not applied: %s", batch.msg_id, exc)
+            _report_unreadable(batch, exc)
 
 
 def feed_debit_notification_created(events, *, client=None) -> None:

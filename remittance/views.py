@@ -46,10 +46,17 @@ def _accounts(company):
     ]
 
 
+def _reason_plain(payment, lang: str) -> str:
+    # A rejection without any reason says so ("The bank gave no reason"), never a bare colon.
+    if payment.reason_code or payment.status == Payment.Status.REJECTED:
+        return reason_text(payment.reason_code, lang)
+    return ""
+
+
 def _with_reasons(payments):
     lang = _lang()
     for p in payments:
-        p.reason_plain = reason_text(p.reason_code, lang) if p.reason_code else ""
+        p.reason_plain = _reason_plain(p, lang)
     return payments
 
 
@@ -177,7 +184,7 @@ def payment_correct_view(request, pk):
                 return redirect("remittance:payments")
         else:
             status = 400
-    payment.reason_plain = reason_text(payment.reason_code, _lang()) if payment.reason_code else ""
+    payment.reason_plain = _reason_plain(payment, _lang())
     return render(request, "remittance/correct.html", {"payment": payment, "form": form}, status=status)
 
 
@@ -218,6 +225,8 @@ def batch_detail(request, pk):
             can_approve = True
         except DomainError as exc:
             warnings = [exc.message] if Perm.APPROVE_PAYMENTS in perms else []
+    # The bank's code in plain words in the reader's language; its own words are stored apart.
+    batch.reason_plain = reason_text(batch.bank_reason, _lang()) if batch.bank_reason else ""
     return render(
         request,
         "remittance/batch_detail.html",

@@ -27,6 +27,7 @@ import re
 import threading
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from lxml import etree
 
@@ -38,6 +39,7 @@ __all__ = [
     "NS_PAIN002",
     "IsoFormatError",
     "assert_valid",
+    "business_date",
     "get_schema",
     "parse_iso_date",
     "parse_iso_datetime",
@@ -64,25 +66,40 @@ _SCHEMAS: dict[str, tuple[str, str, str]] = {
 # Anything far beyond that is not a bank file; refusing it early bounds memory.
 MAX_XML_BYTES = 200 * 1024 * 1024
 
+# Business dates are Norwegian (STYLE rule 10): the bank's instants are read on Oslo's clock.
+OSLO = ZoneInfo("Europe/Oslo")
+
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+
+
+def _(text: str) -> str:
+    """Marks a message for translation (makemessages finds it); the service translates it."""
+    return text
 
 
 class IsoFormatError(ValueError):
     """A file (or the data for one) breaks ISO 20022, the XSD, or a rule the XSD cannot check.
 
-    ``message`` says what is wrong in words an accountant or a support engineer can act on;
-    ``path`` says where: an XPath-like location in the document (``/Document/.../InstdAmt``)
-    or, for input data, the field (``batches[0].payments[3].amount``). The positional
-    arguments are kept in ``args`` so the error survives pickling (Celery).
+    ``template`` is the English message with ``%(name)s`` placeholders, marked with ``_()`` so
+    it is in the translation catalogue, and ``params`` the values apart: this module imports
+    no Django, so the service that shows the refusal translates it
+    (``bankint.errors.reason_of``). ``message`` is the English text, ``path`` says where: an
+    XPath-like location in the document (``/Document/.../InstdAmt``) or, for input data, the
+    field (``batches[0].payments[3].amount``). The arguments are kept in ``args`` so the
+    error survives pickling (Celery).
     """
 
-    def __init__(self, message: str, path: str | None = None) -> None:
-        super().__init__(message, path)
-        self.message = message
+    def __init__(self, template: str, path: str | None = None, params: dict | None = None) -> None:
+        super().__init__(template, path, params)
+        self.template = template
+        self.params = dict(params) if params else {}
+        self.message = template % self.params if self.params else template
         self.path = path
 
     def __str__(self) -> str:
-        return f"{self.message} (at {self.path})" if self.path else self.message
+        if self.path and self.path not in self.message:
+            return f"{self.message} (at {self.path})"
+        return self.message
 
 
 def safe_parser() -> etree.XMLParser:
@@ -146,34 +163,61 @@ def parse_xml(data: bytes, *, expected_ns: str, kind: str, max_bytes: int = MAX_
         raise TypeError(f"{kind} must be given as bytes, not {type(data).__name__}")
     data = bytes(data)
     if not data.strip():
-        raise IsoFormatError(f"The {kind} file is empty.")
+        raise IsoFormatError(_("The %(kind)s file is empty."), params={"kind": kind})
     if len(data) > max_bytes:
-        raise IsoFormatError(f"The {kind} file is {len(data):,} bytes, more than the {max_bytes:,} accepted.")
+        raise IsoFormatError(
+            _("The %(kind)s file is %(size)s bytes, more than the %(limit)s accepted."),
+            params={"kind": kind, "size": f"{len(data):,}", "limit": f"{max_bytes:,}"},
+        )
     # A literal "<!DOCTYPE" can only be a declaration, a comment or CDATA: refusing all three is
     # cheap and safe. The docinfo check after parsing catches encodings this byte scan misses.
+    doctype = _("The %(kind)s file has a DOCTYPE declaration; bank files never do, so it is refused.")
     if _DOCTYPE.search(data):
-        raise IsoFormatError(
-            f"The {kind} file has a DOCTYPE declaration; bank files never do, so it is refused."
-        )
+        raise IsoFormatError(doctype, params={"kind": kind})
     try:
         root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as exc:
+        # libxml2's own words (English) go in as a value: they name the broken spot.
         raise IsoFormatError(
-            f"The {kind} file is not well-formed XML: {exc.msg}", f"line {exc.lineno}"
+            _("The %(kind)s file is not well-formed XML (line %(line)s): %(detail)s"),
+            f"line {exc.lineno}",
+            {"kind": kind, "line": exc.lineno, "detail": exc.msg},
         ) from None
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise IsoFormatError(
-            f"The {kind} file has a DOCTYPE declaration; bank files never do, so it is refused."
-        )
+        raise IsoFormatError(doctype, params={"kind": kind})
     qname = etree.QName(root)
     if qname.localname != "Document" or qname.namespace != expected_ns:
-        found = f"{{{qname.namespace}}}{qname.localname}" if qname.namespace else qname.localname
-        raise IsoFormatError(
-            f"This is not a {kind} file: the root element is {found}, expected Document in {expected_ns}.",
-            "/",
-        )
+        _refuse_other_message(qname, expected_ns, kind)
     return root
+
+
+_ISO_NS = re.compile(r"urn:iso:std:iso:20022:tech:xsd:(([a-z]{4})\.\d{3})\.(\d{3}\.\d{2})")
+
+
+def _refuse_other_message(qname: etree.QName, expected_ns: str, kind: str) -> None:
+    """Say what the file is, when it is another ISO 20022 message or another version of ours."""
+    found = _ISO_NS.fullmatch(qname.namespace or "")
+    if qname.localname == "Document" and found:
+        name = f"{found.group(1)}.{found.group(3)}"
+        if kind.startswith(found.group(1) + "."):
+            raise IsoFormatError(
+                _(
+                    "This is a %(found)s file, not a %(kind)s file: the portal reads this message only "
+                    "in version %(kind)s. Ask the bank to send %(kind)s."
+                ),
+                "/",
+                {"found": name, "kind": kind},
+            )
+        raise IsoFormatError(
+            _("This is a %(found)s file, not a %(kind)s file."), "/", {"found": name, "kind": kind}
+        )
+    element = f"{{{qname.namespace}}}{qname.localname}" if qname.namespace else qname.localname
+    raise IsoFormatError(
+        _("This is not a %(kind)s file: its root element is %(element)s, not Document in %(namespace)s."),
+        "/",
+        {"kind": kind, "element": element, "namespace": expected_ns},
+    )
 
 
 def _readable(text: str) -> str:
@@ -181,19 +225,87 @@ def _readable(text: str) -> str:
     return re.sub(r"\{urn:iso:std:iso:20022:tech:xsd:[a-z0-9.]+\}", "", text)
 
 
+def _element_path(root: etree._Element, xpath: str | None) -> str | None:
+    """``/*/*/*[3]/*[7]/*[1]`` (libxml2's path) as ``/Document/…/TxInfAndSts/OrgnlInstrdId``."""
+    if not xpath:
+        return None
+    try:
+        found = root.getroottree().xpath(xpath)
+    except etree.XPathError:
+        return None
+    if not found or not isinstance(found[0], etree._Element):
+        return None
+    steps = []
+    for el in [found[0], *found[0].iterancestors()]:
+        name = etree.QName(el).localname
+        parent = el.getparent()
+        if parent is not None:
+            twins = [sib for sib in parent if sib.tag == el.tag]
+            if len(twins) > 1:
+                name += f"[{twins.index(el) + 1}]"
+        steps.append(name)
+    return "/" + "/".join(reversed(steps))
+
+
+# libxml2's wording of the common schema errors. When a libxml2 release words them otherwise,
+# the refusal still names the element and the line and quotes libxml2 (the last template).
+_SCHEMA_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"This element is not expected\.(?: Expected is (?:one of )?\( (?P<expected>.+) \)\.)?"),
+        _(
+            "The file does not match the %(schema)s schema: the element %(element)s (line %(line)s) is not "
+            "allowed there. Expected: %(expected)s."
+        ),
+    ),
+    (
+        re.compile(r"Missing child element\(s\)\. Expected is (?:one of )?\( (?P<expected>.+) \)\."),
+        _(
+            "The file does not match the %(schema)s schema: %(element)s (line %(line)s) lacks a required "
+            "element: %(expected)s."
+        ),
+    ),
+    (
+        re.compile(r"\[facet '(?P<facet>\w+)'\] The value '(?P<value>.*?)'"),
+        _(
+            "The file does not match the %(schema)s schema: the value '%(value)s' of %(element)s "
+            "(line %(line)s) is not allowed (%(facet)s)."
+        ),
+    ),
+    (
+        re.compile(r"'(?P<value>.*?)' is not a valid value of the (?:local )?atomic type '(?P<type>[^']+)'"),
+        _(
+            "The file does not match the %(schema)s schema: the value '%(value)s' of %(element)s "
+            "(line %(line)s) is not a valid %(type)s."
+        ),
+    ),
+)
+_SCHEMA_OTHER = _("The file does not match the %(schema)s schema at %(element)s (line %(line)s): %(detail)s")
+
+
 def assert_valid(root: etree._Element, name: str) -> None:
-    """Validate against the official XSD ``name``; the first error becomes an ``IsoFormatError``."""
+    """Validate against the official XSD ``name``; the first error becomes an ``IsoFormatError``
+    that names the element (by its path of local names) and the rule it broke."""
     schema = get_schema(name)
     if schema.validate(root):
         return
     error = schema.error_log[0] if schema.error_log else None
     if error is None:  # pragma: no cover - libxml2 always logs why it failed
-        raise IsoFormatError(f"The file does not validate against the {name} schema.")
-    where = _readable(error.path or "")
-    raise IsoFormatError(
-        f"The file does not validate against the {name} schema: {_readable(error.message)} (line {error.line})",
-        where or None,
-    )
+        raise IsoFormatError(_("The file does not match the %(schema)s schema."), params={"schema": name})
+    where = _element_path(root, error.path) or _readable(error.path or "") or None
+    detail = _readable(error.message)
+    params = {
+        "schema": name,
+        "line": error.line,
+        "element": where or "?",
+        "detail": re.sub(r"^Element '[^']*': ", "", detail),
+    }
+    for pattern, template in _SCHEMA_RULES:
+        match = pattern.search(detail)
+        if match:
+            groups = {k: v for k, v in match.groupdict().items() if v is not None}
+            groups.setdefault("expected", "-")
+            raise IsoFormatError(template, where, {**params, **groups})
+    raise IsoFormatError(_SCHEMA_OTHER, where, params)
 
 
 def parse_iso_datetime(text: str, where: str) -> datetime:
@@ -201,7 +313,29 @@ def parse_iso_datetime(text: str, where: str) -> datetime:
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        raise IsoFormatError(f"{text!r} is not a date and time this parser can read.", where) from None
+        raise IsoFormatError(
+            _("'%(value)s' is not a date and time this parser can read."), where, {"value": text}
+        ) from None
+
+
+def business_date(moment: datetime, where: str | None = None) -> date:
+    """The Norwegian business date of an ISODateTime: the one rule every reader follows.
+
+    A time with an offset (or ``Z``) is an instant; its business date is its date in Oslo, so
+    ``2025-06-30T22:30:00Z`` is 1 July (00:30 in Oslo) whatever the machine's time zone. A
+    time without an offset is already local time and keeps its date. (A bank's ``Dt`` is a
+    date already and is taken as written: :func:`parse_iso_date`.)
+    """
+    if moment.tzinfo is not None and moment.utcoffset() is not None:
+        try:
+            moment = moment.astimezone(OSLO)
+        except OverflowError:  # 9999-12-31T23:00:00-05:00 is in year 10000 in Oslo
+            raise IsoFormatError(
+                _("'%(value)s' is outside the dates this parser can read."),
+                where,
+                {"value": moment.isoformat()},
+            ) from None
+    return moment.date()
 
 
 def parse_iso_date(text: str, where: str) -> date:
@@ -213,4 +347,4 @@ def parse_iso_date(text: str, where: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise IsoFormatError(f"{text!r} is not a valid date.", where) from None
+        raise IsoFormatError(_("'%(value)s' is not a valid date."), where, {"value": text}) from None

@@ -233,6 +233,7 @@ class BatchStatus:
     status: str | None
     reasons: tuple[Reason, ...] = ()
     transactions: tuple[TxStatus, ...] = ()
+    counts: tuple[tuple[str, int], ...] = ()  # NbOfTxsPerSts: (DtldSts, DtldNbOfTxs)
 
 
 def _reasons(parent, ns: str, reasons: Sequence[Reason]) -> None:
@@ -280,6 +281,10 @@ def pain002_xml(
         if b.status is not None:
             sub(pmt, ns + "PmtInfSts").text = b.status
         _reasons(pmt, ns, b.reasons)
+        for status, count in b.counts:
+            per = sub(pmt, ns + "NbOfTxsPerSts")
+            sub(per, ns + "DtldNbOfTxs").text = str(count)
+            sub(per, ns + "DtldSts").text = status
         for t in b.transactions:
             tx = sub(pmt, ns + "TxInfAndSts")
             if t.end_to_end_id is not None:

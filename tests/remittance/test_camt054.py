@@ -6,7 +6,7 @@ import subprocess
 import sys
 import threading
 import zipfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -106,6 +106,22 @@ def test_batch_entry_without_transaction_amounts_is_refused():
     with pytest.raises(IsoFormatError, match="cannot be split safely") as err:
         parse_camt054(camt054_xml([Notification(entries=(entry,))]))
     assert err.value.path.endswith("Ntry[1]/NtryDtls/TxDtls[1]/AmtDtls")
+
+
+def test_several_details_of_one_payment_are_one_booking_of_the_entry_amount():
+    # The ISO example's layout: one payment's remittance information in three TxDtls, each
+    # naming the same EndToEndId and none an amount. That is one payment, not a batch to split.
+    entry = BookedEntry(
+        Decimal("200000.00"), date(2025, 3, 4), (BookedTx("E2E-1", None),) * 3, batch_pmt_inf_id="B-1"
+    )
+    (parsed,) = parse_camt054(camt054_xml([Notification(entries=(entry,))])).notifications[0].entries
+    assert [(t.pmt_inf_id, t.end_to_end_id, t.amount) for t in parsed.transactions] == [
+        ("B-1", "E2E-1", Decimal("200000.00"))
+    ]
+    # Two payments without amounts stay refused.
+    two = BookedEntry(Decimal("300.00"), date(2025, 3, 4), (BookedTx("E2E-1", None), BookedTx(None, None)))
+    with pytest.raises(IsoFormatError, match="transaction 1; the booking cannot be split"):
+        parse_camt054(camt054_xml([Notification(entries=(two,))]))
 
 
 def test_norwegian_iban_account_becomes_its_bban():
@@ -260,3 +276,57 @@ def test_deeply_nested_xml_is_refused_by_the_parser_limits():
     )
     with pytest.raises(IsoFormatError, match="not well-formed"):
         parse_camt054(data)
+
+
+# ---------------------------------------------------------------- business dates (issue 20, item 10)
+
+
+@pytest.mark.parametrize(
+    ("written", "business_date"),
+    [
+        # One rule for every reader (camt.053 too): a DtTm with an offset is an instant, and the
+        # booking's business date is its date in Oslo.
+        ("2025-06-30T22:30:00Z", date(2025, 7, 1)),  # summer time: 00:30 on 1 July in Oslo
+        ("2025-06-30T22:30:00.000Z", date(2025, 7, 1)),
+        ("2025-06-30T22:30:00+00:00", date(2025, 7, 1)),
+        ("2025-01-31T23:30:00Z", date(2025, 2, 1)),  # winter time: 00:30 on 1 February
+        ("2025-01-31T22:30:00Z", date(2025, 1, 31)),  # 23:30 in Oslo: still the 31st
+        ("2025-06-30T18:00:00-05:00", date(2025, 7, 1)),  # 23:00Z = 01:00 in Oslo
+        ("2025-07-01T00:30:00+02:00", date(2025, 7, 1)),
+        ("2025-03-30T00:30:00Z", date(2025, 3, 30)),  # the night the clocks go forward
+        ("2025-10-25T22:30:00Z", date(2025, 10, 26)),  # the night they go back: 00:30 CEST
+        ("2025-06-30T23:30:00", date(2025, 6, 30)),  # no offset: already Oslo local time
+    ],
+)
+def test_a_booking_time_is_read_as_the_oslo_business_date(written, business_date):
+    placeholder = datetime(2000, 1, 1, tzinfo=UTC)
+    entry = BookedEntry(Decimal("10.00"), placeholder, (BookedTx("E1", None),), value=placeholder)
+    data = camt054_xml([Notification(entries=(entry,))])
+    data = data.replace(placeholder.isoformat().encode(), written.encode())
+    (parsed,) = parse_camt054(data).notifications[0].entries
+    assert parsed.booking_date == business_date
+    assert parsed.value_date == business_date
+    # The instant itself is kept as the bank wrote it.
+    assert parsed.booking_at == datetime.fromisoformat(written)
+
+
+@pytest.mark.parametrize("written", ["9999-12-31T23:30:00-05:00", "0001-01-01T00:30:00+02:00"])
+def test_a_booking_time_beyond_the_calendar_in_oslo_is_refused_not_a_crash(written):
+    placeholder = datetime(2000, 1, 1, tzinfo=UTC)
+    entry = BookedEntry(Decimal("10.00"), placeholder, (BookedTx("E1", None),))
+    data = camt054_xml([Notification(entries=(entry,))]).replace(
+        placeholder.isoformat().encode(), written.encode()
+    )
+    with pytest.raises(IsoFormatError, match="outside the dates") as err:
+        parse_camt054(data)
+    assert err.value.path.endswith("Ntry[1]/BookgDt/DtTm")
+
+
+def test_a_booking_date_is_taken_as_written():
+    entry = BookedEntry(Decimal("10.00"), date(2025, 6, 30), (BookedTx("E1", None),), value=date(2025, 7, 1))
+    (parsed,) = parse_camt054(camt054_xml([Notification(entries=(entry,))])).notifications[0].entries
+    assert (parsed.booking_date, parsed.booking_at, parsed.value_date) == (
+        date(2025, 6, 30),
+        None,
+        date(2025, 7, 1),
+    )

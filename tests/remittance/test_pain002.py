@@ -136,6 +136,106 @@ def test_batches_without_a_status_inherit_the_file_status():
     assert statuses == {"B-1": ("RJCT", (StatusReason("DS0B"),)), "B-2": ("RJCT", (StatusReason("AM04"),))}
 
 
+def test_a_transactions_own_reason_wins_when_it_has_no_status_of_its_own():
+    # The ISO example as php-sepa-xml publishes it: no GrpSts, no PmtInfSts, proprietary
+    # reasons at file (M009) and batch (L002) level, and one payment with AC04 but no TxSts.
+    data = pain002_xml(
+        "MSG-5",
+        None,
+        group_reasons=(Reason(proprietary="M009"),),
+        batches=(
+            BatchStatus(
+                "B-1",
+                None,
+                (Reason(proprietary="L002"),),
+                (TxStatus("E2E-1", None, (Reason("AC04"),)), TxStatus("E2E-2", None)),
+            ),
+        ),
+    )
+    statuses = parse_pain002(data).effective_statuses()
+    assert statuses["E2E-1"] == (None, (StatusReason("AC04"),))
+    # One without a reason of its own has its batch's, not the file's.
+    assert statuses["E2E-2"] == (None, (StatusReason(None, "L002"),))
+
+
+def test_the_batch_counts_give_the_status_of_the_payments_listed_without_one():
+    # "1 RJCT" in NbOfTxsPerSts and one payment listed without TxSts: it is the rejected one.
+    def report(counts, listed):
+        return parse_pain002(
+            pain002_xml(
+                "MSG-9",
+                None,
+                batches=(BatchStatus("B-1", None, transactions=listed, counts=counts),),
+            )
+        ).effective_statuses()
+
+    ac04 = TxStatus("E2E-1", None, (Reason("AC04"),))
+    assert report((("RJCT", 1),), (ac04,))["E2E-1"] == ("RJCT", (StatusReason("AC04"),))
+    # Counts that do not prove it are not used: two statuses, or a count that does not fit.
+    assert report((("RJCT", 1), ("ACCP", 2)), (ac04,))["E2E-1"][0] is None
+    assert report((("RJCT", 2),), (ac04,))["E2E-1"][0] is None
+    # A payment with its own status keeps it.
+    assert report((("RJCT", 1),), (ac04, TxStatus("E2E-2", "ACSP")))["E2E-2"] == ("ACSP", ())
+
+
+def test_a_transaction_with_its_own_status_and_no_reason_takes_its_batchs_reason_only_if_it_shares_the_status():
+    data = pain002_xml(
+        "MSG-6",
+        "PART",
+        batches=(
+            BatchStatus(
+                "B-1",
+                "RJCT",
+                (Reason("DT01", info=("Feil dato",)),),
+                (TxStatus("E2E-1", "RJCT"), TxStatus("E2E-2", "ACSP")),
+            ),
+        ),
+    )
+    statuses = parse_pain002(data).effective_statuses()
+    assert statuses["E2E-1"] == ("RJCT", (StatusReason("DT01", None, ("Feil dato",)),))
+    assert statuses["E2E-2"] == ("ACSP", ())
+
+
+def test_empty_status_reasons_carry_nothing_and_are_dropped():
+    data = pain002_xml(
+        "MSG-7",
+        "RJCT",
+        group_reasons=(Reason(),),
+        batches=(BatchStatus("B-1", "RJCT", (Reason(info=("Hele bunten er avvist.",)), Reason())),),
+    )
+    report = parse_pain002(data)
+    assert report.group_reasons == ()
+    assert report.batches[0].reasons == (StatusReason(None, None, ("Hele bunten er avvist.",)),)
+
+
+def test_payments_without_an_end_to_end_id_are_reported_as_unidentified_not_dropped():
+    data = pain002_xml(
+        "MSG-8",
+        "PART",
+        batches=(
+            BatchStatus(
+                "B-1",
+                "PART",
+                transactions=(
+                    TxStatus("E2E-1", "ACSP"),
+                    TxStatus(None, "RJCT", (Reason("AC04"),)),
+                    TxStatus(None, None),
+                ),
+            ),
+            BatchStatus("B-2", "ACCP", transactions=(TxStatus(None, None),)),
+        ),
+    )
+    report = parse_pain002(data)
+    assert set(report.effective_statuses()) == {"E2E-1"}
+    unidentified = report.unidentified_statuses()
+    assert [(u.pmt_inf_id, u.position, u.status, u.reasons) for u in unidentified] == [
+        ("B-1", 2, "RJCT", (StatusReason("AC04"),)),
+        ("B-1", 3, "PART", ()),
+        ("B-2", 1, "ACCP", ()),
+    ]
+    assert [t.position for t in report.batches[0].transactions] == [1, 2, 3]
+
+
 def test_every_status_code_is_read_and_has_words():
     for code in STATUS_CODES:
         tx_code = code if code not in ("RCVD", "PART") else "PDNG"  # these two exist only above payments
@@ -244,6 +344,47 @@ def _valid() -> bytes:
 def test_hostile_or_broken_files_are_refused(data, words):
     with pytest.raises(IsoFormatError, match=words):
         parse_pain002(data)
+
+
+def test_a_schema_error_names_the_element_by_its_path_and_the_rule_it_broke():
+    data = _valid().replace(b"<OrgnlEndToEndId>E</OrgnlEndToEndId>", b"<OrgnlInstrdId>E</OrgnlInstrdId>")
+    with pytest.raises(IsoFormatError) as err:
+        parse_pain002(data)
+    assert err.value.path == "/Document/CstmrPmtStsRpt/OrgnlPmtInfAndSts/TxInfAndSts/OrgnlInstrdId"
+    assert err.value.template.startswith("The file does not match the %(schema)s schema: the element")
+    assert err.value.params["schema"] == "pain.002.001.03"
+    assert "OrgnlInstrId" in err.value.params["expected"] and "{urn:" not in err.value.message
+    assert err.value.message.endswith("is not allowed there. Expected: " + err.value.params["expected"] + ".")
+
+
+def test_a_value_the_schema_does_not_allow_is_quoted():
+    with pytest.raises(IsoFormatError) as err:
+        parse_pain002(_valid().replace(b"<TxSts>ACSP</TxSts>", b"<TxSts>OKAY</TxSts>"))
+    assert err.value.params["value"] == "OKAY"
+    assert err.value.params["element"].endswith("/TxInfAndSts/TxSts")
+
+
+def test_refusals_keep_the_template_and_values_apart_and_survive_pickling():
+    import pickle
+
+    with pytest.raises(IsoFormatError) as err:
+        parse_pain002(_valid().replace(b"<OrgnlMsgNmId>pain.001.001.03", b"<OrgnlMsgNmId>pain.008.001.02"))
+    exc = err.value
+    assert exc.template == "This status report answers a '%(name)s' message, not a pain.001 payment file."
+    assert exc.params == {"name": "pain.008.001.02"}
+    again = pickle.loads(pickle.dumps(exc))
+    assert (again.template, again.params, again.path, str(again)) == (
+        exc.template,
+        exc.params,
+        exc.path,
+        str(exc),
+    )
+
+
+def test_the_banks_words_cut_at_the_field_limit_run_on_and_short_remarks_stay_apart():
+    cut = StatusReason("NARR", None, ("x" * 96 + " is not val", "id.", "Second remark.", "Third."))
+    assert cut.info == "x" * 96 + " is not valid. Second remark. Third."
+    assert StatusReason(None, None, ("Koko erä hylätty.",)).text("nb") == "Koko erä hylätty."
 
 
 def test_doctype_in_utf16_is_refused_after_parsing():
