@@ -13,6 +13,26 @@ page; the schema says so with ``allowEmptyValue`` (``page_size`` must be a numbe
 
 from __future__ import annotations
 
+from drf_spectacular.openapi import AutoSchema
+
+
+class StrictAutoSchema(AutoSchema):
+    """Request bodies of strict serializers say ``additionalProperties: false``: they refuse
+    unknown fields (``StrictSerializerMixin``), and the schema must not promise otherwise."""
+
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        from .mixins import StrictSerializerMixin
+
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(serializer, StrictSerializerMixin)
+            and "properties" in schema
+        ):
+            schema["additionalProperties"] = False
+        return schema
+
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["code", "detail", "fields"],

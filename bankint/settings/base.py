@@ -265,7 +265,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "bankint.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "bankint.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "bankint.api.schema.StrictAutoSchema",
     # Throttles key on bankint.middleware.client_ip (bankint.api.throttling), never on a raw header.
     "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {

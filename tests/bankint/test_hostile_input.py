@@ -51,3 +51,20 @@ def test_a_nul_in_a_form_field_is_a_400(admin_a):
         "/companies/switch/", "company_id=1%00&next=/", content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("name", [0, 12.5, True, ["Nordlys"], {"x": 1}])
+def test_text_fields_take_text_only(admin_a, company_a, api_for, name):
+    """Was a gap: {"name": 0} was accepted as "0"."""
+    response = api_for(admin_a).post(
+        f"/api/v1/companies/{company_a.pk}/customers/", {"name": name}, format="json"
+    )
+    assert response.status_code == 400 and "name" in response.json()["fields"]
+
+
+def test_the_schema_says_unknown_fields_are_refused(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    customer = schema["components"]["schemas"]["CustomerRequest"]
+    assert customer["additionalProperties"] is False
+    response_side = schema["components"]["schemas"]["Customer"]
+    assert "additionalProperties" not in response_side  # answers may grow new fields
