@@ -25,6 +25,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/tokens/", company_views.api_tokens, name="api_tokens"),
+    path(
+        "accounts/tokens/revoke-all/", company_views.api_tokens_revoke_all_view, name="api_tokens_revoke_all"
+    ),
+    path("accounts/tokens/<int:pk>/revoke/", company_views.api_token_revoke_view, name="api_token_revoke"),
     path("settings/bank-accounts/", account_views.bank_accounts, name="settings_bank_accounts"),
     path("settings/bank-accounts/", include("accounts.urls")),
     path("ledger/", include("ledger.urls")),

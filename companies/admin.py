@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import AuditEvent, Company, Membership, UserProfile
+from .models import ApiToken, AuditEvent, Company, Membership, UserProfile
+from .tokens import RevokeReason, api_token_revoke
 
 
 class MembershipInline(admin.TabularInline):
@@ -65,6 +67,60 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Support sees every user's tokens and revokes a leaked one; keys are never stored."""
+
+    list_display = [
+        "user",
+        "name",
+        "prefix",
+        "token_status",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "last_used_ip",
+        "revoked_at",
+    ]
+    list_filter = ["revoked_at", "expires_at"]
+    search_fields = ["user__username", "name", "prefix"]
+    list_select_related = ["user", "revoked_by"]
+    date_hierarchy = "created_at"
+    actions = ["revoke"]
+    exclude = ["key_hash", "password_fingerprint"]
+
+    @admin.display(description=_("status"))
+    def token_status(self, obj):
+        return obj.get_status_display()
+
+    @admin.action(description=_("Revoke the selected API tokens"), permissions=["change"])
+    def revoke(self, request, queryset):
+        count = sum(
+            api_token_revoke(token, actor=request.user, reason=RevokeReason.SUPPORT)
+            for token in queryset.select_related("user")
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d API token revoked.", "%(count)d API tokens revoked.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in self.exclude]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # revoke, never delete: the list is the record
+        return actions
+
+    def has_add_permission(self, request):
+        return False  # a token is made by its user, who alone sees the key
 
     def has_delete_permission(self, request, obj=None):
         return False

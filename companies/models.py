@@ -7,17 +7,22 @@
   at rest, shown masked).
 - ``AuditEvent``: append-only record of who did what to which object, in which company,
   when and from where. The database itself refuses UPDATE and DELETE on it.
+- ``ApiToken``: a user's key for the API, stored as its SHA-256. ACTIVE until it expires
+  (``API_TOKEN_TTL_DAYS``), is revoked (by its user, an API logout or support) or its user's
+  password changes; none of these is undone (companies.tokens).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bankint.fields import EncryptedTextField
 from bankint.personal import mask_fodselsnummer
 
+from .credentials import password_fingerprint_matches
 from .roles import Role
 
 
@@ -114,3 +119,53 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action} {self.object_repr}"
+
+
+class ApiToken(models.Model):
+    """``Authorization: Token <key>``; the key itself is never stored (companies.credentials)."""
+
+    class Status(models.TextChoices):
+        # Derived, never stored: time and the user's password end a token without a write.
+        ACTIVE = "ACTIVE", _("active")
+        EXPIRED = "EXPIRED", _("expired")
+        REVOKED = "REVOKED", _("revoked")
+        PASSWORD_CHANGED = "PASSWORD_CHANGED", _("password changed")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("prefix"), max_length=8)
+    password_fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(_("last address"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def status_at(self, now) -> str:
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at <= now:
+            return self.Status.EXPIRED
+        if not password_fingerprint_matches(self.user.password, self.password_fingerprint):
+            return self.Status.PASSWORD_CHANGED
+        return self.Status.ACTIVE
+
+    @property
+    def status(self) -> str:
+        return self.status_at(timezone.now())
+
+    def get_status_display(self) -> str:
+        return self.Status(self.status).label

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import Company, Membership
+from .models import ApiToken, Company, Membership
 from .roles import ADMIN_ROLES, Perm, perms_for
 
 
@@ -54,3 +54,17 @@ def company_admin_users(company) -> QuerySet:
 def for_company(queryset: QuerySet, company: Company) -> QuerySet:
     """Scope any company-owned queryset (a model with a ``company`` field) to one company."""
     return queryset.filter(company=company)
+
+
+def api_token_list_for_user(user) -> QuerySet[ApiToken]:
+    """A user's own API tokens, newest first; nobody lists another user's (support: the admin)."""
+    if not getattr(user, "is_authenticated", False):
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user).select_related("user").order_by("-created_at", "-id")
+
+
+def api_token_get_for_user(user, token_id) -> ApiToken:
+    token = api_token_list_for_user(user).filter(pk=token_id).first()
+    if token is None:
+        raise Http404("No such token")
+    return token

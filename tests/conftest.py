@@ -6,12 +6,12 @@ import os
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from companies.models import Company
 from companies.roles import Role
 from companies.services import company_create, membership_grant, user_create
+from companies.tokens import api_token_create
 from tests.banksim_server import banksim_url, sim  # noqa: F401  (fixtures: a real simulated bank)
 
 PASSWORD = "correct-horse-battery-9"
@@ -102,8 +102,8 @@ def admin_b(make_user, company_b):
 
 def api_client_for(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = api_token_create(user=user, name="tests")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

@@ -5,7 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from accounts.api.views import AuthorisationViewSet, BankAccountViewSet
-from companies.api.views import CompanyListView, MeView, TokenView
+from companies.api.views import (
+    ApiTokenDetailView,
+    ApiTokenListView,
+    CompanyListView,
+    LogoutView,
+    MeView,
+    TokenView,
+)
 from ledger.api.views import BillViewSet, CustomerViewSet, InvoiceViewSet, SupplierViewSet, VoucherViewSet
 from notifications.api.views import NotificationViewSet
 
@@ -21,6 +28,9 @@ company_router.register("vouchers", VoucherViewSet, basename="voucher")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/tokens/", ApiTokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<int:pk>/", ApiTokenDetailView.as_view(), name="api-token-detail"),
+    path("auth/logout/", LogoutView.as_view(), name="api-logout"),
     path("me/", MeView.as_view(), name="api-me"),
     path("companies/", CompanyListView.as_view(), name="api-companies"),
     path("companies/<int:company_id>/", include(company_router.urls)),

@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -65,7 +66,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "django_htmx",
     "bankint",
@@ -133,6 +133,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's backend, except that a login which only re-hashes the password keeps API tokens alive.
+AUTHENTICATION_BACKENDS = ["companies.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -258,7 +260,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "companies.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -300,6 +302,7 @@ SPECTACULAR_SETTINGS = {
         "OcrFileSourceEnum": "ocr.models.OcrFile.Source",
         "StatementFileStatusEnum": "reconciliation.models.StatementFile.Status",
         "StatementFileSourceEnum": "reconciliation.models.StatementFile.Source",
+        "ApiTokenStatusEnum": "companies.models.ApiToken.Status",
     },
 }
 
@@ -309,6 +312,12 @@ SPECTACULAR_SETTINGS = {
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(env("LOGIN_FAILURE_WINDOW_SECONDS", "300"))
+# API tokens (companies.tokens) work this many days after they are made, then are refused; a
+# user keeps at most API_TOKEN_MAX_ACTIVE working ones (the least recently used goes first).
+API_TOKEN_TTL_DAYS = int(env("API_TOKEN_TTL_DAYS", "30"))
+API_TOKEN_MAX_ACTIVE = int(env("API_TOKEN_MAX_ACTIVE", "20"))
+if API_TOKEN_TTL_DAYS < 1 or API_TOKEN_MAX_ACTIVE < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS and API_TOKEN_MAX_ACTIVE must be at least 1")
 
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = {

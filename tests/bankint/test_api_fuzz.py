@@ -37,12 +37,12 @@ from django.apps import apps
 from django.db import connection
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from companies.models import Company
 from companies.roles import Role
 from companies.services import company_create, membership_grant, user_create
+from companies.tokens import api_token_create
 from tests import tenancy
 from tests.banksim_server import KEY
 
@@ -141,7 +141,7 @@ class World:
         self.user = user_create(username="fuzzer", password="fuzz-password-123456")
         for role in (Role.SYSADMIN, Role.APPROVER):
             membership_grant(company=self.own, user=self.user, role=role)
-        self.token = Token.objects.create(user=self.user).key
+        self.token = api_token_create(user=self.user, name="fuzz")[1]
         self.secrets = [self.other.org_number, OTHER_MARKER]
 
     def ids(self, model, company) -> list[int]:

@@ -147,6 +147,10 @@ C = "api/v1/companies/<company>/"
 
 API_POLICY: dict[str, dict] = {
     "api/v1/auth/token/": {"POST": PUBLIC},
+    # one's own API tokens: another user's token id is 404 (tests/companies/test_api_tokens.py)
+    "api/v1/auth/tokens/": {"GET": LOGIN},
+    "api/v1/auth/tokens/<pk>/": {"DELETE": LOGIN},
+    "api/v1/auth/logout/": {"POST": LOGIN},
     "api/v1/schema/": {"GET": PUBLIC},
     "api/v1/docs/": {"GET": PUBLIC},
     "api/v1/me/": {"GET": LOGIN},
@@ -209,6 +213,9 @@ UI_POLICY: dict[str, dict] = {
     "healthz": {"GET": PUBLIC},
     "accounts/password/": {"GET": LOGIN, "POST": LOGIN},
     "accounts/password/done/": {"GET": LOGIN},
+    "accounts/tokens/": {"GET": LOGIN, "POST": LOGIN},
+    "accounts/tokens/revoke-all/": {"POST": LOGIN},
+    "accounts/tokens/<pk>/revoke/": {"POST": LOGIN},
     "companies/switch/": {"POST": LOGIN},
     "": {"GET": V},
     "notifications/": {"GET": V},
