@@ -411,3 +411,18 @@ def test_text_reversal_in_a_later_file_reverses_the_unmatched_payment(ocr_compan
     assert reversal.status == OcrTransaction.Status.REVERSAL and reversal.reverses_id == original.pk
     assert original.status == OcrTransaction.Status.REVERSED
     assert not OcrTransaction.objects.filter(status=OcrTransaction.Status.UNMATCHED).exists()
+
+
+def test_a_refusal_with_a_note_reads_in_norwegian_whole(ocr_company, make_invoices):
+    """A refusal on a short line carries a note about the line's length: both parts are shown
+    in the user's language (ocr.services.parse_error_reason)."""
+    from django.utils import translation
+
+    (inv,) = make_invoices("100.00")
+    lines = ocr_file((OCR_ACCOUNT, [tx(1, 10000, inv.kid)])).split(b"\r\n")
+    lines[2] = lines[2][:20] + lines[2][21:]  # a character lost inside the line, not a trailing blank
+    with translation.override("nb"):
+        file = ocr_file_import(ocr_company, b"\r\n".join(lines))
+    assert file.status == OcrFile.Status.REJECTED
+    assert file.reason.startswith("Linje 3: beløpet (posisjon 33-49) må være 17 siffer, men er ")
+    assert file.reason.endswith("(linjen har bare 79 tegn: bare blanke på slutten kan mangle)")
