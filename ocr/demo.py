@@ -11,13 +11,20 @@ from ledger.models import Invoice
 from .models import OcrFile
 from .services import ocr_file_import
 
+# The demo file's transmission and assignment numbers. The simulated bank numbers its OCR
+# transmissions and assignments from 0000001 up (``banksim.services._ocr_files_for``), and a
+# real bank's first file is 0000001 too: the demo stays out of that range, so the first file
+# from the bank is never taken for the demo's (issue 20: it was, and its payments were lost).
+DEMO_TRANSMISSION = "9000001"
+DEMO_ASSIGNMENT = "9000001"
+
 
 def _lines(account: str, payments: list[tuple[int, int, str, str]], day) -> str:
     """Nets OCR records 10/20/30/31(/32)/88/89 for one assignment (amounts in øre)."""
     d = f"{day:%d%m%y}"
     out = [
-        f"NY00001000008080{'0000001':7}00105625" + "0" * 49,
-        f"NY090020{'0' * 9}0000001{account}" + "0" * 45,
+        f"NY00001000008080{DEMO_TRANSMISSION:7}00105625" + "0" * 49,
+        f"NY090020{'0' * 9}{DEMO_ASSIGNMENT:7}{account}" + "0" * 45,
     ]
     records, total = 2, 0
     for number, ore, kid, text in payments:

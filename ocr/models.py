@@ -3,13 +3,18 @@
 - ``OcrFile``: one received file, raw bytes kept with their SHA-256 (STYLE rule 8). Created in
   its final state by ``ocr_file_import``: IMPORTED, PARTLY_UNASSIGNED (an assignment for an
   account the company has not registered for Nets OCR was kept aside), REJECTED (structure or
-  control totals wrong: nothing else stored) or DUPLICATE (same bytes or same transmission
-  already imported: 0 new rows, ``duplicate_of`` points at the original). Never edited after.
+  control totals wrong: nothing else stored) or DUPLICATE (the same bytes, or the same
+  transmission with the same records, already imported: 0 new rows, ``duplicate_of`` points
+  at the original). A file that reuses an imported file's data transmitter and transmission
+  number with other content is imported, not dropped: ``conflict_with`` points at that file
+  and its transactions are deduplicated one by one. Never edited after.
 - ``OcrAssignment``: one per record 20, with the bank account it credits (or ``unassigned``)
   and the settlement voucher whose bank line carries ``reference`` (kind OCR_ASSIGNMENT):
   what reconciliation matches the statement's single credit of the assignment total against.
 - ``OcrTransaction``: one payment (records 30/31/32). Unique per (account, assignment number,
-  transaction number) so a payment is never imported twice, even from another file.
+  transaction number, Nets date, amount, KID, archive reference): what Nets says about a
+  payment, so that a payment is never imported twice, even from another file, while another
+  payment under a reused number is never taken for it. A credit note (sign '-') is negative.
   SETTLED (KID matched an invoice) / UNMATCHED (waiting for manual allocation; allocated →
   SETTLED) / REVERSED (a later type 18/20 reversed it) / REVERSAL (a reversal that was applied)
   / UNASSIGNED (its assignment was kept aside).
@@ -60,6 +65,16 @@ class OcrFile(models.Model):
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
+    # The imported file whose transmitter and transmission number this one reuses with other
+    # content: a conflict someone must look at (issue 20), not a duplicate.
+    conflict_with = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="conflicts",
+        verbose_name=_("conflicts with"),
+    )
     transaction_count = models.PositiveIntegerField(_("transactions"), default=0)
     total_amount = models.DecimalField(_("total amount"), default=0, **MONEY)
     settled_count = models.PositiveIntegerField(_("settled"), default=0)
@@ -82,17 +97,18 @@ class OcrFile(models.Model):
                 name="uniq_ocr_file_sha256",
             ),
             models.UniqueConstraint(
-                fields=["company", "transmitter", "transmission_number"],
-                condition=Q(status__in=["IMPORTED", "PARTLY_UNASSIGNED"]),
-                name="uniq_ocr_file_transmission",
-            ),
-            models.UniqueConstraint(
                 fields=["company", "bank_file_id"],
                 condition=Q(bank_file_id__isnull=False) & ~Q(status="DUPLICATE"),
                 name="uniq_ocr_file_bank_id",
             ),
         ]
-        indexes = [models.Index(fields=["company", "status"])]
+        indexes = [
+            models.Index(fields=["company", "status"]),
+            # finds an earlier file of the same transmission (a re-send, or a conflict)
+            models.Index(
+                fields=["company", "transmitter", "transmission_number"], name="ocr_file_transmission"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"OCR #{self.pk} {self.transmission_number or self.filename}"
@@ -209,9 +225,20 @@ class OcrTransaction(models.Model):
         verbose_name_plural = _("OCR transactions")
         ordering = ["assignment", "number"]
         constraints = [
-            # A payment is imported once, even when Nets resends it in another file.
+            # A payment is imported once, even when Nets resends it in another file; the
+            # number alone does not say it is the same payment (a reused transmission does).
             models.UniqueConstraint(
-                fields=["company", "account", "assignment_number", "number"], name="uniq_ocr_transaction"
+                fields=[
+                    "company",
+                    "account",
+                    "assignment_number",
+                    "number",
+                    "nets_date",
+                    "amount",
+                    "kid",
+                    "archive_reference",
+                ],
+                name="uniq_ocr_transaction",
             )
         ]
         indexes = [

@@ -44,9 +44,17 @@ Record Fields
 "Number of records" follows netsgiro's writer (``get_num_records``), which encodes the
 manual: in an 88 it counts the assignment's own 20 and 88 plus its 30/31/32 records; in the
 89 it counts the 10 and 89 plus every assignment's records, i.e. every line of the file.
-The amount totals are the plain sum of the transactions' amounts, as the writer computes
-them; the sign (position 32) is exposed, not applied, because direction is the ledger's call
-(types 18 and 20 are reversals).
+The amount totals are the *signed* sum of the transactions: a transaction with ``-`` in
+position 32 is a credit note and counts negative, as in the example of Nets' Norwegian "OCR
+giro Systemspesifikasjon" (java-netsgiro's ``ocr1.txt``: 23 transactions, three of them
+credit notes, 88/89 total 15 630.00 where the plain sum is 19 930.00). netsgiro's writer
+sums without the sign, which is wrong for such files. A credit note's ``amount`` is
+negative. The transaction types 18 and 20 (reversals) keep the amount as written: what a
+reversal undoes is the ledger's call.
+
+Refusals are :class:`OcrParseError` s whose English template and values are kept apart, so
+the OCR service shows them in the user's language; ``_()`` only marks the templates for
+``makemessages`` (this module imports no Django).
 """
 
 from __future__ import annotations
@@ -82,27 +90,53 @@ LINE_LENGTH = 80
 OcrSource = bytes | bytearray | memoryview | str | IO[bytes] | IO[str] | Iterable[bytes] | Iterable[str]
 
 
+def _(text: str) -> str:
+    """Mark a message for translation (``makemessages`` extracts it). This module imports no
+    Django: the service that shows a refusal translates it (``bankint.errors.reason_of``)."""
+    return text
+
+
 class OcrParseError(Exception):
     """The file is not a valid Nets OCR giro transmission; the whole file must be rejected.
 
-    ``line_no`` (1-based) and ``field`` (a stable snake_case name such as ``"amount"``) say
-    where; ``message`` says what, in words an accountant can act on. ``str()`` combines them.
-    The positional arguments are kept in ``args`` so the error survives pickling (Celery).
+    ``template`` is the English message with ``%(name)s`` placeholders (a msgid the OCR app's
+    catalogue translates) and ``params`` its values, kept apart so the service can show the
+    refusal in the user's language. Every message says where: it starts with the line
+    (``params["line"]``) when there is one. ``line_no`` (1-based) and ``field`` (a stable
+    snake_case name such as ``"amount"``) are there for programs. ``message`` and ``str()``
+    are the English text. A parameter may itself be an ``OcrParseError`` (a refusal with a
+    note added): a renderer translates it first (``ocr.services``). The arguments are kept
+    in ``args`` so the error survives pickling (Celery).
     """
 
-    def __init__(self, message: str, line_no: int | None = None, field: str | None = None) -> None:
-        super().__init__(message, line_no, field)
-        self.message = message
+    def __init__(
+        self,
+        template: str,
+        params: dict | None = None,
+        line_no: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(template, params, line_no, field)
+        self.template = template
+        self.params = dict(params or {})
         self.line_no = line_no
         self.field = field
 
+    @property
+    def message(self) -> str:
+        """The refusal in English."""
+        params = {k: str(v) if isinstance(v, OcrParseError) else v for k, v in self.params.items()}
+        return self.template % params if params else self.template
+
     def __str__(self) -> str:
-        where = []
-        if self.line_no is not None:
-            where.append(f"line {self.line_no}")
-        if self.field:
-            where.append(f"field {self.field}")
-        return f"{', '.join(where).capitalize()}: {self.message}" if where else self.message
+        return self.message
+
+
+def _error(template: str, line_no: int | None, field: str | None, **params) -> OcrParseError:
+    """A refusal at ``line_no``: its template starts with ``Line %(line)d: ``."""
+    if line_no is not None:
+        params["line"] = line_no
+    return OcrParseError(template, params, line_no, field)
 
 
 # --- Output --------------------------------------------------------------------------------
@@ -131,7 +165,8 @@ class OcrAssignmentStart:
 
 @dataclass(frozen=True, slots=True)
 class OcrTransaction:
-    """One payment: records 30 + 31 (+ 32 for types 20/21). ``amount`` is kroner, never negative."""
+    """One payment: records 30 + 31 (+ 32 for types 20/21). ``amount`` is kroner, negative
+    for a credit note (``sign`` ``-``, position 32)."""
 
     type: int
     number: int
@@ -224,15 +259,6 @@ _ITEM_CODES = {f"09{t}": t for t in range(10, 22)}
 _TEXT_TYPES = frozenset(("20", "21"))
 # C0/C1 control characters: never in a Nets text, and a NUL would break PostgreSQL later.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-_RECORD_NAMES = {
-    "10": "transmission start (10)",
-    "20": "assignment start (20)",
-    "30": "amount item 1 (30)",
-    "31": "amount item 2 (31)",
-    "32": "amount item 3 (32)",
-    "88": "assignment end (88)",
-    "89": "transmission end (89)",
-}
 # Holds only valid DDMMYY strings, so at most 100 years of days (~36,500 entries).
 _DATE_CACHE: dict[str, date] = {}
 
@@ -251,17 +277,85 @@ def _to_kroner(digits17: str) -> Decimal:
     return Decimal(f"{digits17[:15]}.{digits17[15:]}")
 
 
+# One message per field, so that each names its field in words in either language. The
+# positions are the field's own (1-based, inclusive), as in the layout table above.
+_DIGITS = {
+    "data_transmitter": _(
+        "Line %(line)d: the data transmitter (positions 9-16) must be 8 digits, got %(got)s"
+    ),
+    "transmission_number": _(
+        "Line %(line)d: the transmission number (positions 17-23) must be 7 digits, got %(got)s"
+    ),
+    "data_recipient": _("Line %(line)d: the data recipient (positions 24-31) must be 8 digits, got %(got)s"),
+    "assignment_number": _(
+        "Line %(line)d: the assignment number (positions 18-24) must be 7 digits, got %(got)s"
+    ),
+    "assignment_account": _(
+        "Line %(line)d: the assignment account (positions 25-35) must be 11 digits, got %(got)s"
+    ),
+    "number_of_transactions": _(
+        "Line %(line)d: the number of transactions (positions 9-16) must be 8 digits, got %(got)s"
+    ),
+    "number_of_records": _(
+        "Line %(line)d: the number of records (positions 17-24) must be 8 digits, got %(got)s"
+    ),
+    "total_amount": _("Line %(line)d: the total amount (positions 25-41) must be 17 digits, got %(got)s"),
+    "transaction_number": _(
+        "Line %(line)d: the transaction number (positions 9-15) must be 7 digits, got %(got)s"
+    ),
+    "centre_id": _("Line %(line)d: the centre id (positions 22-23) must be 2 digits, got %(got)s"),
+    "day_code": _("Line %(line)d: the day code (positions 24-25) must be 2 digits, got %(got)s"),
+    "partial_settlement_number": _(
+        "Line %(line)d: the partial settlement number (position 26) must be a digit, got %(got)s"
+    ),
+    "partial_settlement_serial": _(
+        "Line %(line)d: the partial settlement serial number (positions 27-31) must be 5 digits, got %(got)s"
+    ),
+    "amount": _("Line %(line)d: the amount (positions 33-49) must be 17 digits, got %(got)s"),
+    "form_number": _("Line %(line)d: the form number (positions 16-25) must be 10 digits, got %(got)s"),
+    "bank_date": _("Line %(line)d: the bank date (positions 42-47) must be 6 digits, got %(got)s"),
+    "payer_account": _("Line %(line)d: the payer's account (positions 48-58) must be 11 digits, got %(got)s"),
+}
+_NOT_A_DATE = {
+    "nets_date": _(
+        "Line %(line)d: the Nets date (positions %(start)d-%(end)d) must be a date DDMMYY, got %(got)s"
+    ),
+    "bank_date": _(
+        "Line %(line)d: the bank date (positions %(start)d-%(end)d) must be a date DDMMYY, got %(got)s"
+    ),
+    "first_date": _(
+        "Line %(line)d: the first date (positions %(start)d-%(end)d) must be a date DDMMYY, got %(got)s"
+    ),
+    "last_date": _(
+        "Line %(line)d: the last date (positions %(start)d-%(end)d) must be a date DDMMYY, got %(got)s"
+    ),
+}
+_NO_SUCH_DATE = {
+    "nets_date": _("Line %(line)d: the Nets date (positions %(start)d-%(end)d) is not a real date: %(got)s"),
+    "bank_date": _("Line %(line)d: the bank date (positions %(start)d-%(end)d) is not a real date: %(got)s"),
+    "first_date": _(
+        "Line %(line)d: the first date (positions %(start)d-%(end)d) is not a real date: %(got)s"
+    ),
+    "last_date": _("Line %(line)d: the last date (positions %(start)d-%(end)d) is not a real date: %(got)s"),
+}
+# Only the Nets date of a transaction (record 30) is required.
+_DATE_REQUIRED = _("Line %(line)d: the Nets date (positions %(start)d-%(end)d) is required, got 000000")
+
+
+_EMPTY = _("The file is empty")
+# AvtaleGiro (service code 21) has the same layout but other records and meanings.
+_AVTALEGIRO = _(
+    "Line %(line)d: this is an AvtaleGiro file (service code 21 in record %(record)s), not OCR giro: "
+    "only Nets OCR giro files (service code 09) can be imported here"
+)
+
+
 def _expect_digits(line: str, line_no: int, fields: tuple[tuple[str, int, int], ...]) -> None:
     """Raise for the first field (name, start, end as 1-based positions) that is not all digits."""
     for name, start, end in fields:
         value = line[start - 1 : end]
         if not value.isdecimal():
-            raise OcrParseError(
-                f"{name.replace('_', ' ')} (positions {start}-{end}) must be {end - start + 1} digits, "
-                f"got {_show(value)}",
-                line_no,
-                name,
-            )
+            raise _error(_DIGITS[name], line_no, name, got=_show(value))
 
 
 def _date(value: str, line_no: int, name: str, start: int, *, required: bool) -> date | None:
@@ -270,18 +364,18 @@ def _date(value: str, line_no: int, name: str, start: int, *, required: bool) ->
     cached = _DATE_CACHE.get(value)
     if cached is not None:
         return cached
-    where = f"{name.replace('_', ' ')} (positions {start}-{start + 5})"
+    where = {"start": start, "end": start + 5}
     if not value.isdecimal():
-        raise OcrParseError(f"{where} must be a date DDMMYY, got {_show(value)}", line_no, name)
+        raise _error(_NOT_A_DATE[name], line_no, name, got=_show(value), **where)
     if value == "000000":
         if required:
-            raise OcrParseError(f"{where} is required, got 000000", line_no, name)
+            raise _error(_DATE_REQUIRED, line_no, name, **where)
         return None
     yy = int(value[4:6])
     try:
         parsed = date(2000 + yy if yy < 69 else 1900 + yy, int(value[2:4]), int(value[0:2]))
     except ValueError:
-        raise OcrParseError(f"{where} is not a real date: {value}", line_no, name) from None
+        raise _error(_NO_SUCH_DATE[name], line_no, name, got=value, **where) from None
     _DATE_CACHE[value] = parsed
     return parsed
 
@@ -290,10 +384,14 @@ def _filler(line: str, line_no: int, start: int) -> None:
     value = line[start - 1 :]
     n = len(value)
     if value != _ZEROS[n] and value != _BLANKS[n]:
-        raise OcrParseError(
-            f"filler (positions {start}-{LINE_LENGTH}) must be all zeros or all blanks, got {_show(value)}",
+        raise _error(
+            _(
+                "Line %(line)d: the filler (positions %(start)d-80) must be all zeros or all blanks, got %(got)s"
+            ),
             line_no,
             "filler",
+            start=start,
+            got=_show(value),
         )
 
 
@@ -301,33 +399,51 @@ def _codes(line: str, line_no: int, expected: str, record: str) -> None:
     """Positions 3-6: service code and transmission/assignment type."""
     if line[2:6] != expected:
         if line[2:4] == "21":
-            raise OcrParseError(
-                f"service code 21 is AvtaleGiro; this importer takes OCR giro files only (record {record})",
+            raise _error(
+                _AVTALEGIRO,
                 line_no,
                 "service_code",
+                record=record,
             )
-        raise OcrParseError(
-            f"positions 3-6 (service code and type) of a record {record} must be {expected}, "
-            f"got {_show(line[2:6])}",
+        raise _error(
+            _(
+                "Line %(line)d: positions 3-6 (service code and type) of a record %(record)s must be "
+                "%(expected)s, got %(got)s"
+            ),
             line_no,
             "service_code",
+            record=record,
+            expected=expected,
+            got=_show(line[2:6]),
         )
 
 
 def _transaction_codes(line: str, line_no: int, record: str) -> int:
     if line[2:4] != "09":
-        raise OcrParseError(
-            f"service code (positions 3-4) of a record {record} must be 09 (OCR giro), "
-            f"got {_show(line[2:4])}",
+        if line[2:4] == "21":
+            raise _error(
+                _AVTALEGIRO,
+                line_no,
+                "service_code",
+                record=record,
+            )
+        raise _error(
+            _(
+                "Line %(line)d: the service code (positions 3-4) of a record %(record)s must be 09 "
+                "(OCR giro), got %(got)s"
+            ),
             line_no,
             "service_code",
+            record=record,
+            got=_show(line[2:4]),
         )
     transaction_type = _TRANSACTION_TYPES.get(line[4:6])
     if transaction_type is None:
-        raise OcrParseError(
-            f"transaction type (positions 5-6) must be 10-21, got {_show(line[4:6])}",
+        raise _error(
+            _("Line %(line)d: the transaction type (positions 5-6) must be 10-21, got %(got)s"),
             line_no,
             "transaction_type",
+            got=_show(line[4:6]),
         )
     return transaction_type
 
@@ -347,26 +463,37 @@ def _parse_assignment_start(line: str, line_no: int) -> OcrAssignmentStart:
     _codes(line, line_no, "0900", "20")
     agreement = line[8:17]
     if not agreement.isdecimal() and agreement != _BLANKS[9]:
-        raise OcrParseError(
-            f"agreement id (positions 9-17) must be 9 digits, zeros or blank, got {_show(agreement)}",
+        raise _error(
+            _(
+                "Line %(line)d: the agreement id (positions 9-17) must be 9 digits, zeros or blank, got %(got)s"
+            ),
             line_no,
             "agreement_id",
+            got=_show(agreement),
         )
     _expect_digits(line, line_no, (("assignment_number", 18, 24), ("assignment_account", 25, 35)))
     account = line[24:35]
     # python-stdnum reads an 11-digit number starting 0000 as a 7-digit postgiro number
     # (Luhn on the rest); no bank has registry code 0000, so such an account is refused.
     if account.startswith("0000"):
-        raise OcrParseError(
-            f"assignment account (positions 25-35) {account} has no bank registry code (0000)",
+        raise _error(
+            _(
+                "Line %(line)d: the assignment account (positions 25-35) %(account)s has no bank "
+                "registry code (0000)"
+            ),
             line_no,
             "assignment_account",
+            account=account,
         )
     if not kontonr.is_valid(account):
-        raise OcrParseError(
-            f"assignment account (positions 25-35) {account} fails the MOD11 check digit",
+        raise _error(
+            _(
+                "Line %(line)d: the assignment account (positions 25-35) %(account)s fails the MOD11 "
+                "check digit: it is not a Norwegian account number"
+            ),
             line_no,
             "assignment_account",
+            account=account,
         )
     _filler(line, line_no, 36)
     # AvtaleID is optional for OCR (DNB never fills it in): zeros and blanks both mean none.
@@ -383,33 +510,82 @@ def _parse_totals(line: str, line_no: int) -> tuple[int, int, int]:
     return int(line[8:16]), int(line[16:24]), int(line[24:41])
 
 
+_TOTALS = {
+    # (record, what): the messages of an end record whose control figures are wrong
+    ("88", "count"): _(
+        "Line %(line)d: record 88 states %(stated)d transactions, but assignment %(assignment)s "
+        "(line %(start)d) has %(actual)d"
+    ),
+    ("89", "count"): _(
+        "Line %(line)d: record 89 states %(stated)d transactions, but the transmission has %(actual)d"
+    ),
+    ("88", "records"): _(
+        "Line %(line)d: record 88 states %(stated)d records, but assignment %(assignment)s "
+        "(line %(start)d) has %(actual)d"
+    ),
+    ("89", "records"): _(
+        "Line %(line)d: record 89 states %(stated)d records, but the transmission has %(actual)d"
+    ),
+    ("88", "total"): _(
+        "Line %(line)d: record 88 states a total of %(stated)s, but the transactions of assignment "
+        "%(assignment)s (line %(start)d) add up to %(actual)s"
+    ),
+    ("89", "total"): _(
+        "Line %(line)d: record 89 states a total of %(stated)s, but the transactions of the transmission "
+        "add up to %(actual)s"
+    ),
+    # Nets' totals are signed: a credit note (sign '-') counts negative.
+    ("88", "signed"): _(
+        "Line %(line)d: record 88 states a total of %(stated)s, but the transactions of assignment "
+        "%(assignment)s (line %(start)d) add up to %(actual)s: %(payments)s in payments less "
+        "%(credits)s in credit notes (sign '-' at position 32)"
+    ),
+    ("89", "signed"): _(
+        "Line %(line)d: record 89 states a total of %(stated)s, but the transactions of the transmission "
+        "add up to %(actual)s: %(payments)s in payments less %(credits)s in credit notes (sign '-' at "
+        "position 32)"
+    ),
+}
+
+
 def _check_totals(
     line_no: int,
     record: str,
-    scope: str,
+    assignment: OcrAssignmentStart | None,
     stated: tuple[int, int, int],
-    actual: tuple[int, int, int],
+    actual: tuple[int, int, int, int],
 ) -> None:
-    """Compare an end record's control figures with what was actually read."""
-    (s_count, s_records, s_total), (a_count, a_records, a_total) = stated, actual
+    """Compare an end record's control figures with what was actually read.
+
+    ``actual`` is (transactions, records, signed total, credit notes) in øre, the credit
+    notes (sign '-') as a positive sum: the signed total is the payments less the credit notes.
+    """
+    (s_count, s_records, s_total), (a_count, a_records, a_total, a_credits) = stated, actual
+    scope = {} if assignment is None else {"assignment": assignment.number, "start": assignment.line_no}
     if s_count != a_count:
-        raise OcrParseError(
-            f"record {record} states {s_count} transactions, but {scope} has {a_count}",
+        raise _error(
+            _TOTALS[record, "count"],
             line_no,
             "number_of_transactions",
+            stated=s_count,
+            actual=a_count,
+            **scope,
         )
     if s_records != a_records:
-        raise OcrParseError(
-            f"record {record} states {s_records} records, but {scope} has {a_records}",
+        raise _error(
+            _TOTALS[record, "records"],
             line_no,
             "number_of_records",
+            stated=s_records,
+            actual=a_records,
+            **scope,
         )
     if s_total != a_total:
-        raise OcrParseError(
-            f"record {record} states a total of {_kroner(s_total)}, but the transactions of {scope} "
-            f"add up to {_kroner(a_total)}",
-            line_no,
-            "total_amount",
+        amounts = {"stated": _kroner(s_total), "actual": _kroner(a_total)}
+        if a_credits:
+            amounts.update(payments=_kroner(a_total + a_credits), credits=_kroner(a_credits))
+        raise _error(
+            _TOTALS[record, "signed" if a_credits else "total"], line_no, "total_amount", **amounts, **scope
         )
 
 
@@ -430,16 +606,36 @@ def _diagnose_item1(line: str, line_no: int) -> None:
     )
 
 
-def _unexpected(rt: str, line_no: int, expected: str) -> OcrParseError:
-    name = _RECORD_NAMES.get(rt)
-    if name is None:
-        return OcrParseError(
-            f"unknown record type {_show(rt)} at positions 7-8 (an OCR giro file has 10, 20, 30, 31, 32, "
-            f"88 and 89)",
+def _unexpected(rt: str, line_no: int, state: int) -> OcrParseError:
+    """A record that may not come here (``state``: what the parser expects, see ``iter_records``)."""
+    if rt not in _RECORD_TYPES:
+        return _error(
+            _(
+                "Line %(line)d: unknown record type %(got)s at positions 7-8 (an OCR giro file has "
+                "10, 20, 30, 31, 32, 88 and 89)"
+            ),
             line_no,
             "record_type",
+            got=_show(rt),
         )
-    return OcrParseError(f"expected {expected}, got record {name}", line_no, "record_type")
+    return _error(_EXPECTED[state], line_no, "record_type", got=rt)
+
+
+_RECORD_TYPES = frozenset(("10", "20", "30", "31", "32", "88", "89"))
+# What may come in each state of ``iter_records``, and what came instead (the record type).
+_EXPECTED = (
+    _("Line %(line)d: expected the transmission start (record 10) as the first record, got record %(got)s"),
+    _(
+        "Line %(line)d: expected an assignment start (record 20) or the transmission end (89), got record %(got)s"
+    ),
+    _("Line %(line)d: expected an amount item 1 (record 30) or the assignment end (88), got record %(got)s"),
+    _("Line %(line)d: expected amount item 2 (record 31) right after amount item 1 (30), got record %(got)s"),
+    _(
+        "Line %(line)d: expected amount item 3 (record 32), amount item 1 (30) or the assignment end "
+        "(88), got record %(got)s"
+    ),
+    _("Line %(line)d: expected nothing after the transmission end (89), got record %(got)s"),
+)
 
 
 # --- Reading lines ----------------------------------------------------------------------
@@ -520,10 +716,11 @@ def _looks_utf8(line: str) -> bool:
 def _raise_not_latin1(text: str, lines_before: int) -> None:
     """Name the line of the first character Nets could not have sent (a text source)."""
     index = next(i for i, char in enumerate(text) if char > "\xff")
-    raise OcrParseError(
-        f"{_show(text[index])} is outside ISO-8859-1, the character set of Nets files",
+    raise _error(
+        _("Line %(line)d: %(got)s is outside ISO-8859-1, the character set of Nets files"),
         lines_before + text.count("\n", 0, index) + 1,
         "encoding",
+        got=_show(text[index]),
     )
 
 
@@ -581,8 +778,8 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
     assignment: OcrAssignmentStart | None = None
     assignment_numbers: set[str] = set()
     numbers: set[int] = set()
-    a_count = a_records = a_total = 0
-    t_count = t_records = t_total = 0
+    a_count = a_records = a_total = a_credits = 0
+    t_count = t_records = t_total = t_credits = 0
     zeros6, blanks6, zeros22, blanks22, blanks9 = _ZEROS[6], _BLANKS[6], _ZEROS[22], _BLANKS[22], _BLANKS[9]
     no_account = _ZEROS[11]
     date_cache = _DATE_CACHE
@@ -596,16 +793,7 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
                 if len(line) != 80:  # LINE_LENGTH, as a literal in the hot loop
                     length = len(line)
                     if length > LINE_LENGTH:
-                        what = f"{length} characters" if length < _OVERLONG else "no line break"
-                        if "\r" in line:
-                            what += " (a carriage return inside the line)"
-                        elif _looks_utf8(line):
-                            what += " (it looks UTF-8 encoded; Nets files are ISO-8859-1)"
-                        raise OcrParseError(
-                            f"the line has {what}; every record is exactly {LINE_LENGTH}",
-                            line_no,
-                            "line_length",
-                        )
+                        raise _overlong(line, line_no)
                     if not line.strip(" "):
                         blank_at = blank_at or line_no  # fine at the end of the file, not inside
                         continue
@@ -616,26 +804,33 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
                 elif short:
                     short = False
                 if blank_at:
-                    raise OcrParseError("empty line inside the file", blank_at, "line_length")
+                    raise _error(_("Line %(line)d: an empty line inside the file"), blank_at, "line_length")
                 if state == 5:
-                    raise OcrParseError(
-                        f"data after the transmission end record (89) on line {end_line}; "
-                        "a file holds exactly one transmission",
+                    raise _error(
+                        _(
+                            "Line %(line)d: data after the transmission end record (89) on line %(end)d; "
+                            "a file holds exactly one transmission"
+                        ),
                         line_no,
                         "record_type",
+                        end=end_line,
                     )
                 if line[:2] != "NY":
                     if line_no == 1:
-                        raise OcrParseError(
-                            "this is not a Nets OCR giro file: it should start with 'NY', "
-                            f"got {_show(line[:8])}",
+                        raise _error(
+                            _(
+                                "Line %(line)d: this is not a Nets OCR giro file: it should start with "
+                                "'NY', got %(got)s"
+                            ),
                             line_no,
                             "format_code",
+                            got=_show(line[:8]),
                         )
-                    raise OcrParseError(
-                        f"every record starts with 'NY' (positions 1-2), got {_show(line[:2])}",
+                    raise _error(
+                        _("Line %(line)d: every record starts with 'NY' (positions 1-2), got %(got)s"),
                         line_no,
                         "format_code",
+                        got=_show(line[:2]),
                     )
                 rt = line[6:8]
 
@@ -646,7 +841,7 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
 
                 if rt == "30":
                     if state != 2:
-                        raise _unexpected(rt, line_no, _expected(state))
+                        raise _unexpected(rt, line_no, state)
                     codes = line[2:6]
                     t_type = item_codes.get(codes, 0)
                     if not t_type:
@@ -658,8 +853,11 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
                         _diagnose_item1(line, line_no)
                     sign = line[31]
                     if sign != "0" and sign != "-":
-                        raise OcrParseError(
-                            f"sign (position 32) must be '0' or '-', got {_show(sign)}", line_no, "sign"
+                        raise _error(
+                            _("Line %(line)d: the sign (position 32) must be '0' or '-', got %(got)s"),
+                            line_no,
+                            "sign",
+                            got=_show(sign),
                         )
                     nets_date_s = digits[7:13]
                     nets_date = date_cache.get(nets_date_s) or _date(
@@ -673,11 +871,13 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
                     kid = line[49:74].lstrip(" ")
                     if kid:
                         if not kid.isdecimal():
-                            raise OcrParseError(
-                                "KID (positions 50-74) must be digits, right-aligned, got "
-                                f"{_show(line[49:74])}",
+                            raise _error(
+                                _(
+                                    "Line %(line)d: the KID (positions 50-74) must be digits, right-aligned, got %(got)s"
+                                ),
                                 line_no,
                                 "kid",
+                                got=_show(line[49:74]),
                             )
                     else:
                         kid = None
@@ -687,10 +887,14 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
                     number_s = digits[:7]
                     number = int(number_s)
                     if number in numbers:
-                        raise OcrParseError(
-                            f"transaction number {number} appears twice in assignment {assignment.number}",  # type: ignore[union-attr]
+                        raise _error(
+                            _(
+                                "Line %(line)d: transaction number %(number)d appears twice in assignment %(assignment)s"
+                            ),
                             line_no,
                             "transaction_number",
+                            number=number,
+                            assignment=assignment.number,  # type: ignore[union-attr]
                         )
                     numbers.add(number)
                     centre_id = digits[13:15]
@@ -699,15 +903,22 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
                     serial = digits[18:23]
                     ore = int(amount_s)
                     # String surgery instead of Decimal(ore) / 100: exact, one C call.
-                    amount = Decimal(f"{amount_s[:15]}.{amount_s[15:]}")
-                    a_total += ore
+                    if sign == "0":
+                        amount = Decimal(f"{amount_s[:15]}.{amount_s[15:]}")
+                        a_total += ore
+                    else:
+                        # A credit note: Nets' 88/89 totals are signed (OCR giro
+                        # Systemspesifikasjon; java-netsgiro's ocr1.txt, its example).
+                        amount = Decimal(f"-{amount_s[:15]}.{amount_s[15:]}")
+                        a_total -= ore
+                        a_credits += ore
                     a_count += 1
                     a_records += 1
                     line30 = line_no
                     state = 3
                 elif rt == "31":
                     if state != 3:
-                        raise _unexpected(rt, line_no, _expected(state))
+                        raise _unexpected(rt, line_no, state)
                     if line[2:6] != codes or line[8:15] != number_s:
                         _check_item_link(line, line_no, "31", codes, number_s)
                     form_number = line[15:25]
@@ -721,11 +932,14 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
                         )
                     if not reference.isdecimal():
                         if reference != blanks9:
-                            raise OcrParseError(
-                                "archive reference (positions 26-34) must be 9 digits or blank, "
-                                f"got {_show(reference)}",
+                            raise _error(
+                                _(
+                                    "Line %(line)d: the archive reference (positions 26-34) must be 9 digits "
+                                    "or blank, got %(got)s"
+                                ),
                                 line_no,
                                 "archive_reference",
+                                got=_show(reference),
                             )
                         reference = None
                     filler = line[58:80]
@@ -780,55 +994,59 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
                 elif rt == "32":
                     if state != 4:
                         if state == 2 and codes and codes[2:] not in text_types:
-                            raise OcrParseError(
-                                "record 32 (free text) is only for transaction types 20 and 21, "
-                                f"transaction {number} has type {t_type}",
+                            raise _error(
+                                _(
+                                    "Line %(line)d: record 32 (free text) is only for transaction types 20 "
+                                    "and 21, transaction %(number)d has type %(type)d"
+                                ),
                                 line_no,
                                 "record_type",
+                                number=number,
+                                type=t_type,
                             )
-                        raise _unexpected(rt, line_no, _expected(state))
+                        raise _unexpected(rt, line_no, state)
                     if line[2:6] != codes or line[8:15] != number_s:
                         _check_item_link(line, line_no, "32", codes, number_s)
                     _filler(line, line_no, 56)
                     text = line[15:55]
                     if _CONTROL.search(text):
-                        raise OcrParseError(
-                            f"free text (positions 16-55) contains control characters: {_show(text)}",
+                        raise _error(
+                            _(
+                                "Line %(line)d: the free text (positions 16-55) contains control characters: %(got)s"
+                            ),
                             line_no,
                             "text",
+                            got=_show(text),
                         )
                     a_records += 1
                     state = 2
                     yield Tx(*pending, text.strip() or None, line30)
                 elif rt == "20":
                     if state != 1:
-                        raise _unexpected(rt, line_no, _expected(state))
+                        raise _unexpected(rt, line_no, state)
                     assignment = _parse_assignment_start(line, line_no)
                     if assignment.number in assignment_numbers:
-                        raise OcrParseError(
-                            f"assignment number {assignment.number} appears twice in the transmission",
+                        raise _error(
+                            _(
+                                "Line %(line)d: assignment number %(assignment)s appears twice in the transmission"
+                            ),
                             line_no,
                             "assignment_number",
+                            assignment=assignment.number,
                         )
                     assignment_numbers.add(assignment.number)
                     numbers = set()
                     codes = ""
-                    a_count = a_total = 0
+                    a_count = a_total = a_credits = 0
                     a_records = 2  # its 20 and 88 count themselves (netsgiro get_num_records)
                     state = 2
                     yield assignment
                 elif rt == "88":
                     if state != 2:
-                        raise _unexpected(rt, line_no, _expected(state))
+                        raise _unexpected(rt, line_no, state)
                     _codes(line, line_no, "0900", "88")
                     stated = _parse_totals(line, line_no)
-                    _check_totals(
-                        line_no,
-                        "88",
-                        f"assignment {assignment.number} (line {assignment.line_no})",  # type: ignore[union-attr]
-                        stated,
-                        (a_count, a_records, a_total),
-                    )
+                    _check_totals(line_no, "88", assignment, stated, (a_count, a_records, a_total, a_credits))
                     nets_date_88 = _date(line[41:47], line_no, "nets_date", 42, required=False)
                     first_date = _date(line[47:53], line_no, "first_date", 48, required=False)
                     last_date = _date(line[53:59], line_no, "last_date", 54, required=False)
@@ -836,6 +1054,7 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
                     t_count += a_count
                     t_records += a_records
                     t_total += a_total
+                    t_credits += a_credits
                     state = 1
                     yield OcrAssignmentEnd(
                         assignment.number,  # type: ignore[union-attr]
@@ -849,8 +1068,11 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
                     )
                 elif rt == "10":
                     if state != 0:
-                        raise OcrParseError(
-                            "a second transmission start (10); a file holds exactly one transmission",
+                        raise _error(
+                            _(
+                                "Line %(line)d: a second transmission start (record 10); a file holds exactly "
+                                "one transmission"
+                            ),
                             line_no,
                             "record_type",
                         )
@@ -860,10 +1082,10 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
                     yield start
                 elif rt == "89":
                     if state != 1:
-                        raise _unexpected(rt, line_no, _expected(state))
+                        raise _unexpected(rt, line_no, state)
                     _codes(line, line_no, "0000", "89")
                     stated = _parse_totals(line, line_no)
-                    _check_totals(line_no, "89", "the transmission", stated, (t_count, t_records, t_total))
+                    _check_totals(line_no, "89", None, stated, (t_count, t_records, t_total, t_credits))
                     nets_date_89 = _date(line[41:47], line_no, "nets_date", 42, required=False)
                     _filler(line, line_no, 48)
                     end = OcrTransmissionEnd(
@@ -872,69 +1094,109 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
                     end_line = line_no
                     state = 5
                 else:
-                    raise _unexpected(rt, line_no, _expected(state))
+                    raise _unexpected(rt, line_no, state)
     except OcrParseError as error:
         if short and error.line_no == line_no:
             raise OcrParseError(
-                f"{error.message} (the line has only {length} characters: only trailing blanks "
-                "may be missing)",
+                _(
+                    "%(problem)s (the line has only %(length)d characters: only trailing blanks may be missing)"
+                ),
+                {"problem": error, "length": length},
                 error.line_no,
                 error.field,
             ) from None
         raise
     except UnicodeDecodeError:
         # A text-mode file opened with the wrong codec; the chunk read ahead, so no line.
-        raise OcrParseError(
-            "the file could not be decoded: open it in binary mode, Nets files are ISO-8859-1",
+        raise _error(
+            _("The file could not be decoded: open it in binary mode, Nets files are ISO-8859-1"),
             None,
             "encoding",
         ) from None
 
     if state != 5 or end is None:
         if state == 0:
-            raise OcrParseError("the file is empty", None, None)
+            raise _error(_EMPTY, None, None)
         if state in (2, 3, 4):
-            raise OcrParseError(
-                f"the file ends inside assignment {assignment.number} (line {assignment.line_no}) "  # type: ignore[union-attr]
-                "without its end record 88: the file is truncated",
+            raise _error(
+                _(
+                    "Line %(line)d: the file ends inside assignment %(assignment)s (line %(start)d) without "
+                    "its end record 88: the file is truncated"
+                ),
                 line_no,
                 "record_type",
+                assignment=assignment.number,  # type: ignore[union-attr]
+                start=assignment.line_no,  # type: ignore[union-attr]
             )
-        raise OcrParseError(
-            "the file ends without the transmission end record 89: the file is truncated",
+        raise _error(
+            _("Line %(line)d: the file ends without the transmission end record 89: the file is truncated"),
             line_no,
             "record_type",
         )
     yield end
 
 
-def _expected(state: int) -> str:
-    return (
-        "transmission start (10) as the first record",
-        "assignment start (20) or transmission end (89)",
-        "amount item 1 (30) or assignment end (88)",
-        "amount item 2 (31) right after amount item 1 (30)",
-        "amount item 3 (32), amount item 1 (30) or assignment end (88)",
-        "nothing after the transmission end (89)",
-    )[state]
+def _overlong(line: str, line_no: int) -> OcrParseError:
+    """Cold path: say why a line is longer than a record (only its first 1,000 characters are read)."""
+    if line[:2] == "NY" and line[80:82] == "NY":
+        # Records one after the other without line breaks (as normalnorway/avtalegiro writes).
+        if any(line[i + 2 : i + 4] == "21" for i in range(0, len(line) - 3, LINE_LENGTH)):
+            return _error(_AVTALEGIRO, line_no, "service_code", record="20")
+        return _error(
+            _(
+                "Line %(line)d: the records are not separated by line breaks; every record is exactly "
+                "80 characters on a line of its own"
+            ),
+            line_no,
+            "line_length",
+        )
+    length = len(line)
+    if length >= _OVERLONG:
+        template = _(
+            "Line %(line)d: the line has no line break; every record is exactly 80 characters on a line "
+            "of its own"
+        )
+    elif "\r" in line:
+        template = _(
+            "Line %(line)d: the line has %(length)d characters (a carriage return inside the line); every "
+            "record is exactly 80"
+        )
+    elif _looks_utf8(line):
+        template = _(
+            "Line %(line)d: the line has %(length)d characters (it looks UTF-8 encoded; Nets files are "
+            "ISO-8859-1); every record is exactly 80"
+        )
+    else:
+        template = _("Line %(line)d: the line has %(length)d characters; every record is exactly 80")
+    return _error(template, line_no, "line_length", length=length)
 
 
 def _check_item_link(line: str, line_no: int, record: str, codes: str, number_s: str) -> None:
     """Cold path: say how a 31/32 fails to belong to the 30 before it (type or number)."""
     if line[2:6] != codes:
         _transaction_codes(line, line_no, record)
-        raise OcrParseError(
-            f"transaction type {line[4:6]} in record {record} differs from type {codes[2:]} "
-            "in the amount item 1 (30) before it",
+        raise _error(
+            _(
+                "Line %(line)d: transaction type %(got)s in record %(record)s differs from type %(type)s in "
+                "the amount item 1 (30) before it"
+            ),
             line_no,
             "transaction_type",
+            got=line[4:6],
+            record=record,
+            type=codes[2:],
         )
     _expect_digits(line, line_no, (("transaction_number", 9, 15),))
-    raise OcrParseError(
-        f"transaction number {int(line[8:15])} in record {record} differs from "
-        f"{int(number_s)} in the amount item 1 (30) before it",
+    raise _error(
+        _(
+            "Line %(line)d: transaction number %(got)d in record %(record)s differs from %(number)d in the "
+            "amount item 1 (30) before it"
+        ),
         line_no,
         "transaction_number",
+        got=int(line[8:15]),
+        record=record,
+        number=int(number_s),
     )
 
 
@@ -959,7 +1221,7 @@ def parse_ocr(source: OcrSource) -> OcrTransmission:
             append = transactions.append
         elif isinstance(record, OcrAssignmentEnd):
             if head is None:  # unreachable: iter_records enforces the order
-                raise OcrParseError("assignment end without a start", record.line_no, "record_type")
+                raise _unexpected("88", record.line_no, 2)
             assignments.append(
                 OcrAssignment(
                     service_code=head.service_code,
@@ -981,7 +1243,7 @@ def parse_ocr(source: OcrSource) -> OcrTransmission:
         elif isinstance(record, OcrTransmissionEnd):
             end = record
     if start is None or end is None:  # unreachable: iter_records raises first
-        raise OcrParseError("the file is empty", None, None)
+        raise _error(_EMPTY, None, None)
     return OcrTransmission(
         transmitter=start.transmitter,
         number=start.number,

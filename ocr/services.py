@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import zip_longest
 from typing import NamedTuple
 
 import psycopg
@@ -33,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import BankAccount, PaymentMethod
-from bankint.errors import Conflict, ValidationFailed
+from bankint.errors import Conflict, ValidationFailed, localized, reason_of
 from companies.services import audit_record
 from ledger.bulk import copy_lines, copy_text, insert_rows, payment_allocate, payments_in_post_bulk
 from ledger.models import Invoice
@@ -209,12 +210,43 @@ def _store_duplicate(
     return file
 
 
-def _find_original(company, sha: str, transmitter: str = "", number: str = "") -> OcrFile | None:
-    accepted = OcrFile.objects.filter(company=company, status__in=OcrFile.ACCEPTED)
-    found = accepted.filter(sha256=sha).first()
-    if found is None and transmitter:
-        found = accepted.filter(transmitter=transmitter, transmission_number=number).first()
-    return found
+def _find_original(company, sha: str) -> OcrFile | None:
+    """The accepted file with these very bytes."""
+    return OcrFile.objects.filter(company=company, status__in=OcrFile.ACCEPTED, sha256=sha).first()
+
+
+def _same_transmission(company, start: OcrTransmissionStart) -> list[OcrFile]:
+    """The accepted files with this data transmitter and transmission number, latest first."""
+    return list(
+        OcrFile.objects.filter(
+            company=company,
+            status__in=OcrFile.ACCEPTED,
+            transmitter=start.transmitter,
+            transmission_number=start.number,
+        ).order_by("-id")
+    )
+
+
+def _same_content(earlier: OcrFile, data: bytes) -> bool:
+    """Whether two files say the same thing record by record (other line endings, stripped
+    trailing blanks, blank instead of zero fillers: a re-send, not a new transmission)."""
+    try:
+        return all(
+            a == b
+            for a, b in zip_longest(iter_records(earlier.data, tuples=True), iter_records(data, tuples=True))
+        )
+    except OcrParseError:  # the earlier file no longer reads (a stricter parser): not the same
+        return False
+
+
+def parse_error_reason(exc: OcrParseError) -> str:
+    """A refusal of ``ocr.parsing`` in the active language (a note's own refusal first)."""
+    if not any(isinstance(v, OcrParseError) for v in exc.params.values()):
+        return reason_of(exc)
+    return localized(
+        exc.template,
+        {k: parse_error_reason(v) if isinstance(v, OcrParseError) else v for k, v in exc.params.items()},
+    )
 
 
 def ocr_file_import(
@@ -229,9 +261,14 @@ def ocr_file_import(
     """Import one Nets OCR file for ``company``; the returned file's status says what happened.
 
     REJECTED: nothing but the file and its reason stored (and an error notification).
-    DUPLICATE: same bytes or same transmission already imported: 0 new rows.
+    DUPLICATE: the same bytes, or the same transmission with the same records (a re-send with
+    other line endings), already imported: 0 new rows.
     IMPORTED / PARTLY_UNASSIGNED: stored and settled; assignments for accounts the company has
-    not registered with Nets OCR are kept aside as unassigned.
+    not registered with Nets OCR are kept aside as unassigned. Transactions already imported
+    (the same account, assignment, number, date, amount, KID and archive reference) are
+    skipped and counted. A file that reuses an imported file's transmitter and transmission
+    number with other content is a conflict, never a duplicate: it is imported that way
+    (``conflict_with`` names the other file) and an error notification says so.
     """
     data = bytes(data or b"")
     sha = hashlib.sha256(data).hexdigest()
@@ -248,25 +285,27 @@ def ocr_file_import(
     try:
         parsed = _parse(data)
     except OcrParseError as exc:
-        return _store_rejected(company, data, sha, str(exc), **kwargs)
+        return _store_rejected(company, data, sha, parse_error_reason(exc), **kwargs)
     expected = settings.OCR_DATA_RECIPIENT
     if parsed.start.recipient != expected:
         reason = _(
-            "Line %(line)d, field data_recipient: the file is addressed to data recipient %(got)s, "
-            "not to ours (%(expected)s)."
+            "Line %(line)d: the file is addressed to data recipient %(got)s, not to ours (%(expected)s)."
         ) % {"line": parsed.start.line_no, "got": parsed.start.recipient, "expected": expected}
         return _store_rejected(company, data, sha, reason, **kwargs)
-    original = _find_original(company, sha, parsed.start.transmitter, parsed.start.number)
-    if original is not None:
-        return _store_duplicate(company, data, sha, original, **kwargs)
     for attempt in range(3):
+        original = _find_original(company, sha) if attempt else None
+        if original is not None:  # another worker imported these bytes meanwhile
+            return _store_duplicate(company, data, sha, original, **kwargs)
+        earlier = _same_transmission(company, parsed.start)
+        for other in earlier:
+            if _same_content(other, data):
+                return _store_duplicate(company, data, sha, other, **kwargs)
+        conflict_with = earlier[0] if earlier else None
         try:
-            return _import(company, data, sha, parsed, raw=raw.get(), **kwargs)
+            return _import(company, data, sha, parsed, raw=raw.get(), conflict_with=conflict_with, **kwargs)
         except IntegrityError:
-            # Another worker imported this file (or some of its payments) at the same moment.
-            original = _find_original(company, sha, parsed.start.transmitter, parsed.start.number)
-            if original is not None:
-                return _store_duplicate(company, data, sha, original, **kwargs)
+            # Another worker imported this file (or some of its payments) at the same moment:
+            # look again, now that its rows are visible.
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
@@ -319,7 +358,17 @@ class _Row:
 
 
 def _import(
-    company, data: bytes, sha: str, parsed: _Parsed, *, raw: bytes, source, filename, bank_file_id, user
+    company,
+    data: bytes,
+    sha: str,
+    parsed: _Parsed,
+    *,
+    raw: bytes,
+    conflict_with: OcrFile | None,
+    source,
+    filename,
+    bank_file_id,
+    user,
 ) -> OcrFile:
     accounts = {
         a.account_number: a
@@ -327,17 +376,20 @@ def _import(
         if PaymentMethod.NETS_OCR in (a.incoming_payment_methods or [])
     }
     size = _chunk_size()
-    # Payments already imported (from another file): same account, assignment and number.
-    existing: dict[tuple[str, str], set[int]] = {}
+    # Payments already imported (from another file). A payment is the same when Nets says
+    # the same about it: account, assignment and transaction number, and also its date,
+    # amount, KID and the bank's archive reference, so that a re-send is skipped while another
+    # payment under a reused number (demo data, a conflicting transmission) is not lost.
+    existing: dict[tuple[str, str], set[tuple]] = {}
     for a in parsed.assignments:
         if a.transactions:
-            numbers = set(
+            keys = set(
                 OcrTransaction.objects.filter(
                     company=company, account=a.head.account, assignment_number=a.head.number
-                ).values_list("number", flat=True)
+                ).values_list("number", "nets_date", "amount", "kid", "archive_reference")
             )
-            if numbers:
-                existing.setdefault((a.head.account, a.head.number), set()).update(numbers)
+            if keys:
+                existing.setdefault((a.head.account, a.head.number), set()).update(keys)
     # KIDs → invoices: one query for the whole file on PostgreSQL, ``in`` queries of 900 on SQLite.
     reversal_types = OcrTransaction.REVERSAL_TYPES
     kids = list(  # in no particular order: sorting 100,000 strings buys nothing
@@ -359,6 +411,10 @@ def _import(
     SETTLED, UNMATCHED = OcrTransaction.Status.SETTLED.value, OcrTransaction.Status.UNMATCHED.value
     UNASSIGNED = OcrTransaction.Status.UNASSIGNED.value
     no_invoice, no_kid = _("No invoice has this KID."), _("No KID: allocate by hand.")
+    credit_note = _(
+        "A credit note (sign '-' in the file): it reduces the amount credited and settles no invoice. "
+        "Book it by hand."
+    )
     rows: list[_Row] = []
     append = rows.append
     unassigned_rows = 0
@@ -371,18 +427,29 @@ def _import(
         settled = unmatched = skipped = count = 0
         net = ZERO
         for t in a.transactions:
-            if seen and t.number in seen:
-                skipped += 1
-                continue
             reversal = t.type in reversal_types
             amount = -t.amount if reversal else t.amount
+            if seen and (t.number, t.nets_date, amount, t.kid or "", t.archive_reference or "") in seen:
+                skipped += 1
+                continue
             count += 1
             if not assigned:
                 append(_Row(index, t, amount, UNASSIGNED))
                 unassigned_rows += 1
                 continue
             net += amount
-            if reversal:
+            if t.amount < ZERO:
+                # A credit note (sign '-'): money back to a payer, never a payment of an
+                # invoice. It waits for a person, the invoice its KID names noted.
+                found = invoices.get(t.kid) if t.kid else None
+                note = credit_note
+                if found is not None:
+                    note = _("%(note)s The KID is that of invoice %(number)d.") % {
+                        "note": credit_note,
+                        "number": found[1],
+                    }
+                row = _Row(index, t, amount, UNMATCHED, note=note)
+            elif reversal:
                 row = _reverse(index, t, amount, invoices, targets, in_file)
             else:
                 found = invoices.get(t.kid) if t.kid else None
@@ -413,6 +480,23 @@ def _import(
 
     unassigned = [a for a in parsed.assignments if a.head.account not in accounts]
     status = OcrFile.Status.PARTLY_UNASSIGNED if unassigned else OcrFile.Status.IMPORTED
+    counts = {"new": parsed.end.transaction_count - skipped_total, "skipped": skipped_total}
+    reason = ""
+    if conflict_with is not None:
+        reason = _(
+            "Conflict: transmission %(number)s from data transmitter %(transmitter)s was already imported "
+            "as #%(other)d with other content. Its transactions were checked one by one: %(new)d new "
+            "imported, %(skipped)d already imported."
+        ) % {
+            "number": parsed.start.number,
+            "transmitter": parsed.start.transmitter,
+            "other": conflict_with.pk,
+            **counts,
+        }
+    elif skipped_total:
+        reason = (
+            _("%(new)d new transactions imported, %(skipped)d already imported from earlier files.") % counts
+        )
     with transaction.atomic():
         file = OcrFile.objects.create(
             company=company,
@@ -432,9 +516,8 @@ def _import(
             unmatched_count=sum(i["unmatched"] for i in per_assignment),
             unassigned_count=unassigned_rows,
             skipped_count=skipped_total,
-            reason=_("%(n)d already imported transactions skipped.") % {"n": skipped_total}
-            if skipped_total
-            else "",
+            conflict_with=conflict_with,
+            reason=reason,
             created_by=user,
         )
         if connection.vendor == "postgresql":
@@ -457,7 +540,10 @@ def _import(
                     settled_count=info["settled"],
                     unmatched_count=info["unmatched"],
                     skipped_count=info["skipped"],
-                    reference=f"OCR{parsed.start.number}-{a.head.number}",
+                    # What reconciliation matches the bank's one credit by: a conflicting
+                    # file's assignment may share its numbers with another's, not its reference.
+                    reference=f"OCR{parsed.start.number}-{a.head.number}"
+                    + (f"-{file.pk}" if conflict_with is not None else ""),
                 )
                 for a, info in zip(parsed.assignments, per_assignment, strict=True)
             ]
@@ -484,8 +570,32 @@ def _import(
                 "unassigned": file.unassigned_count,
                 "skipped": file.skipped_count,
                 "total": f"{file.total_amount:.2f}",
+                "conflict_with": conflict_with.pk if conflict_with is not None else None,
             },
         )
+        if conflict_with is not None:
+            notify(
+                company,
+                title=_("OCR file conflicts with an earlier one"),
+                body=_(
+                    "OCR file %(name)s (#%(id)d) has the same data transmitter and transmission number "
+                    "(%(transmitter)s, %(number)s) as OCR file #%(other)d, but other content: it is not a "
+                    "duplicate. Of its %(count)d transactions, %(new)d were new and are imported, %(skipped)d "
+                    "were already imported. Ask the bank or Nets why the transmission number was used twice."
+                )
+                % {
+                    "name": filename or _("from the bank"),
+                    "id": file.pk,
+                    "transmitter": parsed.start.transmitter,
+                    "number": parsed.start.number,
+                    "other": conflict_with.pk,
+                    "count": parsed.end.transaction_count,
+                    **counts,
+                },
+                level=Notification.Level.ERROR,
+                link=f"/ocr/{file.pk}/",
+                dedup_key=f"ocr-conflict:{file.pk}",
+            )
         if unassigned:
             notify(
                 company,
@@ -764,6 +874,23 @@ def ocr_transaction_allocate(
         raise ValidationFailed(message, fields={"invoice": [message]})
     if transaction_obj.status != OcrTransaction.Status.UNMATCHED:
         raise Conflict(_("This payment is not waiting for allocation any more."), code="not_unmatched")
+    if (
+        transaction_obj.amount < ZERO
+        and (
+            paid := Invoice.objects.select_for_update()
+            .values_list("paid_amount", flat=True)
+            .get(pk=invoice.pk)
+        )
+        + transaction_obj.amount
+        < ZERO
+    ):
+        # A credit note (or a reversal) only takes back what was paid: an invoice is never
+        # left with less than nothing paid.
+        message = _(
+            "A credit note of NOK %(amount)s can only reduce what was paid on an invoice, and invoice "
+            "%(number)d has NOK %(paid)s paid."
+        ) % {"amount": f"{-transaction_obj.amount:.2f}", "number": invoice.number, "paid": f"{paid:.2f}"}
+        raise ValidationFailed(message, fields={"invoice": [message]})
     claimed = OcrTransaction.objects.filter(
         pk=transaction_obj.pk, status=OcrTransaction.Status.UNMATCHED
     ).update(status=OcrTransaction.Status.SETTLED, invoice=invoice)

@@ -41,14 +41,23 @@ def _outcome(file: OcrFile) -> tuple[str, str]:
         }
     if file.status == OcrFile.Status.DUPLICATE:
         return "warning", _("Duplicate: %(reason)s Nothing new was imported.") % {"reason": file.reason}
-    return "success", _(
-        "Imported: %(count)d transactions, %(settled)d settled, %(unmatched)d to allocate, %(unassigned)d unassigned."
-    ) % {
-        "count": file.transaction_count,
+    counts = {
+        "new": file.transaction_count - file.skipped_count,
+        "skipped": file.skipped_count,
         "settled": file.settled_count,
         "unmatched": file.unmatched_count,
         "unassigned": file.unassigned_count,
     }
+    message = (
+        _(
+            "Imported: %(new)d new transactions (%(settled)d settled, %(unmatched)d to allocate, "
+            "%(unassigned)d unassigned), %(skipped)d already imported."
+        )
+        % counts
+    )
+    if file.conflict_with_id:
+        return "error", f"{message} {file.reason}"
+    return "success", message
 
 
 @company_view()

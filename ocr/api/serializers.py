@@ -12,7 +12,7 @@ class OcrFileSerializer(serializers.ModelSerializer):
         model = OcrFile
         fields = [
             "id", "status", "source", "reason", "filename", "sha256", "size", "transmitter",
-            "transmission_number", "recipient", "bank_file_id", "duplicate_of", "transaction_count",
+            "transmission_number", "recipient", "bank_file_id", "duplicate_of", "conflict_with", "transaction_count",
             "total_amount", "settled_count", "unmatched_count", "unassigned_count", "skipped_count",
             "created_at",
         ]  # fmt: skip

@@ -62,7 +62,10 @@ class OcrFileViewSet(
     """Nets OCR files: upload (multipart ``file``), list, retrieve with assignments and transactions.
 
     Upload answers 201 (imported), 200 (a duplicate: ``duplicate_of`` names the original) or
-    400 ``invalid_bank_file`` (rejected; the file is kept with its reason).
+    400 ``invalid_bank_file`` (rejected; the file is kept with its reason). A file that reuses an
+    imported file's transmission number with other content is imported (201) with
+    ``conflict_with`` naming that file and ``reason`` saying how many transactions were new
+    (``skipped_count`` were already imported).
     """
 
     queryset = OcrFile.objects.all()

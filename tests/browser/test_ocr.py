@@ -81,6 +81,6 @@ def test_a_rejected_upload_says_why(page, live_server, make_user, ocr_company, t
     page.get_by_test_id("ocr-upload").click()
     page.wait_for_url(f"{live_server.url}/ocr/*/")
     expect(page.get_by_test_id("ocr-detail-status")).to_have_text("Avvist")
-    expect(page.get_by_test_id("ocr-detail-reason")).to_contain_text("ine 1")
+    expect(page.get_by_test_id("ocr-detail-reason")).to_contain_text("Linje 1: ")  # in the UI's language
     screenshot("ocr-file-rejected")
     assert OcrFile.objects.get().status == OcrFile.Status.REJECTED

@@ -131,7 +131,28 @@ def netsgiro_transmission(spec: TransmissionSpec):
 
 
 def netsgiro_ocr(spec: TransmissionSpec) -> str:
-    return netsgiro_transmission(spec).to_ocr()
+    """netsgiro's writer, with its 88/89 totals made signed.
+
+    netsgiro sums the amounts without their sign; Nets' own example with credit notes (sign
+    ``-``, java-netsgiro's ``ocr1.txt`` from the OCR giro Systemspesifikasjon) states the
+    signed sum. Without a credit note both are the same and the text is netsgiro's as written.
+    """
+    text = netsgiro_transmission(spec).to_ocr()
+    if not any(t.sign == "-" for a in spec.assignments for t in a.transactions):
+        return text
+    totals = iter(
+        [*(signed_total_ore(a) for a in spec.assignments), sum(map(signed_total_ore, spec.assignments))]
+    )
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line[6:8] in ("88", "89"):
+            lines[i] = f"{line[:24]}{next(totals):017d}{line[41:]}"
+    return "\n".join(lines)
+
+
+def signed_total_ore(assignment: AssignmentSpec) -> int:
+    """What an assignment's 88 states: its amounts in øre, a credit note (sign ``-``) negative."""
+    return sum(-t.amount_ore if t.sign == "-" else t.amount_ore for t in assignment.transactions)
 
 
 def _d(value: date | None) -> str:
@@ -162,7 +183,7 @@ def iter_fast_lines(spec: TransmissionSpec):
                 yield f"NY09{t.type:02d}32{t.number:07d}{(t.text or '').strip():40}" + "0" * 25
                 records += 1
             count += 1
-            total += t.amount_ore
+            total += -t.amount_ore if t.sign == "-" else t.amount_ore  # Nets' totals are signed
             first = t.nets_date if first is None or t.nets_date < first else first
             last = t.nets_date if last is None or t.nets_date > last else last
         yield (f"NY090088{count:08d}{records:08d}{total:017d}{_d(a.date)}{_d(first)}{_d(last)}" + "0" * 21)

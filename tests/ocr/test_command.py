@@ -47,3 +47,13 @@ def test_unknown_company_or_path(tmp_path, ocr_company):
         call_command("import_ocr", str(tmp_path / "x"), "--company", "999999")
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_ocr", str(tmp_path / "x"), "--company", str(ocr_company.pk))
+
+
+def test_a_conflicting_file_is_imported_and_the_conflict_said(tmp_path, ocr_company, make_invoices):
+    a, b = make_invoices("10.00", "20.00")
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_bytes(ocr_file((OCR_ACCOUNT, [tx(1, 1000, a.kid)])))
+    second.write_bytes(ocr_file((OCR_ACCOUNT, [tx(1, 2000, b.kid)])))  # the same transmission number
+    assert _run(first, ocr_company)[0] == 0
+    code, out, err = _run(second, ocr_company)
+    assert code == 0 and "1 settled" in out and err.startswith("Conflict: transmission 0000001")

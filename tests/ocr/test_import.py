@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
+from bankint.errors import ValidationFailed
 from companies.models import AuditEvent
 from ledger.models import Invoice, InvoiceSettlement, ReferenceKind, VoucherLine
 from notifications.models import Notification
 from ocr.models import OcrAssignment, OcrFile, OcrTransaction
 from ocr.services import ocr_file_import, ocr_transaction_allocate
-from tests.ocr.conftest import OCR_ACCOUNT, OTHER_ACCOUNT, ocr_file, tx
+from tests.ocr.conftest import DAY, OCR_ACCOUNT, OTHER_ACCOUNT, ocr_file, tx
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +82,89 @@ def test_same_transmission_with_other_bytes_is_a_duplicate(ocr_company, make_inv
     second = ocr_file_import(ocr_company, resent)
     assert second.status == OcrFile.Status.DUPLICATE and second.duplicate_of == first
     assert OcrTransaction.objects.count() == 1
+
+
+def test_a_reused_transmission_number_with_other_content_is_a_conflict_not_a_duplicate(
+    ocr_company, make_invoices
+):
+    """Issue 20, item 4: the bank's first file (transmission 0000001) was stored as "Already
+    imported as #1" because the demo's different file had the same transmitter and number;
+    its invoices stayed open and nobody was told."""
+    a, b, c = make_invoices("100.00", "213.45", "1000.00")
+    first = ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [tx(1, 10000, a.kid)])), filename="demo.txt")
+    # the same transmitter 00008080 and transmission 0000001; the same assignment and
+    # transaction numbers, but other payments
+    data = ocr_file((OCR_ACCOUNT, [tx(1, 21345, b.kid), tx(2, 100000, c.kid)]))
+    second = ocr_file_import(ocr_company, data, filename="bank.txt")
+    assert second.status == OcrFile.Status.IMPORTED and second.duplicate_of is None
+    assert second.conflict_with == first
+    assert (second.settled_count, second.unmatched_count, second.skipped_count) == (2, 0, 0)
+    assert second.reason == (
+        f"Conflict: transmission 0000001 from data transmitter 00008080 was already imported as #{first.pk} "
+        "with other content. Its transactions were checked one by one: 2 new imported, 0 already imported."
+    )
+    for inv in (a, b, c):
+        inv.refresh_from_db()
+        assert inv.status == Invoice.Status.PAID
+    note = Notification.objects.get(level=Notification.Level.ERROR)
+    assert note.link == f"/ocr/{second.pk}/" and f"as OCR file #{first.pk}" in note.body
+    assert "it is not a duplicate" in note.body and "2 were new and are imported, 0 were already" in note.body
+    # reconciliation tells the two assignments apart, though their numbers are the same
+    assert OcrAssignment.objects.values("reference").distinct().count() == 2
+    assert (
+        AuditEvent.objects.get(action="ocr_file.import", object_id=str(second.pk)).changes["conflict_with"]
+        == first.pk
+    )
+
+
+def test_a_conflicting_file_imports_only_what_is_new(ocr_company, make_invoices):
+    a, b = make_invoices("100.00", "300.00")
+    first = ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [tx(1, 10000, a.kid)])))
+    second = ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [tx(1, 10000, a.kid), tx(2, 30000, b.kid)])))
+    assert second.status == OcrFile.Status.IMPORTED and second.conflict_with == first
+    assert (second.transaction_count, second.skipped_count, second.settled_count) == (2, 1, 1)
+    assert "1 new imported, 1 already imported" in second.reason
+    assert OcrTransaction.objects.count() == 2
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.paid_amount, b.status) == (Decimal("100.00"), Invoice.Status.PAID)
+
+
+def test_the_same_content_under_a_reused_number_stays_a_plain_duplicate(ocr_company, make_invoices):
+    (inv,) = make_invoices("100.00")
+    data = ocr_file((OCR_ACCOUNT, [tx(1, 10000, inv.kid)]))
+    first = ocr_file_import(ocr_company, data)
+    ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [tx(2, 500, "1234567890")])))  # a conflict
+    again = ocr_file_import(ocr_company, data)
+    assert again.status == OcrFile.Status.DUPLICATE and again.duplicate_of == first
+    assert again.reason == f"Already imported as #{first.pk}."
+    # re-sent with other line endings: the same records, so the first file's duplicate too
+    resent = ocr_file_import(ocr_company, data.replace(b"\r\n", b"\n"))
+    assert resent.status == OcrFile.Status.DUPLICATE and resent.duplicate_of == first
+    assert OcrTransaction.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"amount_ore": 10001},
+        {"kid": "1234567890"},
+        {"nets_date": DAY + timedelta(days=1)},
+        {"reference": "000000002"},  # the bank's archive reference
+    ],
+    ids=["amount", "kid", "nets date", "archive reference"],
+)
+def test_the_same_transaction_number_with_other_content_is_another_payment(
+    ocr_company, make_invoices, change
+):
+    """What makes two transactions the same is what Nets says about them, not the number."""
+    (inv,) = make_invoices("200.00")
+    ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [tx(1, 10000, inv.kid)]), number="0000001"))
+    other = replace(tx(1, 10000, inv.kid), **change)
+    file = ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [other]), number="0000002"))
+    assert file.status == OcrFile.Status.IMPORTED and file.conflict_with is None
+    assert (file.skipped_count, file.reason) == (0, "")
+    assert OcrTransaction.objects.filter(file=file).count() == 1
 
 
 def test_a_payment_is_never_imported_twice_even_from_another_file(ocr_company, make_invoices):
@@ -263,6 +349,45 @@ def test_avtale_id_is_not_required(ocr_company, make_invoices):
     assert OcrAssignment.objects.get().agreement_id == ""
 
 
+def test_a_credit_note_reduces_the_credit_and_waits_for_a_person(ocr_company, make_invoices):
+    """Issue 20, item 5: a '-' in position 32 is a credit note, never a payment of an invoice."""
+    a, b = make_invoices("100.00", "50.00")
+    data = ocr_file((OCR_ACCOUNT, [tx(1, 10000, a.kid), replace(tx(2, 5000, b.kid, type=13), sign="-")]))
+    file = ocr_file_import(ocr_company, data)
+    assert file.status == OcrFile.Status.IMPORTED and file.total_amount == Decimal("50.00")
+    assert (file.settled_count, file.unmatched_count) == (1, 1)
+    credit = OcrTransaction.objects.get(file=file, number=2)
+    assert (credit.status, credit.amount, credit.invoice_id) == (
+        OcrTransaction.Status.UNMATCHED,
+        Decimal("-50.00"),
+        None,
+    )
+    assert credit.note == (
+        "A credit note (sign '-' in the file): it reduces the amount credited and settles no invoice. "
+        f"Book it by hand. The KID is that of invoice {b.number}."
+    )
+    b.refresh_from_db()
+    assert (b.status, b.paid_amount) == (Invoice.Status.OPEN, Decimal("0.00"))
+    assert InvoiceSettlement.objects.filter(invoice=b).count() == 0
+    assignment = file.assignments.get()
+    assert assignment.net_amount == Decimal("50.00")
+    bank_line = VoucherLine.objects.get(voucher=assignment.voucher, ledger_account="1920")
+    assert bank_line.amount == Decimal("50.00")  # what the bank credits: 100.00 less 50.00
+    assert Notification.objects.filter(title__contains="allocate").count() == 1
+
+
+def test_a_credit_note_only_reduces_what_was_paid(ocr_company, make_invoices):
+    paid, unpaid = make_invoices("80.00", "30.00")
+    data = ocr_file((OCR_ACCOUNT, [tx(1, 8000, paid.kid), replace(tx(2, 3000, "1234567890"), sign="-")]))
+    ocr_file_import(ocr_company, data)
+    credit = OcrTransaction.objects.get(number=2)
+    with pytest.raises(ValidationFailed, match=f"invoice {unpaid.number} has NOK 0.00 paid"):
+        ocr_transaction_allocate(credit, unpaid)
+    ocr_transaction_allocate(credit, paid)
+    paid.refresh_from_db()
+    assert (paid.status, paid.paid_amount) == (Invoice.Status.PARTLY_PAID, Decimal("50.00"))
+
+
 def test_reversal_of_an_unknown_payment_waits_for_a_person(ocr_company):
     file = ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [tx(1, 500, "1234567890", type=18)])))
     row = OcrTransaction.objects.get(file=file)
@@ -286,3 +411,18 @@ def test_text_reversal_in_a_later_file_reverses_the_unmatched_payment(ocr_compan
     assert reversal.status == OcrTransaction.Status.REVERSAL and reversal.reverses_id == original.pk
     assert original.status == OcrTransaction.Status.REVERSED
     assert not OcrTransaction.objects.filter(status=OcrTransaction.Status.UNMATCHED).exists()
+
+
+def test_a_refusal_with_a_note_reads_in_norwegian_whole(ocr_company, make_invoices):
+    """A refusal on a short line carries a note about the line's length: both parts are shown
+    in the user's language (ocr.services.parse_error_reason)."""
+    from django.utils import translation
+
+    (inv,) = make_invoices("100.00")
+    lines = ocr_file((OCR_ACCOUNT, [tx(1, 10000, inv.kid)])).split(b"\r\n")
+    lines[2] = lines[2][:20] + lines[2][21:]  # a character lost inside the line, not a trailing blank
+    with translation.override("nb"):
+        file = ocr_file_import(ocr_company, b"\r\n".join(lines))
+    assert file.status == OcrFile.Status.REJECTED
+    assert file.reason.startswith("Linje 3: beløpet (posisjon 33-49) må være 17 siffer, men er ")
+    assert file.reason.endswith("(linjen har bare 79 tegn: bare blanke på slutten kan mangle)")

@@ -120,6 +120,55 @@ def test_base_file_is_read_in_full():
     assert first.transactions[0].payer_account is None  # all zeros: no payer account
 
 
+def _with_credit_note() -> TransmissionSpec:
+    """BASE with transaction 1 of the first assignment (NOK 1 020.00) a credit note."""
+    spec = base_spec()
+    spec.assignments[0].transactions[0].sign = "-"
+    return spec
+
+
+def test_a_credit_note_is_negative_and_the_totals_are_signed():
+    """Item 5 of issue 20: Nets' 88/89 state the signed sum (sign '-' at position 32)."""
+    lines = fast_ocr(_with_credit_note()).split("\n")
+    signed = -102000 + 50 + 9999999
+    assert (
+        lines[2][31] == "-"
+        and lines[9][24:41] == f"{signed:017d}"
+        and lines[14][24:41] == f"{signed + 4200:017d}"
+    )
+    result = parse_ocr(as_bytes(lines))
+    credit = result.assignments[0].transactions[0]
+    assert (credit.sign, credit.amount) == ("-", Decimal("-1020.00"))
+    assert result.assignments[0].total_amount == Decimal("98980.49")
+    assert result.total_amount == Decimal("99022.49")
+
+
+@pytest.mark.parametrize("record", ["88", "89"])
+def test_a_total_that_ignores_the_sign_is_refused_with_the_signed_totals(record):
+    lines = fast_ocr(_with_credit_note()).split("\n")
+    # what netsgiro's writer states: the sum without signs
+    if record == "88":
+        lines[9] = put(lines[9], 25, f"{102000 + 50 + 9999999:017d}")
+    else:
+        lines[14] = put(lines[14], 25, f"{102000 + 50 + 9999999 + 4200:017d}")
+    with pytest.raises(OcrParseError) as caught:
+        parse_ocr(as_bytes(lines))
+    error = caught.value
+    assert error.field == "total_amount"
+    if record == "88":
+        assert error.message == (
+            "Line 10: record 88 states a total of NOK 101 020.49, but the transactions of assignment "
+            "0000001 (line 2) add up to NOK 98 980.49: NOK 100 000.49 in payments less NOK 1 020.00 in "
+            "credit notes (sign '-' at position 32)"
+        )
+    else:
+        assert error.message == (
+            "Line 15: record 89 states a total of NOK 101 062.49, but the transactions of the transmission "
+            "add up to NOK 99 022.49: NOK 100 042.49 in payments less NOK 1 020.00 in credit notes "
+            "(sign '-' at position 32)"
+        )
+
+
 def test_the_nets_sample_file():
     """The manual's example as shipped with netsgiro: 20 transactions, NOK 51 449.00."""
     raw = SAMPLE.read_bytes()
@@ -233,8 +282,8 @@ def _count_records(line: str, count: int) -> str:
 
 
 BAD = {
-    "empty file": (b"", None, None, "the file is empty"),
-    "only blank lines": (b"\r\n\r\n", None, None, "the file is empty"),
+    "empty file": (b"", None, None, "The file is empty"),
+    "only blank lines": (b"\r\n\r\n", None, None, "The file is empty"),
     "binary garbage (png)": (
         b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
         1,
@@ -298,8 +347,8 @@ BAD = {
         "total_amount",
         "states a total of NOK 42.00, but the transactions of assignment 0000002 (line 11) add up to NOK 43.00",
     ),
-    "31 without 30": (as_bytes(BASE[:2] + BASE[3:]), 3, "record_type", "got record amount item 2 (31)"),
-    "30 without 31": (as_bytes(BASE[:3] + BASE[4:]), 4, "record_type", "expected amount item 2 (31)"),
+    "31 without 30": (as_bytes(BASE[:2] + BASE[3:]), 3, "record_type", "got record 31"),
+    "30 without 31": (as_bytes(BASE[:3] + BASE[4:]), 4, "record_type", "expected amount item 2 (record 31)"),
     "mismatched transaction numbers": (
         as_bytes(edited(l4=_tx_number(BASE[3], 9))),
         4,
@@ -345,7 +394,12 @@ BAD = {
         "record_type",
         "unknown record type",
     ),
-    "first record not 10": (as_bytes(BASE[1:]), 1, "record_type", "transmission start (10) as the first"),
+    "first record not 10": (
+        as_bytes(BASE[1:]),
+        1,
+        "record_type",
+        "transmission start (record 10) as the first",
+    ),
     "AvtaleGiro assignment": (as_bytes(edited(l2=put(BASE[1], 3, "21"))), 2, "service_code", "AvtaleGiro"),
     "transaction type 22": (
         as_bytes(edited(l3=put(BASE[2], 5, "22"))),
@@ -421,7 +475,7 @@ def test_bad_input_is_rejected_with_line_and_field(name):
     assert fragment in error.message
     shown = str(error)
     if line_no is not None:
-        assert shown.startswith(f"Line {line_no}, field {field}: ")
+        assert shown.startswith(f"Line {line_no}: ")
 
 
 def test_base_is_valid_so_each_bad_case_fails_for_its_own_reason():

@@ -68,3 +68,67 @@ def test_read_only_member_sees_but_cannot_upload_or_allocate(client, make_user, 
     assert client.post("/ocr/", {"file": SimpleUploadedFile("x.txt", b"x")}).status_code == 403
     assert client.post("/ocr/transactions/1/allocate/", {"invoice_number": 1}).status_code == 403
     assert OcrFile.objects.count() == 0
+
+
+def _upload(client, data: bytes):
+    response = client.post(
+        "/ocr/", {"file": SimpleUploadedFile("ocr.txt", data)}, HTTP_X_REQUESTED_WITH="XMLHttpRequest"
+    )
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_uploading_a_conflicting_file_by_hand_imports_it_and_says_so(
+    client, admin_a, ocr_company, make_invoices
+):
+    """Issue 20, item 4: the bank's file, uploaded by hand, said "Duplikat" again."""
+    from ocr.services import ocr_file_import
+
+    a, b = make_invoices("100.00", "21345.67")
+    first = ocr_file_import(
+        ocr_company, ocr_file((OCR_ACCOUNT, [tx(1, 10000, a.kid)]))
+    )  # transmission 0000001
+    client.force_login(admin_a)
+    body = _upload(client, ocr_file((OCR_ACCOUNT, [tx(1, 2134567, b.kid)])))  # 0000001 as well
+    assert body["status"] == "IMPORTED", body
+    assert "Duplikat" not in body["message"]
+    assert body["message"].startswith(
+        "Importert: 1 nye transaksjoner (1 avregnet, 0 å fordele, 0 uten konto)"
+    )
+    assert (
+        f"Konflikt: forsendelse 0000001 fra dataavsender 00008080 er allerede importert som #{first.pk}"
+        in (body["message"])
+    )
+    page = client.get(body["url"]).content.decode()
+    assert 'data-testid="ocr-detail-conflict"' in page and f"#{first.pk}" in page
+    b.refresh_from_db()
+    assert b.status == Invoice.Status.PAID
+
+
+def _letters_in_an_amount(kid: str) -> bytes:
+    lines = ocr_file((OCR_ACCOUNT, [tx(1, 10000, kid)])).split(b"\r\n")
+    lines[2] = lines[2][:40] + b"AB" + lines[2][42:]
+    return b"\r\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("language", "reason"),
+    [
+        ("nb", "Linje 3: beløpet (posisjon 33-49) må være 17 siffer, men er '00000000AB0010000'"),
+        ("en", "Line 3: the amount (positions 33-49) must be 17 digits, got '00000000AB0010000'"),
+    ],
+)
+def test_a_refused_upload_reads_in_the_users_language(
+    client, admin_a, ocr_company, make_invoices, language, reason
+):
+    """Issue 20, item 12: the parser's refusals were English f-strings under a Norwegian UI."""
+    (inv,) = make_invoices("100.00")
+    client.force_login(admin_a)
+    client.post("/i18n/setlang/", {"language": language, "next": "/ocr/"})
+    body = _upload(client, _letters_in_an_amount(inv.kid))
+    assert body["status"] == "REJECTED"
+    file = OcrFile.objects.get()
+    assert file.reason == reason
+    assert reason in body["message"]
+    other = {"nb": ("Line ", "positions", "must be"), "en": ("Linje", "posisjon", "siffer")}[language]
+    assert not any(word in body["message"] for word in other), body["message"]

@@ -47,3 +47,5 @@ class Command(BaseCommand):
             f"{file.settled_count} settled, {file.unmatched_count} unmatched, {file.unassigned_count} unassigned, "
             f"{file.skipped_count} already imported; total NOK {file.total_amount:.2f}."
         )
+        if file.conflict_with_id:  # imported, but someone must ask the bank why (issue 20)
+            self.stderr.write(file.reason)
