@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from bankclient import BankRejected, BankUnavailable
 
-from .models import BankFeedCursor, OnlineBankApplication, RgbOrder, ServiceOrder, ServiceOrderAccount
+from .models import (
+    BankFeedCursor,
+    FeedEventFailure,
+    OnlineBankApplication,
+    RgbOrder,
+    ServiceOrder,
+    ServiceOrderAccount,
+)
 from .services import service_order_repoll
 
 
@@ -94,4 +101,43 @@ class RgbOrderAdmin(ReadOnlyAdmin):
 
 @admin.register(BankFeedCursor)
 class BankFeedCursorAdmin(ReadOnlyAdmin):
-    list_display = ["bank", "cursor", "consecutive_failures", "last_success_at", "last_error"]
+    list_display = [
+        "bank",
+        "cursor",
+        "consecutive_failures",
+        "failures_total",
+        "last_success_at",
+        "last_failure_at",
+        "last_error",
+    ]
+
+
+@admin.register(FeedEventFailure)
+class FeedEventFailureAdmin(ReadOnlyAdmin):
+    """Events of the feed whose handler failed: who they concern, why, and when they are tried again."""
+
+    list_display = [
+        "event_id",
+        "event_type",
+        "org_number",
+        "resource_id",
+        "attempts",
+        "next_retry_at",
+        "resolved_at",
+        "error",
+    ]
+    list_filter = ["event_type", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["org_number", "resource_id", "event_id", "error"]
+    actions = ["retry_now", "mark_resolved"]
+
+    @admin.action(description=_("Try again at the next poll"))
+    def retry_now(self, request, queryset):
+        from .feed import feed_failures_retry
+
+        feed_failures_retry(queryset.values_list("pk", flat=True))
+
+    @admin.action(description=_("Mark as handled by a person"))
+    def mark_resolved(self, request, queryset):
+        from .feed import feed_failures_resolve
+
+        feed_failures_resolve(queryset.values_list("pk", flat=True))

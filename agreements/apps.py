@@ -7,7 +7,11 @@ class AgreementsConfig(AppConfig):
     verbose_name = _("Bank agreements")
 
     def ready(self) -> None:
+        from bankint import health
+
         from . import feed, handlers
+
+        health.register("bank_feed", feed.feed_health)
 
         feed.register("service_order.updated", handlers.on_service_orders)
         feed.register("sbanken_activation.updated", handlers.on_sbanken_activations)

@@ -6,8 +6,15 @@ constant number of queries per page) and must be idempotent: the bank may delive
 event twice, and a round that fails half-way is redelivered from the stored cursor.
 
 Rules kept here (STYLE rule 3): no bank call inside a database transaction, the cursor
-advances only after the page's handlers succeeded, and only the poller holding the lease
-may move it, so two workers polling at once cannot apply or skip a page twice.
+advances only after the page's handlers ran, and only the poller holding the lease may move
+it, so two workers polling at once cannot apply or skip a page twice.
+
+One company's fault stays its own: a handler that fails on a run of events (anything but
+"the bank is unavailable", which stops the round and backs off) is given the run's events one
+at a time; an event that still fails is recorded (``FeedEventFailure``), its company gets an
+error notification, the cursor moves on, and the event is retried with backoff at the start of
+later rounds. A round that fails for another reason is counted like a bank outage, never
+silently; both show on ``/healthz`` and in the admin.
 """
 
 from __future__ import annotations
@@ -20,13 +27,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bankclient import BankUnavailable, get_client
 from bankclient.dto import ChangeEvent
 
-from .models import BankFeedCursor
+from .models import BankFeedCursor, FeedEventFailure
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +45,10 @@ _HANDLERS: dict[str, list[Handler]] = {}
 LEASE = timedelta(minutes=5)
 BACKOFF_BASE_SECONDS = 15
 BACKOFF_MAX_SECONDS = 15 * 60
+EVENT_RETRY_BASE_SECONDS = 60
+EVENT_RETRY_MAX_SECONDS = 6 * 60 * 60
+EVENT_MAX_ATTEMPTS = 10  # then it waits for a person (admin, /healthz)
+RETRIES_PER_ROUND = 50
 
 
 def _lease() -> timedelta:
@@ -68,6 +81,8 @@ class PollReport:
     pages: int = 0
     events: int = 0
     duplicates_skipped: int = 0
+    failed_events: int = 0
+    retried_ok: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
     error: str = ""
 
@@ -81,6 +96,10 @@ class PollReport:
         )
         if self.duplicates_skipped:
             text += f", {self.duplicates_skipped} duplicate(s) skipped"
+        if self.failed_events:
+            text += f", {self.failed_events} event(s) failed and kept for retry"
+        if self.retried_ok:
+            text += f", {self.retried_ok} earlier failure(s) now handled"
         return text + (f"; stopped: {self.error}" if self.error else "")
 
 
@@ -127,6 +146,7 @@ def bank_feed_poll(
     client = client or get_client()
     cursor = row.cursor
     try:
+        _retry_due(bank, report)
         for _ in range(max_pages):
             page = client.changes(cursor, limit=page_size)
             report.pages += 1
@@ -139,8 +159,7 @@ def bank_feed_poll(
                 seen.add(event.id)
                 fresh.append(event)
             for event_type, run in _runs(fresh):
-                for handler in handlers_for(event_type):
-                    handler(run)
+                _handle(bank, event_type, run, report)
                 report.by_type[event_type] = report.by_type.get(event_type, 0) + len(run)
             report.events += len(fresh)
             next_cursor = max([page.next_cursor, cursor, *seen])
@@ -167,6 +186,10 @@ def bank_feed_poll(
         delay = delay * (0.5 + random.random() / 2)  # jitter: pollers of many portals do not stampede
         if exc.retry_after:
             delay = max(delay, exc.retry_after)
+        if failures >= warn_after_failures():
+            logger.error(
+                "bank feed: %s failed rounds in a row; statements and statuses are waiting", failures
+            )
         mine.update(
             consecutive_failures=failures,
             failures_total=F("failures_total") + 1,
@@ -176,6 +199,20 @@ def bank_feed_poll(
         )
         report.error = f"bank unavailable ({exc}); next attempt in {delay:.0f} s"
         logger.warning("bank feed poll failed (%s failures in a row): %s", failures, exc)
+    except Exception as exc:
+        # Not the bank's fault and not one event's (those are isolated in _handle): a bug or
+        # the database. Counted and shown like an outage, never silent; the cursor stays.
+        row.refresh_from_db()
+        failures = row.consecutive_failures + 1
+        mine.update(
+            consecutive_failures=failures,
+            failures_total=F("failures_total") + 1,
+            next_attempt_at=timezone.now() + timedelta(seconds=_backoff(failures)),
+            last_error=f"{type(exc).__name__}: {exc}"[:1000],
+            last_failure_at=timezone.now(),
+        )
+        report.error = f"failed: {type(exc).__name__}: {exc}"
+        logger.exception("bank feed poll failed (%s failures in a row)", failures)
     finally:
         mine.update(lease_owner="", lease_until=None)
     return report
@@ -192,3 +229,177 @@ def bank_outage_seconds(bank: str = "DNB") -> float | None:
 
 def long_outage_threshold_seconds() -> int:
     return int(getattr(settings, "BANK_OUTAGE_WARNING_SECONDS", 30 * 60))
+
+
+def warn_after_failures() -> int:
+    return int(getattr(settings, "BANK_FEED_WARN_AFTER_FAILURES", 3))
+
+
+# --- one company's fault stays its own ----------------------------------------------------
+
+
+def _handler_name(handler: Handler) -> str:
+    return f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', repr(handler))}"[:200]
+
+
+def _handle(bank: str, event_type: str, run: list[ChangeEvent], report: PollReport) -> None:
+    """Each handler gets the run; if it fails, each event alone, and an event that fails is kept."""
+    for handler in handlers_for(event_type):
+        try:
+            handler(run)
+            continue
+        except BankUnavailable:
+            raise
+        except Exception:
+            if len(run) == 1:
+                logger.exception("bank feed: %s failed on event %s", _handler_name(handler), run[0].id)
+                report.failed_events += _failure_record(bank, handler, run[0])
+                continue
+            logger.warning(
+                "bank feed: %s failed on a run of %d; one at a time", _handler_name(handler), len(run)
+            )
+        # Handlers are idempotent (the feed delivers at least once), so what the failed call
+        # did already is simply found done again.
+        for event in run:
+            try:
+                handler([event])
+            except BankUnavailable:
+                raise
+            except Exception:
+                logger.exception("bank feed: %s failed on event %s", _handler_name(handler), event.id)
+                report.failed_events += _failure_record(bank, handler, event)
+
+
+def _failure_record(bank: str, handler: Handler, event: ChangeEvent) -> int:
+    """Keep the failed event for retry and tell its company; 1 if it is new, else 0."""
+    import sys
+
+    exc = sys.exc_info()[1]
+    error = f"{type(exc).__name__}: {exc}"[:2000] if exc else "unknown error"
+    try:
+        with transaction.atomic():
+            FeedEventFailure.objects.create(
+                bank=bank,
+                event_id=event.id,
+                event_type=event.type,
+                handler=_handler_name(handler),
+                org_number=event.org_number or "",
+                resource_id=event.resource_id,
+                data=event.data,
+                event_created_at=event.created_at,
+                error=error,
+                next_retry_at=timezone.now() + timedelta(seconds=EVENT_RETRY_BASE_SECONDS),
+            )
+    except IntegrityError:  # delivered again after a lost lease: already kept
+        return 0
+    _notify_company(event, exc)
+    return 1
+
+
+def _notify_company(event: ChangeEvent, exc: BaseException | None) -> None:
+    from companies.models import Company
+    from notifications.models import Notification
+    from notifications.services import notify
+
+    company = Company.objects.filter(org_number=event.org_number).first() if event.org_number else None
+    if company is None:
+        return  # no company to tell: the operators see it in the admin and on /healthz
+    notify(
+        company,
+        level=Notification.Level.ERROR,
+        title=_("Something from the bank could not be processed"),
+        body=_(
+            "The bank sent %(what)s (reference %(ref)s), and processing it failed: %(error)s. "
+            "Nothing else is held up, and it is tried again automatically. This usually means data "
+            "in the company that the bank's file meets, such as an entry with an impossible date or "
+            "amount: check recent vouchers on the bank account. If it keeps failing, contact support "
+            "and give event number %(event)s."
+        )
+        % {
+            "what": event.type,
+            "ref": event.resource_id,
+            "error": type(exc).__name__ if exc else "?",
+            "event": event.id,
+        },
+        dedup_key=f"feed-failure:{event.id}",
+    )
+
+
+def _retry_due(bank: str, report: PollReport) -> None:
+    """Hand due failed events to their handlers again; resolved, or back off (until a person looks)."""
+    now = timezone.now()
+    due = list(
+        FeedEventFailure.objects.filter(bank=bank, resolved_at__isnull=True, next_retry_at__lte=now).order_by(
+            "event_id"
+        )[:RETRIES_PER_ROUND]
+    )
+    for failure in due:
+        handler = next(
+            (h for h in handlers_for(failure.event_type) if _handler_name(h) == failure.handler), None
+        )
+        if handler is None:
+            FeedEventFailure.objects.filter(pk=failure.pk).update(
+                next_retry_at=None, error=failure.error + "\n(no such handler any more)"
+            )
+            continue
+        event = ChangeEvent(
+            failure.event_id,
+            failure.event_type,
+            failure.org_number or None,
+            failure.resource_id,
+            failure.data or {},
+            failure.event_created_at or failure.first_failed_at,
+        )
+        try:
+            handler([event])
+        except BankUnavailable:
+            raise
+        except Exception as exc:
+            attempts = failure.attempts + 1
+            delay = min(EVENT_RETRY_BASE_SECONDS * 2 ** (attempts - 1), EVENT_RETRY_MAX_SECONDS)
+            FeedEventFailure.objects.filter(pk=failure.pk).update(
+                attempts=attempts,
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+                last_failed_at=timezone.now(),
+                next_retry_at=None
+                if attempts >= EVENT_MAX_ATTEMPTS
+                else timezone.now() + timedelta(seconds=delay),
+            )
+            logger.warning("bank feed: event %s failed again (attempt %s)", failure.event_id, attempts)
+        else:
+            FeedEventFailure.objects.filter(pk=failure.pk).update(resolved_at=timezone.now())
+            report.retried_ok += 1
+
+
+def feed_failures_retry(ids) -> int:
+    """An operator's "try again": the next round retries these, whatever their backoff."""
+    from companies.services import audit_record
+
+    count = FeedEventFailure.objects.filter(pk__in=list(ids), resolved_at__isnull=True).update(
+        next_retry_at=timezone.now()
+    )
+    audit_record("bank_feed.failure_retry", changes={"ids": list(ids), "count": count})
+    return count
+
+
+def feed_failures_resolve(ids) -> int:
+    """An operator settled these by hand (or they no longer matter): no more retries."""
+    from companies.services import audit_record
+
+    count = FeedEventFailure.objects.filter(pk__in=list(ids), resolved_at__isnull=True).update(
+        resolved_at=timezone.now(), next_retry_at=None
+    )
+    audit_record("bank_feed.failure_resolved", changes={"ids": list(ids), "count": count})
+    return count
+
+
+def feed_health(bank: str = "DNB") -> tuple[bool, str]:
+    """For /healthz: failing rounds in a row, and failed events nobody has resolved."""
+    row = bank_feed_status(bank)
+    open_failures = FeedEventFailure.objects.filter(bank=bank, resolved_at__isnull=True).count()
+    problems = []
+    if row.consecutive_failures:
+        problems.append(f"{row.consecutive_failures} failed round(s) in a row: {row.last_error[:200]}")
+    if open_failures:
+        problems.append(f"{open_failures} failed event(s) waiting for retry or a person")
+    return (not problems, "; ".join(problems) or "ok")

@@ -47,6 +47,49 @@ class BankFeedCursor(models.Model):
         return f"{self.bank} feed at {self.cursor}"
 
 
+class FeedEventFailure(models.Model):
+    """An event of the bank's feed whose handler failed: kept, retried with backoff, shown.
+
+    One company's bad data (a voucher dated 9999-12-31 once made matching overflow) must not
+    hold the feed for everyone: the poller hands the event to its handler alone, records
+    the failure here, tells the company, moves the cursor on, and retries the event later
+    (agreements/feed.py). Operators see the open ones in the admin and on ``/healthz``.
+    """
+
+    bank = models.CharField(max_length=20, default="DNB")
+    event_id = models.BigIntegerField()
+    event_type = models.CharField(max_length=80)
+    handler = models.CharField(max_length=200)  # module.qualname of the handler that failed
+    org_number = models.CharField(max_length=20, blank=True)
+    resource_id = models.CharField(max_length=100, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    event_created_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=1)
+    first_failed_at = models.DateTimeField(auto_now_add=True)
+    last_failed_at = models.DateTimeField(auto_now=True)
+    next_retry_at = models.DateTimeField(null=True, blank=True)  # null: retries used up
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("failed bank event")
+        verbose_name_plural = _("failed bank events")
+        ordering = ["-last_failed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "event_id", "handler"], name="feed_failure_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["bank", "next_retry_at"],
+                name="feed_failure_due",
+                condition=models.Q(resolved_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank} event {self.event_id} ({self.event_type})"
+
+
 class Bank(models.TextChoices):
     DNB = "DNB", "DNB"
     SBANKEN = "SBANKEN", "S'banken bedrift"

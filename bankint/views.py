@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
+from .health import run_registered
 from .tasks import HEARTBEAT_KEY
 
 
@@ -81,5 +82,8 @@ def healthz(request):
     age = (timezone.now() - datetime.fromisoformat(seen)).total_seconds() if seen else None
     body["worker"] = {"last_heartbeat_seconds_ago": None if age is None else round(age, 1)}
     healthy = all(ok for ok, _detail in checks.values())
-    body["status"] = "ok" if healthy else "unavailable"
+    extra = run_registered()
+    body.update({name: {"ok": ok, "detail": detail} for name, (ok, detail) in extra.items()})
+    fine = all(ok for ok, _detail in extra.values())
+    body["status"] = "unavailable" if not healthy else "ok" if fine else "degraded"
     return JsonResponse(body, status=200 if healthy else 503)
