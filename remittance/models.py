@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -25,6 +27,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.validation import format_account_number
 
 MONEY = {"max_digits": 15, "decimal_places": 2}
+# The largest amount a MONEY column holds, and so the largest batch total. pain.001 allows more
+# (InstdAmt 18 digits with 5 decimals, CtrlSum 18 digits), so the column is the tighter bound.
+# No lower cap per payment: large settlements (NICS gross, property, group transfers) are
+# legitimate, and the bank refuses what the account cannot cover (AM04).
+MAX_BATCH_TOTAL = Decimal("9999999999999.99")
 
 
 class PaymentBatch(models.Model):

@@ -21,6 +21,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -62,9 +63,9 @@ from ledger.services import (
 from notifications.models import Notification
 from notifications.services import notify
 
-from .banking_days import banking_day_on_or_after
+from .banking_days import NoBankingDay, banking_day_on_or_after, days_after
 from .camt054 import parse_camt054
-from .models import BankReport, Payment, PaymentBatch
+from .models import MAX_BATCH_TOTAL, BankReport, Payment, PaymentBatch
 from .pain001 import Pain001Batch, Pain001Message, Pain001Payment, build_pain001
 from .pain002 import Pain002Report, StatusReason, UnidentifiedStatus, parse_pain002, reason_text
 from .xsd import IsoFormatError
@@ -112,10 +113,18 @@ def _execution_date(value: date | None) -> tuple[date, str]:
             "date": requested.isoformat()
         }
         raise ValidationFailed(msg, fields={"execution_date": [msg]})
-    if requested > today + timedelta(days=365):
+    # Banks take execution dates up to a year ahead; the check comes before any date arithmetic
+    # on what was typed, and the window's end is computed without overflowing near 9999.
+    if requested > days_after(today, 365):
         msg = _("The execution date can be at most one year ahead.")
         raise ValidationFailed(msg, fields={"execution_date": [msg]})
-    actual = banking_day_on_or_after(requested)
+    try:
+        actual = banking_day_on_or_after(requested)
+    except NoBankingDay:
+        msg = _("There is no banking day on or after %(date)s: choose an earlier date.") % {
+            "date": requested.isoformat()
+        }
+        raise ValidationFailed(msg, fields={"execution_date": [msg]}) from None
     notice = ""
     if actual != requested:
         notice = _(
@@ -349,31 +358,57 @@ def payment_batches_build(company, *, payment_ids=None, user=None) -> list[Payme
     batches = []
     for (_account_id, day), group in groups.items():
         account = group[0].bank_account
-        msg_id = _new_id("BI")
-        batch = PaymentBatch.objects.create(
-            company=company,
-            bank_account=account,
-            execution_date=day,
-            approval_mode=account.approval_mode,
-            msg_id=msg_id,
-            pmt_inf_id=f"{msg_id}-1",
-            payment_count=len(group),
-            total=sum((p.amount for p in group), start=0),
-            created_by=user if getattr(user, "pk", None) else None,
-        )
-        Payment.objects.filter(pk__in=[p.pk for p in group], status=P.NEW).update(
-            batch=batch, status=P.IN_BATCH
-        )
-        audit_record(
-            "payment_batch.create",
-            obj=batch,
-            changes={"after": {"payments": len(group), "total": f"{batch.total:.2f}", "msg_id": msg_id}},
-        )
-        batches.append(batch)
+        parts = _parts_within_total(group)
+        for number, (part, total) in enumerate(parts, start=1):
+            msg_id = _new_id("BI")
+            batch = PaymentBatch.objects.create(
+                company=company,
+                bank_account=account,
+                execution_date=day,
+                approval_mode=account.approval_mode,
+                msg_id=msg_id,
+                pmt_inf_id=f"{msg_id}-1",
+                payment_count=len(part),
+                total=total,
+                created_by=user if getattr(user, "pk", None) else None,
+            )
+            Payment.objects.filter(pk__in=[p.pk for p in part], status=P.NEW).update(
+                batch=batch, status=P.IN_BATCH
+            )
+            after = {"payments": len(part), "total": f"{total:.2f}", "msg_id": msg_id}
+            if len(parts) > 1:
+                after["part"] = f"{number}/{len(parts)}"
+            audit_record("payment_batch.create", obj=batch, changes={"after": after})
+            batches.append(batch)
     return batches
 
 
-def _transition(batch: PaymentBatch, target: str, *, allowed_from=None, **fields) -> PaymentBatch:
+def _parts_within_total(payments: list[Payment]) -> list[tuple[list[Payment], Decimal]]:
+    """The payments, in order, cut into runs whose total a batch can hold (``MAX_BATCH_TOTAL``).
+
+    Two payments of 9 000 000 000 000.00 on one account and date once made a total the column
+    cannot hold: the build failed, and with it every later build of the company's new payments.
+    Split, not refused: each payment fits a batch alone (its own column has the same bound),
+    so every payment is batched and none holds back the others; the bank takes two files for
+    one account and date as readily as one.
+    """
+    parts: list[tuple[list[Payment], Decimal]] = []
+    part: list[Payment] = []
+    total = Decimal(0)
+    for p in payments:
+        if part and total + p.amount > MAX_BATCH_TOTAL:
+            parts.append((part, total))
+            part, total = [], Decimal(0)
+        part.append(p)
+        total += p.amount
+    if part:
+        parts.append((part, total))
+    return parts
+
+
+def _transition(
+    batch: PaymentBatch, target: str, *, allowed_from=None, audit: dict | None = None, **fields
+) -> PaymentBatch:
     """Conditional update from a state that may move to ``target`` (STYLE rule 7)."""
     sources = allowed_from or [s for s, targets in PaymentBatch.TRANSITIONS.items() if target in targets]
     stamp = {

@@ -145,6 +145,14 @@ def batches_build(request):
         messages.error(request, exc.message)
         return redirect("remittance:payments")
     messages.success(request, _("%(count)d batch(es) created.") % {"count": len(built)})
+    if len({(b.bank_account_id, b.execution_date) for b in built}) < len(built):
+        messages.info(
+            request,
+            _(
+                "Payments from one account on one date whose total exceeds what one batch can hold "
+                "(NOK 9 999 999 999 999.99) are in several batches."
+            ),
+        )
     return redirect("remittance:batches")
 
 
