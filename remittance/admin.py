@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
 
-from .models import BankReport, Payment, PaymentBatch
+from .models import BankReport, Payment, PaymentBatch, PaymentSettings
 from .selectors import payment_batch_timeline
 
 
@@ -100,3 +100,11 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     search_fields = ["end_to_end_id", "creditor_name", "creditor_account", "kid", "batch__msg_id"]
     list_select_related = ["company", "batch"]
+
+
+@admin.register(PaymentSettings)
+class PaymentSettingsAdmin(ReadOnlyAdmin):
+    list_display = ["company", "four_eyes", "updated_at"]
+    list_filter = ["four_eyes"]
+    search_fields = ["company__name", "company__org_number"]
+    list_select_related = ["company"]

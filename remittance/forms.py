@@ -42,3 +42,14 @@ class CorrectionForm(forms.Form):
     execution_date = forms.DateField(
         label=_("Execution date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class PaymentSettingsForm(forms.Form):
+    four_eyes = forms.BooleanField(
+        label=_("Four-eyes rule"),
+        required=False,
+        help_text=_(
+            "Whoever built a batch or entered or changed one of its payments cannot approve it. "
+            "It can be switched off only while one person alone enters and approves the company's payments."
+        ),
+    )

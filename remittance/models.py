@@ -11,11 +11,19 @@
   approval in the online bank) → SUBMITTING → SUBMITTED / AWAITING_APPROVAL → ACCEPTED /
   PARTLY_ACCEPTED / REJECTED → BOOKED. UNKNOWN when a send ended ambiguously (timeout, reset,
   5xx): it is resolved by asking the bank for the MsgId or by resending the *same* file.
+  A batch total never exceeds what its column holds (``MAX_BATCH_TOTAL``): payments beyond it
+  on one account and date go into a second batch. One BankID signing at a time: a pending
+  signing (``signing_user`` until ``signing_expires_at``) is never replaced by another's.
+- ``PaymentSettings``: per company, the four-eyes rule (on by default): whoever built a batch
+  or entered or changed one of its payments (``Payment.editors``) cannot approve it. It can be
+  switched off only while one person alone handles the company's payments.
 - ``BankReport``: every pain.002 and camt.054 the bank sent for a batch, raw bytes and
   SHA-256, applied once.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -25,6 +33,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.validation import format_account_number
 
 MONEY = {"max_digits": 15, "decimal_places": 2}
+# The largest amount a MONEY column holds, and so the largest batch total. pain.001 allows more
+# (InstdAmt 18 digits with 5 decimals, CtrlSum 18 digits), so the column is the tighter bound.
+# No lower cap per payment: large settlements (NICS gross, property, group transfers) are
+# legitimate, and the bank refuses what the account cannot cover (AM04).
+MAX_BATCH_TOTAL = Decimal("9999999999999.99")
 
 
 class PaymentBatch(models.Model):
@@ -88,6 +101,9 @@ class PaymentBatch(models.Model):
     signing_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # When the pending BankID session ends at the latest (the bank's word): until then no other
+    # approver may start a signing of their own (it would silently replace this one).
+    signing_expires_at = models.DateTimeField(null=True, blank=True)
     signature_ref = models.CharField(_("signature reference"), max_length=128, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -169,6 +185,9 @@ class Payment(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Everyone who entered or changed this payment, a corrected payment's earlier versions
+    # included: under the four-eyes rule none of them may approve a batch holding it.
+    editors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
     booked_at = models.DateTimeField(null=True, blank=True)
@@ -199,6 +218,25 @@ class Payment(models.Model):
     @property
     def creditor_account_display(self) -> str:
         return format_account_number(self.creditor_account)
+
+
+class PaymentSettings(models.Model):
+    """A company's rules for approving payments; a company without a row has the defaults."""
+
+    company = models.OneToOneField("companies.Company", on_delete=models.PROTECT, related_name="+")
+    four_eyes = models.BooleanField(
+        _("four-eyes rule"),
+        default=True,
+        help_text=_("Whoever built a batch or entered or changed one of its payments cannot approve it."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment settings")
+        verbose_name_plural = _("payment settings")
+
+    def __str__(self) -> str:
+        return f"{self.company_id}: four-eyes {'on' if self.four_eyes else 'off'}"
 
 
 class BankReport(models.Model):

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from companies.models import AuditEvent
+from companies.roles import ROLE_PERMS, Perm
 
-from .models import BankReport, Payment, PaymentBatch
+from .models import BankReport, Payment, PaymentBatch, PaymentSettings
+
+# The roles that enter or approve payments; read-only members take no part in them.
+PAYMENT_ROLES = sorted(
+    role for role, perms in ROLE_PERMS.items() if perms & {Perm.PREPARE_PAYMENTS, Perm.APPROVE_PAYMENTS}
+)
 
 
 def payment_list(company, *, status: str | None = None, batch_id: int | None = None) -> QuerySet[Payment]:
@@ -39,6 +49,7 @@ def _batch_action_label(action: str) -> str:
         "signing_cancelled": _("BankID signing cancelled"),
         "signing_expired": _("BankID signing expired"),
         "signing_failed": _("BankID signing failed"),
+        "signing_refused": _("BankID signing refused: the four-eyes rule applies"),
         "execution_date_moved": _("Execution date moved to the next banking day"),
     }
     if verb in fixed:
@@ -81,3 +92,51 @@ def payment_batch_timeline(batch: PaymentBatch) -> list[dict]:
         for r in BankReport.objects.filter(batch=batch).only("received_at", "kind", "status", "summary")
     ]
     return sorted(rows, key=lambda r: r["at"])
+
+
+# --- the four-eyes rule -------------------------------------------------------------------------
+
+
+def payment_settings_get(company) -> PaymentSettings:
+    """The company's payment settings; the defaults (four-eyes on) where none were saved."""
+    return PaymentSettings.objects.filter(company=company).first() or PaymentSettings(company=company)
+
+
+def payment_people(company) -> QuerySet:
+    """The active users who may enter or approve the company's payments."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__company=company, memberships__role__in=PAYMENT_ROLES, is_active=True)
+        .distinct()
+    )
+
+
+def four_eyes_in_force(company) -> bool:
+    """Whether an approver must not be the one who built the batch or entered its payments.
+
+    The rule is off only while the company has it switched off *and* one person alone may
+    enter or approve its payments: where two can, one enters and the other approves, so a
+    second person joining brings the rule back without anyone switching it on.
+    """
+    if payment_settings_get(company).four_eyes:
+        return True
+    return payment_people(company).count() != 1
+
+
+@dataclass(frozen=True)
+class PaymentSettingsState:
+    four_eyes: bool
+    four_eyes_in_force: bool
+    payment_people: int
+    updated_at: datetime | None
+
+
+def payment_settings_state(company) -> PaymentSettingsState:
+    settings = payment_settings_get(company)
+    people = payment_people(company).count()
+    return PaymentSettingsState(
+        four_eyes=settings.four_eyes,
+        four_eyes_in_force=settings.four_eyes or people != 1,
+        payment_people=people,
+        updated_at=settings.updated_at,
+    )

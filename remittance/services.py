@@ -21,6 +21,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -44,8 +45,8 @@ from bankint.errors import (
     reason_of,
 )
 from bankint.tasks import enqueue_on_commit
-from companies.roles import Perm
-from companies.selectors import user_perms
+from companies.roles import Perm, Role
+from companies.selectors import roles_for, user_perms
 from companies.services import audit_record, user_national_id_use
 from ledger import kid as kidrules
 from ledger.models import Bill, ReferenceKind, Voucher
@@ -62,11 +63,12 @@ from ledger.services import (
 from notifications.models import Notification
 from notifications.services import notify
 
-from .banking_days import banking_day_on_or_after
+from .banking_days import NoBankingDay, banking_day_on_or_after, days_after
 from .camt054 import parse_camt054
-from .models import BankReport, Payment, PaymentBatch
+from .models import MAX_BATCH_TOTAL, BankReport, Payment, PaymentBatch, PaymentSettings
 from .pain001 import Pain001Batch, Pain001Message, Pain001Payment, build_pain001
 from .pain002 import Pain002Report, StatusReason, UnidentifiedStatus, parse_pain002, reason_text
+from .selectors import four_eyes_in_force, payment_people
 from .xsd import IsoFormatError
 
 logger = logging.getLogger(__name__)
@@ -112,10 +114,18 @@ def _execution_date(value: date | None) -> tuple[date, str]:
             "date": requested.isoformat()
         }
         raise ValidationFailed(msg, fields={"execution_date": [msg]})
-    if requested > today + timedelta(days=365):
+    # Banks take execution dates up to a year ahead; the check comes before any date arithmetic
+    # on what was typed, and the window's end is computed without overflowing near 9999.
+    if requested > days_after(today, 365):
         msg = _("The execution date can be at most one year ahead.")
         raise ValidationFailed(msg, fields={"execution_date": [msg]})
-    actual = banking_day_on_or_after(requested)
+    try:
+        actual = banking_day_on_or_after(requested)
+    except NoBankingDay:
+        msg = _("There is no banking day on or after %(date)s: choose an earlier date.") % {
+            "date": requested.isoformat()
+        }
+        raise ValidationFailed(msg, fields={"execution_date": [msg]}) from None
     notice = ""
     if actual != requested:
         notice = _(
@@ -223,6 +233,12 @@ def payment_create(
             )
     except IntegrityError:
         raise Conflict(_("This bill is already in a payment."), code="bill_in_payment") from None
+    # Four-eyes: who entered it, and for a correction also whoever entered what it corrects.
+    editors = {user.pk} if getattr(user, "pk", None) else set()
+    if corrects is not None:
+        editors |= set(corrects.editors.values_list("pk", flat=True))
+    if editors:
+        payment.editors.add(*editors)
     audit_record(
         "payment.create",
         obj=payment,
@@ -349,31 +365,57 @@ def payment_batches_build(company, *, payment_ids=None, user=None) -> list[Payme
     batches = []
     for (_account_id, day), group in groups.items():
         account = group[0].bank_account
-        msg_id = _new_id("BI")
-        batch = PaymentBatch.objects.create(
-            company=company,
-            bank_account=account,
-            execution_date=day,
-            approval_mode=account.approval_mode,
-            msg_id=msg_id,
-            pmt_inf_id=f"{msg_id}-1",
-            payment_count=len(group),
-            total=sum((p.amount for p in group), start=0),
-            created_by=user if getattr(user, "pk", None) else None,
-        )
-        Payment.objects.filter(pk__in=[p.pk for p in group], status=P.NEW).update(
-            batch=batch, status=P.IN_BATCH
-        )
-        audit_record(
-            "payment_batch.create",
-            obj=batch,
-            changes={"after": {"payments": len(group), "total": f"{batch.total:.2f}", "msg_id": msg_id}},
-        )
-        batches.append(batch)
+        parts = _parts_within_total(group)
+        for number, (part, total) in enumerate(parts, start=1):
+            msg_id = _new_id("BI")
+            batch = PaymentBatch.objects.create(
+                company=company,
+                bank_account=account,
+                execution_date=day,
+                approval_mode=account.approval_mode,
+                msg_id=msg_id,
+                pmt_inf_id=f"{msg_id}-1",
+                payment_count=len(part),
+                total=total,
+                created_by=user if getattr(user, "pk", None) else None,
+            )
+            Payment.objects.filter(pk__in=[p.pk for p in part], status=P.NEW).update(
+                batch=batch, status=P.IN_BATCH
+            )
+            after = {"payments": len(part), "total": f"{total:.2f}", "msg_id": msg_id}
+            if len(parts) > 1:
+                after["part"] = f"{number}/{len(parts)}"
+            audit_record("payment_batch.create", obj=batch, changes={"after": after})
+            batches.append(batch)
     return batches
 
 
-def _transition(batch: PaymentBatch, target: str, *, allowed_from=None, **fields) -> PaymentBatch:
+def _parts_within_total(payments: list[Payment]) -> list[tuple[list[Payment], Decimal]]:
+    """The payments, in order, cut into runs whose total a batch can hold (``MAX_BATCH_TOTAL``).
+
+    Two payments of 9 000 000 000 000.00 on one account and date once made a total the column
+    cannot hold: the build failed, and with it every later build of the company's new payments.
+    Split, not refused: each payment fits a batch alone (its own column has the same bound),
+    so every payment is batched and none holds back the others; the bank takes two files for
+    one account and date as readily as one.
+    """
+    parts: list[tuple[list[Payment], Decimal]] = []
+    part: list[Payment] = []
+    total = Decimal(0)
+    for p in payments:
+        if part and total + p.amount > MAX_BATCH_TOTAL:
+            parts.append((part, total))
+            part, total = [], Decimal(0)
+        part.append(p)
+        total += p.amount
+    if part:
+        parts.append((part, total))
+    return parts
+
+
+def _transition(
+    batch: PaymentBatch, target: str, *, allowed_from=None, audit: dict | None = None, **fields
+) -> PaymentBatch:
     """Conditional update from a state that may move to ``target`` (STYLE rule 7)."""
     sources = allowed_from or [s for s, targets in PaymentBatch.TRANSITIONS.items() if target in targets]
     stamp = {
@@ -394,7 +436,9 @@ def _transition(batch: PaymentBatch, target: str, *, allowed_from=None, **fields
     before = batch.status
     batch.refresh_from_db()
     audit_record(
-        f"payment_batch.{target.lower()}", obj=batch, changes={"status": {"before": before, "after": target}}
+        f"payment_batch.{target.lower()}",
+        obj=batch,
+        changes={"status": {"before": before, "after": target}, **(audit or {})},
     )
     return batch
 
@@ -403,6 +447,45 @@ def _transition(batch: PaymentBatch, target: str, *, allowed_from=None, **fields
 class ApprovalCheck:
     warnings: list[str]
     bank_user_id: str
+    # The approver built the batch or entered one of its payments, allowed only because the
+    # four-eyes rule is off (a one-person company): the approval's audit row says so.
+    four_eyes_off: bool = False
+
+
+FOUR_EYES_OFF = "off (one-person company)"
+
+
+def _four_eyes(batch: PaymentBatch, user) -> bool:
+    """Refuse an approver who built the batch or entered or changed one of its payments.
+
+    Returns True when they did and the rule is off for the company (one person alone handles
+    its payments), so the approval can say so; False when they took no part.
+    """
+    built = batch.created_by_id == user.pk
+    entered = (
+        Payment.objects.filter(batch=batch, editors=user)
+        .only("amount", "creditor_name", "end_to_end_id")
+        .order_by("id")
+        .first()
+    )
+    if not built and entered is None:
+        return False
+    if not four_eyes_in_force(batch.company):
+        return True
+    if entered is not None:
+        raise NotPermitted(
+            _(
+                "You entered or changed the payment of %(amount)s to %(creditor)s (%(e2e)s) in this batch: "
+                "under the four-eyes rule someone else must approve it."
+            )
+            % {
+                "amount": f"{entered.amount:.2f}",
+                "creditor": entered.creditor_name,
+                "e2e": entered.end_to_end_id,
+            },
+            code="four_eyes",
+        )
+    raise NotPermitted(_("You created this batch: someone else must approve it."), code="four_eyes")
 
 
 def payment_batch_approval_check(batch: PaymentBatch, user) -> ApprovalCheck:
@@ -430,8 +513,7 @@ def payment_batch_approval_check(batch: PaymentBatch, user) -> ApprovalCheck:
             _("Only a draft batch can be approved; this one is %(status)s.")
             % {"status": batch.get_status_display()}
         )
-    if batch.created_by_id == user.pk:
-        raise NotPermitted(_("You created this batch: someone else must approve it."))
+    four_eyes_off = _four_eyes(batch, user)
     profile = getattr(user, "profile", None)
     bank_user_id = (getattr(profile, "bank_user_id", "") or "").upper()
     warnings = []
@@ -450,17 +532,76 @@ def payment_batch_approval_check(batch: PaymentBatch, user) -> ApprovalCheck:
                 "account": account.account_number_display,
             }
         )
-    return ApprovalCheck(warnings=warnings, bank_user_id=bank_user_id)
+    return ApprovalCheck(warnings=warnings, bank_user_id=bank_user_id, four_eyes_off=four_eyes_off)
+
+
+def _display_name(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else "?"
+
+
+def _signing_busy(batch: PaymentBatch, expires_at) -> Conflict:
+    """Another approver's BankID signing is open: theirs stays, this one is refused, and says
+    who is signing and until when (the bank's expiry), so nobody signs a session that is then
+    silently thrown away."""
+    if expires_at is not None:
+        msg = _(
+            "%(name)s is signing this batch with BankID until %(time)s: wait until they have finished "
+            "or the signing has expired, then reload the batch."
+        ) % {
+            "name": _display_name(batch.signing_user),
+            "time": timezone.localtime(expires_at).strftime("%H:%M"),
+        }
+    else:
+        msg = _(
+            "%(name)s is signing this batch with BankID: wait until they have finished or the signing "
+            "has expired, then reload the batch."
+        ) % {"name": _display_name(batch.signing_user)}
+    return Conflict(msg, code="signing_in_progress")
+
+
+def _signing_session(client, signing_id: int):
+    try:
+        return client.get_signing(signing_id)
+    except BankUnavailable as exc:
+        raise Conflict(
+            _("BankID is not reachable right now; try again in a minute."), code="bank_unavailable"
+        ) from exc
 
 
 def payment_batch_approve_start(
     batch: PaymentBatch, user, *, acknowledge_warnings: bool = False, client=None
 ):
-    """RgB step 1: checks, then a BankID signing session at the bank (no transaction open)."""
+    """RgB step 1: checks, then a BankID signing session at the bank (no transaction open).
+
+    One signing per batch at a time. A pending one is never replaced: its own approver gets
+    it back (the same session, not a second), anyone else a 409 that names the signer and
+    the session's end. One that was completed but not yet recorded is recorded (the batch is
+    approved by it); only a cancelled or expired one makes room for a new signing. Two
+    approvers starting at the same moment: the signing is claimed with a conditional update
+    on the signing it replaces, so exactly one of them gets it.
+    """
     check = payment_batch_approval_check(batch, user)
     if check.warnings and not acknowledge_warnings:
         raise Conflict(" ".join(check.warnings), code="approval_warning")
     client = client or get_client()
+    replaces = batch.signing_id
+    if replaces:
+        current = _signing_session(client, replaces)
+        if current.status == "PENDING":
+            if batch.signing_user_id == user.pk:
+                return current
+            raise _signing_busy(batch, current.expires_at)
+        if current.status == "COMPLETE":
+            try:
+                approved = payment_batch_approve_complete(batch, client=client)
+            except NotPermitted:
+                replaces = None  # the signer was refused (four-eyes): their signing is gone
+            else:
+                raise Conflict(
+                    _("The batch has already been approved with BankID by %(name)s.")
+                    % {"name": _display_name(approved.approved_by)},
+                    code="already_approved",
+                )
     text = _(
         "Approve %(count)d payment(s), total NOK %(total)s, from account %(account)s on %(date)s (%(msg_id)s)."
     ) % {
@@ -489,16 +630,30 @@ def payment_batch_approve_start(
             _("BankID refused the signing: %(message)s") % {"message": exc.message}
         ) from exc
     with transaction.atomic():
-        claimed = PaymentBatch.objects.filter(pk=batch.pk, status=B.DRAFT).update(
-            signing_id=session.id, signing_url=session.url, signing_user=user
+        claimed = PaymentBatch.objects.filter(pk=batch.pk, status=B.DRAFT, signing_id=replaces).update(
+            signing_id=session.id,
+            signing_url=session.url,
+            signing_user=user,
+            signing_expires_at=session.expires_at,
         )
         if not claimed:
+            batch.refresh_from_db()
+            still_open = batch.signing_expires_at is None or batch.signing_expires_at > timezone.now()
+            if (
+                batch.status == B.DRAFT
+                and batch.signing_id
+                and batch.signing_user_id != user.pk
+                and still_open
+            ):
+                # Another approver claimed the batch first: theirs is the signing.
+                raise _signing_busy(batch, batch.signing_expires_at)
             raise IllegalTransition(_("The batch changed while signing started; reload it."))
-        audit_record(
-            "payment_batch.signing_start",
-            obj=batch,
-            changes={"signing_id": session.id, "warnings": check.warnings},
-        )
+        changes = {"signing_id": session.id, "warnings": check.warnings}
+        if replaces:
+            changes["replaces"] = replaces
+        if check.four_eyes_off:
+            changes["four_eyes"] = FOUR_EYES_OFF
+        audit_record("payment_batch.signing_start", obj=batch, changes=changes)
     batch.refresh_from_db()
     return session
 
@@ -507,12 +662,22 @@ class SigningPending(Exception):
     pass
 
 
+def _signing_end(batch: PaymentBatch, signing_id: int, action: str) -> None:
+    with transaction.atomic():
+        PaymentBatch.objects.filter(pk=batch.pk, signing_id=signing_id).update(
+            signing_id=None, signing_url="", signing_user=None, signing_expires_at=None
+        )
+        audit_record(action, obj=batch, changes={"signing_id": signing_id})
+    batch.refresh_from_db()
+
+
 def payment_batch_approve_complete(batch: PaymentBatch, user=None, *, client=None) -> PaymentBatch:
     """RgB step 2: ask BankID how the signing ended; COMPLETE approves and queues the send.
 
     Two paths finish the same signing, the approver back on the batch page and the bank's
     ``signing.updated`` event in the worker, often at the same moment: whichever comes second
     finds the batch approved with this signature and returns it, with no error and no warning.
+    The four-eyes rule is checked again here: it may have come into force since the start.
     """
     if batch.status != B.DRAFT and batch.signature_ref:
         return batch
@@ -521,22 +686,12 @@ def payment_batch_approve_complete(batch: PaymentBatch, user=None, *, client=Non
     if user is not None and batch.signing_user_id != user.pk:
         raise NotPermitted(_("Another user is signing this batch."))
     client = client or get_client()
-    try:
-        session = client.get_signing(batch.signing_id)
-    except BankUnavailable as exc:
-        raise Conflict(
-            _("BankID is not reachable right now; try again in a minute."), code="bank_unavailable"
-        ) from exc
+    session = _signing_session(client, batch.signing_id)
     if session.status == "PENDING":
         raise SigningPending(session.url)
     signer = batch.signing_user
     if session.status != "COMPLETE":
-        with transaction.atomic():
-            PaymentBatch.objects.filter(pk=batch.pk, signing_id=session.id).update(
-                signing_id=None, signing_url="", signing_user=None
-            )
-            audit_record("payment_batch.signing_" + session.status.lower(), obj=batch)
-        batch.refresh_from_db()
+        _signing_end(batch, session.id, "payment_batch.signing_" + session.status.lower())
         msg = {
             "CANCELLED": _(
                 "The BankID signing was cancelled: the batch is not approved. Approve it again when ready."
@@ -546,6 +701,11 @@ def payment_batch_approve_complete(batch: PaymentBatch, user=None, *, client=Non
             ),
         }.get(session.status, _("The BankID signing failed: the batch is not approved."))
         raise Conflict(msg, code=f"signing_{session.status.lower()}")
+    try:
+        four_eyes_off = _four_eyes(batch, signer) if signer is not None else False
+    except NotPermitted:
+        _signing_end(batch, session.id, "payment_batch.signing_refused")
+        raise
     profile = getattr(signer, "profile", None)
     signature = (session.signature_ref or "")[:128]
     with transaction.atomic():
@@ -554,11 +714,13 @@ def payment_batch_approve_complete(batch: PaymentBatch, user=None, *, client=Non
                 batch,
                 B.APPROVED,
                 allowed_from=[B.DRAFT],
+                audit={"four_eyes": FOUR_EYES_OFF} if four_eyes_off else None,
                 signature_ref=signature,
                 approved_by=signer,
                 approved_bank_user_id=(getattr(profile, "bank_user_id", "") or "").upper(),
                 signing_id=None,
                 signing_url="",
+                signing_expires_at=None,
             )
         except IllegalTransition:
             batch.refresh_from_db()
@@ -567,6 +729,67 @@ def payment_batch_approve_complete(batch: PaymentBatch, user=None, *, client=Non
             raise
         _enqueue_submit(batch)
     return batch
+
+
+def payment_batch_approve(batch: PaymentBatch, user, *, acknowledge_warnings: bool = False, client=None):
+    """The API's one ``approve/`` call: ``(batch, None)`` when approved, ``(None, session)`` to sign.
+
+    Idempotent for the approver whose signing approved the batch: six parallel calls after one
+    signing all answer as the winner did (the batch and its state), never 409 to the losers.
+    The winner's transition is one conditional update, so a call sees the batch either before
+    it (and finishes the signing, losing the update quietly) or after it (and answers here).
+    """
+    if batch.status != B.DRAFT and batch.signature_ref and batch.approved_by_id == user.pk:
+        return batch, None
+    if batch.signing_id and batch.signing_user_id == user.pk:
+        return payment_batch_approve_complete(batch, user, client=client), None
+    session = payment_batch_approve_start(
+        batch, user, acknowledge_warnings=acknowledge_warnings, client=client
+    )
+    return None, session
+
+
+# --- settings --------------------------------------------------------------------------------------
+
+
+def payment_settings_check_may_change(company, user) -> None:
+    """The company's system administrators set its approval rules; nobody else."""
+    if Role.SYSADMIN not in roles_for(user, company):
+        raise NotPermitted(_("Only a system administrator can change the payment settings."))
+
+
+@transaction.atomic
+def payment_settings_update(company, user, *, four_eyes: bool) -> PaymentSettings:
+    """Switch the four-eyes rule on, or off where one person alone handles the payments.
+
+    "One person" is one active user holding any role that enters or approves payments
+    (``selectors.payment_people``): with two, one can enter and the other approve, so the
+    rule stays. Switched off, it comes back by itself when a second such person joins.
+    """
+    payment_settings_check_may_change(company, user)
+    if not isinstance(four_eyes, bool):
+        msg = _("Give true or false.")
+        raise ValidationFailed(msg, fields={"four_eyes": [msg]})
+    current = PaymentSettings.objects.select_for_update().filter(company=company).first()
+    row = current or PaymentSettings(company=company)
+    before = row.four_eyes
+    people = payment_people(company).count()
+    if not four_eyes and before and people != 1:
+        msg = _(
+            "The four-eyes rule can be switched off only when one person alone enters and approves the "
+            "company's payments; here %(count)d people may do so."
+        ) % {"count": people}
+        raise ValidationFailed(msg, code="four_eyes_required", fields={"four_eyes": [msg]})
+    row.four_eyes = four_eyes
+    row.save()
+    if before != four_eyes:
+        audit_record(
+            "payment_settings.update",
+            obj=row,
+            company=company,
+            changes={"four_eyes": {"before": before, "after": four_eyes}, "payment_people": people},
+        )
+    return row
 
 
 def _enqueue_submit(batch: PaymentBatch) -> None:
@@ -1292,22 +1515,24 @@ def feed_signing_updated(events, *, client=None) -> None:
     )
     client = client or get_client()
     for batch in batches:
+        # Read before completing: a signing that ends without approval is cleared from the batch.
+        signer, signing_id = batch.signing_user, batch.signing_id
         try:
             payment_batch_approve_complete(batch, client=client)
         except SigningPending:
             continue
-        except Conflict as exc:
+        except (Conflict, NotPermitted) as exc:
             if exc.code == "bank_unavailable":
                 raise BankUnavailable(exc.message) from exc
-            if batch.signing_user_id:
+            if signer is not None:
                 notify(
                     batch.company,
                     title=_("Batch not approved"),
                     body=exc.message,
                     level=Notification.Level.WARNING,
-                    user=batch.signing_user,
+                    user=signer,
                     link=f"/payments/batches/{batch.pk}/",
-                    dedup_key=f"remittance:{batch.pk}:signing:{batch.signing_id}",
+                    dedup_key=f"remittance:{batch.pk}:signing:{signing_id}",
                 )
         except DomainError as exc:
             logger.warning("signing for batch %s not completed: %s", batch.pk, exc)

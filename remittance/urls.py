@@ -9,6 +9,7 @@ urlpatterns = [
     path("from-bill/", views.payment_from_bill, name="payment_from_bill"),
     path("build/", views.batches_build, name="batches_build"),
     path("rejected/", views.rejected, name="rejected"),
+    path("settings/", views.payment_settings, name="settings"),
     path("<int:pk>/correct/", views.payment_correct_view, name="payment_correct"),
     path("<int:pk>/cancel/", views.payment_cancel_view, name="payment_cancel"),
     path("batches/", views.batches, name="batches"),

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +22,7 @@ from companies.roles import Perm
 from ledger.models import Bill
 
 from . import services
-from .forms import BillPaymentForm, CorrectionForm, PaymentForm
+from .forms import BillPaymentForm, CorrectionForm, PaymentForm, PaymentSettingsForm
 from .models import Payment, PaymentBatch
 from .pain002 import reason_text
 from .selectors import (
@@ -29,6 +30,7 @@ from .selectors import (
     payment_batch_timeline,
     payment_list,
     payment_list_rejected_uncorrected,
+    payment_settings_state,
 )
 
 PAGE_SIZE = 50
@@ -145,6 +147,14 @@ def batches_build(request):
         messages.error(request, exc.message)
         return redirect("remittance:payments")
     messages.success(request, _("%(count)d batch(es) created.") % {"count": len(built)})
+    if len({(b.bank_account_id, b.execution_date) for b in built}) < len(built):
+        messages.info(
+            request,
+            _(
+                "Payments from one account on one date whose total exceeds what one batch can hold "
+                "(NOK 9 999 999 999 999.99) are in several batches."
+            ),
+        )
     return redirect("remittance:batches")
 
 
@@ -209,7 +219,7 @@ def batches(request):
 
 def _batch(request, pk) -> PaymentBatch:
     return get_object_or_404(
-        PaymentBatch.objects.select_related("bank_account"), company=request.company, pk=pk
+        PaymentBatch.objects.select_related("bank_account", "signing_user"), company=request.company, pk=pk
     )
 
 
@@ -237,6 +247,12 @@ def batch_detail(request, pk):
             "warnings": warnings,
             "can_approve": can_approve,
             "signing_mine": bool(batch.signing_id and batch.signing_user_id == request.user.pk),
+            # Another approver's BankID signing, while it may still be open.
+            "signing_other": bool(
+                batch.signing_id
+                and batch.signing_user_id != request.user.pk
+                and (batch.signing_expires_at is None or batch.signing_expires_at > timezone.now())
+            ),
             "can_send": Perm.PREPARE_PAYMENTS in perms
             and (
                 (
@@ -260,7 +276,10 @@ def batch_approve(request, pk):
             batch, request.user, acknowledge_warnings=request.POST.get("acknowledge_warnings") == "on"
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
+        if exc.code == "already_approved":
+            messages.success(request, exc.message)
+        else:
+            messages.error(request, exc.message)
         return redirect("remittance:batch_detail", pk=pk)
     # Out to BankID; the batch page has the button to come back and finish.
     return redirect(session.url)
@@ -311,3 +330,37 @@ def batch_pain001(request, pk):
     response = HttpResponse(xml, content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="{batch.msg_id}.xml"'
     return response
+
+
+@company_view()
+def payment_settings(request):
+    """The four-eyes rule: every member sees it, system administrators change it."""
+    company = request.company
+    may_change = True
+    try:
+        services.payment_settings_check_may_change(company, request.user)
+    except DomainError:
+        may_change = False
+    if request.method == "POST" and not may_change:
+        return render(request, "403.html", status=403)
+    state = payment_settings_state(company)
+    status = 200
+    if request.method == "POST":
+        form = PaymentSettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.payment_settings_update(company, request.user, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_errors(form, exc)
+            else:
+                messages.success(request, _("The payment settings are saved."))
+                return redirect("remittance:settings")
+        status = 400
+    else:
+        form = PaymentSettingsForm(initial={"four_eyes": state.four_eyes})
+    return render(
+        request,
+        "remittance/settings.html",
+        {"form": form, "state": state, "may_change": may_change},
+        status=status,
+    )

@@ -132,3 +132,19 @@ class PaymentBatchSerializer(StrictSerializerMixin, serializers.ModelSerializer)
 
 class ApproveSerializer(StrictSerializerMixin, serializers.Serializer):
     acknowledge_warnings = serializers.BooleanField(required=False, default=False)
+
+
+class PaymentSettingsSerializer(StrictSerializerMixin, serializers.Serializer):
+    four_eyes = serializers.BooleanField(
+        help_text="Whoever built a batch or entered or changed one of its payments cannot approve it. "
+        "Can be switched off only while one person alone enters and approves the company's payments."
+    )
+    four_eyes_in_force = serializers.BooleanField(
+        read_only=True,
+        help_text="Whether the rule applies now: it does whenever it is on, or more than one person "
+        "may enter or approve payments.",
+    )
+    payment_people = serializers.IntegerField(
+        read_only=True, help_text="Active users who may enter or approve the company's payments."
+    )
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)

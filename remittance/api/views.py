@@ -13,15 +13,21 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from bankint.api.mixins import CompanyScopedMixin
 from bankint.errors import ValidationFailed
 from companies.roles import Perm
 
 from .. import services
-from ..models import Payment, PaymentBatch
-from ..selectors import payment_batch_list, payment_list
-from .serializers import ApproveSerializer, PaymentBatchSerializer, PaymentSerializer
+from ..models import Payment, PaymentBatch, PaymentSettings
+from ..selectors import payment_batch_list, payment_list, payment_settings_state
+from .serializers import (
+    ApproveSerializer,
+    PaymentBatchSerializer,
+    PaymentSerializer,
+    PaymentSettingsSerializer,
+)
 
 
 def _status(request, choices) -> str | None:
@@ -131,26 +137,30 @@ class PaymentBatchViewSet(_Base):
     @extend_schema(request=ApproveSerializer, responses={200: PaymentBatchSerializer, 202: _SIGNING})
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
-        """RgB: the first call starts BankID signing (202 + signing_url); a later call completes it."""
+        """RgB: the first call starts BankID signing (202 + signing_url); a later call completes it.
+
+        Calls after the approver's signing approved the batch answer 200 with the batch, as the
+        first did: parallel calls after one signing all succeed. While another approver's
+        signing is pending, 409 ``signing_in_progress`` says who signs and until when.
+        """
         batch = self.get_object()
         body = ApproveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        if batch.signing_id and batch.signing_user_id == request.user.pk:
-            try:
-                batch = services.payment_batch_approve_complete(batch, request.user)
-            except services.SigningPending as pending:
-                return Response(
-                    {
-                        "status": "signing",
-                        "signing_url": str(pending),
-                        "detail": _("Waiting for BankID signing."),
-                    },
-                    status=status.HTTP_202_ACCEPTED,
-                )
-            return Response(PaymentBatchSerializer(batch).data)
-        session = services.payment_batch_approve_start(
-            batch, request.user, acknowledge_warnings=body.validated_data["acknowledge_warnings"]
-        )
+        try:
+            approved, session = services.payment_batch_approve(
+                batch, request.user, acknowledge_warnings=body.validated_data["acknowledge_warnings"]
+            )
+        except services.SigningPending as pending:
+            return Response(
+                {
+                    "status": "signing",
+                    "signing_url": str(pending),
+                    "detail": _("Waiting for BankID signing."),
+                },
+                status=status.HTTP_202_ACCEPTED,
+            )
+        if approved is not None:
+            return Response(PaymentBatchSerializer(approved).data)
         return Response(
             {
                 "status": "signing",
@@ -174,3 +184,41 @@ class PaymentBatchViewSet(_Base):
         response = HttpResponse(xml, content_type="application/xml")
         response["Content-Disposition"] = f'attachment; filename="{batch.msg_id}.xml"'
         return response
+
+
+class PaymentSettingsView(CompanyScopedMixin, APIView):
+    """The company's payment settings (a singleton): the four-eyes rule.
+
+    Every member reads them; only the company's system administrators change them.
+    """
+
+    queryset = PaymentSettings.objects.all()
+    # The role check that follows is the service's (system administrators, not accountants).
+    write_perm = Perm.MANAGE_BANK
+    serializer_class = PaymentSettingsSerializer
+
+    def get_queryset(self):  # the mixin's scoping is not used by a singleton
+        return PaymentSettings.objects.filter(company=self.company)
+
+    @extend_schema(responses={200: PaymentSettingsSerializer})
+    def get(self, request, company_id=None):
+        return Response(PaymentSettingsSerializer(payment_settings_state(self.company)).data)
+
+    def _update(self, request, partial: bool):
+        # Who may change comes before what: an accountant's body is not worth validating.
+        services.payment_settings_check_may_change(self.company, request.user)
+        serializer = PaymentSettingsSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        if "four_eyes" in serializer.validated_data:
+            services.payment_settings_update(
+                self.company, request.user, four_eyes=serializer.validated_data["four_eyes"]
+            )
+        return Response(PaymentSettingsSerializer(payment_settings_state(self.company)).data)
+
+    @extend_schema(request=PaymentSettingsSerializer, responses={200: PaymentSettingsSerializer})
+    def put(self, request, company_id=None):
+        return self._update(request, partial=False)
+
+    @extend_schema(request=PaymentSettingsSerializer, responses={200: PaymentSettingsSerializer})
+    def patch(self, request, company_id=None):
+        return self._update(request, partial=True)

@@ -143,6 +143,9 @@ SEND = frozenset({PREP, APPROVE})  # sending a batch: whoever prepared or approv
 # A notification addressed to the company's administrators (ADMIN_ROLES) exists for them
 # alone: any other member gets 404, as for another company's object.
 ADMINS_NOTE = "admins-notification"
+# A company's own rules (the four-eyes setting) are set by its system administrators alone:
+# a role, not a permission (an accountant holds the same permissions).
+SYSADMIN_ONLY = "sysadmin-role"
 C = "api/v1/companies/<company>/"
 
 API_POLICY: dict[str, dict] = {
@@ -203,6 +206,7 @@ API_POLICY: dict[str, dict] = {
     C + "payment-batches/<pk>/approve/": {"POST": APPROVE},
     C + "payment-batches/<pk>/send/": {"POST": SEND},
     C + "payment-batches/<pk>/pain001/": {"GET": V},
+    C + "payment-settings/": {"GET": V, "PUT": SYSADMIN_ONLY, "PATCH": SYSADMIN_ONLY},
 }
 
 UI_POLICY: dict[str, dict] = {
@@ -268,6 +272,7 @@ UI_POLICY: dict[str, dict] = {
     "payments/batches/<pk>/approve/complete/": {"POST": APPROVE},
     "payments/batches/<pk>/send/": {"POST": SEND},
     "payments/batches/<pk>/pain001/": {"GET": V},
+    "payments/settings/": {"GET": V, "POST": SYSADMIN_ONLY},
 }
 
 
@@ -316,6 +321,8 @@ def _allowed(role: str, needed) -> bool:
         return True
     if needed == ADMINS_NOTE:
         return ROLES[role][0] in ADMIN_ROLES
+    if needed == SYSADMIN_ONLY:
+        return ROLES[role][0] == Role.SYSADMIN
     held = ROLE_PERMS[ROLES[role][0]]
     return bool(held & needed) if isinstance(needed, frozenset) else needed in held
 
