@@ -268,11 +268,16 @@ class _BoundedReader:
     parses its internal subset at all.
     """
 
+    TAIL = 4096  # bytes kept from the end: the root's end tag and what may follow it
+
     def __init__(self, raw: BinaryIO, limit: int):
         self._raw = raw
         self._limit = limit
         self._read = 0
         self._head = True
+        self.bom = b""  # the file's first bytes, for the byte order of a UTF-16/32 file
+        self.tail = b""  # the last TAIL bytes read so far
+        self.at_eof = False  # the source said it has nothing more
 
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0:
@@ -285,10 +290,50 @@ class _BoundedReader:
             raise CamtParseError(
                 f"The file is larger than the limit of {self._limit:,} bytes and was not read"
             )
+        chunk = bytes(chunk)
         if self._head:
             self._head = False
-            _refuse_doctype(bytes(chunk[:4096]))
-        return bytes(chunk)
+            self.bom = chunk[:4]
+            _refuse_doctype(chunk[:4096])
+        # Once per read of 32 KB, not per element: what proves the file ended (ends_the_document).
+        if not chunk:
+            self.at_eof = True
+        elif len(chunk) >= self.TAIL:
+            self.tail = chunk[-self.TAIL :]
+        else:
+            self.tail = (self.tail + chunk)[-self.TAIL :]
+        return chunk
+
+    def ends_the_document(self, root) -> bool:
+        """Whether the file was read to its end and its last bytes close ``root``.
+
+        What proves a file whole is its bytes, not the parser's events: lxml 6.2's validating
+        iterparse, given a file cut in the middle, ends quietly and even reports the end of
+        every element still open (Document included), where 6.0/6.1 raised. After the root's
+        end tag XML allows only whitespace, comments and processing instructions, so the last
+        bytes must be the root's end tag (``</Document>``, with the root's prefix if it has
+        one) and such trailing matter, nothing else.
+        """
+        if not self.at_eof or root is None:
+            return False
+        encoding = (root.getroottree().docinfo.encoding or "UTF-8").upper()
+        if encoding in ("UTF-16", "UTF-32", "UCS-2", "UCS-4"):
+            # Named without a byte order: the BOM says which (libxml2 read it, so it is there).
+            width = "16" if encoding in ("UTF-16", "UCS-2") else "32"
+            marks = (b"\xfe\xff", b"\x00<") if width == "16" else (b"\x00\x00\xfe\xff", b"\x00\x00\x00<")
+            big = self.bom.startswith(marks)
+            encoding = f"UTF-{width}-{'BE' if big else 'LE'}"
+        try:
+            text = self.tail.decode(encoding, "replace")
+        except LookupError:  # a charset Python does not know: its markup is ASCII-compatible
+            text = self.tail.decode("latin-1")
+        name = f"{root.prefix}:" if root.prefix else ""
+        name += etree.QName(root).localname
+        return re.search(_END_OF_DOCUMENT.replace("NAME", re.escape(name)), text, re.DOTALL) is not None
+
+
+# The root's end tag, then only whitespace, comments and processing instructions to the end.
+_END_OF_DOCUMENT = r"</NAME\s*>(?:\s|<!--(?:(?!-->).)*-->|<\?(?:(?!\?>).)*\?>)*\Z"
 
 
 def _refuse_doctype(head: bytes) -> None:
@@ -871,63 +916,73 @@ def _iterate(
         schema=get_schema("camt.053.001.02") if validate else None,
     )
     root_checked = False
-    complete = False  # the root element's end was read
     message_id = None
     header: Camt053Statement | None = None
     index = 0
     statements = 0
     read = _entry_wire if wire else _entry
-    for _event, element in events:
-        if not root_checked:
-            # The root must be a camt.053.001.02 Document (and no DOCTYPE), before anything
-            # of the file is yielded.
-            _check_root(element.getroottree().getroot())
-            root_checked = True
-        tag = element.tag
-        if tag == ntry:
-            if header is None:
-                header = _statement_header(element.getparent(), message_id)
-                statements += 1
-                yield header
-            entry = read(element, index)
-            index += 1
-            yield entry
-            # Flat memory: drop this entry's subtree and every sibling already processed
-            # (the header elements included, which were read at the first Ntry).
-            element.clear(keep_tail=False)
-            parent = element.getparent()
-            while element.getprevious() is not None:
-                del parent[0]
-        elif tag == stmt:
-            if header is None:
-                statements += 1
-                yield _statement_header(element, message_id)  # a day without entries
-            header = None
-            index = 0
-            element.clear(keep_tail=False)
-            parent = element.getparent()
-            while element.getprevious() is not None:
-                del parent[0]
-        elif tag == grp_hdr:
-            message_id = _text(element, _NS + "MsgId")
-        elif tag == document:
-            complete = True
+    try:
+        for _event, element in events:
+            if not root_checked:
+                # The root must be a camt.053.001.02 Document (and no DOCTYPE), before anything
+                # of the file is yielded.
+                _check_root(element.getroottree().getroot())
+                root_checked = True
+            tag = element.tag
+            if tag == ntry:
+                if header is None:
+                    header = _statement_header(element.getparent(), message_id)
+                    statements += 1
+                    yield header
+                entry = read(element, index)
+                index += 1
+                yield entry
+                # Flat memory: drop this entry's subtree and every sibling already processed
+                # (the header elements included, which were read at the first Ntry).
+                element.clear(keep_tail=False)
+                parent = element.getparent()
+                while element.getprevious() is not None:
+                    del parent[0]
+            elif tag == stmt:
+                if header is None:
+                    statements += 1
+                    yield _statement_header(element, message_id)  # a day without entries
+                header = None
+                index = 0
+                element.clear(keep_tail=False)
+                parent = element.getparent()
+                while element.getprevious() is not None:
+                    del parent[0]
+            elif tag == grp_hdr:
+                message_id = _text(element, _NS + "MsgId")
+    except (CamtParseError, etree.XMLSyntaxError):
+        # An element the parser closed itself at the end of a cut-off file (see
+        # ends_the_document) lacks what it was cut from, and a schema may refuse it or a root
+        # cut in its name: the cut is the problem to report.
+        if reader.at_eof and events.root is not None and not reader.ends_the_document(events.root):
+            raise _truncated(events.root) from None
+        raise
     if not root_checked:
         root = events.root
         if root is not None:
+            if not reader.ends_the_document(root):
+                raise _truncated(root)
             _check_root(root)
         raise CamtParseError("The file has no root element")
-    if not complete:
-        # libxml2 reports a file cut off in the middle as not well-formed, except when a schema
-        # validates during the parse: then iterparse ends quietly after the last complete
-        # element (lxml 5/6). Seeing the root's end is what proves the file is whole.
-        raise CamtParseError(
-            "The file is not well-formed XML: it ends before its Document element does (truncated)",
-            "Document",
-            getattr(events.root, "sourceline", None),
-        )
+    if not reader.ends_the_document(events.root):
+        # A parser reports a file cut off in the middle as not well-formed, but not every
+        # version does when a schema validates during the parse (see ends_the_document).
+        raise _truncated(events.root)
     if statements == 0:
         raise CamtParseError("The file holds no statement (BkToCstmrStmt/Stmt)", "Stmt", None)
+
+
+def _truncated(root) -> CamtParseError:
+    return CamtParseError(
+        "The file is not well-formed XML: it ends before its Document element does (truncated)",
+        "Document",
+        getattr(root, "sourceline", None),
+    )
 
 
 def parse_camt053(

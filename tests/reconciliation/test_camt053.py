@@ -22,6 +22,7 @@ from reconciliation.camt053 import (
     Camt053Entry,
     Camt053Statement,
     CamtParseError,
+    ParseProcess,
     entry_key,
     iter_camt053,
     parse_camt053,
@@ -509,6 +510,110 @@ def test_a_file_cut_anywhere_is_refused(validate):
             for _item in iter_camt053(data[:cut], validate=validate):
                 pass
         assert "not well-formed" in info.value.message, cut
+
+
+def _every_cut(data: bytes):
+    """Each proper prefix of ``data`` that is not a whole document (the root's end tag not in it)."""
+    end = data.rindex(b"</Document>")
+    return range(1, end + len(b"</Document>"))
+
+
+@pytest.mark.parametrize("validate", [True, False])
+def test_a_file_cut_at_any_byte_is_refused(validate):
+    # Item 1 of issue 20: lxml 6.2.0's validating parse read a cut file as a shorter, whole
+    # statement (no error, and the end of every open element reported, Document's too).
+    data = simple_statement([credit("1.00"), debit("2.50", txs=[TxSpec(amount=Decimal("2.50"))])])
+    root = data.index(b">", data.index(b"<Document"))  # the root starts once its start tag is whole
+    for cut in _every_cut(data):
+        with pytest.raises(CamtParseError) as info:
+            for _item in iter_camt053(data[:cut], validate=validate):
+                pass
+        if cut > root:  # before, the file is refused as whatever its first bytes look like
+            assert "not well-formed" in info.value.message, (cut, info.value.message)
+    assert len(parse_camt053(data, validate=validate)[0].entries) == 2  # the whole file is read
+
+
+def test_the_cut_is_found_whatever_the_parser_reports(monkeypatch):
+    """A parser that ends quietly at a cut (closing what is open, as lxml 6.2's validating
+    parse does at some cuts) is caught by the bytes, not by its error or its events."""
+    real = etree.iterparse
+
+    class Quiet:
+        def __init__(self, *args, **kwargs):
+            self._inner = real(*args, **kwargs)
+
+        def __iter__(self):
+            try:
+                yield from self._inner
+            except etree.XMLSyntaxError:
+                return
+
+        def __getattr__(self, name):
+            return getattr(self._inner, name)
+
+    monkeypatch.setattr(etree, "iterparse", Quiet)
+    data = simple_statement([credit(f"{i}.00") for i in range(1, 6)])
+    for cut in range(len(data) // 2, len(data) - 1, 7):
+        with pytest.raises(CamtParseError, match="not well-formed"):
+            parse_camt053(data[:cut], validate=False)
+    assert len(parse_camt053(data, validate=False)[0].entries) == 5
+
+
+@pytest.mark.parametrize(
+    "after",
+    [b"\n", b"  \r\n\t", b"\n<!-- signed by the bank -->\n", b"<?bank batch='7'?>", b"\n<!--a--><?b c?>  \n"],
+)
+def test_whitespace_comments_and_pis_after_the_root_are_a_whole_file(after):
+    data = simple_statement([credit("1.00")]) + after
+    for validate in (True, False):
+        assert len(parse_camt053(data, validate=validate)[0].entries) == 1
+
+
+@pytest.mark.parametrize("after", [b"x", b"<Document/>", b"<!-- open comment", b"</Document>"])
+def test_anything_else_after_the_root_is_refused(after):
+    data = simple_statement([credit("1.00")]) + after
+    for validate in (True, False):
+        bad(data, validate=validate)
+
+
+def test_a_prefixed_root_is_whole_only_when_its_prefixed_end_tag_ends_it():
+    plain = simple_statement([credit("1.00")])
+    ns = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
+    root = etree.fromstring(plain)
+    prefixed = etree.Element(f"{{{ns}}}Document", nsmap={"c": ns})
+    prefixed.extend(list(root))
+    data = etree.tostring(prefixed, xml_declaration=True, encoding="UTF-8")
+    assert data.rstrip().endswith(b"</c:Document>")
+    assert len(parse_camt053(data)[0].entries) == 1
+    for cut in range(len(data) - 14, len(data) - 1):
+        bad(data[:cut])
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_a_utf16_file_is_whole_or_cut_as_any_other(codec):
+    text = simple_statement([credit("1.00")]).decode().replace("'UTF-8'", "'UTF-16'")
+    data = text.encode(codec) if codec == "utf-16" else b"\xfe\xff" + text.encode(codec)
+    assert len(parse_camt053(data)[0].entries) == 1
+    for cut in (len(data) - 2, len(data) - 1, len(data) // 2):
+        bad(data[:cut])
+
+
+@pytest.mark.parametrize("where", ["path", "chunks"])
+def test_the_parsing_process_refuses_a_cut_file_as_a_parse_here_does(where, tmp_path):
+    data = simple_statement([credit(f"{i}.00") for i in range(1, 31)])
+    for cut in range(len(data) // 3, len(data) - 1, 401):
+        piece = data[:cut]
+        path = tmp_path / f"cut-{cut}.xml"
+        path.write_bytes(piece)
+        process = (
+            ParseProcess(path=path) if where == "path" else ParseProcess(chunks=lambda p=piece: iter([p]))
+        )
+        try:
+            with pytest.raises(CamtParseError) as there:
+                list(process.items())
+        finally:
+            process.close()
+        assert "not well-formed" in there.value.message, cut
 
 
 @pytest.mark.parametrize("data", [b"", b"not xml at all", b"\xff\xfe\x00garbage", b"<a><b></a>"])
