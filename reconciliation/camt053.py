@@ -14,6 +14,13 @@ Why it exists: every morning the bank sends what it booked on each account; reco
 * **strictly**: one domain error, :class:`CamtParseError`, naming the element and its line,
   for anything a bank file must not contain (more than two decimals, negative or non-numeric
   amounts, missing ``Acct``/``Bal``/``Amt``/``CdtDbtInd``/``BookgDt``, the wrong message).
+  Its message is a template and its values, kept apart, so the service shows it in the
+  user's language (this module imports no Django; ``_`` only marks the text);
+* **whole or not at all**: a file is whole when its bytes end with the root's end tag (and
+  nothing but whitespace, comments and processing instructions after it), whatever the
+  parser reports (:meth:`_BoundedReader.ends_the_document`); a file libxml2 refuses is read
+  again, whole, up to 8 MB, to tell "not XML" from "breaks the schema" and to name the
+  element, the rule and the line (:func:`_diagnosed`).
 
 Rules this module decides, each from the standard or from importers that learned it the hard
 way (DOMAIN.md §6):
@@ -69,7 +76,7 @@ import hashlib
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -145,31 +152,70 @@ CHARGE_SUBFAMILIES = frozenset({"CHRG", "COMM", "COME", "COMI", "COMT", "FEES"})
 # a third decimal means the file is not what we think it is, so it is refused, not rounded.
 _AMOUNT_RE = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,2})?")
 
-# Messages someone may hand us instead of a camt.053.001.02, so the error can say what it is.
-_KNOWN_MESSAGES = {
-    "urn:iso:std:iso:20022:tech:xsd:camt.054.001.02": "a camt.054.001.02 debit/credit notification",
-    "urn:iso:std:iso:20022:tech:xsd:camt.052.001.02": "a camt.052.001.02 intraday account report",
-    "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03": "a pain.001.001.03 payment order",
-    "urn:iso:std:iso:20022:tech:xsd:pain.002.001.03": "a pain.002.001.03 payment status report",
+
+def _(text: str) -> str:
+    """Marks a message for translation (makemessages finds it); this module imports no Django,
+    so the service that shows the message translates it (``bankint.errors.reason_of``)."""
+    return text
+
+
+# Messages someone may hand us instead of a camt.053.001.02, so the error can say what it is:
+# by the message name in the namespace, whatever its version.
+_OTHER_MESSAGE_RE = re.compile(
+    r"urn:iso:std:iso:20022:tech:xsd:((camt\.05[234]|pain\.00[12])\.[0-9]{3}\.[0-9]{2})"
+)
+_OTHER_MESSAGES = {
+    "camt.053": _(
+        "This is a %(version)s bank statement; only camt.053.001.02 bank statements can be imported. "
+        "Ask the bank to deliver statements as camt.053.001.02."
+    ),
+    "camt.052": _("This is a %(version)s intraday account report, not a camt.053.001.02 bank statement."),
+    "camt.054": _("This is a %(version)s debit/credit notification, not a camt.053.001.02 bank statement."),
+    "pain.001": _("This is a %(version)s payment order, not a camt.053.001.02 bank statement."),
+    "pain.002": _("This is a %(version)s payment status report, not a camt.053.001.02 bank statement."),
 }
 
 
 class CamtParseError(Exception):
-    """The file is not a camt.053.001.02 statement we can trust; nothing of it may be imported."""
+    """The file is not a camt.053.001.02 statement we can trust; nothing of it may be imported.
 
-    def __init__(self, message: str, element: str | None = None, line: int | None = None):
-        self.message = message
+    ``template`` is the English message with ``%(name)s`` placeholders (marked with ``_``)
+    and ``params`` its values, kept apart so that the service shows it in the user's language
+    (``bankint.errors.reason_of``); ``message`` and ``str()`` are the English text, the latter
+    with the place (:meth:`location`). ``element`` and ``line`` say where, when known.
+    """
+
+    def __init__(
+        self,
+        template: str,
+        params: dict | None = None,
+        element: str | None = None,
+        line: int | None = None,
+    ):
+        self.template = template
+        self.params = dict(params) if params else {}
         self.element = element
-        self.line = line
-        super().__init__(message, element, line)
+        self.line = line or None
+        self.undiagnosed = False  # told from a stream's report alone (see _syntax_error)
+        super().__init__(template, self.params, element, self.line)
+
+    @property
+    def message(self) -> str:
+        return self.template % self.params if self.params else self.template
+
+    def location(self) -> tuple[str, dict] | None:
+        """Where in the file, as a template and its params (``None`` when unknown)."""
+        if self.element and self.line:
+            return _("element %(element)s, line %(line)s"), {"element": self.element, "line": self.line}
+        if self.element:
+            return _("element %(element)s"), {"element": self.element}
+        if self.line:
+            return _("line %(line)s"), {"line": self.line}
+        return None
 
     def __str__(self) -> str:
-        where = []
-        if self.element:
-            where.append(f"element {self.element}")
-        if self.line:
-            where.append(f"line {self.line}")
-        return f"{self.message} ({', '.join(where)})" if where else self.message
+        where = self.location()
+        return f"{self.message} ({where[0] % where[1]})" if where else self.message
 
 
 class Camt053Tx(NamedTuple):
@@ -275,7 +321,7 @@ class _BoundedReader:
         self._limit = limit
         self._read = 0
         self._head = True
-        self.bom = b""  # the file's first bytes, for the byte order of a UTF-16/32 file
+        self.head = b""  # the first bytes read: the root's start tag is in them
         self.tail = b""  # the last TAIL bytes read so far
         self.at_eof = False  # the source said it has nothing more
 
@@ -284,16 +330,17 @@ class _BoundedReader:
             size = 64 * 1024
         chunk = self._raw.read(min(size, self._limit - self._read + 1))
         if not isinstance(chunk, bytes | bytearray):
-            raise CamtParseError("The statement must be given as bytes, not text")
+            raise CamtParseError(_("The statement must be given as bytes, not text."))
         self._read += len(chunk)
         if self._read > self._limit:
             raise CamtParseError(
-                f"The file is larger than the limit of {self._limit:,} bytes and was not read"
+                _("The file is larger than the limit of %(limit)s bytes and was not read."),
+                {"limit": f"{self._limit:,}"},
             )
         chunk = bytes(chunk)
         if self._head:
             self._head = False
-            self.bom = chunk[:4]
+            self.head = chunk[:65536]
             _refuse_doctype(chunk[:4096])
         # Once per read of 32 KB, not per element: what proves the file ended (ends_the_document).
         if not chunk:
@@ -303,6 +350,20 @@ class _BoundedReader:
         else:
             self.tail = (self.tail + chunk)[-self.TAIL :]
         return chunk
+
+    def root(self):
+        """The root element as the first bytes start it (``None`` if they do not): what a
+        parse that stopped before its first event (a schema that knows no such root, a file cut
+        short) did not show."""
+        parser = etree.XMLPullParser(
+            events=("start",), resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+        )
+        with contextlib.suppress(etree.LxmlError):
+            parser.feed(self.head)
+        with contextlib.suppress(etree.LxmlError):
+            for _event, element in parser.read_events():
+                return element
+        return None
 
     def ends_the_document(self, root) -> bool:
         """Whether the file was read to its end and its last bytes close ``root``.
@@ -321,7 +382,7 @@ class _BoundedReader:
             # Named without a byte order: the BOM says which (libxml2 read it, so it is there).
             width = "16" if encoding in ("UTF-16", "UCS-2") else "32"
             marks = (b"\xfe\xff", b"\x00<") if width == "16" else (b"\x00\x00\xfe\xff", b"\x00\x00\x00<")
-            big = self.bom.startswith(marks)
+            big = self.head.startswith(marks)
             encoding = f"UTF-{width}-{'BE' if big else 'LE'}"
         try:
             text = self.tail.decode(encoding, "replace")
@@ -344,7 +405,9 @@ def _refuse_doctype(head: bytes) -> None:
     probe = head.replace(b"\x00", b"").upper()
     if b"<!DOCTYPE" in probe or b"<!ENTITY" in probe:
         raise CamtParseError(
-            "The file contains a DOCTYPE/entity declaration, which a bank statement never has", "DOCTYPE", 1
+            _("The file contains a DOCTYPE/entity declaration, which a bank statement never has."),
+            element="DOCTYPE",
+            line=1,
         )
 
 
@@ -356,10 +419,10 @@ def _open(source) -> tuple[BinaryIO, bool]:
         try:
             return open(source, "rb"), True
         except OSError as exc:
-            raise CamtParseError(f"Cannot read the file: {exc.strerror}") from exc
+            raise CamtParseError(_("Cannot read the file: %(error)s"), {"error": exc.strerror}) from exc
     if hasattr(source, "read"):
         return source, False
-    raise CamtParseError(f"Cannot read a statement from a {type(source).__name__}")
+    raise CamtParseError(_("Cannot read a statement from a %(type)s."), {"type": type(source).__name__})
 
 
 # --- small readers over an element ------------------------------------------------------
@@ -380,22 +443,29 @@ def _text(element, path: str) -> str | None:
 def _required(element, path: str, what: str) -> etree._Element:
     found = element.find(path)
     if found is None:
-        raise CamtParseError(
-            f"Missing mandatory element {what} in {_local(element.tag)}", what, element.sourceline
-        )
+        raise _missing(what, _local(element.tag), element.sourceline)
     return found
+
+
+def _missing(what: str, parent: str, line: int | None) -> CamtParseError:
+    return CamtParseError(
+        _("Missing mandatory element %(element)s in %(parent)s."),
+        {"element": what, "parent": parent},
+        what,
+        line,
+    )
 
 
 def _amount(element, what: str) -> Decimal:
     text = (element.text or "").strip()
     if not _AMOUNT_RE.fullmatch(text):
         if text.startswith("-"):
-            problem = "is negative (the sign belongs in CdtDbtInd)"
+            template = _("%(what)s %(value)s is negative (the sign belongs in CdtDbtInd).")
         elif re.fullmatch(r"[0-9]+\.[0-9]{3,}", text):
-            problem = "has more than two decimals"
+            template = _("%(what)s %(value)s has more than two decimals.")
         else:
-            problem = "is not an amount"
-        raise CamtParseError(f"{what} {text!r} {problem}", what, element.sourceline)
+            template = _("%(what)s %(value)s is not an amount.")
+        raise CamtParseError(template, {"what": what, "value": repr(text)}, what, element.sourceline)
     return Decimal(text)
 
 
@@ -404,10 +474,13 @@ def _credit_debit(element, parent_what: str) -> str:
     value = found.text.strip() if found is not None and found.text else None
     if value not in ("CRDT", "DBIT"):
         if found is None:
-            raise CamtParseError(
-                f"Missing mandatory element CdtDbtInd in {parent_what}", "CdtDbtInd", element.sourceline
-            )
-        raise CamtParseError(f"CdtDbtInd must be CRDT or DBIT, not {value!r}", "CdtDbtInd", found.sourceline)
+            raise _missing("CdtDbtInd", parent_what, element.sourceline)
+        raise CamtParseError(
+            _("CdtDbtInd must be CRDT or DBIT, not %(value)s."),
+            {"value": repr(value)},
+            "CdtDbtInd",
+            found.sourceline,
+        )
     return value
 
 
@@ -428,9 +501,12 @@ def _date_choice(element, what: str) -> date:
         except ValueError:
             name = _local(tag)
             raise CamtParseError(
-                f"{what}/{name} {text!r} is not a valid date", f"{what}/{name}", child.sourceline
+                _("%(what)s %(value)s is not a valid date."),
+                {"what": f"{what}/{name}", "value": repr(text)},
+                f"{what}/{name}",
+                child.sourceline,
             ) from None
-    raise CamtParseError(f"{what} has neither Dt nor DtTm", what, element.sourceline)
+    raise CamtParseError(_("%(what)s has neither Dt nor DtTm."), {"what": what}, what, element.sourceline)
 
 
 def _datetime(text: str | None, what: str, line: int | None) -> datetime | None:
@@ -439,7 +515,12 @@ def _datetime(text: str | None, what: str, line: int | None) -> datetime | None:
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        raise CamtParseError(f"{what} {text!r} is not a valid date and time", what, line) from None
+        raise CamtParseError(
+            _("%(what)s %(value)s is not a valid date and time."),
+            {"what": what, "value": repr(text)},
+            what,
+            line,
+        ) from None
 
 
 def _account_id(acct, what: str) -> tuple[str, str | None]:
@@ -463,7 +544,9 @@ def _account_id(acct, what: str) -> tuple[str, str | None]:
             return compact[4:], compact
         return compact, compact
     if other_id is None:
-        raise CamtParseError(f"{what} has neither IBAN nor Othr/Id", f"{what}/Id", acct.sourceline)
+        raise CamtParseError(
+            _("%(what)s has neither IBAN nor Othr/Id."), {"what": what}, f"{what}/Id", acct.sourceline
+        )
     if other_id.isdigit():
         return other_id, None
     digits = re.sub(r"[ .\-]", "", other_id)  # "8601.11.17947" as some banks print it
@@ -476,14 +559,19 @@ def _account_id(acct, what: str) -> tuple[str, str | None]:
 def _statement_header(stmt, message_id: str | None) -> Camt053Statement:
     statement_id = _text(stmt, _NS + "Id")
     if statement_id is None:
-        raise CamtParseError("Missing mandatory element Id in Stmt", "Stmt/Id", stmt.sourceline)
+        raise _missing("Id", "Stmt", stmt.sourceline)
     seq_text = _text(stmt, _NS + "ElctrncSeqNb")
     # ASCII digits (str.isdigit also passes "²", which int() refuses) of at most 18 significant
     # digits, as the XSD's Number allows; the column is a bigint.
     if seq_text is not None and not (
         seq_text.isascii() and seq_text.isdigit() and len(seq_text.lstrip("0")) <= 18
     ):
-        raise CamtParseError(f"ElctrncSeqNb {seq_text!r} is not a number", "ElctrncSeqNb", stmt.sourceline)
+        raise CamtParseError(
+            _("ElctrncSeqNb %(value)s is not a number."),
+            {"value": repr(seq_text)},
+            "ElctrncSeqNb",
+            stmt.sourceline,
+        )
     created_at = _datetime(_text(stmt, _NS + "CreDtTm"), "Stmt/CreDtTm", stmt.sourceline)
     from_at = _datetime(_text(stmt, f"{_NS}FrToDt/{_NS}FrDtTm"), "FrToDt/FrDtTm", stmt.sourceline)
     to_at = _datetime(_text(stmt, f"{_NS}FrToDt/{_NS}ToDtTm"), "FrToDt/ToDtTm", stmt.sourceline)
@@ -514,10 +602,13 @@ def _statement_header(stmt, message_id: str | None) -> Camt053Statement:
     open_bal = opening.get("OPBD") or opening.get("PRCD")
     close_bal = closing.get("CLBD") or closing.get("ITBD")
     if open_bal is None or close_bal is None:
-        missing = (
-            "an opening balance (OPBD or PRCD)" if open_bal is None else "a closing balance (CLBD or ITBD)"
+        # Both are needed to tell whether the entries add up (RELIABILITY row 6).
+        template = (
+            _("Statement %(id)s has no opening balance (OPBD or PRCD).")
+            if open_bal is None
+            else _("Statement %(id)s has no closing balance (CLBD or ITBD).")
         )
-        raise CamtParseError(f"Statement {statement_id} has no {missing}", "Bal", stmt.sourceline)
+        raise CamtParseError(template, {"id": statement_id}, "Bal", stmt.sourceline)
 
     return Camt053Statement(
         statement_id=statement_id,
@@ -652,9 +743,9 @@ def _tx_wire(txd, credit_debit: str, entry_amount: str | None) -> tuple:
     if amount is None:
         if entry_amount is None:
             raise CamtParseError(
-                "A batch entry's TxDtls has no amount (AmtDtls/TxAmt/Amt), so it cannot be split",
-                "TxDtls/AmtDtls",
-                txd.sourceline,
+                _("A batch entry's TxDtls has no amount (AmtDtls/TxAmt/Amt), so it cannot be split."),
+                element="TxDtls/AmtDtls",
+                line=txd.sourceline,
             )
         amount = entry_amount
     charges = None
@@ -753,14 +844,14 @@ def _entry_wire(ntry, index: int) -> tuple:
         elif tag == _E_ADDTL:
             additional = child.text
     if amt is None:
-        raise CamtParseError("Missing mandatory element Amt in Ntry", "Ntry/Amt", ntry.sourceline)
+        raise _missing("Ntry/Amt", "Ntry", ntry.sourceline)
     amount = _amount_text(amt, "Ntry/Amt")
     if credit_debit != "CRDT" and credit_debit != "DBIT":
         credit_debit = _clean(credit_debit)
         if credit_debit not in ("CRDT", "DBIT"):
             _credit_debit(ntry, "Ntry")  # raises with the right message
     if booking is None:
-        raise CamtParseError("Missing mandatory element BookgDt in Ntry", "Ntry/BookgDt", ntry.sourceline)
+        raise _missing("Ntry/BookgDt", "Ntry", ntry.sourceline)
     booking_day = _day_of(booking, "BookgDt")
     value_day = _day_of(value, "ValDt") if value is not None else None
     reversal = (_clean(reversal) or "false").lower() in ("true", "1")
@@ -831,7 +922,11 @@ def _entry_wire(ntry, index: int) -> tuple:
 def _check_root(root) -> None:
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise CamtParseError("The file has a DOCTYPE, which a bank statement never has", "DOCTYPE", 1)
+        raise CamtParseError(
+            _("The file contains a DOCTYPE/entity declaration, which a bank statement never has."),
+            element="DOCTYPE",
+            line=1,
+        )
     qname = etree.QName(root)
     if qname.namespace == NS_CAMT053 and qname.localname == "Document":
         return
@@ -839,15 +934,19 @@ def _check_root(root) -> None:
 
 
 def _wrong_message(namespace: str | None, localname: str, line: int | None) -> CamtParseError:
-    if namespace in _KNOWN_MESSAGES:
-        what = _KNOWN_MESSAGES[namespace]
-    elif namespace and "camt.053" in namespace:
-        what = f"camt.053 in another version ({namespace.rsplit(':', 1)[-1]})"
+    known = _OTHER_MESSAGE_RE.fullmatch(namespace or "")
+    if known:
+        template, params = _OTHER_MESSAGES[known.group(2)], {"version": known.group(1)}
     elif namespace:
-        what = f"a document in namespace {namespace}"
+        template = _("This is a document in namespace %(namespace)s, not a camt.053.001.02 bank statement.")
+        params = {"namespace": namespace}
     else:
-        what = f"an XML document with root element <{localname}> and no namespace"
-    return CamtParseError(f"This is {what}, not a camt.053.001.02 bank statement", localname, line)
+        template = _(
+            "This is an XML document with root element <%(root)s> and no namespace, "
+            "not a camt.053.001.02 bank statement."
+        )
+        params = {"root": localname}
+    return CamtParseError(template, params, localname, line)
 
 
 def iter_camt053(
@@ -864,40 +963,226 @@ def iter_camt053(
     process's form, for :class:`ParseProcess`).
     """
     raw, opened = _open(source)
-    yield from _guarded(_iterate(_BoundedReader(raw, max_bytes), validate, wire), raw, opened)
+    reread = _rereader(source, raw)
+    yield from _guarded(_iterate(_BoundedReader(raw, max_bytes), validate, wire, reread), raw, opened)
 
 
 def _guarded(items, raw, opened: bool):
-    """``items`` with every way a file can be bad turned into :class:`CamtParseError`."""
+    """``items`` with every way a file can be bad turned into :class:`CamtParseError` (what
+    libxml2 refuses is turned into it where the parse runs, in :func:`_iterate`)."""
     try:
         yield from items
-    except etree.XMLSyntaxError as exc:
-        # Covers not-XML, truncation, nesting deeper than libxml2's limit and, with
-        # validate=True, XSD violations (whose message names the element).
-        line = exc.position[0] if exc.position else exc.lineno
-        msg = exc.msg or str(exc)
-        element = None
-        found = re.search(r"Element '(?:\{([^}]*)\})?([^']+)'", msg)
-        if found:
-            element = found.group(2)
-            if "No matching global declaration" in msg:
-                # The schema refused the root: say which message it is instead.
-                raise _wrong_message(found.group(1), element, line) from None
-        kind = (
-            "does not match the camt.053.001.02 schema"
-            if "Schemas validity" in msg
-            else "is not well-formed XML"
-        )
-        raise CamtParseError(f"The file {kind}: {msg}", element, line) from None
     except (etree.LxmlError, UnicodeError, LookupError) as exc:
-        raise CamtParseError(f"The file cannot be read as XML: {exc}") from None
+        raise CamtParseError(_("The file cannot be read as XML: %(error)s"), {"error": str(exc)}) from None
     finally:
         if opened:
             raw.close()
 
 
+def _rereader(source, raw) -> Callable[[], bytes | None]:
+    """How to read the file once more, whole, to say where a schema error is (see
+    :func:`_diagnosed`): its bytes, its path, or a seekable file from where it started; a pipe
+    cannot be read twice (its reader, :class:`ParseProcess`, locates the error itself)."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        return lambda: bytes(source) if len(source) <= LOCATE_BYTES else None
+    if isinstance(source, str | os.PathLike):
+
+        def from_path() -> bytes | None:
+            with contextlib.suppress(OSError), open(source, "rb") as handle:
+                data = handle.read(LOCATE_BYTES + 1)
+                return data if len(data) <= LOCATE_BYTES else None
+            return None
+
+        return from_path
+    start = None
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        if raw.seekable():
+            start = raw.tell()
+    if start is None:
+        return lambda: None
+
+    def from_file() -> bytes | None:
+        try:
+            raw.seek(start)
+            data = raw.read(LOCATE_BYTES + 1)
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, bytes) and len(data) <= LOCATE_BYTES else None
+
+    return from_file
+
+
+# What broke the schema, by libxml2's error type (numbers, stable across versions; never by
+# the wording of its message), worded for a person; the message itself follows as the detail.
+_SCHEMA_RULES: dict[int, str] = {}
+for _names, _template in (
+    (
+        ("SCHEMAV_ELEMENT_CONTENT",),
+        _(
+            "The file does not match the camt.053.001.02 schema: element %(element)s is not allowed where "
+            "it is, or an element the schema requires is missing there (%(detail)s)."
+        ),
+    ),
+    (
+        ("SCHEMAV_CVC_MINLENGTH_VALID",),
+        _(
+            "The file does not match the camt.053.001.02 schema: element %(element)s is shorter than the "
+            "schema allows, or empty (%(detail)s)."
+        ),
+    ),
+    (
+        ("SCHEMAV_CVC_MAXLENGTH_VALID", "SCHEMAV_CVC_LENGTH_VALID"),
+        _(
+            "The file does not match the camt.053.001.02 schema: element %(element)s is longer or shorter "
+            "than the schema allows (%(detail)s)."
+        ),
+    ),
+    (
+        ("SCHEMAV_CVC_PATTERN_VALID",),
+        _(
+            "The file does not match the camt.053.001.02 schema: the value of element %(element)s does not "
+            "have the form the schema requires (%(detail)s)."
+        ),
+    ),
+    (
+        ("SCHEMAV_CVC_ENUMERATION_VALID",),
+        _(
+            "The file does not match the camt.053.001.02 schema: the value of element %(element)s is not "
+            "one of the codes the schema allows (%(detail)s)."
+        ),
+    ),
+    (
+        (
+            "SCHEMAV_CVC_DATATYPE_VALID_1_2_1",
+            "SCHEMAV_CVC_DATATYPE_VALID_1_2_2",
+            "SCHEMAV_CVC_DATATYPE_VALID_1_2_3",
+            "SCHEMAV_CVC_TYPE_3_1_1",
+            "SCHEMAV_CVC_TYPE_3_1_2",
+        ),
+        _(
+            "The file does not match the camt.053.001.02 schema: the value of element %(element)s is not "
+            "of the type the schema requires (%(detail)s)."
+        ),
+    ),
+    (
+        (
+            "SCHEMAV_CVC_TOTALDIGITS_VALID",
+            "SCHEMAV_CVC_FRACTIONDIGITS_VALID",
+            "SCHEMAV_CVC_MININCLUSIVE_VALID",
+            "SCHEMAV_CVC_MAXINCLUSIVE_VALID",
+            "SCHEMAV_CVC_MINEXCLUSIVE_VALID",
+            "SCHEMAV_CVC_MAXEXCLUSIVE_VALID",
+        ),
+        _(
+            "The file does not match the camt.053.001.02 schema: the value of element %(element)s has more "
+            "digits than the schema allows or is out of its range (%(detail)s)."
+        ),
+    ),
+    (
+        ("SCHEMAV_CVC_COMPLEX_TYPE_4", "SCHEMAV_CVC_COMPLEX_TYPE_3_2_1", "SCHEMAV_CVC_COMPLEX_TYPE_3_2_2"),
+        _(
+            "The file does not match the camt.053.001.02 schema: element %(element)s lacks an attribute the "
+            "schema requires, or has one it does not allow (%(detail)s)."
+        ),
+    ),
+):
+    for _name in _names:
+        if hasattr(etree.ErrorTypes, _name):
+            _SCHEMA_RULES[getattr(etree.ErrorTypes, _name)] = _template
+_SCHEMA_OTHER = _(
+    "The file does not match the camt.053.001.02 schema: element %(element)s breaks a rule of the schema "
+    "(%(detail)s)."
+)
+_SCHEMA_UNPLACED = _("The file does not match the camt.053.001.02 schema: %(detail)s.")
+LOCATE_BYTES = 8 * 2**20  # a file up to this size is read again, whole, to place a schema error
+
+
+def _schema_error(kind: int, message: str, element: str | None, line: int | None) -> CamtParseError:
+    """The error for libxml2's schema error of type ``kind``; ``message`` becomes its detail."""
+    # libxml2 names the element in its message: it is the detail, shorn of namespaces; the
+    # element itself comes from the validated tree when the file can be read again.
+    detail = re.sub(r"\{[^}]*\}", "", message or "").strip().rstrip(".")
+    shown = re.sub(r"^Element '[^']*': (?:\[[^]]*\] )?", "", detail) or detail
+    if element is None:
+        found = re.match(r"Element '([^']+)'", detail)
+        element = found.group(1) if found else None
+    if element is None:
+        return CamtParseError(_SCHEMA_UNPLACED, {"detail": shown}, None, line)
+    template = _SCHEMA_RULES.get(kind, _SCHEMA_OTHER)
+    return CamtParseError(template, {"element": element, "detail": shown}, element, line)
+
+
+def _not_xml(detail: str, line: int | None) -> CamtParseError:
+    # lxml adds the place to the message it raises: it is given apart, as the line.
+    detail = re.sub(r",? line [0-9]+, column [0-9]+$", "", (detail or "").strip())
+    return CamtParseError(_("The file is not well-formed XML: %(detail)s"), {"detail": detail}, None, line)
+
+
+def _diagnosed(data: bytes | None, validate: bool) -> CamtParseError | None:
+    """What is wrong with a file a validating stream refused, found by reading it again whole:
+    parsed without the schema (is it XML at all?), then its tree validated (where does it
+    break the schema?). The stream's own report cannot be trusted for either: lxml 6.2 drops
+    the parser's error when a schema validates during the parse ("no element found", no
+    line), and a streaming validation knows neither the line nor the element of a schema
+    error (libxml2 gives them for a tree only). Only for files up to :data:`LOCATE_BYTES`;
+    ``None`` when the file cannot be read again or shows no error now."""
+    if data is None:
+        return None
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_pis=True
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        return _not_xml(exc.msg or str(exc), exc.position[0] if exc.position else exc.lineno)
+    except (etree.LxmlError, ValueError):
+        return None
+    if not validate:
+        return None
+    tree = root.getroottree()
+    schema = get_schema("camt.053.001.02")
+    if schema.validate(tree):
+        return None
+    for entry in schema.error_log:
+        if entry.type == etree.ErrorTypes.SCHEMAV_CVC_ELT_1:  # no such root in the schema
+            name = etree.QName(root)
+            return _wrong_message(name.namespace, name.localname, root.sourceline)
+        element = None
+        with contextlib.suppress(etree.LxmlError, IndexError, TypeError):
+            element = etree.QName(tree.xpath(entry.path)[0]).localname if entry.path else None
+        return _schema_error(entry.type, entry.message, element, entry.line or None)
+    return None
+
+
+def _syntax_error(
+    exc: etree.XMLSyntaxError, error_log, root, reread: Callable[[], bytes | None], validate: bool
+) -> CamtParseError:
+    """What libxml2 refused: a file that is not XML, or one that is XML but breaks the schema,
+    naming the element and the rule. Told apart by reading the file again (:func:`_diagnosed`)
+    or, when it cannot be, by the domain of the stream's errors (never by their wording)."""
+    found = _diagnosed(reread(), validate)
+    if found is not None:
+        return found
+    log = [e for e in error_log if e.level >= etree.ErrorLevels.ERROR]
+    schema = [e for e in log if e.domain == etree.ErrorDomains.SCHEMASV]
+    other = [e for e in log if e.domain != etree.ErrorDomains.SCHEMASV]
+    if other or not schema:
+        if other:
+            error = _not_xml(other[0].message, other[0].line)
+        else:
+            error = _not_xml(exc.msg or str(exc), exc.position[0] if exc.position else exc.lineno)
+    elif schema[0].type == etree.ErrorTypes.SCHEMAV_CVC_ELT_1 and root is not None:
+        # The schema has no such root element: say which message this is instead.
+        name = etree.QName(root)
+        return _wrong_message(name.namespace, name.localname, root.sourceline)
+    else:
+        error = _schema_error(schema[0].type, schema[0].message, None, None)
+    error.undiagnosed = True  # a reader that can read the file again says more (ParseProcess)
+    return error
+
+
 def _iterate(
-    reader: _BoundedReader, validate: bool, wire: bool
+    reader: _BoundedReader, validate: bool, wire: bool, reread: Callable[[], bytes | None]
 ) -> Iterator[Camt053Statement | Camt053Entry | tuple]:
     # End events of three tags only: a start event per entry as well would double the
     # events. The header is read when the statement's first Ntry ends, because the XSD puts
@@ -955,33 +1240,36 @@ def _iterate(
                     del parent[0]
             elif tag == grp_hdr:
                 message_id = _text(element, _NS + "MsgId")
-    except (CamtParseError, etree.XMLSyntaxError):
+    except (CamtParseError, etree.XMLSyntaxError) as exc:
         # An element the parser closed itself at the end of a cut-off file (see
         # ends_the_document) lacks what it was cut from, and a schema may refuse it or a root
         # cut in its name: the cut is the problem to report.
-        if reader.at_eof and events.root is not None and not reader.ends_the_document(events.root):
-            raise _truncated(events.root) from None
+        root = events.root if events.root is not None else reader.root()
+        if reader.at_eof and root is not None and not reader.ends_the_document(root):
+            raise _truncated(root) from None
+        if isinstance(exc, etree.XMLSyntaxError):
+            raise _syntax_error(exc, events.error_log, root, reread, validate) from None
         raise
     if not root_checked:
-        root = events.root
+        root = events.root if events.root is not None else reader.root()
         if root is not None:
             if not reader.ends_the_document(root):
                 raise _truncated(root)
             _check_root(root)
-        raise CamtParseError("The file has no root element")
+        raise CamtParseError(_("The file has no root element."))
     if not reader.ends_the_document(events.root):
         # A parser reports a file cut off in the middle as not well-formed, but not every
         # version does when a schema validates during the parse (see ends_the_document).
         raise _truncated(events.root)
     if statements == 0:
-        raise CamtParseError("The file holds no statement (BkToCstmrStmt/Stmt)", "Stmt", None)
+        raise CamtParseError(_("The file holds no statement (BkToCstmrStmt/Stmt)."), element="Stmt")
 
 
 def _truncated(root) -> CamtParseError:
     return CamtParseError(
-        "The file is not well-formed XML: it ends before its Document element does (truncated)",
-        "Document",
-        getattr(root, "sourceline", None),
+        _("The file is not well-formed XML: it ends before its Document element does (truncated)."),
+        element="Document",
+        line=getattr(root, "sourceline", None),
     )
 
 
@@ -1142,6 +1430,7 @@ class ParseProcess(_ChildProcess):
 
         target = os.fspath(path) if path is not None else "-"
         mode = "validate" if validate else "no-validate"
+        self._validate = validate
         super().__init__(["--parse", target, str(max_bytes), mode], path=path, chunks=chunks)
         # The child's messages are taken off the pipe as they come, by a thread, so that it
         # never waits on a full pipe while the importer does something else (the importer
@@ -1198,6 +1487,26 @@ class ParseProcess(_ChildProcess):
             left -= len(part)
         return b"".join(parts)
 
+    def _error(self, template, params, element, line, undiagnosed) -> CamtParseError:
+        """The child's error as a parse here would raise it. What libxml2 refused in a file the
+        child read from a pipe (so could not read again) is diagnosed here, where it can be."""
+        if undiagnosed and self._chunks is not None:
+            found = _diagnosed(self._whole(), self._validate)
+            if found is not None:
+                return found
+        error = CamtParseError(template, params, element, line)
+        error.undiagnosed = undiagnosed
+        return error
+
+    def _whole(self) -> bytes | None:
+        parts, size = [], 0
+        for chunk in self._chunks():
+            size += len(chunk)
+            if size > LOCATE_BYTES:
+                return None
+            parts.append(bytes(chunk))
+        return b"".join(parts)
+
     def items(self) -> Iterator[Camt053Statement | Camt053Entry]:
         import marshal
         import pickle
@@ -1217,7 +1526,7 @@ class ParseProcess(_ChildProcess):
                 elif kind == "S":
                     yield pickle.loads(item[1])  # noqa: S301 - written by our own child process
                 elif kind == "X":
-                    raise CamtParseError(item[1], item[2], item[3])
+                    raise self._error(*item[1:])
                 else:  # "E": the whole file was read
                     self.peak_mb = item[1]
                     return
@@ -1259,7 +1568,7 @@ def _parse_main(argv: list[str]) -> int:
             else:
                 batch.append(("S", pickle.dumps(item)))
     except CamtParseError as exc:
-        batch.append(("X", exc.message, exc.element, exc.line))
+        batch.append(("X", exc.template, exc.params, exc.element, exc.line, exc.undiagnosed))
     else:
         batch.append(("E", _peak_mb()))
     with contextlib.suppress(BrokenPipeError):  # the importer stopped reading (a problem of its own)

@@ -61,7 +61,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import BankAccount
 from bankint import context
-from bankint.errors import BankFileRejected, Conflict, ValidationFailed
+from bankint.errors import BankFileRejected, Conflict, ValidationFailed, localized, reason_of
 from companies.services import audit_record
 from ledger.models import OpenBankLine, ReferenceKind, Voucher, VoucherLine
 from ledger.selectors import ledger_account_numbers
@@ -331,7 +331,7 @@ def _import(company, raw, child, source, filename, bank_statement_id, auto_match
     except _AlreadyThere:
         return _duplicate(StatementFile.objects.get(company=company, sha256=digest))
     except (camt053.CamtParseError, BankFileRejected) as exc:
-        reason = str(exc) if isinstance(exc, camt053.CamtParseError) else exc.message
+        reason = _refusal(exc) if isinstance(exc, camt053.CamtParseError) else exc.message
         file = _reject(company, digest, raw.read(), source, filename, bank_statement_id, reason)
         return ImportResult(file, "rejected", reason)
 
@@ -346,6 +346,13 @@ def _import(company, raw, child, source, filename, bank_statement_id, auto_match
             "%(count)d statement(s) do not add up (opening balance + entries ≠ closing balance)."
         ) % {"count": len(flagged)}
     return ImportResult(file, "imported", message, file.entries_new, file.entries_existing, matched, flagged)
+
+
+def _refusal(exc: camt053.CamtParseError) -> str:
+    """The parser's refusal in the active language, with where in the file it is."""
+    reason = reason_of(exc)
+    where = exc.location()
+    return f"{reason} ({localized(*where)})" if where else reason
 
 
 def _match_left_over(file: StatementFile) -> int:

@@ -492,6 +492,80 @@ def test_missing_mandatory_elements(xpath, element):
     assert isinstance(bad(data), CamtParseError)
 
 
+def _line_of(data: bytes, needle: bytes) -> int:
+    return data[: data.index(needle)].count(b"\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "needle", "rule"),
+    [
+        (b"<Sts>BOOK</Sts>", b"<Sts>DONE</Sts>", b"<Sts>DONE", "is not one of the codes the schema allows"),
+        (b"<Sts>BOOK</Sts>", b"<Sts>BOOK</Sts><Bogus/>", b"<Bogus", "is not allowed where it is"),
+        (
+            b"<MsgId>CAMT053-20250304-0001</MsgId>",
+            b"<MsgId></MsgId>",
+            b"<MsgId",
+            "shorter than the schema allows",
+        ),
+        (
+            b'<Amt Ccy="NOK">2.00</Amt>',
+            b"<Amt>2.00</Amt>",
+            b"<Amt>2.00",
+            "lacks an attribute the schema requires",
+        ),
+    ],
+)
+def test_a_schema_error_names_the_element_the_rule_and_the_line(tmp_path, before, after, needle, rule):
+    # Issue 20 item 9: six real files that are XML but break the schema were called "not
+    # well-formed XML"; the classification now goes by libxml2's error domain, not its text.
+    raw = simple_statement([credit("1.00"), credit("2.00")])
+    assert before in raw
+    data = _pretty(raw.replace(before, after, 1))
+    element = needle.decode().strip("<").split(">")[0].split(" ")[0]
+    line = _line_of(data, needle)
+    path = tmp_path / "bad.xml"
+    path.write_bytes(data)
+    errors = [bad(data)]
+    with pytest.raises(CamtParseError) as err:
+        parse_camt053(path)
+    errors.append(err.value)
+    with path.open("rb") as handle, pytest.raises(CamtParseError) as err:
+        parse_camt053(handle)
+    errors.append(err.value)
+    for where in ({"path": path}, {"chunks": lambda: iter([data[:500], data[500:]])}):
+        process = ParseProcess(**where)
+        try:
+            with pytest.raises(CamtParseError) as err:
+                list(process.items())
+        finally:
+            process.close()
+        errors.append(err.value)
+    for error in errors:
+        assert error.message.startswith("The file does not match the camt.053.001.02 schema: "), error.message
+        assert f"element {element} " in error.message and rule in error.message
+        assert (error.element, error.line) == (element, line)
+        assert "not well-formed" not in error.message
+    assert len({(e.template, tuple(sorted(e.params.items())), e.line) for e in errors}) == 1
+
+
+def test_a_schema_error_in_a_file_too_big_to_read_again_still_names_the_element(monkeypatch):
+    from reconciliation import camt053
+
+    monkeypatch.setattr(camt053, "LOCATE_BYTES", 100)
+    data = _pretty(simple_statement([credit("1.00")])).replace(b"<Sts>BOOK</Sts>", b"<Sts>BOOK</Sts><Bogus/>")
+    err = bad(data)
+    assert err.message.startswith("The file does not match the camt.053.001.02 schema: element Bogus ")
+    assert err.line is None  # a streaming validation does not know it
+
+
+def test_a_file_that_is_not_xml_is_not_called_a_schema_error():
+    data = _pretty(simple_statement([credit("1.00")])).replace(b"<Sts>BOOK</Sts>", b"<Sts>BOOK</St>")
+    for validate in (True, False):
+        err = bad(data, validate=validate)
+        assert err.message.startswith("The file is not well-formed XML: "), err.message
+        assert err.line == _line_of(data, b"<Sts>BOOK</St>")
+
+
 def test_truncated_file():
     data = simple_statement([credit("1.00"), credit("2.00")])
     err = bad(data[: len(data) // 2])
@@ -634,7 +708,10 @@ def test_another_message_or_version_is_named(namespace, tag, needle, validate):
     data = camt053_bytes(FileSpec([StatementSpec("S", DAY, DAY)], namespace=namespace, message_tag=tag))
     err = bad(data, validate=validate)
     assert needle in err.message
-    assert "not a camt.053.001.02 bank statement" in err.message
+    if needle.startswith("camt.053"):  # what it is, and what can be read
+        assert f"This is a {needle} bank statement; only camt.053.001.02 bank statements" in err.message
+    else:
+        assert "not a camt.053.001.02 bank statement" in err.message
 
 
 def test_xml_without_the_camt_root():
