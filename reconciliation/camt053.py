@@ -148,9 +148,13 @@ _Q = {
 # (ExternalBankTransactionSubFamily1Code): they go to the fee account, not to a payment.
 CHARGE_SUBFAMILIES = frozenset({"CHRG", "COMM", "COME", "COMI", "COMT", "FEES"})
 
-# ISO 20022 amounts allow 18 digits and 5 decimals, but a NOK statement has øre at most:
-# a third decimal means the file is not what we think it is, so it is refused, not rounded.
+# ISO 20022 amounts allow 18 digits and 5 decimals, but a NOK statement has øre at most. A
+# third decimal that is not zero means the file is not what we think it is, so it is refused,
+# not rounded; trailing zeros (``8.850``, ``5442.09000``, as some banks write) are the same
+# amount and are read by value. The usual form, checked first, is two decimals at most.
 _AMOUNT_RE = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,2})?")
+# xs:decimal without a sign, as the schema allows it: "12", "12.", ".5", "+12.50000".
+_DECIMAL_RE = re.compile(r"\+?([0-9]*)(?:\.([0-9]*))?")
 
 
 def _(text: str) -> str:
@@ -458,15 +462,23 @@ def _missing(what: str, parent: str, line: int | None) -> CamtParseError:
 
 def _amount(element, what: str) -> Decimal:
     text = (element.text or "").strip()
-    if not _AMOUNT_RE.fullmatch(text):
-        if text.startswith("-"):
-            template = _("%(what)s %(value)s is negative (the sign belongs in CdtDbtInd).")
-        elif re.fullmatch(r"[0-9]+\.[0-9]{3,}", text):
-            template = _("%(what)s %(value)s has more than two decimals.")
+    if _AMOUNT_RE.fullmatch(text):
+        return Decimal(text)
+    found = _DECIMAL_RE.fullmatch(text)
+    if found is not None and (found.group(1) or found.group(2)):
+        whole = found.group(1).lstrip("0") or "0"
+        decimals = (found.group(2) or "").rstrip("0")
+        if len(decimals) <= 2 and len(whole) <= 18:
+            return Decimal(f"{whole}.{decimals:0<2}")  # by value, to the øre
+        if len(decimals) > 2:
+            template = _("%(what)s %(value)s has more than two decimals (only zeros may follow the second).")
         else:
             template = _("%(what)s %(value)s is not an amount.")
-        raise CamtParseError(template, {"what": what, "value": repr(text)}, what, element.sourceline)
-    return Decimal(text)
+    elif text.startswith("-"):
+        template = _("%(what)s %(value)s is negative (the sign belongs in CdtDbtInd).")
+    else:
+        template = _("%(what)s %(value)s is not an amount.")
+    raise CamtParseError(template, {"what": what, "value": repr(text)}, what, element.sourceline)
 
 
 def _credit_debit(element, parent_what: str) -> str:

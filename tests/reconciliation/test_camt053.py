@@ -449,6 +449,33 @@ def test_bad_amounts_name_the_element_and_line(amount, needle):
     assert "Amt" in str(bad(data))
 
 
+@pytest.mark.parametrize("validate", [True, False])
+def test_amounts_with_trailing_zeros_are_read_by_value(validate):
+    # Issue 20 item 6: "8.850", "18.150", "5442.09000" are exact to the øre and schema-valid;
+    # one such amount refused every statement of the file.
+    data = simple_statement(
+        [
+            credit("8.85", amount_text="8.850"),
+            debit("18.15", amount_text="18.15000", txs=[TxSpec(amount=Decimal("18.15"))]),
+            credit("1.01", amount_text="1.0100"),
+        ]
+    )
+    data = data.replace(b">10000.00<", b">10000.00000<", 1).replace(b">10000.00<", b">10000.000<", 1)
+    data = data.replace(b">18.15<", b">18.150<")  # the transaction's amount too
+    (stmt,) = parse_camt053(data, validate=validate)
+    assert [e.amount for e in stmt.entries] == [Decimal("8.85"), Decimal("18.15"), Decimal("1.01")]
+    assert stmt.entries[1].transactions[0].amount == Decimal("18.15")
+    assert stmt.entries[1].charges == 0  # the same amount, however it was written
+    assert (stmt.opening_balance, stmt.closing_balance) == (Decimal("10000.00"), Decimal("9991.71"))
+    assert statement_balance_check(stmt)[0] is True
+
+
+@pytest.mark.parametrize("amount", ["8.855", "1.0050", "1.00001", "0.001"])
+def test_a_third_decimal_that_is_not_zero_is_refused(amount):
+    err = bad(simple_statement([credit("1.00", amount_text=amount)]), validate=False)
+    assert "more than two decimals" in err.message and err.element == "Ntry/Amt"
+
+
 @pytest.mark.parametrize("number", ["²", "7a", "1" * 19, "1" * 5000])
 def test_a_sequence_number_that_is_no_number_is_named(number):
     # "²" passes str.isdigit but not int(); 19 digits pass int() but not the bigint column.
