@@ -37,13 +37,23 @@ way (DOMAIN.md §6):
   :attr:`Camt053Entry.original_credit_debit` gives the flipped direction of the booking
   being undone.
 * **Batch entries.** An entry with several ``TxDtls`` is split by each transaction's own
-  amount (``AmtDtls/TxAmt/Amt``, else ``AmtDtls/InstdAmt/Amt``, else ``Amt``), never by the
-  entry total. A single ``TxDtls`` without an amount takes the entry's amount; several without
-  amounts are refused (splitting by guesswork would invent money). When the transactions do
-  not add up to the entry, the difference is the bank's charges:
-  ``entry.charges = Σ signed tx amounts − entry.signed_amount`` (positive = the bank took a
-  fee, e.g. a debit of 1,010.00 for payments of 1,000.00; negative = the bank added money).
-  Each transaction's own ``Chrgs/Amt`` are reported in :attr:`Camt053Tx.charges`.
+  amount in the entry's currency (``AmtDtls/TxAmt/Amt``, else ``InstdAmt``, else
+  ``CntrValAmt``, else ``Amt``), never by the entry total. A single ``TxDtls`` without such an
+  amount takes the entry's amount (and one that states the entry's amount among others is
+  that amount); several without any amount are refused (splitting by guesswork would invent
+  money). When the transactions do not add up to the entry, the difference is the bank's
+  charges: ``entry.charges = Σ signed tx amounts − entry.signed_amount`` (positive = the bank
+  took a fee, e.g. a debit of 1,010.00 for payments of 1,000.00; negative = the bank added
+  money). Each transaction's own ``Chrgs/Amt`` (in the entry's currency) are reported in
+  :attr:`Camt053Tx.charges`.
+* **Other currencies.** An amount in another currency than the entry's (a card purchase of
+  USD 140.00 booked as NOK 1,249.85) is kept, with the exchange the bank gave (``CcyXchg``),
+  as :attr:`Camt053Tx.foreign`, and is never booked, split by or compared with the entry: the
+  entry's amount, in the account's currency, is what is booked. A batch's payment known only
+  in another currency has no amount (``None``), and its entry then no charges (the split in
+  the entry's currency is unknown, so none is guessed).
+* **References.** Every ``Strd/CdtrRefInf/Ref`` of a transaction is kept
+  (:attr:`Camt053Tx.kids`): one payment may settle several invoices.
 * **Dates.** ``BookgDt``/``ValDt`` as ``Dt`` or ``DtTm``; a ``DtTm`` with an offset is turned
   into the Norwegian business date (Europe/Oslo), a naive one is taken as local. ``ValDt`` may
   be missing (``value_date=None``).
@@ -91,6 +101,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "NS_CAMT053",
     "Camt053Entry",
+    "Camt053Fx",
     "Camt053Statement",
     "Camt053Tx",
     "CamtParseError",
@@ -121,6 +132,7 @@ _Q = {
     for name in (
         "AcctSvcrRef",
         "AddtlNtryInf",
+        "AddtlTxInf",
         "Amt",
         "AmtDtls",
         "BkTxCd",
@@ -128,7 +140,9 @@ _Q = {
         "CdtDbtInd",
         "Cdtr",
         "CdtrAcct",
+        "CcyXchg",
         "Chrgs",
+        "CntrValAmt",
         "Dbtr",
         "DbtrAcct",
         "EndToEndId",
@@ -138,9 +152,12 @@ _Q = {
         "RltdPties",
         "RmtInf",
         "RvslInd",
+        "SrcCcy",
         "Sts",
+        "TrgtCcy",
         "TxAmt",
         "ValDt",
+        "XchgRate",
     )
 }
 
@@ -222,6 +239,20 @@ class CamtParseError(Exception):
         return f"{self.message} ({where[0] % where[1]})" if where else self.message
 
 
+class Camt053Fx(NamedTuple):
+    """A transaction's amount in another currency than its entry's (``AmtDtls``: ``TxAmt``,
+    ``InstdAmt`` or ``CntrValAmt``), with the exchange the bank gave (``CcyXchg``), if any.
+
+    Kept as information: it is never booked, split or compared with the entry's amount.
+    """
+
+    amount: Decimal  # as the bank gave it (up to five decimals, as ISO 20022 allows)
+    currency: str
+    rate: Decimal | None = None  # XchgRate
+    source_currency: str | None = None  # SrcCcy
+    target_currency: str | None = None  # TrgtCcy
+
+
 class Camt053Tx(NamedTuple):
     """One ``TxDtls``: one payment inside a (possibly batched) entry.
 
@@ -229,18 +260,27 @@ class Camt053Tx(NamedTuple):
     they were and made several times faster: a 100,000-entry file builds 210,000 of them.
     """
 
-    amount: Decimal
+    amount: Decimal | None  # in the entry's currency; None: a batch's payment given only in another
     credit_debit: str
     end_to_end_id: str | None
-    kid: str | None
+    kids: tuple[str, ...]  # every Strd/CdtrRefInf/Ref: one payment may cover several invoices
     unstructured: str | None
     acct_svcr_ref: str | None
     counterparty_name: str | None
     counterparty_account: str | None
-    charges: Decimal = ZERO
+    charges: Decimal = ZERO  # Σ Chrgs/Amt in the entry's currency
+    foreign: Camt053Fx | None = None
+    additional_info: str | None = None  # AddtlTxInf
 
     @property
-    def signed_amount(self) -> Decimal:
+    def kid(self) -> str | None:
+        """The first structured reference (KID), or None."""
+        return self.kids[0] if self.kids else None
+
+    @property
+    def signed_amount(self) -> Decimal | None:
+        if self.amount is None:
+            return None
         return self.amount if self.credit_debit == "CRDT" else -self.amount
 
 
@@ -278,7 +318,7 @@ class Camt053Entry(NamedTuple):
 
     @property
     def kids(self) -> tuple[str, ...]:
-        return tuple(tx.kid for tx in self.transactions if tx.kid)
+        return tuple(kid for tx in self.transactions for kid in tx.kids)
 
     @property
     def unstructured(self) -> tuple[str, ...]:
@@ -661,9 +701,21 @@ _E_AMT, _E_CDTDBT, _E_RVSL, _E_STS, _E_BOOKG, _E_VALDT, _E_ACCTSVCRREF, _E_BKTXC
         "NtryDtls",
     )
 )
-_X_REFS, _X_AMTDTLS, _X_RLTDPTIES, _X_RMTINF, _X_TXAMT, _X_INSTDAMT, _X_E2E = (
-    _Q[name] for name in ("Refs", "AmtDtls", "RltdPties", "RmtInf", "TxAmt", "InstdAmt", "EndToEndId")
+_X_REFS, _X_AMTDTLS, _X_RLTDPTIES, _X_RMTINF, _X_TXAMT, _X_INSTDAMT, _X_E2E, _X_ADDTL = (
+    _Q[name]
+    for name in ("Refs", "AmtDtls", "RltdPties", "RmtInf", "TxAmt", "InstdAmt", "EndToEndId", "AddtlTxInf")
 )
+# AmtDtls's amounts, in the order one in the entry's currency is taken: what was booked for the
+# transaction, what was instructed, the counter value (ISO 20022 AmountAndCurrencyExchange3).
+_AMOUNT_DETAILS = {
+    _X_TXAMT: (0, "TxDtls/AmtDtls/TxAmt/Amt"),
+    _X_INSTDAMT: (1, "TxDtls/AmtDtls/InstdAmt/Amt"),
+    _Q["CntrValAmt"]: (2, "TxDtls/AmtDtls/CntrValAmt/Amt"),
+}
+_X_CCYXCHG = _Q["CcyXchg"]
+_XCHG_RATE, _XCHG_SRC, _XCHG_TRGT = _Q["XchgRate"], _Q["SrcCcy"], _Q["TrgtCcy"]
+_FOREIGN_AMOUNT_RE = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,5})?")  # ActiveOrHistoricCurrencyAndAmount
+_RATE_RE = re.compile(r"[0-9]{1,11}(?:\.[0-9]{1,10})?")  # BaseOneRate
 # The counterparty is the payer of a credit and the payee of a debit: (party, its account).
 _PARTY = {
     "CRDT": (_Q["Dbtr"], _Q["DbtrAcct"], "RltdPties/DbtrAcct"),
@@ -716,11 +768,95 @@ def _clean(text: str | None) -> str | None:
     return (text.strip() or None) if text is not None else None
 
 
-def _tx_wire(txd, credit_debit: str, entry_amount: str | None) -> tuple:
+def _foreign_amount(element, what: str) -> str:
+    """An amount in another currency, as text: up to five decimals (a yen or dinar amount is
+    no NOK amount, so the two-decimal rule does not apply), never negative."""
+    text = (element.text or "").strip()
+    if not _FOREIGN_AMOUNT_RE.fullmatch(text):
+        raise CamtParseError(
+            _("%(what)s %(value)s is not an amount."),
+            {"what": what, "value": repr(text)},
+            what,
+            element.sourceline,
+        )
+    return text
+
+
+def _exchange(xchg) -> tuple[str | None, str | None, str | None]:
+    """(XchgRate as text, SrcCcy, TrgtCcy) of a ``CcyXchg``."""
+    rate = source = target = None
+    for part in xchg:
+        tag = part.tag
+        if tag == _XCHG_RATE:
+            rate = (part.text or "").strip()
+            if not _RATE_RE.fullmatch(rate):
+                raise CamtParseError(
+                    _("%(what)s %(value)s is not an exchange rate."),
+                    {"what": "CcyXchg/XchgRate", "value": repr(rate)},
+                    "CcyXchg/XchgRate",
+                    part.sourceline,
+                )
+        elif tag == _XCHG_SRC:
+            source = _clean(part.text)
+        elif tag == _XCHG_TRGT:
+            target = _clean(part.text)
+    return rate, source, target
+
+
+def _amount_details(amt_dtls, currency: str | None, single_amount: str | None) -> tuple:
+    """(amount in the entry's currency as text or None, the foreign wire tuple or None).
+
+    Only an amount in the entry's currency (or without one) can split a batch or show
+    charges; the first other one is kept, with the exchange rate, as information. For the one
+    transaction of an entry, a stated amount equal to the entry's is the transaction's (a bank
+    may add others: a Swiss file gives InstdAmt 4500.00 and TxAmt 0.04 for 4500.00 booked).
+    """
+    own: list[tuple[int, str]] = []
+    foreign = exchange = None
+    for part in amt_dtls:
+        known = _AMOUNT_DETAILS.get(part.tag)
+        if known is None:
+            continue
+        amt = xchg = None
+        for sub in part:
+            if sub.tag == _T_AMT:
+                amt = sub
+            elif sub.tag == _X_CCYXCHG:
+                xchg = sub
+        if amt is None:
+            continue
+        ccy = amt.get("Ccy")
+        if ccy is None or ccy == currency:
+            own.append((known[0], _amount_text(amt, known[1])))
+        elif foreign is None or known[0] < foreign[0]:
+            foreign = (known[0], _foreign_amount(amt, known[1]), ccy, xchg)
+        if xchg is not None and exchange is None:
+            exchange = xchg
+    amount = None
+    if own:
+        if len(own) > 1:
+            own.sort()
+            if single_amount is not None:
+                wanted = Decimal(single_amount)
+                if any(Decimal(text) == wanted for _rank, text in own):
+                    return single_amount, _fx_wire(foreign, exchange)
+        amount = own[0][1]
+    return amount, _fx_wire(foreign, exchange)
+
+
+def _fx_wire(foreign, exchange) -> tuple | None:
+    if foreign is None:
+        return None
+    xchg = foreign[3] if foreign[3] is not None else exchange
+    rate, source, target = _exchange(xchg) if xchg is not None else (None, None, None)
+    return (foreign[1], foreign[2], rate, source, target)
+
+
+def _tx_wire(txd, credit_debit: str, entry_amount: str, single: bool, currency: str | None) -> tuple:
     """One ``TxDtls`` as its wire tuple (see :func:`_entry_wire`): the amount and charges as
     text, the rest as :class:`Camt053Tx` holds it."""
     # One pass over the children (this runs for each of 100,000 entries' transactions).
-    amt = amt_dtls = rmt = parties = refs = None
+    amt = amt_dtls = rmt = parties = refs = additional = None
     has_charges = False
     for child in txd:
         tag = child.tag
@@ -736,50 +872,57 @@ def _tx_wire(txd, credit_debit: str, entry_amount: str | None) -> tuple:
             has_charges = True
         elif tag == _T_AMT:
             amt = child
-    amount = None
+        elif tag == _X_ADDTL:
+            additional = child.text
+    amount = fx = None
     if amt_dtls is not None:
-        tx_amt = instructed = None
-        for part in amt_dtls:
-            if part.tag == _X_TXAMT:
-                tx_amt = part
-            elif part.tag == _X_INSTDAMT:
-                instructed = part
-        for what, part in (("TxDtls/AmtDtls/TxAmt/Amt", tx_amt), ("TxDtls/AmtDtls/InstdAmt/Amt", instructed)):
-            if part is not None:
-                for found in part.iterchildren(_T_AMT):
-                    amount = _amount_text(found, what)
-                if amount is not None:
-                    break
-    if amount is None and amt is not None:
-        amount = _amount_text(amt, "TxDtls/Amt")
+        amount, fx = _amount_details(amt_dtls, currency, entry_amount if single else None)
+    if amount is None and amt is not None:  # TxDtls/Amt: later versions of the message
+        ccy = amt.get("Ccy")
+        if ccy is None or ccy == currency:
+            amount = _amount_text(amt, "TxDtls/Amt")
+        elif fx is None:
+            fx = (_foreign_amount(amt, "TxDtls/Amt"), ccy, None, None, None)
     if amount is None:
-        if entry_amount is None:
+        if single:
+            # The entry's one transaction, in the entry's currency, is the entry's amount,
+            # whatever other currency it was instructed in.
+            amount = entry_amount
+        elif fx is None:
             raise CamtParseError(
                 _("A batch entry's TxDtls has no amount (AmtDtls/TxAmt/Amt), so it cannot be split."),
                 element="TxDtls/AmtDtls",
                 line=txd.sourceline,
             )
-        amount = entry_amount
+        # else: a batch's payment known only in another currency: no amount to split by
     charges = None
     if has_charges:
+        # A charge is what Chrgs says, in the entry's currency (one in another is not summed
+        # with it).
         total = ZERO
         for chrg in txd.iterchildren(_T_CHRGS):
             for found in chrg.iterchildren(_T_AMT):
-                total += _amount(found, "Chrgs/Amt")
+                ccy = found.get("Ccy")
+                if ccy is None or ccy == currency:
+                    total += _amount(found, "Chrgs/Amt")
         charges = str(total)
 
-    kid = None
+    kids: tuple[str, ...] = ()
     unstructured = []
     if rmt is not None:
-        # RmtInf holds Ustrd lines and Strd blocks; in Strd the only Ref is CdtrRefInf/Ref (KID).
+        # RmtInf holds Ustrd lines and Strd blocks; in Strd the only Ref is CdtrRefInf/Ref (KID),
+        # one per Strd: a payment covering several invoices gives each its own.
+        found_kids = []
         for found in rmt.iter(_T_USTRD, _T_REF):
             text = (found.text or "").strip()
             if not text:
                 continue
             if found.tag == _T_USTRD:
                 unstructured.append(text)
-            elif kid is None:
-                kid = text
+            else:
+                found_kids.append(text)
+        if found_kids:
+            kids = tuple(found_kids) if len(found_kids) == 1 else tuple(dict.fromkeys(found_kids))
 
     counterparty_name = counterparty_account = None
     if parties is not None:
@@ -809,12 +952,14 @@ def _tx_wire(txd, credit_debit: str, entry_amount: str | None) -> tuple:
         amount,
         credit_debit,
         end_to_end_id,
-        kid,
+        kids,
         " ".join(unstructured) or None,
         tx_ref,
         counterparty_name,
         counterparty_account,
         charges,
+        fx,
+        _clean(additional),
     )
 
 
@@ -891,15 +1036,20 @@ def _entry_wire(ntry, index: int) -> tuple:
         if domain_code or family_code or subfamily:
             bank_tx_code = f"{domain_code or ''}/{family_code or ''}/{subfamily or ''}"
 
+    currency = amt.get("Ccy")
     charges = None
     if details is not None:
         txds = list(details.iterchildren(_T_TXDTLS))
-        single_amount = amount if len(txds) == 1 else None
-        transactions = tuple([_tx_wire(txd, credit_debit, single_amount) for txd in txds])
+        single = len(txds) == 1
+        transactions = tuple([_tx_wire(txd, credit_debit, amount, single, currency) for txd in txds])
         if transactions:
             # Σ signed tx amounts − the entry's signed amount: zero, the usual case, when one
             # transaction carries the entry's own amount.
-            if len(transactions) == 1 and transactions[0][0] == amount:
+            if single and transactions[0][0] == amount:
+                charges = "0.00"
+            elif any(tx[0] is None for tx in transactions):
+                # Some payments are known only in another currency: the split, and so any
+                # charges, cannot be told in the entry's currency. None is guessed.
                 charges = "0.00"
             else:  # signed as Camt053Tx.signed_amount signs them (unary minus: never −0.00)
                 debit = credit_debit != "CRDT"
@@ -923,7 +1073,7 @@ def _entry_wire(ntry, index: int) -> tuple:
         subfamily in CHARGE_SUBFAMILIES,
         transactions,
         ntry.sourceline or 0,
-        amt.get("Ccy") or "NOK",
+        currency or "NOK",
         charges,
     )
 
@@ -1392,6 +1542,10 @@ def _day(ordinal: int | None) -> date | None:
     return found
 
 
+def _fx(w: tuple) -> Camt053Fx:
+    return Camt053Fx(Decimal(w[0]), w[1], None if w[2] is None else Decimal(w[2]), w[3], w[4])
+
+
 def _from_wire(w: tuple) -> Camt053Entry:
     """The entry of an :func:`_entry_wire` tuple."""
     amount = Decimal(w[1])
@@ -1410,7 +1564,18 @@ def _from_wire(w: tuple) -> Camt053Entry:
         w[9],
         w[10],
         w[11],
-        tuple([Camt053Tx(Decimal(t[0]), *t[1:8], ZERO if t[8] is None else Decimal(t[8])) for t in w[12]]),
+        tuple(
+            [
+                Camt053Tx(
+                    None if t[0] is None else Decimal(t[0]),
+                    *t[1:8],
+                    ZERO if t[8] is None else Decimal(t[8]),
+                    None if t[9] is None else _fx(t[9]),
+                    t[10],
+                )
+                for t in w[12]
+            ]
+        ),
         w[13],
         w[14],
         ZERO if w[15] is None else Decimal(w[15]),
@@ -1625,7 +1790,8 @@ def _base_hash(account: str, entry: Camt053Entry) -> str:
         entry.credit_debit,
         "R" if entry.reversal else "",
         ",".join(entry.end_to_end_ids),
-        ",".join(entry.kids),
+        # Each transaction's first KID only: keys made before every KID was kept stay the same.
+        ",".join(tx.kids[0] for tx in entry.transactions if tx.kids),
         ",".join(entry.unstructured),
     ]
     # Unit separators cannot occur in XML text, so the join is unambiguous.

@@ -20,6 +20,7 @@ from lxml import etree
 
 from reconciliation.camt053 import (
     Camt053Entry,
+    Camt053Fx,
     Camt053Statement,
     CamtParseError,
     ParseProcess,
@@ -323,6 +324,109 @@ def test_batch_entry_is_split_by_transaction_amounts_and_the_rest_is_charges():
     assert incoming.charges == Decimal("10.00")  # and 10 off the incoming money
     # The entry, not the transactions, moves the balance.
     assert statement_balance_check(stmt)[0] is True
+
+
+VISA = "VISA VARE *8012 07.07 USD 140.00 YOUCANBOOK.ME Kurs: 8.9275"
+
+
+@pytest.mark.parametrize("validate", [True, False])
+def test_a_purchase_in_another_currency_keeps_it_and_is_no_charge(validate):
+    # Issue 20 item 7: a NOK 1,249.85 card debit whose TxDtls gives only InstdAmt USD 140.00
+    # was stored as 140.00 without currency, and NOK 1,109.85 became a bank fee.
+    usd = TxSpec(
+        foreign=(Decimal("140.00"), "USD"),
+        exchange=("USD", "NOK", Decimal("8.9275")),
+        additional_info=VISA,
+    )
+    data = simple_statement([debit("1249.85", domain=("PMNT", "CCRD", "POSD"), txs=[usd])])
+    (stmt,) = parse_camt053(data, validate=validate)
+    (entry,) = stmt.entries
+    (tx,) = entry.transactions
+    assert (entry.amount, entry.currency, entry.charges) == (Decimal("1249.85"), "NOK", 0)
+    assert tx.amount == Decimal("1249.85") and tx.charges == 0  # the entry's, in NOK
+    assert tx.foreign == Camt053Fx(Decimal("140.00"), "USD", Decimal("8.9275"), "USD", "NOK")
+    assert tx.additional_info == VISA
+    assert not entry.is_charge and statement_balance_check(stmt)[0] is True
+
+
+def test_a_batch_is_split_only_by_amounts_in_the_entrys_currency():
+    stmt = one(
+        [
+            # Each payment in NOK and in EUR: the NOK amounts split it; the bank took 5.00.
+            debit(
+                "2005.00",
+                batch=("B-1", 2),
+                txs=[
+                    TxSpec(amount=Decimal("1000.00"), foreign=(Decimal("85.50"), "EUR"), end_to_end_id="E1"),
+                    TxSpec(amount=Decimal("1000.00"), foreign=(Decimal("85.50"), "EUR"), end_to_end_id="E2"),
+                ],
+            ),
+            # One payment known only in EUR: no split in NOK, so no charges are guessed.
+            debit(
+                "2000.00",
+                batch=("B-2", 2),
+                txs=[
+                    TxSpec(amount=Decimal("1000.00"), end_to_end_id="E3"),
+                    TxSpec(foreign=(Decimal("85.50"), "EUR"), end_to_end_id="E4"),
+                ],
+            ),
+        ]
+    )
+    split, unknown = stmt.entries
+    assert [tx.amount for tx in split.transactions] == [Decimal("1000.00"), Decimal("1000.00")]
+    assert [tx.foreign.currency for tx in split.transactions] == ["EUR", "EUR"]
+    assert split.charges == Decimal("5.00")
+    assert [tx.amount for tx in unknown.transactions] == [Decimal("1000.00"), None]
+    assert unknown.transactions[1].foreign == Camt053Fx(Decimal("85.50"), "EUR")
+    assert unknown.transactions[1].signed_amount is None
+    assert unknown.charges == 0
+
+
+def test_charges_in_another_currency_are_not_added_to_the_entrys():
+    data = simple_statement(
+        [debit("100.00", txs=[TxSpec(amount=Decimal("100.00"), charges=(Decimal("3.00"),))])]
+    )
+    data = data.replace(b'<Chrgs><Amt Ccy="NOK">3.00</Amt>', b'<Chrgs><Amt Ccy="EUR">3.00</Amt>')
+    (tx,) = one_from(data).entries[0].transactions
+    assert tx.charges == 0
+
+
+def test_the_one_transaction_of_an_entry_is_the_amount_it_states_equal_to_the_entry():
+    # A Swiss file (barzahlen valid_example_with_instdamt): InstdAmt CHF 4500.00, TxAmt CHF
+    # 0.04 for 4,500.00 booked; reading TxAmt first made CHF 4,499.96 of "charges".
+    data = simple_statement(
+        [
+            credit(
+                "4500.00",
+                currency="CHF",
+                txs=[TxSpec(amount=Decimal("4500.00"), amount_in="InstdAmt", currency="CHF")],
+            )
+        ]
+    ).replace(b"</InstdAmt>", b'</InstdAmt><TxAmt><Amt Ccy="CHF">0.04</Amt></TxAmt>')
+    (entry,) = parse_camt053(data)[0].entries
+    assert entry.transactions[0].amount == Decimal("4500.00") and entry.charges == 0
+
+
+def test_every_structured_reference_of_a_transaction_is_kept():
+    # Issue 20 item 8: with two CdtrRefInf only the first KID was kept.
+    first, second = kid_number(1001), kid_number(1002)
+    stmt = one(
+        [
+            credit(
+                "350.00", txs=[TxSpec(amount=Decimal("350.00"), kid=(first, second), ustrd="To fakturaer")]
+            ),
+            credit("100.00", txs=[TxSpec(amount=Decimal("100.00"), kid=first)]),
+        ]
+    )
+    two, one_kid = stmt.entries
+    assert two.transactions[0].kids == (first, second) and two.kids == (first, second)
+    assert two.transactions[0].kid == first
+    assert one_kid.kids == (first,)
+    # The deduplication key is the one an entry had when only its first KID was kept.
+    (only_first,) = one(
+        [credit("350.00", txs=[TxSpec(amount=Decimal("350.00"), kid=first, ustrd="To fakturaer")])]
+    ).entries
+    assert entry_key(ACCOUNT, two) == entry_key(ACCOUNT, only_first)
 
 
 def test_a_batch_whose_transactions_have_no_amounts_is_refused_not_guessed():
