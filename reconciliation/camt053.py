@@ -546,10 +546,7 @@ def _date_choice(element, what: str) -> date:
                 # xs:date may carry a zone suffix; the calendar date is what the bank booked.
                 return date.fromisoformat(text[:10])
             if tag == _T_DTTM:
-                moment = datetime.fromisoformat(text)
-                if moment.tzinfo is not None:
-                    moment = moment.astimezone(OSLO)
-                return moment.date()
+                return _business_date(datetime.fromisoformat(text))
         except ValueError:
             name = _local(tag)
             raise CamtParseError(
@@ -559,6 +556,17 @@ def _date_choice(element, what: str) -> date:
                 child.sourceline,
             ) from None
     raise CamtParseError(_("%(what)s has neither Dt nor DtTm."), {"what": what}, what, element.sourceline)
+
+
+def _business_date(moment: datetime | None) -> date | None:
+    """The Norwegian business date of a moment: with an offset (``Z``, ``+02:00``) it is turned
+    into Europe/Oslo time; without one it is taken as Oslo time already. One rule for every
+    date a bank file gives (issue 20 item 10): 22:30 UTC on the 4th is the 5th in Oslo."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(OSLO)
+    return moment.date()
 
 
 def _datetime(text: str | None, what: str, line: int | None) -> datetime | None:
@@ -666,8 +674,8 @@ def _statement_header(stmt, message_id: str | None) -> Camt053Statement:
         statement_id=statement_id,
         electronic_seq_nb=int(seq_text) if seq_text is not None else None,
         created_at=created_at,
-        from_date=from_at.date() if from_at else None,
-        to_date=to_at.date() if to_at else None,
+        from_date=_business_date(from_at),
+        to_date=_business_date(to_at),
         account=account,
         currency=currency or "NOK",
         opening_balance=open_bal[0],

@@ -235,6 +235,55 @@ def test_booking_date_as_dt_or_dttm_and_a_missing_value_date():
     assert third.booking_date == DAY
 
 
+@pytest.mark.parametrize(
+    ("element", "expected"),
+    [
+        # DtTm with an offset: the Oslo date (CET in winter, CEST in summer, across both switches).
+        ("<DtTm>2025-01-04T23:00:00Z</DtTm>", date(2025, 1, 5)),
+        ("<DtTm>2014-01-04T23:00:00.000Z</DtTm>", date(2014, 1, 5)),  # oca13's file
+        ("<DtTm>2025-01-04T22:59:59Z</DtTm>", date(2025, 1, 4)),
+        ("<DtTm>2025-07-04T22:30:00Z</DtTm>", date(2025, 7, 5)),
+        ("<DtTm>2025-07-04T21:30:00+00:00</DtTm>", date(2025, 7, 4)),
+        ("<DtTm>2025-07-05T01:30:00+03:00</DtTm>", date(2025, 7, 5)),
+        ("<DtTm>2025-03-29T23:30:00Z</DtTm>", date(2025, 3, 30)),  # the night clocks go forward
+        ("<DtTm>2025-10-25T22:30:00Z</DtTm>", date(2025, 10, 26)),  # the night they go back
+        ("<DtTm>2025-10-25T21:59:59+00:00</DtTm>", date(2025, 10, 25)),
+        ("<DtTm>2025-10-25T21:59:59-01:00</DtTm>", date(2025, 10, 26)),
+        # DtTm without an offset is Oslo time already; nanoseconds as genkgo's file writes them.
+        ("<DtTm>2025-01-04T23:30:00</DtTm>", date(2025, 1, 4)),
+        ("<DtTm>2025-07-23T00:00:00.000000000</DtTm>", date(2025, 7, 23)),
+        # Dt is the calendar date the bank booked, with or without a zone.
+        ("<Dt>2025-01-04</Dt>", date(2025, 1, 4)),
+        ("<Dt>2025-01-04Z</Dt>", date(2025, 1, 4)),
+        ("<Dt>2025-01-04+05:00</Dt>", date(2025, 1, 4)),
+    ],
+)
+@pytest.mark.parametrize("validate", [True, False])
+def test_every_date_is_the_oslo_business_date(element, expected, validate):
+    # Issue 20 item 10: one rule for every reader: Oslo business dates.
+    data = simple_statement([credit("1.00", value_date=DAY)])
+    tag = element[1:3] if element.startswith("<Dt>") else "DtTm"
+    data = data.replace(
+        f"<BookgDt><Dt>{DAY.isoformat()}</Dt></BookgDt>".encode(), f"<BookgDt>{element}</BookgDt>".encode()
+    )
+    data = data.replace(
+        f"<ValDt><Dt>{DAY.isoformat()}</Dt></ValDt>".encode(), f"<ValDt>{element}</ValDt>".encode()
+    )
+    # The balances' dates and the statement's period too.
+    data = data.replace(f"<Dt><Dt>{DAY.isoformat()}</Dt></Dt>".encode(), f"<Dt>{element}</Dt>".encode())
+    assert data.count(f"<{tag}>".encode()) >= 4
+    moment = element.split(">")[1].split("<")[0]
+    if tag == "DtTm":
+        data = re.sub(rb"<FrDtTm>[^<]*</FrDtTm>", f"<FrDtTm>{moment}</FrDtTm>".encode(), data)
+        data = re.sub(rb"<ToDtTm>[^<]*</ToDtTm>", f"<ToDtTm>{moment}</ToDtTm>".encode(), data)
+    (stmt,) = parse_camt053(data, validate=validate)
+    (entry,) = stmt.entries
+    assert (entry.booking_date, entry.value_date) == (expected, expected)
+    assert (stmt.opening_balance_date, stmt.closing_balance_date) == (expected, expected)
+    if tag == "DtTm":
+        assert (stmt.from_date, stmt.to_date) == (expected, expected)
+
+
 def test_reversal_follows_cdtdbtind_as_iso_20022_defines_it():
     # A customer's payment of 500 is reversed: the bank books DBIT 500 with RvslInd.
     stmt = one([credit("500.00"), debit("500.00", reversal=True)], opening=Decimal("0.00"))
