@@ -640,8 +640,8 @@ def _statement_header(stmt, message_id: str | None) -> Camt053Statement:
     account, iban = _account_id(acct, "Acct")
     currency = _text(acct, _NS + "Ccy")
 
-    opening: dict[str, tuple[Decimal, date, str]] = {}
-    closing: dict[str, tuple[Decimal, date, str]] = {}
+    opening: dict[str, tuple[Decimal, date, str, str | None, int | None]] = {}
+    closing: dict[str, tuple[Decimal, date, str, str | None, int | None]] = {}
     for bal in stmt.iterchildren(_NS + "Bal"):
         code = _text(bal, f"{_NS}Tp/{_NS}CdOrPrtry/{_NS}Cd") or _text(
             bal, f"{_NS}Tp/{_NS}CdOrPrtry/{_NS}Prtry"
@@ -651,14 +651,16 @@ def _statement_header(stmt, message_id: str | None) -> Camt053Statement:
         if _credit_debit(bal, "Bal") == "DBIT":
             amount = -amount  # an overdrawn account
         when = _date_choice(_required(bal, _NS + "Dt", "Bal/Dt"), "Bal/Dt")
+        ccy = amt.get("Ccy")
         if currency is None:
-            currency = amt.get("Ccy")
+            currency = ccy
+        found = (amount, when, code, ccy, amt.sourceline)
         if code in ("OPBD", "PRCD"):
-            opening.setdefault(code, (amount, when, code))
+            opening.setdefault(code, found)
         elif code == "CLBD":
-            closing.setdefault(code, (amount, when, code))
+            closing.setdefault(code, found)
         elif code == "ITBD" and ("ITBD" not in closing or when >= closing["ITBD"][1]):
-            closing["ITBD"] = (amount, when, code)  # several intraday balances: the latest one
+            closing["ITBD"] = found  # several intraday balances: the latest one
     open_bal = opening.get("OPBD") or opening.get("PRCD")
     close_bal = closing.get("CLBD") or closing.get("ITBD")
     if open_bal is None or close_bal is None:
@@ -669,6 +671,25 @@ def _statement_header(stmt, message_id: str | None) -> Camt053Statement:
             else _("Statement %(id)s has no closing balance (CLBD or ITBD).")
         )
         raise CamtParseError(template, {"id": statement_id}, "Bal", stmt.sourceline)
+    for balance, template in (
+        (
+            open_bal,
+            _(
+                "Statement %(id)s gives its opening balance in %(ccy)s, but its account is kept in %(account_ccy)s."
+            ),
+        ),
+        (
+            close_bal,
+            _(
+                "Statement %(id)s gives its closing balance in %(ccy)s, but its account is kept in %(account_ccy)s."
+            ),
+        ),
+    ):
+        # A balance in another currency cannot be compared with the entries (genkgo's files
+        # give a SEK closing balance on a EUR account): it is not read as the account's.
+        if balance[3] is not None and balance[3] != currency:
+            params = {"id": statement_id, "ccy": balance[3], "account_ccy": currency}
+            raise CamtParseError(template, params, "Bal/Amt", balance[4])
 
     return Camt053Statement(
         statement_id=statement_id,

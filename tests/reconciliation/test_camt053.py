@@ -217,6 +217,20 @@ def test_account_as_bban_or_norwegian_iban_gives_the_bban(iban):
     assert stmt.iban == (norwegian_iban(account) if iban else None)
 
 
+@pytest.mark.parametrize("which", ["opening", "closing"])
+def test_a_balance_in_another_currency_than_the_account_is_refused(which):
+    # genkgo's files give a closing balance of SEK 27.00 on a EUR account: read as EUR, the
+    # statement would show a balance the bank never gave.
+    data = simple_statement([credit("1.00")])
+    amount = b'<Amt Ccy="NOK">10000.00</Amt>' if which == "opening" else b'<Amt Ccy="NOK">10001.00</Amt>'
+    assert amount in data
+    err = bad(data.replace(amount, amount.replace(b"NOK", b"SEK")), validate=False)
+    assert (
+        err.message == f"Statement STMT-1 gives its {which} balance in SEK, but its account is kept in NOK."
+    )
+    assert err.element == "Bal/Amt"
+
+
 # --- entries ------------------------------------------------------------------------------
 
 
