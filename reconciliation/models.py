@@ -158,6 +158,11 @@ class StatementEntry(models.Model):
     is_charge = models.BooleanField(_("bank charge"), default=False)
     # Σ transactions − entry (positive = a fee the bank took inside a batch booking).
     charges = models.DecimalField(_("charges"), default=0, **MONEY)
+    # The transactions' amounts in another currency than the account's, as the bank gave them
+    # (a card purchase in USD on a NOK account): [{"amount": "140.00", "currency": "USD",
+    # "rate": "8.9275", "source": "USD", "target": "NOK"}], rate and currencies when given.
+    # Information only: ``amount`` (in the account's currency) is what is booked and matched.
+    foreign_amounts = models.JSONField(_("amounts in other currencies"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UNMATCHED)
     matched_rule = models.CharField(_("matched by"), max_length=20, blank=True)
     # The entry's match, set with the status: written in the entry's own row, so an import's

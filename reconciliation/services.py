@@ -61,7 +61,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import BankAccount
 from bankint import context
-from bankint.errors import BankFileRejected, Conflict, ValidationFailed
+from bankint.errors import BankFileRejected, Conflict, ValidationFailed, localized, reason_of
 from companies.services import audit_record
 from ledger.models import OpenBankLine, ReferenceKind, Voucher, VoucherLine
 from ledger.selectors import ledger_account_numbers
@@ -331,7 +331,7 @@ def _import(company, raw, child, source, filename, bank_statement_id, auto_match
     except _AlreadyThere:
         return _duplicate(StatementFile.objects.get(company=company, sha256=digest))
     except (camt053.CamtParseError, BankFileRejected) as exc:
-        reason = str(exc) if isinstance(exc, camt053.CamtParseError) else exc.message
+        reason = _refusal(exc) if isinstance(exc, camt053.CamtParseError) else exc.message
         file = _reject(company, digest, raw.read(), source, filename, bank_statement_id, reason)
         return ImportResult(file, "rejected", reason)
 
@@ -346,6 +346,13 @@ def _import(company, raw, child, source, filename, bank_statement_id, auto_match
             "%(count)d statement(s) do not add up (opening balance + entries ≠ closing balance)."
         ) % {"count": len(flagged)}
     return ImportResult(file, "imported", message, file.entries_new, file.entries_existing, matched, flagged)
+
+
+def _refusal(exc: camt053.CamtParseError) -> str:
+    """The parser's refusal in the active language, with where in the file it is."""
+    reason = reason_of(exc)
+    where = exc.location()
+    return f"{reason} ({localized(*where)})" if where else reason
 
 
 def _match_left_over(file: StatementFile) -> int:
@@ -544,6 +551,7 @@ ENTRY_FIELDS = (
     "counterparty_account",
     "is_charge",
     "charges",
+    "foreign_amounts",
     "status",
     "matched_rule",
     "created_at",
@@ -553,29 +561,56 @@ STAGE_FIELDS = ("id", *(name for name in ENTRY_FIELDS if name not in ("status", 
 
 
 def _entry_values(entry: camt053.Camt053Entry) -> tuple:
-    """(EndToEndIds, KIDs, references, text, counterparty name, counterparty account) of an entry.
+    """(EndToEndIds, KIDs, references, text, counterparty name, counterparty account, amounts in
+    other currencies) of an entry.
 
     One pass over the entry's transactions (this runs once per entry of a 100,000-entry file).
+    Every KID of every transaction is kept: one payment may settle several invoices. The
+    transactions' own notes (AddtlTxInf, where a card purchase says "USD 140.00 … Kurs:
+    8.9275") are shown in the text but not searched for invoice numbers.
     """
     e2e: list[str] = []
     kids: list[str] = []
     texts: list[str] = []
+    notes: list[str] = []
+    foreign: list[dict] = []
     name = other = ""
     for tx in entry.transactions:
         ref = tx.end_to_end_id
         if ref and ref != "NOTPROVIDED":
             e2e.append(ref)
-        if tx.kid:
-            kids.append(tx.kid)
+        if tx.kids:
+            kids.extend(tx.kids)
         if tx.unstructured:
             texts.append(tx.unstructured)
+        if tx.additional_info:
+            notes.append(tx.additional_info)
+        if tx.foreign is not None:
+            foreign.append(_foreign_json(tx.foreign))
         if not name and tx.counterparty_name:
             name = tx.counterparty_name
         if not other and tx.counterparty_account:
             other = tx.counterparty_account
     if entry.additional_info:
         texts.append(entry.additional_info)
-    return e2e, kids, _references(texts), " · ".join(texts)[:500], name[:140], other[:34]
+    references = _references(texts)
+    if notes:
+        texts.extend(note for note in dict.fromkeys(notes) if note not in texts)
+    if len(kids) > 1:
+        kids = list(dict.fromkeys(kids))
+    return e2e, kids, references, " · ".join(texts)[:500], name[:140], other[:34], foreign
+
+
+def _foreign_json(fx: camt053.Camt053Fx) -> dict:
+    """A transaction's amount in another currency as ``StatementEntry.foreign_amounts`` keeps it."""
+    found = {"amount": str(fx.amount), "currency": fx.currency}
+    if fx.rate is not None:
+        found["rate"] = str(fx.rate)
+    if fx.source_currency:
+        found["source"] = fx.source_currency
+    if fx.target_currency:
+        found["target"] = fx.target_currency
+    return found
 
 
 # Strings JSON can hold between quotes as they are: no quote, backslash or control character.
@@ -595,7 +630,7 @@ def _entry_row(
     company_id, file_id, statement_id, account_id, entry: camt053.Camt053Entry, key: str, now
 ) -> tuple:
     """One entry as a row in ``ENTRY_FIELDS`` order (plain values: no model instance per row)."""
-    e2e, kids, references, text, name, other = _entry_values(entry)
+    e2e, kids, references, text, name, other, foreign = _entry_values(entry)
     return (
         company_id,
         account_id,
@@ -618,6 +653,7 @@ def _entry_row(
         other,
         entry.is_charge,
         entry.charges,
+        foreign,
         StatementEntry.Status.UNMATCHED,
         "",
         now,
@@ -735,7 +771,7 @@ class _StagedEntries:
     def add(self, statement: Statement, entry: camt053.Camt053Entry, key: str) -> None:
         entry_id = self._next_id()
         account_id = statement.bank_account_id
-        e2e, kids, references, text, name, other = _entry_values(entry)
+        e2e, kids, references, text, name, other, foreign = _entry_values(entry)
         amount = entry.signed_amount
         self.rows.append(
             (
@@ -762,6 +798,7 @@ class _StagedEntries:
                 other,
                 entry.is_charge,
                 entry.charges,
+                json.dumps(foreign) if foreign else "[]",
                 self.now,
             )
         )

@@ -104,6 +104,7 @@ class StatementEntrySerializer(serializers.ModelSerializer):
             "counterparty_account",
             "is_charge",
             "charges",
+            "foreign_amounts",
             "status",
             "matched_rule",
             "unmatched_reason",

@@ -70,9 +70,9 @@ def norwegian_iban(bban: str) -> str:
 @dataclass
 class TxSpec:
     amount: Decimal | None = None  # None = no AmtDtls at all
-    amount_in: str = "TxAmt"  # "TxAmt" | "InstdAmt"
+    amount_in: str = "TxAmt"  # "TxAmt" | "InstdAmt" | "CntrValAmt"
     end_to_end_id: str | None = None
-    kid: str | None = None
+    kid: str | tuple[str, ...] | None = None  # several: one Strd/CdtrRefInf each
     ustrd: str | None = None
     acct_svcr_ref: str | None = None
     counterparty_name: str | None = None
@@ -80,6 +80,12 @@ class TxSpec:
     counterparty_iban: bool = False  # write the counterparty account as an IBAN
     charges: tuple[Decimal, ...] = ()
     currency: str = "NOK"
+    # An amount in another currency: (amount, currency), in ``foreign_in``, with CcyXchg
+    # (SrcCcy, TrgtCcy, XchgRate) when ``exchange`` is given.
+    foreign: tuple[Decimal, str] | None = None
+    foreign_in: str = "InstdAmt"
+    exchange: tuple[str, str, Decimal] | None = None
+    additional_info: str | None = None  # AddtlTxInf
 
 
 @dataclass
@@ -229,9 +235,23 @@ class _Writer:
                 self.sub(refs, "AcctSvcrRef", tx.acct_svcr_ref)
             if tx.end_to_end_id is not None:
                 self.sub(refs, "EndToEndId", tx.end_to_end_id)
+        parts = {}
         if tx.amount is not None:
+            parts[tx.amount_in] = (_money(tx.amount), tx.currency, None)
+        if tx.foreign is not None:
+            parts[tx.foreign_in] = (str(tx.foreign[0]), tx.foreign[1], tx.exchange)
+        if parts:
             amts = self.sub(txd, "AmtDtls")
-            self.sub(self.sub(amts, tx.amount_in), "Amt", _money(tx.amount), Ccy=tx.currency)
+            for kind in ("InstdAmt", "TxAmt", "CntrValAmt"):  # the XSD's order
+                if kind in parts:
+                    text, currency, exchange = parts[kind]
+                    part = self.sub(amts, kind)
+                    self.sub(part, "Amt", text, Ccy=currency)
+                    if exchange is not None:
+                        xchg = self.sub(part, "CcyXchg")
+                        self.sub(xchg, "SrcCcy", exchange[0])
+                        self.sub(xchg, "TrgtCcy", exchange[1])
+                        self.sub(xchg, "XchgRate", str(exchange[2]))
         for charge in tx.charges:
             self.sub(self.sub(txd, "Chrgs"), "Amt", _money(charge), Ccy=tx.currency)
         if tx.counterparty_name is not None or tx.counterparty_account is not None:
@@ -246,10 +266,12 @@ class _Writer:
             rmt = self.sub(txd, "RmtInf")
             if tx.ustrd is not None:
                 self.sub(rmt, "Ustrd", tx.ustrd)
-            if tx.kid is not None:
+            for kid in (tx.kid,) if isinstance(tx.kid, str) else tx.kid or ():
                 ref_inf = self.sub(self.sub(rmt, "Strd"), "CdtrRefInf")
                 self.sub(self.sub(self.sub(ref_inf, "Tp"), "CdOrPrtry"), "Cd", "SCOR")
-                self.sub(ref_inf, "Ref", tx.kid)
+                self.sub(ref_inf, "Ref", kid)
+        if tx.additional_info is not None:
+            self.sub(txd, "AddtlTxInf", tx.additional_info)
 
 
 def write_camt053(spec: FileSpec, out) -> None:

@@ -20,8 +20,10 @@ from lxml import etree
 
 from reconciliation.camt053 import (
     Camt053Entry,
+    Camt053Fx,
     Camt053Statement,
     CamtParseError,
+    ParseProcess,
     entry_key,
     iter_camt053,
     parse_camt053,
@@ -215,6 +217,20 @@ def test_account_as_bban_or_norwegian_iban_gives_the_bban(iban):
     assert stmt.iban == (norwegian_iban(account) if iban else None)
 
 
+@pytest.mark.parametrize("which", ["opening", "closing"])
+def test_a_balance_in_another_currency_than_the_account_is_refused(which):
+    # genkgo's files give a closing balance of SEK 27.00 on a EUR account: read as EUR, the
+    # statement would show a balance the bank never gave.
+    data = simple_statement([credit("1.00")])
+    amount = b'<Amt Ccy="NOK">10000.00</Amt>' if which == "opening" else b'<Amt Ccy="NOK">10001.00</Amt>'
+    assert amount in data
+    err = bad(data.replace(amount, amount.replace(b"NOK", b"SEK")), validate=False)
+    assert (
+        err.message == f"Statement STMT-1 gives its {which} balance in SEK, but its account is kept in NOK."
+    )
+    assert err.element == "Bal/Amt"
+
+
 # --- entries ------------------------------------------------------------------------------
 
 
@@ -231,6 +247,55 @@ def test_booking_date_as_dt_or_dttm_and_a_missing_value_date():
     assert (first.booking_date, first.value_date) == (DAY, DAY + timedelta(days=1))
     assert (second.booking_date, second.value_date) == (DAY + timedelta(days=1), None)
     assert third.booking_date == DAY
+
+
+@pytest.mark.parametrize(
+    ("element", "expected"),
+    [
+        # DtTm with an offset: the Oslo date (CET in winter, CEST in summer, across both switches).
+        ("<DtTm>2025-01-04T23:00:00Z</DtTm>", date(2025, 1, 5)),
+        ("<DtTm>2014-01-04T23:00:00.000Z</DtTm>", date(2014, 1, 5)),  # oca13's file
+        ("<DtTm>2025-01-04T22:59:59Z</DtTm>", date(2025, 1, 4)),
+        ("<DtTm>2025-07-04T22:30:00Z</DtTm>", date(2025, 7, 5)),
+        ("<DtTm>2025-07-04T21:30:00+00:00</DtTm>", date(2025, 7, 4)),
+        ("<DtTm>2025-07-05T01:30:00+03:00</DtTm>", date(2025, 7, 5)),
+        ("<DtTm>2025-03-29T23:30:00Z</DtTm>", date(2025, 3, 30)),  # the night clocks go forward
+        ("<DtTm>2025-10-25T22:30:00Z</DtTm>", date(2025, 10, 26)),  # the night they go back
+        ("<DtTm>2025-10-25T21:59:59+00:00</DtTm>", date(2025, 10, 25)),
+        ("<DtTm>2025-10-25T21:59:59-01:00</DtTm>", date(2025, 10, 26)),
+        # DtTm without an offset is Oslo time already; nanoseconds as genkgo's file writes them.
+        ("<DtTm>2025-01-04T23:30:00</DtTm>", date(2025, 1, 4)),
+        ("<DtTm>2025-07-23T00:00:00.000000000</DtTm>", date(2025, 7, 23)),
+        # Dt is the calendar date the bank booked, with or without a zone.
+        ("<Dt>2025-01-04</Dt>", date(2025, 1, 4)),
+        ("<Dt>2025-01-04Z</Dt>", date(2025, 1, 4)),
+        ("<Dt>2025-01-04+05:00</Dt>", date(2025, 1, 4)),
+    ],
+)
+@pytest.mark.parametrize("validate", [True, False])
+def test_every_date_is_the_oslo_business_date(element, expected, validate):
+    # Issue 20 item 10: one rule for every reader: Oslo business dates.
+    data = simple_statement([credit("1.00", value_date=DAY)])
+    tag = element[1:3] if element.startswith("<Dt>") else "DtTm"
+    data = data.replace(
+        f"<BookgDt><Dt>{DAY.isoformat()}</Dt></BookgDt>".encode(), f"<BookgDt>{element}</BookgDt>".encode()
+    )
+    data = data.replace(
+        f"<ValDt><Dt>{DAY.isoformat()}</Dt></ValDt>".encode(), f"<ValDt>{element}</ValDt>".encode()
+    )
+    # The balances' dates and the statement's period too.
+    data = data.replace(f"<Dt><Dt>{DAY.isoformat()}</Dt></Dt>".encode(), f"<Dt>{element}</Dt>".encode())
+    assert data.count(f"<{tag}>".encode()) >= 4
+    moment = element.split(">")[1].split("<")[0]
+    if tag == "DtTm":
+        data = re.sub(rb"<FrDtTm>[^<]*</FrDtTm>", f"<FrDtTm>{moment}</FrDtTm>".encode(), data)
+        data = re.sub(rb"<ToDtTm>[^<]*</ToDtTm>", f"<ToDtTm>{moment}</ToDtTm>".encode(), data)
+    (stmt,) = parse_camt053(data, validate=validate)
+    (entry,) = stmt.entries
+    assert (entry.booking_date, entry.value_date) == (expected, expected)
+    assert (stmt.opening_balance_date, stmt.closing_balance_date) == (expected, expected)
+    if tag == "DtTm":
+        assert (stmt.from_date, stmt.to_date) == (expected, expected)
 
 
 def test_reversal_follows_cdtdbtind_as_iso_20022_defines_it():
@@ -322,6 +387,109 @@ def test_batch_entry_is_split_by_transaction_amounts_and_the_rest_is_charges():
     assert incoming.charges == Decimal("10.00")  # and 10 off the incoming money
     # The entry, not the transactions, moves the balance.
     assert statement_balance_check(stmt)[0] is True
+
+
+VISA = "VISA VARE *8012 07.07 USD 140.00 YOUCANBOOK.ME Kurs: 8.9275"
+
+
+@pytest.mark.parametrize("validate", [True, False])
+def test_a_purchase_in_another_currency_keeps_it_and_is_no_charge(validate):
+    # Issue 20 item 7: a NOK 1,249.85 card debit whose TxDtls gives only InstdAmt USD 140.00
+    # was stored as 140.00 without currency, and NOK 1,109.85 became a bank fee.
+    usd = TxSpec(
+        foreign=(Decimal("140.00"), "USD"),
+        exchange=("USD", "NOK", Decimal("8.9275")),
+        additional_info=VISA,
+    )
+    data = simple_statement([debit("1249.85", domain=("PMNT", "CCRD", "POSD"), txs=[usd])])
+    (stmt,) = parse_camt053(data, validate=validate)
+    (entry,) = stmt.entries
+    (tx,) = entry.transactions
+    assert (entry.amount, entry.currency, entry.charges) == (Decimal("1249.85"), "NOK", 0)
+    assert tx.amount == Decimal("1249.85") and tx.charges == 0  # the entry's, in NOK
+    assert tx.foreign == Camt053Fx(Decimal("140.00"), "USD", Decimal("8.9275"), "USD", "NOK")
+    assert tx.additional_info == VISA
+    assert not entry.is_charge and statement_balance_check(stmt)[0] is True
+
+
+def test_a_batch_is_split_only_by_amounts_in_the_entrys_currency():
+    stmt = one(
+        [
+            # Each payment in NOK and in EUR: the NOK amounts split it; the bank took 5.00.
+            debit(
+                "2005.00",
+                batch=("B-1", 2),
+                txs=[
+                    TxSpec(amount=Decimal("1000.00"), foreign=(Decimal("85.50"), "EUR"), end_to_end_id="E1"),
+                    TxSpec(amount=Decimal("1000.00"), foreign=(Decimal("85.50"), "EUR"), end_to_end_id="E2"),
+                ],
+            ),
+            # One payment known only in EUR: no split in NOK, so no charges are guessed.
+            debit(
+                "2000.00",
+                batch=("B-2", 2),
+                txs=[
+                    TxSpec(amount=Decimal("1000.00"), end_to_end_id="E3"),
+                    TxSpec(foreign=(Decimal("85.50"), "EUR"), end_to_end_id="E4"),
+                ],
+            ),
+        ]
+    )
+    split, unknown = stmt.entries
+    assert [tx.amount for tx in split.transactions] == [Decimal("1000.00"), Decimal("1000.00")]
+    assert [tx.foreign.currency for tx in split.transactions] == ["EUR", "EUR"]
+    assert split.charges == Decimal("5.00")
+    assert [tx.amount for tx in unknown.transactions] == [Decimal("1000.00"), None]
+    assert unknown.transactions[1].foreign == Camt053Fx(Decimal("85.50"), "EUR")
+    assert unknown.transactions[1].signed_amount is None
+    assert unknown.charges == 0
+
+
+def test_charges_in_another_currency_are_not_added_to_the_entrys():
+    data = simple_statement(
+        [debit("100.00", txs=[TxSpec(amount=Decimal("100.00"), charges=(Decimal("3.00"),))])]
+    )
+    data = data.replace(b'<Chrgs><Amt Ccy="NOK">3.00</Amt>', b'<Chrgs><Amt Ccy="EUR">3.00</Amt>')
+    (tx,) = one_from(data).entries[0].transactions
+    assert tx.charges == 0
+
+
+def test_the_one_transaction_of_an_entry_is_the_amount_it_states_equal_to_the_entry():
+    # A Swiss file (barzahlen valid_example_with_instdamt): InstdAmt CHF 4500.00, TxAmt CHF
+    # 0.04 for 4,500.00 booked; reading TxAmt first made CHF 4,499.96 of "charges".
+    data = simple_statement(
+        [
+            credit(
+                "4500.00",
+                currency="CHF",
+                txs=[TxSpec(amount=Decimal("4500.00"), amount_in="InstdAmt", currency="CHF")],
+            )
+        ]
+    ).replace(b"</InstdAmt>", b'</InstdAmt><TxAmt><Amt Ccy="CHF">0.04</Amt></TxAmt>')
+    (entry,) = parse_camt053(data)[0].entries
+    assert entry.transactions[0].amount == Decimal("4500.00") and entry.charges == 0
+
+
+def test_every_structured_reference_of_a_transaction_is_kept():
+    # Issue 20 item 8: with two CdtrRefInf only the first KID was kept.
+    first, second = kid_number(1001), kid_number(1002)
+    stmt = one(
+        [
+            credit(
+                "350.00", txs=[TxSpec(amount=Decimal("350.00"), kid=(first, second), ustrd="To fakturaer")]
+            ),
+            credit("100.00", txs=[TxSpec(amount=Decimal("100.00"), kid=first)]),
+        ]
+    )
+    two, one_kid = stmt.entries
+    assert two.transactions[0].kids == (first, second) and two.kids == (first, second)
+    assert two.transactions[0].kid == first
+    assert one_kid.kids == (first,)
+    # The deduplication key is the one an entry had when only its first KID was kept.
+    (only_first,) = one(
+        [credit("350.00", txs=[TxSpec(amount=Decimal("350.00"), kid=first, ustrd="To fakturaer")])]
+    ).entries
+    assert entry_key(ACCOUNT, two) == entry_key(ACCOUNT, only_first)
 
 
 def test_a_batch_whose_transactions_have_no_amounts_is_refused_not_guessed():
@@ -448,6 +616,33 @@ def test_bad_amounts_name_the_element_and_line(amount, needle):
     assert "Amt" in str(bad(data))
 
 
+@pytest.mark.parametrize("validate", [True, False])
+def test_amounts_with_trailing_zeros_are_read_by_value(validate):
+    # Issue 20 item 6: "8.850", "18.150", "5442.09000" are exact to the øre and schema-valid;
+    # one such amount refused every statement of the file.
+    data = simple_statement(
+        [
+            credit("8.85", amount_text="8.850"),
+            debit("18.15", amount_text="18.15000", txs=[TxSpec(amount=Decimal("18.15"))]),
+            credit("1.01", amount_text="1.0100"),
+        ]
+    )
+    data = data.replace(b">10000.00<", b">10000.00000<", 1).replace(b">10000.00<", b">10000.000<", 1)
+    data = data.replace(b">18.15<", b">18.150<")  # the transaction's amount too
+    (stmt,) = parse_camt053(data, validate=validate)
+    assert [e.amount for e in stmt.entries] == [Decimal("8.85"), Decimal("18.15"), Decimal("1.01")]
+    assert stmt.entries[1].transactions[0].amount == Decimal("18.15")
+    assert stmt.entries[1].charges == 0  # the same amount, however it was written
+    assert (stmt.opening_balance, stmt.closing_balance) == (Decimal("10000.00"), Decimal("9991.71"))
+    assert statement_balance_check(stmt)[0] is True
+
+
+@pytest.mark.parametrize("amount", ["8.855", "1.0050", "1.00001", "0.001"])
+def test_a_third_decimal_that_is_not_zero_is_refused(amount):
+    err = bad(simple_statement([credit("1.00", amount_text=amount)]), validate=False)
+    assert "more than two decimals" in err.message and err.element == "Ntry/Amt"
+
+
 @pytest.mark.parametrize("number", ["²", "7a", "1" * 19, "1" * 5000])
 def test_a_sequence_number_that_is_no_number_is_named(number):
     # "²" passes str.isdigit but not int(); 19 digits pass int() but not the bigint column.
@@ -491,6 +686,80 @@ def test_missing_mandatory_elements(xpath, element):
     assert isinstance(bad(data), CamtParseError)
 
 
+def _line_of(data: bytes, needle: bytes) -> int:
+    return data[: data.index(needle)].count(b"\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "needle", "rule"),
+    [
+        (b"<Sts>BOOK</Sts>", b"<Sts>DONE</Sts>", b"<Sts>DONE", "is not one of the codes the schema allows"),
+        (b"<Sts>BOOK</Sts>", b"<Sts>BOOK</Sts><Bogus/>", b"<Bogus", "is not allowed where it is"),
+        (
+            b"<MsgId>CAMT053-20250304-0001</MsgId>",
+            b"<MsgId></MsgId>",
+            b"<MsgId",
+            "shorter than the schema allows",
+        ),
+        (
+            b'<Amt Ccy="NOK">2.00</Amt>',
+            b"<Amt>2.00</Amt>",
+            b"<Amt>2.00",
+            "lacks an attribute the schema requires",
+        ),
+    ],
+)
+def test_a_schema_error_names_the_element_the_rule_and_the_line(tmp_path, before, after, needle, rule):
+    # Issue 20 item 9: six real files that are XML but break the schema were called "not
+    # well-formed XML"; the classification now goes by libxml2's error domain, not its text.
+    raw = simple_statement([credit("1.00"), credit("2.00")])
+    assert before in raw
+    data = _pretty(raw.replace(before, after, 1))
+    element = needle.decode().strip("<").split(">")[0].split(" ")[0]
+    line = _line_of(data, needle)
+    path = tmp_path / "bad.xml"
+    path.write_bytes(data)
+    errors = [bad(data)]
+    with pytest.raises(CamtParseError) as err:
+        parse_camt053(path)
+    errors.append(err.value)
+    with path.open("rb") as handle, pytest.raises(CamtParseError) as err:
+        parse_camt053(handle)
+    errors.append(err.value)
+    for where in ({"path": path}, {"chunks": lambda: iter([data[:500], data[500:]])}):
+        process = ParseProcess(**where)
+        try:
+            with pytest.raises(CamtParseError) as err:
+                list(process.items())
+        finally:
+            process.close()
+        errors.append(err.value)
+    for error in errors:
+        assert error.message.startswith("The file does not match the camt.053.001.02 schema: "), error.message
+        assert f"element {element} " in error.message and rule in error.message
+        assert (error.element, error.line) == (element, line)
+        assert "not well-formed" not in error.message
+    assert len({(e.template, tuple(sorted(e.params.items())), e.line) for e in errors}) == 1
+
+
+def test_a_schema_error_in_a_file_too_big_to_read_again_still_names_the_element(monkeypatch):
+    from reconciliation import camt053
+
+    monkeypatch.setattr(camt053, "LOCATE_BYTES", 100)
+    data = _pretty(simple_statement([credit("1.00")])).replace(b"<Sts>BOOK</Sts>", b"<Sts>BOOK</Sts><Bogus/>")
+    err = bad(data)
+    assert err.message.startswith("The file does not match the camt.053.001.02 schema: element Bogus ")
+    assert err.line is None  # a streaming validation does not know it
+
+
+def test_a_file_that_is_not_xml_is_not_called_a_schema_error():
+    data = _pretty(simple_statement([credit("1.00")])).replace(b"<Sts>BOOK</Sts>", b"<Sts>BOOK</St>")
+    for validate in (True, False):
+        err = bad(data, validate=validate)
+        assert err.message.startswith("The file is not well-formed XML: "), err.message
+        assert err.line == _line_of(data, b"<Sts>BOOK</St>")
+
+
 def test_truncated_file():
     data = simple_statement([credit("1.00"), credit("2.00")])
     err = bad(data[: len(data) // 2])
@@ -511,6 +780,110 @@ def test_a_file_cut_anywhere_is_refused(validate):
         assert "not well-formed" in info.value.message, cut
 
 
+def _every_cut(data: bytes):
+    """Each proper prefix of ``data`` that is not a whole document (the root's end tag not in it)."""
+    end = data.rindex(b"</Document>")
+    return range(1, end + len(b"</Document>"))
+
+
+@pytest.mark.parametrize("validate", [True, False])
+def test_a_file_cut_at_any_byte_is_refused(validate):
+    # Item 1 of issue 20: lxml 6.2.0's validating parse read a cut file as a shorter, whole
+    # statement (no error, and the end of every open element reported, Document's too).
+    data = simple_statement([credit("1.00"), debit("2.50", txs=[TxSpec(amount=Decimal("2.50"))])])
+    root = data.index(b">", data.index(b"<Document"))  # the root starts once its start tag is whole
+    for cut in _every_cut(data):
+        with pytest.raises(CamtParseError) as info:
+            for _item in iter_camt053(data[:cut], validate=validate):
+                pass
+        if cut > root:  # before, the file is refused as whatever its first bytes look like
+            assert "not well-formed" in info.value.message, (cut, info.value.message)
+    assert len(parse_camt053(data, validate=validate)[0].entries) == 2  # the whole file is read
+
+
+def test_the_cut_is_found_whatever_the_parser_reports(monkeypatch):
+    """A parser that ends quietly at a cut (closing what is open, as lxml 6.2's validating
+    parse does at some cuts) is caught by the bytes, not by its error or its events."""
+    real = etree.iterparse
+
+    class Quiet:
+        def __init__(self, *args, **kwargs):
+            self._inner = real(*args, **kwargs)
+
+        def __iter__(self):
+            try:
+                yield from self._inner
+            except etree.XMLSyntaxError:
+                return
+
+        def __getattr__(self, name):
+            return getattr(self._inner, name)
+
+    monkeypatch.setattr(etree, "iterparse", Quiet)
+    data = simple_statement([credit(f"{i}.00") for i in range(1, 6)])
+    for cut in range(len(data) // 2, len(data) - 1, 7):
+        with pytest.raises(CamtParseError, match="not well-formed"):
+            parse_camt053(data[:cut], validate=False)
+    assert len(parse_camt053(data, validate=False)[0].entries) == 5
+
+
+@pytest.mark.parametrize(
+    "after",
+    [b"\n", b"  \r\n\t", b"\n<!-- signed by the bank -->\n", b"<?bank batch='7'?>", b"\n<!--a--><?b c?>  \n"],
+)
+def test_whitespace_comments_and_pis_after_the_root_are_a_whole_file(after):
+    data = simple_statement([credit("1.00")]) + after
+    for validate in (True, False):
+        assert len(parse_camt053(data, validate=validate)[0].entries) == 1
+
+
+@pytest.mark.parametrize("after", [b"x", b"<Document/>", b"<!-- open comment", b"</Document>"])
+def test_anything_else_after_the_root_is_refused(after):
+    data = simple_statement([credit("1.00")]) + after
+    for validate in (True, False):
+        bad(data, validate=validate)
+
+
+def test_a_prefixed_root_is_whole_only_when_its_prefixed_end_tag_ends_it():
+    plain = simple_statement([credit("1.00")])
+    ns = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
+    root = etree.fromstring(plain)
+    prefixed = etree.Element(f"{{{ns}}}Document", nsmap={"c": ns})
+    prefixed.extend(list(root))
+    data = etree.tostring(prefixed, xml_declaration=True, encoding="UTF-8")
+    assert data.rstrip().endswith(b"</c:Document>")
+    assert len(parse_camt053(data)[0].entries) == 1
+    for cut in range(len(data) - 14, len(data) - 1):
+        bad(data[:cut])
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_a_utf16_file_is_whole_or_cut_as_any_other(codec):
+    text = simple_statement([credit("1.00")]).decode().replace("'UTF-8'", "'UTF-16'")
+    data = text.encode(codec) if codec == "utf-16" else b"\xfe\xff" + text.encode(codec)
+    assert len(parse_camt053(data)[0].entries) == 1
+    for cut in (len(data) - 2, len(data) - 1, len(data) // 2):
+        bad(data[:cut])
+
+
+@pytest.mark.parametrize("where", ["path", "chunks"])
+def test_the_parsing_process_refuses_a_cut_file_as_a_parse_here_does(where, tmp_path):
+    data = simple_statement([credit(f"{i}.00") for i in range(1, 31)])
+    for cut in range(len(data) // 3, len(data) - 1, 401):
+        piece = data[:cut]
+        path = tmp_path / f"cut-{cut}.xml"
+        path.write_bytes(piece)
+        process = (
+            ParseProcess(path=path) if where == "path" else ParseProcess(chunks=lambda p=piece: iter([p]))
+        )
+        try:
+            with pytest.raises(CamtParseError) as there:
+                list(process.items())
+        finally:
+            process.close()
+        assert "not well-formed" in there.value.message, cut
+
+
 @pytest.mark.parametrize("data", [b"", b"not xml at all", b"\xff\xfe\x00garbage", b"<a><b></a>"])
 def test_not_xml(data):
     bad(data)
@@ -529,7 +902,10 @@ def test_another_message_or_version_is_named(namespace, tag, needle, validate):
     data = camt053_bytes(FileSpec([StatementSpec("S", DAY, DAY)], namespace=namespace, message_tag=tag))
     err = bad(data, validate=validate)
     assert needle in err.message
-    assert "not a camt.053.001.02 bank statement" in err.message
+    if needle.startswith("camt.053"):  # what it is, and what can be read
+        assert f"This is a {needle} bank statement; only camt.053.001.02 bank statements" in err.message
+    else:
+        assert "not a camt.053.001.02 bank statement" in err.message
 
 
 def test_xml_without_the_camt_root():

@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.services import bank_account_create
 from companies.models import AuditEvent
-from ledger.models import ReferenceKind, VoucherLine
+from ledger.models import ReferenceKind, Voucher, VoucherLine
 from ledger.services import LineSpec, voucher_post
 from notifications.models import Notification
+from reconciliation import services
 from reconciliation.models import Match, Statement, StatementEntry, StatementFile
 from reconciliation.services import statement_file_import
 from tests.reconciliation.camtgen import (
@@ -495,3 +496,91 @@ def test_a_bad_file_given_by_path_is_kept_with_its_reason(company_a, account, tm
     assert result.outcome == "rejected" and result.file.reason == result.message
     assert bytes(StatementFile.objects.get(pk=result.file.pk).data) == data
     assert StatementEntry.objects.count() == 0
+
+
+def _kid_payment(company, account, kid: str, amount: str) -> VoucherLine:
+    """An incoming payment posted on the bank account with its KID (as an OCR or camt.054
+    settlement posts it), waiting for the bank's statement."""
+    voucher = voucher_post(
+        company,
+        date=DAY,
+        text=f"Innbetaling {kid}",
+        lines=[
+            LineSpec(
+                "1920", Decimal(amount), bank_account=account, reference_kind=ReferenceKind.KID, reference=kid
+            ),
+            LineSpec("1500", -Decimal(amount)),
+        ],
+    )
+    return VoucherLine.objects.get(voucher=voucher, ledger_account="1920")
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["here", "parsing-process"])
+def test_one_payment_with_several_kids_settles_all_their_lines(company_a, account, parallel, monkeypatch):
+    # Issue 20 item 8: only the first CdtrRefInf/Ref was kept, so a payment for two invoices
+    # matched neither (or the wrong sum).
+    monkeypatch.setattr(services, "PARALLEL_BYTES", 0 if parallel else 10**12)
+    lines = [
+        _kid_payment(company_a, account, "0000000018", "100.00"),
+        _kid_payment(company_a, account, "0000000026", "250.00"),
+        _kid_payment(company_a, account, "0000000034", "40.00"),
+    ]
+    both = EntrySpec(
+        amount=Decimal("350.00"),
+        booking_date=DAY,
+        acct_svcr_ref="R1",
+        txs=[TxSpec(amount=Decimal("350.00"), kid=("0000000018", "0000000026"))],
+    )
+    # Two KIDs whose lines add up to 140.00, not the 150.00 booked: a person decides.
+    short = EntrySpec(
+        amount=Decimal("150.00"),
+        booking_date=DAY,
+        acct_svcr_ref="R2",
+        txs=[TxSpec(amount=Decimal("150.00"), kid=("0000000034", "0000000042"))],
+    )
+    result = statement_file_import(company_a, simple_statement([both, short]), source=UPLOAD)
+    assert result.outcome == "imported" and result.matched == 1, result.message
+    entries = {e.acct_svcr_ref: e for e in StatementEntry.objects.all()}
+    assert entries["R1"].kids == ["0000000018", "0000000026"]
+    assert entries["R1"].matched_rule == "REFERENCE"
+    match = entries["R1"].match
+    assert set(match.line_links.values_list("voucher_line_id", flat=True)) == {lines[0].pk, lines[1].pk}
+    assert match.amount == Decimal("350.00")
+    assert entries["R2"].status == StatementEntry.Status.UNMATCHED
+    assert entries["R2"].kids == ["0000000034", "0000000042"]
+    assert "references" in entries["R2"].unmatched_reason  # why, for the person who matches it
+
+
+SPAREBANK_VISA = "VISA VARE *8012 07.07 USD 140.00 YOUCANBOOK.ME Kurs: 8.9275"
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["here", "parsing-process"])
+def test_a_card_purchase_in_usd_keeps_its_usd_and_books_no_fee(company_a, account, parallel, monkeypatch):
+    # Issue 20 item 7: TxDtls with only InstdAmt USD 140.00 on a NOK 1,249.85 debit was stored
+    # as 140.00 without currency, and NOK 1,109.85 was posted to the fee account.
+    monkeypatch.setattr(services, "PARALLEL_BYTES", 0 if parallel else 10**12)
+    purchase = EntrySpec(
+        amount=Decimal("1249.85"),
+        credit_debit="DBIT",
+        booking_date=DAY,
+        acct_svcr_ref="50001685147",
+        domain=("PMNT", "CCRD", "POSD"),
+        txs=[
+            TxSpec(
+                foreign=(Decimal("140.00"), "USD"),
+                exchange=("USD", "NOK", Decimal("8.9275")),
+                additional_info=SPAREBANK_VISA,
+            )
+        ],
+    )
+    result = statement_file_import(company_a, simple_statement([purchase]), source=UPLOAD)
+    assert result.outcome == "imported", result.message
+    entry = StatementEntry.objects.get()
+    assert (entry.amount, entry.currency, entry.charges) == (Decimal("-1249.85"), "NOK", Decimal("0.00"))
+    assert entry.foreign_amounts == [
+        {"amount": "140.00", "currency": "USD", "rate": "8.9275", "source": "USD", "target": "NOK"}
+    ]
+    assert SPAREBANK_VISA in entry.text
+    assert not Match.objects.filter(rule="FEE").exists()
+    assert not Voucher.objects.filter(lines__ledger_account="7770").exists()
+    assert entry.status == StatementEntry.Status.UNMATCHED  # a person posts the purchase

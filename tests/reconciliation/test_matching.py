@@ -181,6 +181,32 @@ def test_kid_matches_the_payment_line_and_invoice_numbers_when_there_is_no_kid()
     assert by_rule(result) == {(Rule.REFERENCE, ("e1",), ("l1",)), (Rule.REFERENCE, ("e2",), ("l2",))}
 
 
+def test_one_entry_with_several_kids_settles_every_line_when_the_sum_agrees():
+    # Issue 20 item 8: one payment for several invoices carries one KID per invoice.
+    result = match_entries(
+        [
+            entry("e1", 350, kids=("K1", "K2")),  # 100 + 250: both
+            entry("e2", 150, kids=("K3", "K4")),  # K4 is on no open line
+            entry("e3", 90, kids=("K5", "K6")),  # 40 + 40 ≠ 90
+        ],
+        [
+            line("l1", 100, kind="KID", ref="K1"),
+            line("l2", 250, kind="KID", ref="K2"),
+            line("l3", 150, kind="KID", ref="K3"),
+            line("l5", 40, kind="KID", ref="K5"),
+            line("l6", 40, kind="KID", ref="K6"),
+        ],
+    )
+    assert by_rule(result) == {(Rule.REFERENCE, ("e1",), ("l1", "l2"))}
+    assert [m.amount for m in result.matches] == [D(350)]
+    why = {u.id: (u.code, dict(u.params)) for u in result.unmatched_entries}
+    assert why["e2"] == (
+        Why.REFERENCE_PARTIAL,
+        {"rule": "REFERENCE", "found": 1, "wanted": 2, "missing": "K4"},
+    )
+    assert why["e3"][0] == Why.REFERENCE_SUM and why["e3"][1]["total"] == D(80)
+
+
 def test_kid_on_a_line_of_another_account_does_not_match():
     result = match_entries(
         [entry("e1", 10, kids=("0000531",))], [line("l1", 10, kind="KID", ref="0000531", account=OTHER)]

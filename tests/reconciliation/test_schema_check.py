@@ -189,6 +189,29 @@ def _varied(n: int = 600) -> bytes:
             ],
         ),
         EntrySpec(amount=Decimal("7.10"), booking_date=DAY, txs=[TxSpec(amount=None, ustrd="No AmtDtls")]),
+        # A card purchase known in USD, and a batch with two KIDs and a payment known in EUR only.
+        EntrySpec(
+            amount=Decimal("1249.85"),
+            credit_debit="DBIT",
+            booking_date=DAY,
+            txs=[
+                TxSpec(
+                    foreign=(Decimal("140.00"), "USD"),
+                    exchange=("USD", "NOK", Decimal("8.9275")),
+                    additional_info="VISA VARE USD 140.00",
+                )
+            ],
+        ),
+        EntrySpec(
+            amount=Decimal("2000.00"),
+            credit_debit="DBIT",
+            booking_date=DAY,
+            batch=("B-2", 2),
+            txs=[
+                TxSpec(amount=Decimal("1000.00"), kid=("0000000018", "0000000026")),
+                TxSpec(foreign=(Decimal("85.12345"), "EUR"), foreign_in="CntrValAmt"),
+            ],
+        ),
     ]
     return camt053_bytes(
         FileSpec(
@@ -214,7 +237,7 @@ def test_the_parsing_process_yields_what_a_parse_here_yields(tmp_path, validate)
     path = tmp_path / "varied.xml"
     path.write_bytes(data)
     here = list(camt053.iter_camt053(data, validate=validate))
-    assert len(here) == 3 + 653 and any(e.reversal for e in here if isinstance(e, camt053.Camt053Entry))
+    assert len(here) == 3 + 655 and any(e.reversal for e in here if isinstance(e, camt053.Camt053Entry))
     for where in ({"path": path}, {"chunks": lambda: iter([data[:1000], data[1000:]])}):
         process = camt053.ParseProcess(**where, validate=validate)
         try:
@@ -264,11 +287,11 @@ def test_a_parsing_process_killed_half_way_leaves_nothing_and_the_file_is_parsed
     # Big enough that the child is still parsing when it is killed.
     path.write_bytes(_varied(5000))
     result = statement_file_import(company_a, path, source=StatementFile.Source.UPLOAD, auto_match=False)
-    assert len(delivered) < 3 + 5053  # the child really stopped half-way
-    assert result.outcome == "imported" and result.new == 5053 and result.existing == 0
+    assert len(delivered) < 3 + 5055  # the child really stopped half-way
+    assert result.outcome == "imported" and result.new == 5055 and result.existing == 0
     assert Statement.objects.count() == 3
-    assert StatementEntry.objects.count() == 5053
-    assert StatementEntry.objects.values("dedup_key").distinct().count() == 5053
+    assert StatementEntry.objects.count() == 5055
+    assert StatementEntry.objects.values("dedup_key").distinct().count() == 5055
 
 
 def test_a_child_that_hangs_is_given_up_and_the_file_is_parsed_here(company_a, tmp_path, monkeypatch):

@@ -44,15 +44,40 @@ def test_upload_then_overview_shows_chart_and_rate(web, company_a, account):
     assert 'data-testid="unmatched-count">1<' in overview
 
 
-def test_rejected_upload_shows_the_reason(web, company_a, account):
+@pytest.mark.parametrize(
+    ("language", "wrong_message", "cut_off"),
+    [
+        (
+            "nb",
+            "Dette er et XML-dokument med rotelementet &lt;x&gt; uten navnerom, ikke en kontoutskrift i "
+            "camt.053.001.02. (element x, linje 1)",
+            "Filen er ikke korrekt formatert XML: den slutter før Document-elementet er avsluttet",
+        ),
+        (
+            "en",
+            "This is an XML document with root element &lt;x&gt; and no namespace, not a camt.053.001.02 "
+            "bank statement. (element x, line 1)",
+            "The file is not well-formed XML: it ends before its Document element does (truncated).",
+        ),
+    ],
+)
+def test_rejected_upload_shows_the_reason_in_the_users_language(
+    web, company_a, account, language, wrong_message, cut_off
+):
+    # Issue 20 item 12: the parser's refusals were English f-strings under a Norwegian UI.
+    web.cookies["django_language"] = language
     response = web.post(
         "/reconciliation/upload/",
         {"file": SimpleUploadedFile("x.xml", b"<x>not a statement</x>")},
         follow=True,
     )
     assert response.status_code == 200
-    assert "not a camt.053.001.02 bank statement" in response.content.decode()
+    assert wrong_message in response.content.decode()
     assert StatementFile.objects.get().status == StatementFile.Status.REJECTED
+    cut = simple_statement([credit("1.00", "R1")])[:-30]
+    response = web.post("/reconciliation/upload/", {"file": SimpleUploadedFile("y.xml", cut)}, follow=True)
+    assert cut_off in response.content.decode()
+    assert StatementFile.objects.filter(status=StatementFile.Status.REJECTED).count() == 2
 
 
 def test_matching_screen_match_post_unmatch(web, company_a, account):
