@@ -55,6 +55,7 @@ ZERO = Decimal("0.00")
 OPEN_STATUSES = (Invoice.Status.OPEN, Invoice.Status.PARTLY_PAID)
 # Upload limit: a day's OCR file for a large company is a few tens of MB.
 MAX_FILE_BYTES = 64 * 1024 * 1024
+REJECTED_KEEP_BYTES = 1024 * 1024  # of a refused file, its head is kept (with its size and hash)
 
 
 # KIDs per look-up on PostgreSQL: a file of 100,000 payments in one query.
@@ -147,7 +148,9 @@ class _Compressed:
         return self._result
 
 
-def _store_rejected(company, data: bytes, sha: str, reason: str, *, source, filename, bank_file_id, user):
+def _store_rejected(
+    company, data: bytes, sha: str, reason: str, *, source, filename, bank_file_id, user, size=None
+):
     existing = None
     if bank_file_id is not None:
         existing = OcrFile.objects.filter(
@@ -162,9 +165,10 @@ def _store_rejected(company, data: bytes, sha: str, reason: str, *, source, file
             source=source,
             reason=reason,
             filename=filename[:200],
-            raw=zlib.compress(data, 1),
+            # The head only: enough to see what it is (the hash names the whole file).
+            raw=zlib.compress(data[:REJECTED_KEEP_BYTES], 1),
             sha256=sha,
-            size=len(data),
+            size=len(data) if size is None else size,
             bank_file_id=bank_file_id,
             created_by=user,
         )
@@ -280,7 +284,7 @@ def ocr_file_import(
         reason = _("The file is larger than %(mb)d MB; an OCR file is never that large.") % {
             "mb": MAX_FILE_BYTES // (1024 * 1024)
         }
-        return _store_rejected(company, b"", sha, reason, **kwargs)
+        return _store_rejected(company, b"", sha, reason, size=len(data), **kwargs)
     raw = _Compressed(data)  # on another core while the file is parsed
     try:
         parsed = _parse(data)

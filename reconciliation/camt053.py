@@ -350,6 +350,10 @@ class Camt053Statement:
 # --- the input --------------------------------------------------------------------------
 
 
+# XML whitespace, and the NUL bytes of its UTF-16 forms: a read of nothing else cannot end a document.
+_BLANK_BYTES = b" \t\r\n\x00"
+
+
 class _BoundedReader:
     """A file object for iterparse that refuses to read past ``limit`` bytes.
 
@@ -389,10 +393,13 @@ class _BoundedReader:
         # Once per read of 32 KB, not per element: what proves the file ended (ends_the_document).
         if not chunk:
             self.at_eof = True
-        elif len(chunk) >= self.TAIL:
-            self.tail = chunk[-self.TAIL :]
         else:
-            self.tail = (self.tail + chunk)[-self.TAIL :]
+            # Whitespace after the root may be of any length: the tail keeps what came before it
+            # (and up to 4 bytes of it, so a UTF-16/32 character is never cut in half).
+            content = len(chunk.rstrip(_BLANK_BYTES))
+            if content:
+                kept = chunk[: content + 4]
+                self.tail = kept[-self.TAIL :] if len(kept) >= self.TAIL else (self.tail + kept)[-self.TAIL :]
         return chunk
 
     def root(self):

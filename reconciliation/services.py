@@ -120,6 +120,7 @@ ZERO = Decimal("0.00")
 # "the bank sent something odd" into a message naming the element (RELIABILITY row 8).
 VALIDATE_XSD = True
 MAX_BYTES = camt053.DEFAULT_MAX_BYTES
+REJECTED_KEEP_BYTES = 1024 * 1024  # of a refused file, its head is kept (with its size and hash)
 
 # Tokens a payer or the bank wrote in free text that may be an invoice number or an OCR
 # assignment reference: 3–35 characters with at least one digit.
@@ -221,11 +222,29 @@ class _Raw:
             return self.path
         return self.open()
 
+    def head(self, limit: int) -> bytes:
+        """The file's first ``limit`` bytes (what a rejection keeps)."""
+        if self.bytes is not None:
+            return self.bytes[:limit]
+        fh = self.open()
+        try:
+            return fh.read(limit)
+        finally:
+            if self.path is not None:
+                fh.close()
+
     def read(self) -> bytes:
-        """The whole file (rejections and databases other than PostgreSQL store it in one row)."""
+        """The whole file (databases other than PostgreSQL store it in one row)."""
         if self.bytes is None:
             self.bytes = b"".join(bytes(chunk) for chunk in self.chunks())
         return self.bytes
+
+
+def upload_source(handle):
+    """What :func:`statement_file_import` reads of an uploaded file, without reading it into memory:
+    the temporary file Django spooled a large upload to, or the (small) in-memory file."""
+    path = getattr(handle, "temporary_file_path", None)
+    return path() if path is not None else handle
 
 
 @_collector_paused()
@@ -332,7 +351,7 @@ def _import(company, raw, child, source, filename, bank_statement_id, auto_match
         return _duplicate(StatementFile.objects.get(company=company, sha256=digest))
     except (camt053.CamtParseError, BankFileRejected) as exc:
         reason = _refusal(exc) if isinstance(exc, camt053.CamtParseError) else exc.message
-        file = _reject(company, digest, raw.read(), source, filename, bank_statement_id, reason)
+        file = _reject(company, digest, raw, source, filename, bank_statement_id, reason)
         return ImportResult(file, "rejected", reason)
 
     _phase("commit")
@@ -475,8 +494,13 @@ def _store_raw(pk: int, raw: _Raw) -> None:
         cursor.execute("TRUNCATE recon_raw_stage")
 
 
-def _reject(company, digest, data, source, filename, bank_statement_id, reason) -> StatementFile:
-    """Keep the refused file with its reason (quarantine), in its own transaction."""
+def _reject(company, digest, raw, source, filename, bank_statement_id, reason) -> StatementFile:
+    """Keep the refused file's head, size and hash with its reason (quarantine), in its own transaction.
+
+    Only the first ``REJECTED_KEEP_BYTES`` are kept: enough to see what the file is, never 150
+    MB of garbage in the database (the hash still identifies the whole file).
+    """
+    data = raw.head(REJECTED_KEEP_BYTES)
     with transaction.atomic():
         file = StatementFile.objects.select_for_update().filter(company=company, sha256=digest).first()
         if file is None:
@@ -488,7 +512,7 @@ def _reject(company, digest, data, source, filename, bank_statement_id, reason) 
                         filename=(filename or "")[:255],
                         data=data,
                         sha256=digest,
-                        size=len(data),
+                        size=raw.size,
                         bank_statement_id=str(bank_statement_id or "")[:40],
                         status=StatementFile.Status.REJECTED,
                         reason=reason,

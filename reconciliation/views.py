@@ -33,7 +33,7 @@ from .selectors import (
     statement_entry_list,
     statement_file_list,
 )
-from .services import entries_match, entry_post_and_match, match_undo, statement_file_import
+from .services import entries_match, entry_post_and_match, match_undo, statement_file_import, upload_source
 
 ROWS = 200
 
@@ -80,7 +80,7 @@ def upload(request):
         messages.error(request, _("The file is larger than the limit and was not read."))
         return redirect("reconciliation:overview")
     result = statement_file_import(
-        request.company, handle.read(), source=StatementFile.Source.UPLOAD, filename=handle.name or ""
+        request.company, upload_source(handle), source=StatementFile.Source.UPLOAD, filename=handle.name or ""
     )
     if result.outcome == "imported":
         messages.success(request, result.message)

@@ -20,7 +20,13 @@ from companies.roles import Perm
 from ..camt053 import DEFAULT_MAX_BYTES
 from ..models import Match, StatementEntry, StatementFile
 from ..selectors import statement_entry_list, statement_file_list
-from ..services import entries_match, entry_post_and_match, entry_unmatch, statement_file_import
+from ..services import (
+    entries_match,
+    entry_post_and_match,
+    entry_unmatch,
+    statement_file_import,
+    upload_source,
+)
 from .serializers import (
     MatchRequestSerializer,
     MatchSerializer,
@@ -86,7 +92,7 @@ class StatementViewSet(
                 fields={"file": [_("The file is too large.")]},
             )
         result = statement_file_import(
-            self.company, handle.read(), source=StatementFile.Source.API, filename=handle.name or ""
+            self.company, upload_source(handle), source=StatementFile.Source.API, filename=handle.name or ""
         )
         if result.outcome == "duplicate":
             raise Conflict(result.message, code="duplicate_file")

@@ -426,3 +426,18 @@ def test_a_refusal_with_a_note_reads_in_norwegian_whole(ocr_company, make_invoic
     assert file.status == OcrFile.Status.REJECTED
     assert file.reason.startswith("Linje 3: beløpet (posisjon 33-49) må være 17 siffer, men er ")
     assert file.reason.endswith("(linjen har bare 79 tegn: bare blanke på slutten kan mangle)")
+
+
+def test_a_big_rejected_file_keeps_its_head_size_and_hash_not_all_of_it(ocr_company):
+    """Was a gap: a rejected upload was stored whole, however big."""
+    import hashlib
+    import zlib
+
+    from ocr.services import REJECTED_KEEP_BYTES
+
+    garbage = b"NY" + b"7" * (3 * 1024 * 1024)
+    result = ocr_file_import(ocr_company, garbage, source=OcrFile.Source.UPLOAD, filename="junk.txt")
+    file = OcrFile.objects.get(pk=result.pk)
+    assert file.status == OcrFile.Status.REJECTED
+    assert file.size == len(garbage) and file.sha256 == hashlib.sha256(garbage).hexdigest()
+    assert zlib.decompress(bytes(file.raw)) == garbage[:REJECTED_KEEP_BYTES]

@@ -584,3 +584,37 @@ def test_a_card_purchase_in_usd_keeps_its_usd_and_books_no_fee(company_a, accoun
     assert not Match.objects.filter(rule="FEE").exists()
     assert not Voucher.objects.filter(lines__ledger_account="7770").exists()
     assert entry.status == StatementEntry.Status.UNMATCHED  # a person posts the purchase
+
+
+def test_a_big_rejected_file_keeps_its_head_size_and_hash_not_all_of_it(company_a, account, tmp_path):
+    """Was a gap: a 150 MB garbage upload was stored whole (157 MB in PostgreSQL)."""
+    import hashlib
+
+    garbage = b"<Document>" + b"x" * (5 * 1024 * 1024)  # 5 MB of not-a-statement
+    path = tmp_path / "garbage.xml"
+    path.write_bytes(garbage)
+    result = statement_file_import(company_a, str(path), source=UPLOAD, filename="garbage.xml")
+    assert result.outcome == "rejected"
+    file = StatementFile.objects.get()
+    assert file.size == len(garbage) and file.sha256 == hashlib.sha256(garbage).hexdigest()
+    assert bytes(file.data) == garbage[: services.REJECTED_KEEP_BYTES]
+
+
+def test_an_upload_is_read_from_disk_not_into_memory(company_a, account, admin_a, client, monkeypatch):
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    read_whole = []
+    real_read = TemporaryUploadedFile.read
+    monkeypatch.setattr(
+        TemporaryUploadedFile, "read", lambda self, *a: read_whole.append(a) or real_read(self, *a)
+    )
+    client.force_login(admin_a)
+    data = simple_statement([credit("100.00", "R1")])
+    padded = data.replace(b"</Document>", b"</Document>" + b" " * (3 * 1024 * 1024))  # spooled to disk
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post("/reconciliation/upload/", {"file": SimpleUploadedFile("s.xml", padded)})
+    assert response.status_code in (200, 302)
+    file = StatementFile.objects.get()
+    assert file.status == "IMPORTED", file.reason
+    assert () not in read_whole  # nobody called read() without a size on the upload
