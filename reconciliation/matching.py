@@ -42,6 +42,7 @@ spread being garbage collection and the other processes on the machine).
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -257,22 +258,33 @@ class BankingCalendar:
 
         A non-banking day gets the number of the banking day before it, so a Saturday is 0
         banking days from the Friday: distance in banking days is a plain subtraction.
+
+        Total over every date Python has: days more than :data:`EXACT_SPAN_DAYS` apart are
+        counted as that many calendar days apart (at least their banking-day distance, so still
+        far outside any matching window) instead of walking the calendar between them. A
+        ledger line dated 9999-12-31 once made this walk past the last date (OverflowError) and
+        stopped the bank feed; a line dated year 1 would have walked 3.6 million days.
         """
-        wanted = set(days)
+        wanted = sorted(set(days))
         if not wanted:
             return {}
-        first, last = min(wanted), max(wanted)
         numbers: dict[date, int] = {}
-        count = 0
-        day = first
-        one = timedelta(days=1)
-        while day <= last:
-            if self.is_banking_day(day):
-                count += 1
-            if day in wanted:
-                numbers[day] = count
-            day += one
+        count = 1 if self.is_banking_day(wanted[0]) else 0
+        numbers[wanted[0]] = count
+        for previous, day in itertools.pairwise(wanted):
+            gap = (day - previous).days
+            if gap > EXACT_SPAN_DAYS:
+                count += gap
+            else:
+                count += sum(
+                    1 for k in range(1, gap + 1) if self.is_banking_day(previous + timedelta(days=k))
+                )
+            numbers[day] = count
         return numbers
+
+
+# Dates further apart than this are far apart for every rule (windows are a few banking days).
+EXACT_SPAN_DAYS = 400
 
 
 def _sort_key(item) -> tuple:

@@ -6,6 +6,7 @@ not agree, opposite signs, reversals, anything matched twice. Hypothesis then ch
 invariants on random mixes of all rules, and a timing test keeps the matcher near-linear.
 """
 
+import itertools
 import random
 from collections import Counter
 from datetime import date, timedelta
@@ -481,3 +482,32 @@ def test_invoice_number_is_tried_when_the_kid_is_unknown():
 def test_duplicate_ids_are_refused():
     with pytest.raises(ValueError, match="own id"):
         match_entries([entry("e1", 1), entry("e1", 2)], [])
+
+
+def test_a_ledger_line_at_the_ends_of_the_calendar_does_not_stop_the_matcher():
+    """Was a gap: a voucher dated 9999-12-31 made day_numbers overflow (OverflowError) and stopped
+    the bank feed for every company."""
+    entries = [entry(1, "100.00"), entry(2, "250.00")]
+    lines = [
+        line(10, "100.00"),
+        line(11, "250.00", day=date(9999, 12, 31)),
+        line(12, "250.00", day=date(1, 1, 1)),
+    ]
+    result = match_entries(entries, lines)
+    assert [(m.rule, m.entry_ids, m.line_ids) for m in result.matches] == [(Rule.AMOUNT_DATE, (1,), (10,))]
+    assert {u.id for u in result.unmatched_entries} == {2}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dates(), min_size=1, max_size=6))
+def test_day_numbers_are_total_and_exact_within_a_year(days):
+    cal = BankingCalendar()
+    numbers = cal.day_numbers(days)
+    ordered = sorted(set(days))
+    assert [numbers[d] for d in ordered] == sorted(numbers[d] for d in ordered)  # monotone
+    for a, b in itertools.pairwise(ordered):
+        if (b - a).days <= 400:
+            exact = sum(1 for k in range(1, (b - a).days + 1) if cal.is_banking_day(a + timedelta(days=k)))
+            assert numbers[b] - numbers[a] == exact
+        else:
+            assert numbers[b] - numbers[a] > 250  # far outside any matching window
