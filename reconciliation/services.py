@@ -340,6 +340,8 @@ def _import(company, raw, child, source, filename, bank_statement_id, auto_match
             )
             for statement in flagged:
                 _notify_mismatch(company, statement)
+            for previous, statement in _continuity_gaps(file):
+                _notify_gap(company, previous, statement)
             matched = _auto_match(accounts, flagged, sink) if auto_match else 0
             _phase("audit and notify")
             sink.write()
@@ -1129,6 +1131,53 @@ def _notify_mismatch(company, statement: Statement) -> None:
         },
         level=Notification.Level.ERROR,
         dedup_key=f"camt053-balance:{statement.pk}",
+    )
+
+
+def _continuity_gaps(file: StatementFile) -> list[tuple[Statement, Statement]]:
+    """Statements of ``file`` that do not open where the account's previous statement closed.
+
+    Each statement adding up on its own is not enough: a statement the bank never sent (or that
+    was refused) leaves its entries missing between two that each balance. One query per
+    statement of the file (a file holds one per account and day).
+    """
+    gaps = []
+    for statement in (
+        Statement.objects.filter(file=file).select_related("bank_account").order_by("closing_date")
+    ):
+        previous = (
+            Statement.objects.filter(
+                bank_account=statement.bank_account, closing_date__lt=statement.closing_date
+            )
+            .order_by("-closing_date", "-electronic_seq_nb", "-pk")
+            .first()
+        )
+        if previous is not None and previous.closing_balance != statement.opening_balance:
+            gaps.append((previous, statement))
+    return gaps
+
+
+def _notify_gap(company, previous: Statement, statement: Statement) -> None:
+    notify(
+        company,
+        title=_("Bank statements for account %(number)s do not follow on")
+        % {"number": statement.bank_account.account_number},
+        body=_(
+            "The statement for %(date)s opens with %(opening)s, but the previous statement (%(previous)s) "
+            "closed with %(closing)s: %(difference)s is unaccounted for. A statement between them is "
+            "probably missing or was refused. Ask the bank for the statements from %(previous)s to "
+            "%(date)s (or upload them under Reconciliation › Files), and check this period by hand "
+            "before you reconcile it."
+        )
+        % {
+            "date": statement.closing_date.isoformat(),
+            "opening": f"{statement.opening_balance:.2f}",
+            "previous": previous.closing_date.isoformat(),
+            "closing": f"{previous.closing_balance:.2f}",
+            "difference": f"{statement.opening_balance - previous.closing_balance:.2f}",
+        },
+        level=Notification.Level.ERROR,
+        dedup_key=f"camt053-gap:{statement.pk}",
     )
 
 

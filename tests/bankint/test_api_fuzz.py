@@ -142,6 +142,13 @@ class World:
         for role in (Role.SYSADMIN, Role.APPROVER):
             membership_grant(company=self.own, user=self.user, role=role)
         self.token = api_token_create(user=self.user, name="fuzz")[1]
+        # One more caller per role, each with only that role (issue 21: approve was only ever a
+        # 403 to the fuzzer, so its own paths were never tried).
+        self.tokens = {"admin": self.token}
+        for role in (Role.APPROVER, Role.ACCOUNTANT, Role.READ_ONLY):
+            user = user_create(username=f"fuzz-{role.lower()}", password="fuzz-password-123456")
+            membership_grant(company=self.own, user=user, role=role)
+            self.tokens[role.lower()] = api_token_create(user=user, name="fuzz")[1]
         self.secrets = [self.other.org_number, OTHER_MARKER]
 
     def ids(self, model, company) -> list[int]:
@@ -273,25 +280,14 @@ def _leaked_ids(data, key: str = "") -> list:
     return found
 
 
-@schema.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    derandomize=True,
-    # random generation only: schemathesis' explicit-example and coverage phases would draw
-    # their cases at collection time, before a test's world exists
-    phases=[Phase.generate, Phase.shrink],
-    deadline=None,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
-def test_api_conforms_to_its_schema(case, world):
+def _check(case, world, token: str) -> None:
     # The caller's token, never one generated from the security schemes (schemathesis' own
     # ignored_auth check then probes the operation without and with a wrong token).
     if case.headers:
         case.headers.pop("Authorization", None)
     if case.cookies:
         case.cookies.pop("sessionid", None)
-    auth = {"Authorization": f"Token {world.token}"}
+    auth = {"Authorization": f"Token {token}"}
     response = case.call(headers=auth)
     assert response.status_code < 500, (case.method, case.formatted_path, response.text[:500])
     case.validate_response(response, headers=auth, excluded_checks=[positive_data_acceptance])
@@ -302,3 +298,29 @@ def test_api_conforms_to_its_schema(case, world):
         body = json.loads(text) if text else None
         leaked = _leaked_ids(body)
         assert not leaked, (case.method, case.formatted_path, leaked, text[:500])
+
+
+_SETTINGS = {
+    "derandomize": True,
+    # random generation only: schemathesis' explicit-example and coverage phases would draw
+    # their cases at collection time, before a test's world exists
+    "phases": [Phase.generate, Phase.shrink],
+    "deadline": None,
+    "database": None,
+    "suppress_health_check": list(HealthCheck),
+}
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, **_SETTINGS)
+def test_api_conforms_to_its_schema(case, world):
+    """A system administrator who is also an approver: every operation does its work."""
+    _check(case, world, world.token)
+
+
+@pytest.mark.parametrize("role", ["approver", "accountant", "read_only"])
+@schema.parametrize()
+@settings(max_examples=max(MAX_EXAMPLES // 3, 5), **_SETTINGS)
+def test_api_conforms_to_its_schema_for_every_role(case, world, role):
+    """The same checks for each other role alone: refusals are documented 403s, never a 5xx."""
+    _check(case, world, world.tokens[role])

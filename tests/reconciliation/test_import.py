@@ -618,3 +618,24 @@ def test_an_upload_is_read_from_disk_not_into_memory(company_a, account, admin_a
     file = StatementFile.objects.get()
     assert file.status == "IMPORTED", file.reason
     assert () not in read_whole  # nobody called read() without a size on the upload
+
+
+def test_a_statement_that_does_not_open_where_the_last_one_closed_is_notified(company_a, account):
+    """Was a gap: each statement adding up on its own, a missing day in between went unnoticed."""
+    first = simple_statement([credit("100.00", "R1")], opening=Decimal("1000.00"), closing=Decimal("1100.00"))
+    assert statement_file_import(company_a, first, source=UPLOAD).outcome == "imported"
+    assert not Notification.objects.filter(company=company_a, level="ERROR").exists()
+    later = date(2025, 3, 6)
+    # Opens at 1 150.00: a statement with +50.00 on 5 March is missing.
+    second = simple_statement(
+        [credit("20.00", "R2", day=later)],
+        statement_id="STMT-2",
+        opening=Decimal("1150.00"),
+        closing=Decimal("1170.00"),
+        from_date=later,
+        to_date=later,
+        electronic_seq_nb=2,
+    )
+    assert statement_file_import(company_a, second, source=UPLOAD).outcome == "imported"
+    note = Notification.objects.get(company=company_a, level="ERROR")
+    assert "do not follow on" in note.title and "50.00" in note.body and "2025-03-04" in note.body
