@@ -115,7 +115,7 @@ class SigningSession:
     status: str  # PENDING | COMPLETE | CANCELLED | EXPIRED
     url: str
     name: str
-    national_id: str | None  # masked: ******12345
+    national_id: str | None  # masked: 151086 *****
     signature_ref: str | None
     expires_at: datetime
 

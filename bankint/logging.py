@@ -1,7 +1,7 @@
 """Structured logs with request and task ids, and personal data masked before it is written.
 
 A fødselsnummer must never reach a log line (RELIABILITY row 26): any 11-digit run that
-passes the fødselsnummer check digits is masked to ``******12345``.
+passes the fødselsnummer check digits is masked to ``151086 *****``.
 """
 
 from __future__ import annotations

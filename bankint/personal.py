@@ -13,11 +13,15 @@ _ELEVEN_DIGITS = re.compile(r"(?<!\d)\d{11}(?!\d)")
 
 
 def mask_fodselsnummer(value: str | None) -> str:
-    """``15108695088`` → ``******95088``: enough for a person to recognise, not to misuse."""
+    """``15108695088`` → ``151086 *****``: the birth date a person recognises, never the personnummer.
+
+    The last five digits (individual number and check digits) are what make a fødselsnummer
+    usable by someone else; the birth date alone is not. (It was ``******95088``: the wrong half.)
+    """
     if not value:
         return ""
     digits = re.sub(r"\D", "", value)
-    return "******" + digits[-5:] if len(digits) >= 5 else "******"
+    return f"{digits[:6]} *****" if len(digits) == 11 else "*****"
 
 
 def mask_fodselsnummer_in_text(text: str) -> str:

@@ -177,7 +177,7 @@ class SigningSession(models.Model):
     token = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
     # Only the masked form is kept: the simulator has no use for the full number.
-    national_id_masked = models.CharField(max_length=11, blank=True)
+    national_id_masked = models.CharField(max_length=20, blank=True)
     text = models.TextField()
     purpose = models.CharField(max_length=60, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)

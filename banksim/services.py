@@ -83,9 +83,15 @@ def token() -> str:
 
 
 def mask_national_id(value: str) -> str:
-    """Fødselsnummer is sensitive personal data: only the last five digits are ever shown."""
+    """Fødselsnummer is sensitive personal data: only the birth date is ever shown (151086 *****).
+
+    The last five digits are what make the number usable by someone else, so they are the
+    ones hidden.
+    """
     digits = re.sub(r"\D", "", value or "")
-    return ("*" * 6 + digits[-5:]) if digits else ""
+    if not digits:
+        return ""
+    return f"{digits[:6]} *****" if len(digits) == 11 else "*****"
 
 
 def public_url(path: str) -> str:

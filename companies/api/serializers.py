@@ -67,7 +67,7 @@ class CompanySerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    national_id = serializers.SerializerMethodField(help_text="Masked: ******12345")
+    national_id = serializers.SerializerMethodField(help_text="Masked: the birth date only, 151086 *****")
     companies = serializers.SerializerMethodField()
 
     class Meta:

@@ -169,7 +169,7 @@ def test_signing_online_bank_application_and_rgb_order(client, sim):
     session = client.start_signing(
         name="Kari Nordmann", text="Godkjenn betalinger", national_id="15108695088"
     )
-    assert session.status == "PENDING" and session.national_id == "******95088"
+    assert session.status == "PENDING" and session.national_id == "151086 *****"
     sim.sim_sign(session.url)
     done = client.get_signing(session.id)
     assert done.status == "COMPLETE" and done.signature_ref.startswith("BID-")

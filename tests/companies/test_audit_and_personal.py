@@ -58,7 +58,7 @@ def test_fodselsnummer_is_encrypted_at_rest_and_masked(admin_a):
         raw = cursor.fetchone()[0]
     assert FNR not in raw and len(raw) > 40
     assert UserProfile.objects.get(pk=profile.pk).national_id == FNR
-    assert profile.national_id_masked == "******95088"
+    assert profile.national_id_masked == "151086 *****"
     # the audit row names the field, never the value
     event = AuditEvent.objects.filter(action="user_profile.update").latest("id")
     assert FNR not in str(event.changes) and "national_id" in event.changes["fields"]
@@ -70,10 +70,10 @@ def test_invalid_fodselsnummer_refused(admin_a):
 
 
 def test_masking_helpers():
-    assert mask_fodselsnummer(FNR) == "******95088"
+    assert mask_fodselsnummer(FNR) == "151086 *****"
     assert (
         mask_fodselsnummer_in_text(f"person {FNR} paid to 86011117947")
-        == "person ******95088 paid to 86011117947"
+        == "person 151086 ***** paid to 86011117947"
     )
 
 
@@ -89,13 +89,13 @@ def test_log_lines_never_carry_a_fodselsnummer(caplog):
         finally:
             caplog.handler.removeFilter(handler_filter)
     assert FNR not in caplog.text
-    assert "******95088" in caplog.text
+    assert "151086 *****" in caplog.text
 
 
 def test_me_and_admin_show_only_the_masked_number(admin_a, api_for, client, make_user):
     user_profile_update(user=admin_a, national_id=FNR)
     body = api_for(admin_a).get("/api/v1/me/").content.decode()
-    assert FNR not in body and "******95088" in body
+    assert FNR not in body and "151086 *****" in body
     support = make_user("support", is_staff=True)
     support.is_superuser = True
     support.save()
@@ -107,4 +107,13 @@ def test_me_and_admin_show_only_the_masked_number(admin_a, api_for, client, make
         page = client.get(url)
         assert page.status_code == 200
         assert FNR not in page.content.decode()
-        assert "******95088" in page.content.decode()
+        assert "151086 *****" in page.content.decode()
+
+
+def test_the_mask_hides_the_personnummer_not_the_birth_date():
+    """Was the wrong half: ******95088 showed the individual number and check digits."""
+    from bankint.personal import mask_fodselsnummer
+
+    masked = mask_fodselsnummer("151086 95088")
+    assert masked == "151086 *****" and "95088" not in masked
+    assert mask_fodselsnummer("1510869508") == "*****"  # not a whole number: nothing shown
