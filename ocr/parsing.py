@@ -395,16 +395,16 @@ def _filler(line: str, line_no: int, start: int) -> None:
         )
 
 
+def _refuse_avtalegiro(line: str, line_no: int, record: str) -> None:
+    """Service code 21 is AvtaleGiro, not OCR giro: say so rather than "wrong code"."""
+    if line[2:4] == "21":
+        raise _error(_AVTALEGIRO, line_no, "service_code", record=record)
+
+
 def _codes(line: str, line_no: int, expected: str, record: str) -> None:
     """Positions 3-6: service code and transmission/assignment type."""
     if line[2:6] != expected:
-        if line[2:4] == "21":
-            raise _error(
-                _AVTALEGIRO,
-                line_no,
-                "service_code",
-                record=record,
-            )
+        _refuse_avtalegiro(line, line_no, record)
         raise _error(
             _(
                 "Line %(line)d: positions 3-6 (service code and type) of a record %(record)s must be "
@@ -420,13 +420,7 @@ def _codes(line: str, line_no: int, expected: str, record: str) -> None:
 
 def _transaction_codes(line: str, line_no: int, record: str) -> int:
     if line[2:4] != "09":
-        if line[2:4] == "21":
-            raise _error(
-                _AVTALEGIRO,
-                line_no,
-                "service_code",
-                record=record,
-            )
+        _refuse_avtalegiro(line, line_no, record)
         raise _error(
             _(
                 "Line %(line)d: the service code (positions 3-4) of a record %(record)s must be 09 "
