@@ -7,14 +7,14 @@ for every calendar day, and every payment booked on the first banking day on or 
 execution date.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
-from banksim import clock
+from banksim import clock, services
 from banksim.models import Account, Payment, Statement
 from banksim.tests.builders import Batch, Tx, pain001
-from banksim.tests.conftest import DRIFT, SKATT, SUPPLIER
+from banksim.tests.conftest import DRIFT, SKATT, SUPPLIER, Api
 
 DAYS = {
     "saturday": date(2026, 12, 5),
@@ -111,3 +111,27 @@ def test_statements_every_day_and_payments_on_banking_days(bank, integrated):
             assert s.entries == booked.count()
             if not _banking(s.statement_date):
                 assert not booked.filter(kind="PAYMENT").exists(), s.statement_date
+
+
+@pytest.mark.parametrize(
+    ("start", "after"),
+    [
+        # the nights summer time starts (23 hours) and ends (25 hours): the next day, same time
+        ("2027-03-27T23:30:00+01:00", "2027-03-28T23:30:00+02:00"),
+        ("2027-10-31T00:30:00+02:00", "2027-11-01T00:30:00+01:00"),
+        ("2027-10-30T09:00:00+02:00", "2027-10-31T09:00:00+01:00"),
+        ("2026-12-31T23:59:00+01:00", "2027-01-01T23:59:00+01:00"),
+    ],
+)
+def test_a_day_on_the_clock_is_a_calendar_day(db, start, after):
+    services.sim_reset(datetime.fromisoformat(start))
+    api = Api()
+
+    def moved(**kw):
+        now = datetime.fromisoformat(api.advance(**kw)["now"])
+        return now.replace(microsecond=0) - timedelta(seconds=now.second % 10), now.utcoffset()
+
+    expected = datetime.fromisoformat(after)
+    assert moved(days=1) == (expected, expected.utcoffset())
+    half, _offset = moved(days=0.5)  # a fraction of a day: 24 hours' worth
+    assert half == expected + timedelta(hours=12)
