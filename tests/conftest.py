@@ -13,6 +13,7 @@ from companies.models import Company
 from companies.roles import Role
 from companies.services import company_create, membership_grant, user_create
 from tests.banksim_server import banksim_url, sim  # noqa: F401  (fixtures: a real simulated bank)
+from tests.clock import INSTANTS, ShiftedClock, install
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -30,6 +31,25 @@ def _english_outside_requests():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock(instant)`` sets the portal's clock to an aware datetime; time runs on from there."""
+
+    def _set(instant):
+        install(ShiftedClock.starting_at(instant), monkeypatch)
+        return instant
+
+    return _set
+
+
+@pytest.fixture(params=[instant for _id, instant in INSTANTS], ids=[name for name, _i in INSTANTS])
+def any_day(request, clock):
+    """The test runs once per instant of ``tests.clock.INSTANTS`` (a Saturday, the year's end,
+    Easter week, both DST switches; just after and just before midnight), the portal's clock
+    set to it. Ask for it first, so fixtures that write dates run on that day too."""
+    return clock(request.param)
 
 
 @pytest.fixture
