@@ -24,6 +24,7 @@ from django.utils import timezone
 
 OSLO = ZoneInfo("Europe/Oslo")
 OFFSET_ENV = "BANKINT_CLOCK_OFFSET_SECONDS"
+TEST_NOW_ENV = "BANKINT_TEST_NOW"  # the whole suite on another day (tests/conftest.py)
 
 DAYS = {
     "saturday": date(2026, 12, 5),
@@ -34,6 +35,53 @@ DAYS = {
     "summer-time-starts": date(2027, 3, 28),  # also Easter Sunday
     "summer-time-ends": date(2027, 10, 31),
 }
+# Written out by hand from the calendar, so that tests do not check the rule against itself:
+# the first banking day on or after each of DAYS, and the first one after it.
+FIRST_BANKING_DAY = {
+    date(2026, 12, 5): date(2026, 12, 7),
+    date(2026, 12, 24): date(2026, 12, 28),
+    date(2026, 12, 31): date(2027, 1, 4),
+    date(2027, 1, 4): date(2027, 1, 4),
+    date(2027, 3, 24): date(2027, 3, 24),
+    date(2027, 3, 28): date(2027, 3, 30),
+    date(2027, 10, 31): date(2027, 11, 1),
+}
+NEXT_BANKING_DAY = {
+    date(2026, 12, 5): date(2026, 12, 7),
+    date(2026, 12, 24): date(2026, 12, 28),
+    date(2026, 12, 31): date(2027, 1, 4),
+    date(2027, 1, 4): date(2027, 1, 5),
+    date(2027, 3, 24): date(2027, 3, 30),  # Maundy Thursday to Easter Monday closed
+    date(2027, 3, 28): date(2027, 3, 30),
+    date(2027, 10, 31): date(2027, 11, 1),
+}
+PREVIOUS_BANKING_DAY = {
+    date(2026, 12, 5): date(2026, 12, 4),
+    date(2026, 12, 24): date(2026, 12, 23),
+    date(2026, 12, 31): date(2026, 12, 30),
+    date(2027, 1, 4): date(2026, 12, 30),  # New Year's Eve and Day closed, then a weekend
+    date(2027, 3, 24): date(2027, 3, 23),
+    date(2027, 3, 28): date(2027, 3, 24),
+    date(2027, 10, 31): date(2027, 10, 29),
+}
+# Weekdays Norwegian banks are closed, December 2026 to December 2027: public holidays, and
+# Christmas Eve and New Year's Eve (no settlement in Norges Bank or NICS).
+CALENDAR_SPAN = (date(2026, 12, 1), date(2027, 12, 31))
+CLOSED_WEEKDAYS = frozenset(
+    {
+        date(2026, 12, 24),  # julaften
+        date(2026, 12, 25),  # 1. juledag
+        date(2026, 12, 31),  # nyttårsaften
+        date(2027, 1, 1),  # 1. nyttårsdag
+        date(2027, 3, 25),  # skjærtorsdag
+        date(2027, 3, 26),  # langfredag
+        date(2027, 3, 29),  # 2. påskedag
+        date(2027, 5, 6),  # Kristi himmelfartsdag
+        date(2027, 5, 17),  # grunnlovsdag and 2. pinsedag
+        date(2027, 12, 24),
+        date(2027, 12, 31),
+    }
+)
 TIMES = {"0030": time(0, 30), "2330": time(23, 30)}
 # (id, Oslo wall-clock instant): every day at both times.
 INSTANTS = [

@@ -28,6 +28,7 @@ import pytest
 import requests
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from bankclient import BankClient
 from bankclient.sim import BankSim
@@ -257,6 +258,8 @@ def e2e_stack(request, e2e_banksim, transactional_db, settings, monkeypatch):
     callspec = getattr(request.node, "callspec", None)
     run = callspec.id if callspec else "run"
     clock = first_day_clock(callspec.params.get("first_day") if callspec else None)
+    if clock is None and isinstance(timezone.now, ShiftedClock):
+        clock = timezone.now  # BANKINT_TEST_NOW: the processes live the test process's day
     log_dir = LOGS / str(run)
     log_dir.mkdir(parents=True, exist_ok=True)
     for old in log_dir.glob("*.log"):
