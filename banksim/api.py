@@ -272,10 +272,10 @@ def _number(data: dict, name: str) -> float:
 @control("POST")
 def sim_clock_advance(request):
     data = _json_body(request)
-    seconds = _number(data, "seconds") + _number(data, "days") * 86400
-    if seconds > 3660 * 86400:
+    seconds, days = _number(data, "seconds"), _number(data, "days")
+    if seconds + days * 86400 > 3660 * 86400:
         raise BankError("invalid_parameter", "Klokka kan flyttes høyst ti år om gangen.")
-    return JsonResponse(services.clock_advance(seconds))
+    return JsonResponse(services.clock_advance(seconds, days=days))
 
 
 @control("GET")

@@ -32,13 +32,16 @@ def today(current: SimState | None = None) -> date:
 
 
 @functools.cache
-def _holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("NO", years=year)
+def _closed(year: int) -> frozenset[date]:
+    # Public holidays, and the two days the banks close although they are not: Christmas Eve
+    # and New Year's Eve (no settlement in Norges Bank or NICS).
+    return frozenset(holidays.country_holidays("NO", years=year)) | {date(year, 12, 24), date(year, 12, 31)}
 
 
 def is_banking_day(day: date) -> bool:
-    # Norwegian banks settle Monday to Friday except public holidays (Easter, 17 May, ...).
-    return day.weekday() < 5 and day not in _holidays(day.year)
+    # Norwegian banks settle Monday to Friday except public holidays (Easter, 17 May, ...)
+    # and Christmas Eve and New Year's Eve.
+    return day.weekday() < 5 and day not in _closed(day.year)
 
 
 def next_banking_day(day: date) -> date:

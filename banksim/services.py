@@ -14,7 +14,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -1508,8 +1508,18 @@ def _close_day(day: date) -> None:
     _statements_for(day)
 
 
-def clock_advance(seconds: float) -> dict:
+def clock_advance(seconds: float, days: float = 0) -> dict:
+    """Move the clock ``days`` (whole days: to the same Oslo wall-clock time, 23 or 25 hours
+    on the nights the clocks change; a fraction: 24 hours' worth) and ``seconds`` on."""
     process_due()  # what was due before the jump happens at its own time
+    whole = int(days)
+    seconds += (days - whole) * 86400
+    if whole:
+        current = clock.now()
+        local = timezone.localtime(current)
+        later = datetime.combine(local.date() + timedelta(days=whole), local.time(), local.tzinfo)
+        # Subtract in UTC: two datetimes in one zone subtract as wall-clock times.
+        seconds += (later.astimezone(UTC) - current.astimezone(UTC)).total_seconds()
     SimState.objects.filter(pk=1).update(offset_seconds=F("offset_seconds") + seconds)
     process_due()
     return clock_public()

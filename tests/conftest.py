@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 
 import pytest
 from django.core.cache import cache
@@ -13,6 +14,7 @@ from companies.roles import Role
 from companies.services import company_create, membership_grant, user_create
 from companies.tokens import api_token_create
 from tests.banksim_server import banksim_url, sim  # noqa: F401  (fixtures: a real simulated bank)
+from tests.clock import INSTANTS, OSLO, TEST_NOW_ENV, ShiftedClock, install
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -30,6 +32,38 @@ def _english_outside_requests():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _clock_from_environment(monkeypatch):
+    """``BANKINT_TEST_NOW=2026-12-24T00:30`` runs every test as if it were that Oslo time
+    (the clock runs on from there): the suite on a day of one's choosing."""
+    value = os.environ.get(TEST_NOW_ENV)
+    if value:
+        instant = datetime.fromisoformat(value)
+        install(
+            ShiftedClock.starting_at(instant if instant.tzinfo else instant.replace(tzinfo=OSLO)), monkeypatch
+        )
+    yield
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock(instant)`` sets the portal's clock to an aware datetime; time runs on from there."""
+
+    def _set(instant):
+        install(ShiftedClock.starting_at(instant), monkeypatch)
+        return instant
+
+    return _set
+
+
+@pytest.fixture(params=[instant for _id, instant in INSTANTS], ids=[name for name, _i in INSTANTS])
+def any_day(request, clock):
+    """The test runs once per instant of ``tests.clock.INSTANTS`` (a Saturday, the year's end,
+    Easter week, both DST switches; just after and just before midnight), the portal's clock
+    set to it. Ask for it first, so fixtures that write dates run on that day too."""
+    return clock(request.param)
 
 
 @pytest.fixture

@@ -68,8 +68,11 @@ class Api:
 
 
 @pytest.fixture
-def bank(db):
-    services.sim_reset(START)
+def bank(request, db):
+    """A reset bank; its clock at START, or at 09:00 Oslo time on the day a test parametrizes
+    it with (``@pytest.mark.parametrize("bank", [date(...)], indirect=True)``)."""
+    day = getattr(request, "param", None)
+    services.sim_reset(datetime.combine(day, START.timetz()) if day else START)
     return Api()
 
 

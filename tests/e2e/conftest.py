@@ -13,6 +13,7 @@ in CI (``CI=true``) a missing piece fails them instead.
 
 from __future__ import annotations
 
+import datetime
 import os
 import signal
 import socket
@@ -27,10 +28,12 @@ import pytest
 import requests
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from bankclient import BankClient
 from bankclient.sim import BankSim
 from tests.browser.conftest import browser_type_launch_args  # noqa: F401  (Chromium for Playwright)
+from tests.clock import OFFSET_ENV, OSLO, ShiftedClock, install
 from tests.conftest import chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -235,12 +238,28 @@ class Stack:
         return {p.name: p.log() for p in (self.web, self.worker, self.beat)}
 
 
+def first_day_clock(first_day: str | None) -> ShiftedClock | None:
+    """The clock of a month that starts on ``first_day`` (ISO date) at 09:00 Oslo time, when the
+    simulated bank opens; ``None``: the real date and time."""
+    if not first_day:
+        return None
+    return ShiftedClock.starting_at(
+        datetime.datetime.combine(datetime.date.fromisoformat(first_day), datetime.time(9, 0), OSLO)
+    )
+
+
 @pytest.fixture
-def e2e_stack(request, e2e_banksim, transactional_db, settings):
-    """Portal web, worker and beat against the test database, talking to banksim."""
+def e2e_stack(request, e2e_banksim, transactional_db, settings, monkeypatch):
+    """Portal web, worker and beat against the test database, talking to banksim.
+
+    A run parametrized with ``first_day`` moves the clock of this process and of every process
+    it starts by the same offset, so the portal lives that day as the bank does."""
     require_stack()
     callspec = getattr(request.node, "callspec", None)
     run = callspec.id if callspec else "run"
+    clock = first_day_clock(callspec.params.get("first_day") if callspec else None)
+    if clock is None and isinstance(timezone.now, ShiftedClock):
+        clock = timezone.now  # BANKINT_TEST_NOW: the processes live the test process's day
     log_dir = LOGS / str(run)
     log_dir.mkdir(parents=True, exist_ok=True)
     for old in log_dir.glob("*.log"):
@@ -278,6 +297,10 @@ def e2e_stack(request, e2e_banksim, transactional_db, settings):
         "DEBUG": "false",
     }
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    env.pop(OFFSET_ENV, None)
+    if clock is not None:
+        install(clock, monkeypatch)
+        env[OFFSET_ENV] = repr(clock.offset.total_seconds())
     py = sys.executable
     web = Proc(
         "portal",
