@@ -263,7 +263,7 @@ def test_the_month_end_to_end(mode, first_day, e2e_stack, browser, shot):
         admin.select_option(f"#id_users-{n}-role", role)
     admin.get_by_role("button", name="Neste").click()
     admin.wait_for_url("**/bekreft/")
-    expect(admin.locator("body")).to_contain_text("******10190")
+    expect(admin.locator("body")).to_contain_text("150385 *****")
     admin.check("input[name=signing_method][value=bankid]")
     admin.check("#id_terms")
     admin.get_by_role("button", name="Send søknad").click()
@@ -282,7 +282,7 @@ def test_the_month_end_to_end(mode, first_day, e2e_stack, browser, shot):
     admin.get_by_test_id("online-bank-status").get_by_role("link").click()
     admin.get_by_role("button", name="Signer med BankID").click()
     admin.wait_for_url(f"{bank_url}/bankid/*/")
-    expect(admin.locator("body")).to_contain_text("******10190")  # masked at the bank too
+    expect(admin.locator("body")).to_contain_text("150385 *****")  # masked at the bank too
     admin.fill("input[name=otp]", "123456")
     admin.get_by_role("button", name="Signer", exact=True).click()
     expect(admin.locator("body")).to_contain_text("COMPLETE")
@@ -666,7 +666,7 @@ def _approve_with_bankid(page, url: str, bank_url: str, batch: PaymentBatch) -> 
     expect(page.get_by_test_id("batch-status")).to_have_text("Utkast")
     page.get_by_test_id("approve-bankid").click()
     page.wait_for_url(f"{bank_url}/bankid/*/")
-    expect(page.locator("body")).to_contain_text("******10027")  # Per's fødselsnummer, masked
+    expect(page.locator("body")).to_contain_text("230791 *****")  # Per's fødselsnummer, masked
     page.fill("input[name=otp]", "123456")
     page.get_by_role("button", name="Signer", exact=True).click()
     page.get_by_role("link", name="Tilbake til regnskapssystemet").click()
