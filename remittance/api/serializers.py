@@ -11,7 +11,7 @@ from ..pain002 import reason_text
 class PaymentSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     bank_account = serializers.IntegerField(source="bank_account_id", required=False)
     bill = serializers.IntegerField(source="bill_id", required=False, allow_null=True)
-    batch = serializers.IntegerField(source="batch_id", read_only=True)
+    batch = serializers.IntegerField(source="batch_id", read_only=True, allow_null=True)
     amount = AmountField(required=False)
     creditor_name = serializers.CharField(required=False, max_length=200)
     creditor_account = serializers.CharField(required=False, max_length=40)

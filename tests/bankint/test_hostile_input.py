@@ -68,3 +68,10 @@ def test_the_schema_says_unknown_fields_are_refused(client):
     assert customer["additionalProperties"] is False
     response_side = schema["components"]["schemas"]["Customer"]
     assert "additionalProperties" not in response_side  # answers may grow new fields
+
+
+def test_the_schema_says_a_payment_without_a_batch_has_a_null_batch(client):
+    """Was a lie: Payment.batch is null until the payment is in a batch, but was declared an integer."""
+    schema = client.get("/api/v1/schema/?format=json").json()
+    batch = schema["components"]["schemas"]["Payment"]["properties"]["batch"]
+    assert batch.get("nullable") is True and batch["type"] == "integer"
