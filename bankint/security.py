@@ -7,8 +7,9 @@
   names them (it shows no company data).
 - **Cache-Control: no-store** on every answer to a signed-in user and on the API: a shared or
   back-button cache must not keep bank data.
-- **Idle timeout.** A session unused for ``SESSION_IDLE_SECONDS`` is logged out; the
-  session cookie itself lasts ``SESSION_COOKIE_AGE`` (a working day) at most.
+- **Idle timeout.** A session unused for ``SESSION_IDLE_SECONDS`` is logged out, and any
+  session after ``SESSION_COOKIE_AGE`` (a working day) from its first request, however busy
+  (the session is saved as it is used, which would otherwise make that age sliding).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ CSP_API_DOCS = "; ".join(
     ]
 )
 _LAST_SEEN = "bankint:last_seen"
+_SINCE = "bankint:since"
 
 
 class SecurityHeadersMiddleware:
@@ -82,6 +84,9 @@ def _idle_too_long(request) -> bool:
     now = int(time.time())
     last = request.session.get(_LAST_SEEN)
     if isinstance(last, int) and now - last > settings.SESSION_IDLE_SECONDS:
+        return True
+    since = request.session.setdefault(_SINCE, now)
+    if isinstance(since, int) and now - since > settings.SESSION_COOKIE_AGE:
         return True
     if request.path in _BACKGROUND and isinstance(last, int):
         return False

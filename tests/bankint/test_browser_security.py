@@ -124,3 +124,13 @@ def test_an_old_unsafe_link_is_never_rendered(company_a, admin_a, web, api_for):
 def test_a_bank_supplied_unsafe_link_is_dropped(company_a):
     note = notify(company_a, title="Fra banken", body="Ordre", link="javascript:alert(1)")
     assert note.link == ""
+
+
+@override_settings(SESSION_IDLE_SECONDS=600, SESSION_COOKIE_AGE=3600)
+def test_a_busy_session_still_ends_after_a_working_day(web, monkeypatch):
+    start = time.time()
+    for minutes in range(0, 61, 9):  # a request every nine minutes: never idle
+        monkeypatch.setattr(time, "time", lambda m=minutes: start + m * 60)
+        assert web.get("/notifications/").status_code == 200
+    monkeypatch.setattr(time, "time", lambda: start + 61 * 60 + 5)
+    assert web.get("/notifications/").status_code == 302
