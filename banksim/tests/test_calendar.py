@@ -15,32 +15,10 @@ from banksim import clock, services
 from banksim.models import Account, Payment, Statement
 from banksim.tests.builders import Batch, Tx, pain001
 from banksim.tests.conftest import DRIFT, SKATT, SUPPLIER, Api
+from tests.clock import CALENDAR_SPAN, CLOSED_WEEKDAYS, DAYS
 
-DAYS = {
-    "saturday": date(2026, 12, 5),
-    "christmas-eve": date(2026, 12, 24),
-    "new-years-eve": date(2026, 12, 31),
-    "first-banking-day-2027": date(2027, 1, 4),
-    "easter-week": date(2027, 3, 24),
-    "summer-time-starts": date(2027, 3, 28),
-    "summer-time-ends": date(2027, 10, 31),
-}
-# Weekdays Norwegian banks are closed, December 2026 to December 2027: public holidays and
-# Christmas Eve and New Year's Eve (no settlement in Norges Bank or NICS).
-CLOSED_WEEKDAYS = {
-    date(2026, 12, 24),  # julaften
-    date(2026, 12, 25),  # 1. juledag
-    date(2026, 12, 31),  # nyttårsaften
-    date(2027, 1, 1),  # 1. nyttårsdag
-    date(2027, 3, 25),  # skjærtorsdag
-    date(2027, 3, 26),  # langfredag
-    date(2027, 3, 29),  # 2. påskedag
-    date(2027, 5, 6),  # Kristi himmelfartsdag
-    date(2027, 5, 17),  # grunnlovsdag and 2. pinsedag
-    date(2027, 12, 24),
-    date(2027, 12, 31),
-}
-FIRST, LAST = date(2026, 12, 1), date(2027, 12, 31)
+# The portal's hand-written table (tests/clock.py), so both sides are held to one calendar.
+FIRST, LAST = CALENDAR_SPAN
 RUN_DAYS = 12
 
 
