@@ -1,7 +1,12 @@
 # bankint: `make run` (everything, with demo data), `make test` (every check), `make bench`.
+# Without DATABASE_URL / CELERY_BROKER_URL / REDIS_URL each starts an embedded PostgreSQL and
+# redis-server (bankint/embedded.py); with them set (CI, production) it uses those.
+# `make run PORT=8300` moves the portal to 8300 and the bank to 8301, with every URL that names them.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# A throwaway PostgreSQL and Redis for one command, unless the environment names real ones.
+WITH_SERVICES := $(PY) -m bankint.embedded exec --fresh --
 # Every install comes from the lock: exact versions with their hashes (requirements/README.md).
 LOCK := requirements/dev.txt
 STAMP ?= $(VENV)/.installed-$(shell cksum $(LOCK) | cut -d' ' -f1)
@@ -9,7 +14,7 @@ STAMP ?= $(VENV)/.installed-$(shell cksum $(LOCK) | cut -d' ' -f1)
 PIP_COMPILE := env -u PIP_FIND_LINKS -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile \
   --quiet --generate-hashes --allow-unsafe --strip-extras --index-url https://pypi.org/simple
 
-.PHONY: setup run test lint pytest bench messages clean lock test-latest
+.PHONY: setup run test lint lint-checks pytest pytest-run bench messages clean lock test-latest
 
 $(STAMP): $(LOCK)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -21,41 +26,37 @@ $(STAMP): $(LOCK)
 setup: $(STAMP)
 
 run: setup
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) manage.py seed_demo
-	$(PY) -m banksim migrate --noinput --verbosity 0
-	$(PY) -m banksim seed_demo_customer
-	@echo ""
-	@echo "  Portal:    http://127.0.0.1:8000/          (admin: /admin/, API docs: /api/v1/docs/)"
-	@echo "  Bank sim:  http://127.0.0.1:8001/          (controls under /sim/, see bankclient/README.md)"
-	@echo "  Ctrl-C stops everything."
-	@echo ""
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f Procfile.dev start
+	$(PY) -m bankint.embedded run
 
 lint: setup
+	$(WITH_SERVICES) $(MAKE) --no-print-directory lint-checks
+
+lint-checks:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
 	DJANGO_SETTINGS_MODULE=bankint.settings.production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	  FIELD_ENCRYPTION_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') DATABASE_URL=sqlite:///:memory: \
+	  FIELD_ENCRYPTION_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') DATABASE_URL=postgres://deploy-check@127.0.0.1/unused \
 	  BANK_API_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 	  $(PY) manage.py check --deploy --tag security --fail-level WARNING
 	$(PY) manage.py check --fail-level ERROR
 
 pytest: setup
+	$(WITH_SERVICES) $(MAKE) --no-print-directory pytest-run
+
+pytest-run:
 	$(VENV)/bin/pytest banksim/tests --ds=banksim.settings -p no:cacheprovider -q
 	$(VENV)/bin/pytest
 
 test: lint pytest
 
 bench: setup
-	$(PY) bench/run.py
+	$(WITH_SERVICES) $(PY) bench/run.py
 
 messages: setup
-	$(PY) manage.py makemessages -l nb -l en --ignore=.venv --ignore=.venv-latest --ignore=banksim --ignore=var
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=.venv-latest
+	$(WITH_SERVICES) $(PY) manage.py makemessages -l nb -l en --ignore=.venv --ignore=.venv-latest --ignore=banksim --ignore=var
+	$(WITH_SERVICES) $(PY) manage.py compilemessages --ignore=.venv --ignore=.venv-latest
 
 # Upgrade every locked version to the newest that pyproject.toml allows, then run every check.
 lock: setup

@@ -5,6 +5,9 @@ import os
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
 
+# Remembered so that a launcher importing this package (bankint.embedded) does not hand the
+# commands it runs a settings module they never asked for (pytest would take it over its ini).
+SETTINGS_MODULE_DEFAULTED = not os.environ.get("DJANGO_SETTINGS_MODULE")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankint.settings.base")
 
 app = Celery("bankint")

@@ -63,3 +63,37 @@ def check_secrets(app_configs=None, **kwargs):
                 )
             )
     return errors
+
+
+@register(Tags.database)
+def squashed_migrations_complete(app_configs, databases=None, **kwargs):
+    """A database part-way through a history that was squashed cannot be migrated safely.
+
+    Django marks a squashed migration applied when *all* the migrations it replaces are
+    recorded, and skips it silently when some are: the steps in between would never run.
+    ``migrate`` runs database checks first, so it stops here instead (docs/DATABASE.md).
+    """
+    from django.db import DatabaseError, connections
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.recorder import MigrationRecorder
+
+    errors = []
+    for alias in databases or []:
+        connection = connections[alias]
+        try:
+            recorded = set(MigrationRecorder(connection).applied_migrations())
+        except DatabaseError:  # no database or no history yet: nothing half-done
+            continue
+        loader = MigrationLoader(None, ignore_no_migrations=True)
+        for (app, name), migration in sorted(loader.replacements.items()):
+            done = [key for key in migration.replaces if key in recorded]
+            if done and len(done) < len(migration.replaces):
+                missing = ", ".join(f"{a}.{n}" for a, n in migration.replaces if (a, n) not in recorded)
+                errors.append(
+                    Error(
+                        f"Database '{alias}' applied only part of the history squashed into {app}.{name}.",
+                        hint=f"Migrate it with the release before the squash first; missing: {missing}.",
+                        id="bankint.E010",
+                    )
+                )
+    return errors

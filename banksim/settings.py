@@ -1,8 +1,9 @@
 """Settings of the simulated bank, all from the environment.
 
 The simulator is its own project with its own database so that nothing the portal does to
-its tables can leak into "the bank" and vice versa, exactly as with a real bank. Defaults
-let it start with nothing configured (SQLite under ``var/``, a development partner key).
+its tables can leak into "the bank" and vice versa, exactly as with a real bank. Its database is
+PostgreSQL (``BANKSIM_DATABASE_URL``; ``make run`` and ``make test`` give it one in the embedded
+server); the other defaults let it start with nothing else configured (a development partner key).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -76,18 +78,15 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        _env("BANKSIM_DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'banksim.sqlite3'}"),
-        conn_max_age=0,
+if not os.environ.get("BANKSIM_DATABASE_URL"):
+    raise ImproperlyConfigured(
+        "BANKSIM_DATABASE_URL is not set. `make run` and `make test` give the simulated bank a "
+        "database in an embedded PostgreSQL; for one command use "
+        "`.venv/bin/python -m bankint.embedded exec -- python -m banksim ...`."
     )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # Several server threads write at once (pages, API, clock); wait for the lock instead
-    # of failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
-    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+DATABASES = {"default": dj_database_url.parse(os.environ["BANKSIM_DATABASE_URL"], conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("BANKSIM_DATABASE_URL must name a PostgreSQL database (postgres://...)")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "nb"

@@ -1,4 +1,4 @@
-"""A real banksim server for tests: its own process, port and SQLite file.
+"""A real banksim server for tests: its own process, port and PostgreSQL database.
 
 Started once per session (``python -m banksim migrate`` then ``runserver --noreload``), so
 the tests exercise the real HTTP stack: timeouts, dropped connections and 5xx are what
@@ -19,8 +19,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from django.conf import settings
 
 from bankclient.sim import BankSim
+from tests import pgdb
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "contract-test-key"
@@ -36,10 +38,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def banksim_url(tmp_path_factory):
     port = _free_port()
-    db = tmp_path_factory.mktemp("banksim") / "banksim.sqlite3"
+    db = tmp_path_factory.mktemp("banksim") / "banksim"
+    name = f"{settings.DATABASES['default']['NAME']}_banksim_contract"[:63]
     env = {
         **os.environ,
-        "BANKSIM_DATABASE_URL": f"sqlite:///{db}",
+        "BANKSIM_DATABASE_URL": pgdb.recreate(name),
         "BANKSIM_PARTNER_API_KEYS": KEY,
         "BANKSIM_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "BANKSIM_ALLOW_RESET": "true",
@@ -74,6 +77,7 @@ def banksim_url(tmp_path_factory):
     except subprocess.TimeoutExpired:
         server.kill()
     log.close()
+    pgdb.drop(name)
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """All settings, from the environment (STYLE rule 11).
 
-Embedded defaults let a first run need nothing but Python: a SQLite file under ``var/``, a
-filesystem Celery broker, a file-based cache and a development secret generated into
-``var/``. Production (``bankint.settings.production``) refuses to start without the real
-values. Test settings only override.
+PostgreSQL and Redis are the only engines, in every run. ``DATABASE_URL``, ``CELERY_BROKER_URL``
+and ``REDIS_URL`` must be set; ``make run`` and ``make test`` set them to an embedded PostgreSQL
+and redis-server when the environment names none (``bankint/embedded.py``). A development secret
+is generated into ``var/``. Production (``bankint.settings.production``) refuses to start
+without the real values. Test settings only override.
 """
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
+
+
+def required(name: str) -> str:
+    value = env(name)
+    if value is None:
+        raise ImproperlyConfigured(
+            f"{name} is not set. `make run` and `make test` start an embedded PostgreSQL and Redis "
+            "when the environment names none; for one command use "
+            "`.venv/bin/python -m bankint.embedded exec -- python manage.py ...`."
+        )
+    return value
 
 
 def _dev_secret(filename: str) -> str:
@@ -118,13 +130,12 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'bankint.sqlite3'}"),
+        required("DATABASE_URL"),
         conn_max_age=int(env("DB_CONN_MAX_AGE", "0")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several processes (web, worker, beat) share the file in a first run.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...)")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -160,17 +171,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 BANK_FILE_MAX_BYTES = int(env("BANK_FILE_MAX_BYTES", str(100 * 1024 * 1024)))
 
-# Shared between processes even in a first run: throttling counters and worker heartbeats.
-REDIS_URL = env("REDIS_URL")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-        }
-    }
+# Shared between processes: throttling counters, worker heartbeats, the feed's health.
+REDIS_URL = required("REDIS_URL")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
 SESSION_COOKIE_HTTPONLY = True
 # A bank portal's sessions: logged out after 15 idle minutes, and after a working day at most
@@ -196,29 +199,18 @@ PORTAL_PUBLIC_URL = (env("PORTAL_PUBLIC_URL", "http://127.0.0.1:8000") or "").rs
 # Nets OCR: the ERP is registered as data receiver (kundeenhetsid) for each account.
 OCR_DATA_RECIPIENT = env("OCR_DATA_RECIPIENT", "00105625")
 
-# Celery: a broker that needs no server by default; Redis in production and CI.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem"):
-    _queue_dir = Path(env("CELERY_QUEUE_DIR", str(VAR_DIR / "celery-queue")))
-    (_queue_dir / "processed").mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir),
-        "data_folder_out": str(_queue_dir),
-        "processed_folder": str(_queue_dir / "processed"),
-        "store_processed": False,
-        "control_folder": str(_queue_dir / "control"),
-    }
-else:
-    # Redelivery after a worker dies comes after the visibility timeout; no task of ours
-    # uses a countdown longer than this (RELIABILITY row 22).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))}
-    # How often a worker sweeps for messages a dead worker left unacknowledged (kombu: every
-    # interval x throttle seconds, 100 s by default).
-    if env("CELERY_UNACKED_RESTORE_INTERVAL"):
-        CELERY_BROKER_TRANSPORT_OPTIONS.update(
-            unacked_restore_interval=int(env("CELERY_UNACKED_RESTORE_INTERVAL")),
-            unacked_restore_throttle=1,
-        )
+# Celery on Redis.
+CELERY_BROKER_URL = required("CELERY_BROKER_URL")
+# Redelivery after a worker dies comes after the visibility timeout; no task of ours
+# uses a countdown longer than this (RELIABILITY row 22).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+# How often a worker sweeps for messages a dead worker left unacknowledged (kombu: every
+# interval x throttle seconds, 100 s by default).
+if env("CELERY_UNACKED_RESTORE_INTERVAL"):
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        unacked_restore_interval=int(env("CELERY_UNACKED_RESTORE_INTERVAL")),
+        unacked_restore_throttle=1,
+    )
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND")
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_ACKS_LATE = True

@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
+from bankint.embedded import database_url
 from companies.roles import Role
 from notifications.models import Notification
 from notifications.services import notify
@@ -24,10 +25,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def _database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    return database_url(connection.settings_dict)
 
 
 @pytest.fixture

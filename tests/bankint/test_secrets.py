@@ -27,7 +27,9 @@ def _deploy_check(**overrides) -> subprocess.CompletedProcess:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEY": secrets.token_urlsafe(48),
         "BANK_API_KEY": secrets.token_urlsafe(48),
-        "DATABASE_URL": os.environ.get("DATABASE_URL") or "sqlite:///:memory:",
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"],
+        "REDIS_URL": os.environ["REDIS_URL"],
         **overrides,
     }
     return subprocess.run(

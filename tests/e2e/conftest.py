@@ -7,8 +7,8 @@ flushed after the test, once the processes are stopped). banksim gets a database
 own, created here. Each process logs to ``var/e2e/<run>/<name>.log``; the scenario reads
 those logs at the end (no fødselsnummer may be in them).
 
-Without PostgreSQL and a Redis broker (the SQLite quick run) these tests skip and say why;
-in CI (``CI=true``) a missing piece fails them instead.
+Without Chromium these tests skip and say why (`make test` on a machine without it); in CI
+(``CI=true``) a missing piece fails them instead.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from bankclient import BankClient
 from bankclient.sim import BankSim
+from tests import pgdb
 from tests.browser.conftest import browser_type_launch_args  # noqa: F401  (Chromium for Playwright)
 from tests.clock import OFFSET_ENV, OSLO, ShiftedClock, install
 from tests.conftest import chromium_path
@@ -64,19 +65,13 @@ def wait_until(check: Callable[[], object], *, timeout: float = 120, interval: f
 
 
 def _missing_pieces() -> list[str]:
-    problems = []
-    if connection.vendor != "postgresql":
-        problems.append(f"DATABASE_URL is {connection.vendor}, not PostgreSQL")
-    broker = settings.CELERY_BROKER_URL
-    if not broker.startswith("redis"):
-        problems.append(f"CELERY_BROKER_URL is {broker.split(':')[0]}, not redis")
-    else:
-        import redis
+    import redis
 
-        try:
-            redis.Redis.from_url(broker, socket_timeout=2).ping()
-        except redis.RedisError as exc:
-            problems.append(f"Redis at CELERY_BROKER_URL does not answer ({exc})")
+    problems = []
+    try:
+        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        problems.append(f"Redis at CELERY_BROKER_URL does not answer ({exc})")
     if chromium_path() is None:
         problems.append("Chromium is not installed (apt-get install chromium)")
     return problems
@@ -86,39 +81,10 @@ def require_stack() -> None:
     problems = _missing_pieces()
     if not problems:
         return
-    reason = "the end-to-end month needs PostgreSQL, Redis and Chromium: " + "; ".join(problems)
+    reason = "the end-to-end month needs Redis and Chromium: " + "; ".join(problems)
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(reason + " (CI must run these)")
     pytest.skip(reason + " (CI runs these)")
-
-
-def _pg_url(name: str) -> str:
-    s = connection.settings_dict
-    auth = s["USER"] or "postgres"
-    if s.get("PASSWORD"):
-        auth += f":{s['PASSWORD']}"
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
-
-
-def _recreate_database(name: str) -> None:
-    _drop_database(name, create=True)
-
-
-def _drop_database(name: str, *, create: bool = False) -> None:
-    import psycopg
-
-    s = connection.settings_dict
-    with psycopg.connect(
-        host=s["HOST"] or "127.0.0.1",
-        port=s["PORT"] or 5432,
-        user=s["USER"] or "postgres",
-        password=s.get("PASSWORD") or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if create:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 @dataclass
@@ -175,8 +141,7 @@ def e2e_banksim(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         require_stack()
         name = f"{connection.settings_dict['NAME']}_banksim_e2e"[:63]
-        _recreate_database(name)
-        db_url = _pg_url(name)
+        db_url = pgdb.recreate(name)
     port = _free_port()
     LOGS.mkdir(parents=True, exist_ok=True)
     env = {
@@ -208,7 +173,7 @@ def e2e_banksim(django_db_setup, django_db_blocker):
     yield url
     proc.stop()
     with django_db_blocker.unblock():
-        _drop_database(name)
+        pgdb.drop(name)
 
 
 def _answers(url: str) -> bool:
@@ -275,7 +240,7 @@ def e2e_stack(request, e2e_banksim, transactional_db, settings, monkeypatch):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.e2e.settings",
-        "DATABASE_URL": _pg_url(connection.settings_dict["NAME"]),
+        "DATABASE_URL": pgdb.url(connection.settings_dict["NAME"]),
         "PYTHONPATH": str(ROOT),
         "BANK_API_URL": e2e_banksim,
         "BANK_API_KEY": KEY,
