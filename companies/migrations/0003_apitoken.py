@@ -77,7 +77,7 @@ def move_authtoken_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('companies', '0002_audit_append_only'),
+        ('companies', '0001_initial_squashed_0002_audit_append_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         # The clean-up below uses their models (and admin's log entries point at content types).
         ('contenttypes', '0002_remove_content_type_name'),

@@ -11,8 +11,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('companies', '0002_audit_append_only'),
-        ('ledger', '0002_voucher_guards'),
+        ('companies', '0001_initial_squashed_0002_audit_append_only'),
+        ('ledger', '0001_initial_squashed_0009_voucherline_refs_checked_per_statement'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

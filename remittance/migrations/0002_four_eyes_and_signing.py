@@ -34,7 +34,7 @@ def editors_from_creators(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('companies', '0002_audit_append_only'),
+        ('companies', '0001_initial_squashed_0002_audit_append_only'),
         ('remittance', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
