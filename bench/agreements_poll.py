@@ -1,13 +1,15 @@
 """One poll round of the bank's change feed with many pending service orders.
 
-A real simulated bank (its own process and SQLite file) holds the orders; the portal's
-test database holds the pending orders. The round's cost must follow the changes (HTTP
-requests: one per page plus one detail fetch per changed order) and stay constant in
-database queries per page, whatever the number of pending orders.
+A real simulated bank (its own process, and a throwaway database of its own on the portal's
+PostgreSQL server, dropped at the end) holds the orders; the portal's test database holds
+the pending orders. The round's cost must follow the changes (HTTP requests: one per page
+plus one detail fetch per changed order) and stay constant in database queries per page,
+whatever the number of pending orders.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import subprocess
@@ -24,7 +26,33 @@ ROOT = Path(__file__).resolve().parent.parent
 KEY = "bench-key"
 
 
-def _start_banksim(tmp: Path):
+@contextlib.contextmanager
+def _throwaway_database():
+    """A database of its own for the simulated bank, on the portal's server; yields its URL
+    and drops it afterwards (whatever the simulated bank left connected)."""
+    from urllib.parse import quote, urlencode
+
+    name = f"bench_banksim_{os.getpid()}"
+    d = connection.settings_dict
+    auth = quote(d["USER"] or "", safe="") + (
+        f":{quote(d['PASSWORD'], safe='')}" if d.get("PASSWORD") else ""
+    )
+    host = quote(d["HOST"] or "127.0.0.1", safe="")  # a socket directory, percent-encoded, works too
+    port = f":{d['PORT']}" if d.get("PORT") else ""
+    options = {k: v for k, v in (d.get("OPTIONS") or {}).items() if isinstance(v, str | int)}
+    query = f"?{urlencode(options)}" if options else ""
+    quoted = connection.ops.quote_name(name)
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {quoted}")
+    try:
+        yield f"postgres://{auth}@{host}{port}/{name}{query}"
+    finally:
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+
+
+def _start_banksim(tmp: Path, database_url: str):
     import socket
 
     with socket.socket() as s:
@@ -32,7 +60,7 @@ def _start_banksim(tmp: Path):
         port = s.getsockname()[1]
     env = {
         **os.environ,
-        "BANKSIM_DATABASE_URL": f"sqlite:///{tmp / 'banksim.sqlite3'}",
+        "BANKSIM_DATABASE_URL": database_url,
         "BANKSIM_PARTNER_API_KEYS": KEY,
         "BANKSIM_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "BANKSIM_ALLOW_RESET": "true",
@@ -161,35 +189,44 @@ def run(Row):
     from companies.services import company_create
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-agreements-"))
-    server, url = _start_banksim(tmp)
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    settings.BANK_API_URL, settings.BANK_API_KEY = url, KEY
-    client = BankClient(url, KEY, timeout=30)
-    sim = BankSim(url, KEY, timeout=60)
-    try:
-        sim.sim_reset()
-        sim.sim_upsert_customer(
-            {
-                "org_number": "123456785",
-                "name": "Bench AS",
-                "subscription": "integrated",
-                "accounts": [{"number": "15032080119", "name": "Driftskonto", "balance": "1000.00"}],
-                "users": [{"user_id": "TB12345", "name": "Godkjenner", "approval_accounts": ["15032080119"]}],
-            }
-        )
-        company = company_create(name="Bench AS", org_number="123456785")
-        bank_account_create(company, account_number="15032080119", name="Driftskonto", ledger_account="1920")
-        small = _round(url, client, sim, company, changes=200, pending=1_000, start=0, page_size=100)
-        large = _round(url, client, sim, company, changes=1_000, pending=10_000, start=1_000, page_size=100)
-    finally:
-        client.close()
-        sim.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
-        server.terminate()
-        server.wait(timeout=10)
+    with _throwaway_database() as database_url:
+        server, url = _start_banksim(tmp, database_url)
+        try:
+            setup_test_environment()
+            old_name = connection.settings_dict["NAME"]
+            connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+            settings.BANK_API_URL, settings.BANK_API_KEY = url, KEY
+            client = BankClient(url, KEY, timeout=30)
+            sim = BankSim(url, KEY, timeout=60)
+            try:
+                sim.sim_reset()
+                sim.sim_upsert_customer(
+                    {
+                        "org_number": "123456785",
+                        "name": "Bench AS",
+                        "subscription": "integrated",
+                        "accounts": [{"number": "15032080119", "name": "Driftskonto", "balance": "1000.00"}],
+                        "users": [
+                            {"user_id": "TB12345", "name": "Godkjenner", "approval_accounts": ["15032080119"]}
+                        ],
+                    }
+                )
+                company = company_create(name="Bench AS", org_number="123456785")
+                bank_account_create(
+                    company, account_number="15032080119", name="Driftskonto", ledger_account="1920"
+                )
+                small = _round(url, client, sim, company, changes=200, pending=1_000, start=0, page_size=100)
+                large = _round(
+                    url, client, sim, company, changes=1_000, pending=10_000, start=1_000, page_size=100
+                )
+            finally:
+                client.close()
+                sim.close()
+                connection.creation.destroy_test_db(old_name, verbosity=0)
+                teardown_test_environment()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
     req_s, _q_s, _pages_s, full_s, seconds_s = small
     req_l, q_l, pages_l, full_l, seconds = large
     return [

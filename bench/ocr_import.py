@@ -119,8 +119,6 @@ def _import(company, data: bytes):
 def _database_url() -> str:
     """The test database the parent created, as a URL for the child process."""
     d = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{d['NAME']}"
     auth = d["USER"] + (f":{d['PASSWORD']}" if d.get("PASSWORD") else "")
     return f"postgres://{auth}@{d['HOST'] or '127.0.0.1'}:{d['PORT'] or 5432}/{d['NAME']}"
 
@@ -193,22 +191,7 @@ def run_script_in_child(script: str, *args: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def _in_this_process(path: Path, company) -> dict:
-    """SQLite's in-memory test database is invisible to a child: import here (peak RSS then
-    includes the setup, so the memory row is only indicative)."""
-    file, seconds, queries = _import(company, path.read_bytes())
-    return {
-        "seconds": seconds,
-        "count": file.settled_count,
-        "queries": queries,
-        "status": file.status,
-        "rss_mb": _peak_mb(),
-        "baseline_mb": 0.0,
-    }
-
-
 def run(Row):
-
     from accounts.models import PaymentMethod
     from accounts.services import bank_account_create
     from companies.services import company_create
@@ -217,9 +200,6 @@ def run(Row):
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    global TRANSACTIONS
-    if connection.vendor != "postgresql":
-        TRANSACTIONS = 20_000  # the figures that count are PostgreSQL's; keep SQLite runs short
     try:
         company = company_create(name="Bench OCR AS", org_number="123456785")
         small, small_spec = _file(1_000, seed=1, number="0000001")
@@ -246,8 +226,7 @@ def run(Row):
         path.write_bytes(big)
         del big, big_spec_
         gc.collect()
-        in_memory = connection.vendor == "sqlite" and "memory" in str(connection.settings_dict["NAME"])
-        ours = _in_this_process(path, company) if in_memory else _in_child("import", path, company.pk)
+        ours = _in_child("import", path, company.pk)
         theirs = _in_child("netsgiro", path, company.pk)
         assert ours["status"] == "IMPORTED" and ours["count"] == TRANSACTIONS, ours
         assert theirs["count"] == TRANSACTIONS, theirs
@@ -259,25 +238,24 @@ def run(Row):
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
-    pg = connection.vendor == "postgresql"
     ratio = seconds / netsgiro_seconds
-    per_batch = 10_000 if connection.vendor == "postgresql" else 900
+    per_batch = 10_000
     batches = -(-TRANSACTIONS // per_batch)
     return [
         Row(
-            name=f"OCR import end to end, {TRANSACTIONS:,} KID payments settled ({connection.vendor})",
+            name=f"OCR import end to end, {TRANSACTIONS:,} KID payments settled",
             figure=f"{seconds:.2f} s",
             baseline=f"netsgiro.parse alone {netsgiro_seconds:.2f} s",
             ratio=f"{ratio:.2f}",
             target="≤ 1.0",
-            met=ratio <= 1.0 if pg else None,  # the targets are PostgreSQL's (issue 6)
+            met=ratio <= 1.0,  # issue 6
         ),
         Row(
             name="OCR import: peak memory (its own process, RSS)",
             figure=f"{peak_rss:.0f} MB",
             baseline=f"netsgiro.parse: {theirs['rss_mb']:.0f} MB; interpreter at start {before_rss:.0f} MB",
             target="≤ 250 MB",
-            met=peak_rss <= 250 if pg else None,
+            met=peak_rss <= 250,
         ),
         Row(
             name="OCR import: database round trips",
@@ -285,7 +263,7 @@ def run(Row):
             baseline=f"{small_queries} at 1,000 (1 batch)",
             ratio=f"{(queries - small_queries) / max(batches - 1, 1):.1f} extra per batch",
             target="constant per batch",
-            met=queries - small_queries <= 4 * (batches - 1) if pg else None,
+            met=queries - small_queries <= 4 * (batches - 1),
         ),
     ]
 

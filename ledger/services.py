@@ -2,8 +2,8 @@
 suppliers, bills and vouchers.
 
 ``voucher_post`` (and its bulk twin ``_vouchers_post``) is the only code that creates a
-voucher: it refuses one whose lines do not sum to zero, and on PostgreSQL a deferred trigger
-checks the same at commit. Bulk services (``invoices_create_bulk``, ``invoices_settle_bulk``)
+voucher: it refuses one whose lines do not sum to zero, and a deferred trigger checks the
+same at commit. Bulk services (``invoices_create_bulk``, ``invoices_settle_bulk``)
 run in a constant number of queries whatever their size (STYLE rule 12), because the OCR
 import settles a whole file at once.
 """
@@ -204,70 +204,41 @@ def _vouchers_post(company, specs: Sequence[VoucherSpec], *, audit: bool = True)
             for i, spec in enumerate(specs)
         ]
     )
-    if any(v.pk is None for v in vouchers):  # a backend without RETURNING: read the ids back
-        by_number = dict(
-            Voucher.objects.filter(
-                company=company, number__gte=first, number__lt=first + len(specs)
-            ).values_list("number", "pk")
-        )
-        for v in vouchers:
-            v.pk = v.id = by_number[v.number]
-    if connection.vendor == "postgresql":
-        # COPY, in list order (so line ids follow the specs, as bulk_create's do): no model
-        # instance per line, which is most of what 10,000 fee lines of a statement cost.
-        from .bulk import insert_rows
+    # COPY, in list order (so line ids follow the specs, as bulk_create's do): no model
+    # instance per line, which is most of what 10,000 fee lines of a statement cost.
+    from .bulk import insert_rows
 
-        insert_rows(
-            VoucherLine,
+    insert_rows(
+        VoucherLine,
+        (
+            "voucher",
+            "company",
+            "ledger_account",
+            "amount",
+            "text",
+            "bank_account",
+            "reference_kind",
+            "reference",
+            "invoice",
+            "bill",
+        ),
+        (
             (
-                "voucher",
-                "company",
-                "ledger_account",
-                "amount",
-                "text",
-                "bank_account",
-                "reference_kind",
-                "reference",
-                "invoice",
-                "bill",
-            ),
-            (
-                (
-                    voucher.pk,
-                    company.pk,
-                    line.ledger_account,
-                    line.amount,
-                    (line.text or "")[:200],
-                    line.bank_account.pk if line.bank_account is not None else None,
-                    line.reference_kind,
-                    (line.reference or "")[:35],
-                    line.invoice_id,
-                    line.bill_id,
-                )
-                for voucher, lines in zip(vouchers, checked, strict=True)
-                for line in lines
-            ),
-        )
-    else:
-        VoucherLine.objects.bulk_create(
-            [
-                VoucherLine(
-                    voucher=voucher,
-                    company=company,
-                    ledger_account=line.ledger_account,
-                    amount=line.amount,
-                    text=(line.text or "")[:200],
-                    bank_account=line.bank_account,
-                    reference_kind=line.reference_kind,
-                    reference=(line.reference or "")[:35],
-                    invoice_id=line.invoice_id,
-                    bill_id=line.bill_id,
-                )
-                for voucher, lines in zip(vouchers, checked, strict=True)
-                for line in lines
-            ],
-            batch_size=2000,
-        )
+                voucher.pk,
+                company.pk,
+                line.ledger_account,
+                line.amount,
+                (line.text or "")[:200],
+                line.bank_account.pk if line.bank_account is not None else None,
+                line.reference_kind,
+                (line.reference or "")[:35],
+                line.invoice_id,
+                line.bill_id,
+            )
+            for voucher, lines in zip(vouchers, checked, strict=True)
+            for line in lines
+        ),
+    )
     for spec, voucher in zip(specs, vouchers, strict=True):
         spec.voucher = voucher
     if audit:
@@ -966,7 +937,7 @@ def voucher_lines_mark_reconciled(company, line_ids: Sequence[int], *, reconcile
 
 
 def _open_lines_delete(company, ids: list[int]) -> int:
-    if connection.vendor == "postgresql" and len(ids) > 1000:
+    if len(ids) > 1000:
         # One statement whatever the count: the ids as one array literal (ints need no
         # quoting), not 100,000 bound parameters the client has to spell out in an IN list.
         table = connection.ops.quote_name(OpenBankLine._meta.db_table)

@@ -3,9 +3,9 @@
 ``ocr_file_import`` reads and checks the whole file before it writes anything (a structural
 or control-total error rejects the file whole: only the rejected file and its reason are
 stored), then stores and settles it in one database transaction, in a constant number of
-queries per batch: on PostgreSQL a file's KIDs are looked up in one query, transactions and
-invoice settlements are written with COPY (as text the import formats itself), invoices
-updated in one statement. Where the time goes at 100,000 payments (issue 6, the import must
+queries per batch: a file's KIDs are looked up in one query, transactions and invoice
+settlements are written with COPY (as text the import formats itself), invoices updated in
+one statement. Where the time goes at 100,000 payments (issue 6, the import must
 beat netsgiro's mere parse): the parse, the two COPYs and the invoice UPDATE, each a few
 tenths of a second; the per-row costs that used to dominate (deferred foreign-key checks,
 index entries for every updated invoice, one object per parsed record) are designed out in
@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from accounts.models import BankAccount, PaymentMethod
 from bankint.errors import Conflict, ValidationFailed, localized, reason_of
 from companies.services import audit_record
-from ledger.bulk import copy_lines, copy_text, insert_rows, payment_allocate, payments_in_post_bulk
+from ledger.bulk import copy_lines, copy_text, payment_allocate, payments_in_post_bulk
 from ledger.models import Invoice
 from notifications.models import Notification
 from notifications.services import notify
@@ -58,13 +58,10 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 REJECTED_KEEP_BYTES = 1024 * 1024  # of a refused file, its head is kept (with its size and hash)
 
 
-# KIDs per look-up on PostgreSQL: a file of 100,000 payments in one query.
+# KIDs per look-up: a file of 100,000 payments in one query.
 _KID_CHUNK = 100_000
-
-
-def _chunk_size() -> int:
-    # SQLite allows 999 parameters per statement; PostgreSQL takes large ``IN`` lists well.
-    return 900 if connection.vendor == "sqlite" else 10_000
+# Values per ``IN`` list elsewhere (reversal targets, reversed payments).
+_CHUNK = 10_000
 
 
 def _chunks(values: list, size: int):
@@ -318,28 +315,22 @@ def ocr_file_import(
 def _invoices_by_kid(company, kids: list[str], into: dict[str, tuple[int, int, bool]]) -> None:
     """Add the company's invoices with these KIDs to ``into`` (KID → pk, number, open): one query.
 
-    On PostgreSQL the KIDs go as one array parameter, all of a file's at once: separate ``IN``
-    parameters cost more in query building than the look-up itself. A row comes back with
+    The KIDs go as one array parameter, all of a file's at once: separate ``IN`` parameters
+    cost more in query building than the look-up itself. A row comes back with
     the KID's position in ``kids``, not the KID, so the dictionary keys are the strings the
     file's transactions already hold (100,000 fewer strings at the import's peak).
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT k.n, i.id, i.number, i.status IN (%s, %s)"
-                "  FROM unnest(%s::text[]) WITH ORDINALITY AS k(kid, n)"
-                "  JOIN ledger_invoice AS i ON i.company_id = %s AND i.kid = k.kid",
-                # KIDs are digits: an array literal needs no quoting
-                [*(s.value for s in OPEN_STATUSES), "{" + ",".join(kids) + "}", company.pk],
-            )
-            while rows := cursor.fetchmany(10_000):  # in batches: row by row costs more than the query
-                for n, pk, number, is_open in rows:
-                    into[kids[n - 1]] = (pk, number, is_open)
-        return
-    for pk, kid, number, status in Invoice.objects.filter(company=company, kid__in=kids).values_list(
-        "pk", "kid", "number", "status"
-    ):
-        into[kid] = (pk, number, status in OPEN_STATUSES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT k.n, i.id, i.number, i.status IN (%s, %s)"
+            "  FROM unnest(%s::text[]) WITH ORDINALITY AS k(kid, n)"
+            "  JOIN ledger_invoice AS i ON i.company_id = %s AND i.kid = k.kid",
+            # KIDs are digits: an array literal needs no quoting
+            [*(s.value for s in OPEN_STATUSES), "{" + ",".join(kids) + "}", company.pk],
+        )
+        while rows := cursor.fetchmany(10_000):  # in batches: row by row costs more than the query
+            for n, pk, number, is_open in rows:
+                into[kids[n - 1]] = (pk, number, is_open)
 
 
 @dataclass(slots=True)
@@ -379,7 +370,6 @@ def _import(
         for a in BankAccount.objects.filter(company=company, is_active=True)
         if PaymentMethod.NETS_OCR in (a.incoming_payment_methods or [])
     }
-    size = _chunk_size()
     # Payments already imported (from another file). A payment is the same when Nets says
     # the same about it: account, assignment and transaction number, and also its date,
     # amount, KID and the bank's archive reference, so that a re-send is skipped while another
@@ -394,7 +384,7 @@ def _import(
             )
             if keys:
                 existing.setdefault((a.head.account, a.head.number), set()).update(keys)
-    # KIDs → invoices: one query for the whole file on PostgreSQL, ``in`` queries of 900 on SQLite.
+    # KIDs → invoices: one query for the whole file.
     reversal_types = OcrTransaction.REVERSAL_TYPES
     kids = list(  # in no particular order: sorting 100,000 strings buys nothing
         {
@@ -406,7 +396,7 @@ def _import(
         }
     )
     invoices: dict[str, tuple[int, int, bool]] = {}
-    for chunk in _chunks(kids, _KID_CHUNK if connection.vendor == "postgresql" else size):
+    for chunk in _chunks(kids, _KID_CHUNK):
         _invoices_by_kid(company, chunk, invoices)
     del kids
     targets = _reversal_targets(company, parsed, accounts)
@@ -507,7 +497,7 @@ def _import(
             status=status,
             source=source,
             filename=filename[:200],
-            raw=b"" if connection.vendor == "postgresql" else raw,
+            raw=b"",  # stored below, past Django's cursor
             sha256=sha,
             size=len(data),
             transmitter=parsed.start.transmitter,
@@ -524,8 +514,7 @@ def _import(
             reason=reason,
             created_by=user,
         )
-        if connection.vendor == "postgresql":
-            _store_raw(file.pk, raw)
+        _store_raw(file.pk, raw)
         del raw
         assignment_objs = OcrAssignment.objects.bulk_create(
             [
@@ -552,14 +541,10 @@ def _import(
                 for a, info in zip(parsed.assignments, per_assignment, strict=True)
             ]
         )
-        if any(o.pk is None for o in assignment_objs):  # pragma: no cover - backends without RETURNING
-            ids = dict(OcrAssignment.objects.filter(file=file).values_list("number", "pk"))
-            for o in assignment_objs:
-                o.pk = o.id = ids[o.number]
         vouchers, formatted = _post_vouchers(company, file, assignment_objs, rows)
         _insert_transactions(company, file, assignment_objs, vouchers, rows, formatted)
         reversed_ids = [r.reverses_id for r in rows if r.reverses_id]
-        for chunk in _chunks(reversed_ids, _chunk_size()):
+        for chunk in _chunks(reversed_ids, _CHUNK):
             OcrTransaction.objects.filter(company=company, pk__in=chunk).update(
                 status=OcrTransaction.Status.REVERSED
             )
@@ -631,7 +616,7 @@ def _import(
 
 
 def _store_raw(pk: int, raw: bytes) -> None:
-    """The stored file's bytes as one binary parameter (PostgreSQL).
+    """The stored file's bytes as one binary parameter.
 
     Django's cursor binds parameters client-side, spelling a bytea out as hex inside the SQL
     text (and, when queries are logged, once more as a str): for a few MB of compressed file
@@ -672,10 +657,10 @@ def _reversal_targets(company, parsed: _Parsed, accounts) -> dict[tuple, list[tu
         company=company, status__in=(OcrTransaction.Status.SETTLED, OcrTransaction.Status.UNMATCHED)
     ).exclude(type__in=OcrTransaction.REVERSAL_TYPES)
     fields = ("pk", "kid", "payer_account", "amount", "invoice_id", "status")
-    for chunk in _chunks(kids, _chunk_size()):
+    for chunk in _chunks(kids, _CHUNK):
         for pk, kid, _payer, amount, invoice_id, status in base.filter(kid__in=chunk).values_list(*fields):
             found[("kid", kid, amount)].append((pk, invoice_id, status))
-    for chunk in _chunks(payers, _chunk_size()):
+    for chunk in _chunks(payers, _CHUNK):
         for pk, _kid, payer, amount, invoice_id, status in base.filter(
             kid="", payer_account__in=chunk
         ).values_list(*fields):
@@ -726,14 +711,13 @@ def _reverse(index, t: _Tx, amount: Decimal, invoices, targets, in_file) -> _Row
 def _post_vouchers(
     company, file, assignment_objs, rows
 ) -> tuple[dict[int, int | None], dict[int, list[str]]]:
-    """One voucher per assignment; returns the voucher ids and, on PostgreSQL, the assignments'
-    transaction rows as COPY text, formatted while the database updated the invoices."""
+    """One voucher per assignment; returns the voucher ids and the assignments' transaction
+    rows as COPY text, formatted while the database updated the invoices."""
     by_assignment: dict[int, list[_Row]] = defaultdict(list)
     for row in rows:
         by_assignment[row.assignment].append(row)
     vouchers: dict[int, int | None] = {}
     formatted: dict[int, list[str]] = {}
-    pg = connection.vendor == "postgresql"
     for index, obj in enumerate(assignment_objs):
         mine = by_assignment.get(index, [])
         if obj.unassigned or not mine:
@@ -756,7 +740,7 @@ def _post_vouchers(
             unallocated=unallocated,
             unallocated_text=_("Unallocated OCR payments"),
             bank_reference=obj.reference,
-            meanwhile=format_rows if pg else None,
+            meanwhile=format_rows,
         )
         vouchers[index] = voucher.pk if voucher else None
         if voucher is not None:
@@ -779,55 +763,21 @@ def _row_prefix(company, file, assignment: OcrAssignment, voucher_id: int | None
 
 
 def _insert_transactions(company, file, assignment_objs, vouchers, rows, formatted) -> None:
-    if connection.vendor == "postgresql":
+    def chunks():
+        # assignment by assignment, in the file's order: formatted already, or now (the
+        # unassigned and those whose payments netted to nothing)
+        by_assignment: dict[int, list[_Row]] = defaultdict(list)
+        for row in rows:
+            if row.assignment not in formatted:
+                by_assignment[row.assignment].append(row)
+        for index, obj in enumerate(assignment_objs):
+            if index in formatted:
+                yield from formatted.pop(index)
+            elif by_assignment.get(index):
+                prefix = _row_prefix(company, file, obj, vouchers.get(index))
+                yield from _transaction_lines(by_assignment.pop(index), {index: prefix})
 
-        def chunks():
-            # assignment by assignment, in the file's order: formatted already, or now (the
-            # unassigned and those whose payments netted to nothing)
-            by_assignment: dict[int, list[_Row]] = defaultdict(list)
-            for row in rows:
-                if row.assignment not in formatted:
-                    by_assignment[row.assignment].append(row)
-            for index, obj in enumerate(assignment_objs):
-                if index in formatted:
-                    yield from formatted.pop(index)
-                elif by_assignment.get(index):
-                    prefix = _row_prefix(company, file, obj, vouchers.get(index))
-                    yield from _transaction_lines(by_assignment.pop(index), {index: prefix})
-
-        copy_lines(OcrTransaction, _TX_FIELDS, chunks())
-        return
-    company_id, file_id = company.pk, file.pk
-    heads = [(o.pk, o.account, o.number) for o in assignment_objs]
-    insert_rows(
-        OcrTransaction,
-        _TX_FIELDS,
-        (
-            (
-                company_id,
-                file_id,
-                heads[r.assignment][0],
-                heads[r.assignment][1],
-                heads[r.assignment][2],
-                vouchers.get(r.assignment),
-                r.tx.number,
-                r.tx.type,
-                r.status,
-                r.amount,
-                r.tx.kid or "",
-                r.tx.nets_date,
-                r.tx.bank_date,
-                r.tx.payer_account or "",
-                r.tx.text or "",
-                r.tx.archive_reference or "",
-                r.tx.form_number,
-                r.invoice_id,
-                r.reverses_id,
-                r.note,
-            )
-            for r in rows
-        ),
-    )
+    copy_lines(OcrTransaction, _TX_FIELDS, chunks())
 
 
 def _transaction_lines(rows: list[_Row], prefixes: dict[int, str], chunk: int = 10_000):

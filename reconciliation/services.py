@@ -6,9 +6,9 @@ the file's size (STYLE rule 12). The whole file, and the automatic matching of i
 is one transaction: a file that turns out bad half-way leaves nothing behind but its
 rejection record (RELIABILITY row 3).
 
-On PostgreSQL (``_StagedEntries``) entries stream by COPY into a temporary table while the
-file is parsed, keeping only the matcher's compact values in memory; matching then runs
-inside the import (skipping accounts whose statements do not add up, RELIABILITY row 6), and
+New entries (``_StagedEntries``) stream by COPY into a temporary table while the file is
+parsed, keeping only the matcher's compact values in memory; matching then runs inside the
+import (skipping accounts whose statements do not add up, RELIABILITY row 6), and
 the entries go into their table with one ``INSERT … SELECT`` already carrying their status,
 and their match, so no entry is written twice and an entry needs no link row of its own.
 Matches and ledger-line links are COPYed with ids taken from the sequence, fee vouchers'
@@ -18,9 +18,7 @@ triggers, not per row at commit (migrations 0004, 0008). A file of 4 MB or more 
 checked against the XSD in a process of its own (``camt053.ParseProcess``), started before
 anything else so that it parses while the importer hashes, claims and stores the file, and
 beside the importer's own work per entry; should the parsing process fail, the file is parsed
-here instead. Elsewhere
-(``_DirectEntries``) entries are inserted with ``bulk_create`` as they are parsed and
-matching updates the ones it matched.
+here instead.
 
 Idempotency, from the outside in:
 
@@ -157,7 +155,7 @@ class _Raw:
 
     A worker that has the file on disk (the command, an upload Django spooled to a temporary
     file) hands over the path, and the file is then never whole in memory: hashed, parsed
-    and stored (PostgreSQL) in pieces. Bytes are used as they are.
+    and stored in pieces. Bytes are used as they are.
     """
 
     def __init__(self, source):
@@ -233,12 +231,6 @@ class _Raw:
             if self.path is not None:
                 fh.close()
 
-    def read(self) -> bytes:
-        """The whole file (databases other than PostgreSQL store it in one row)."""
-        if self.bytes is None:
-            self.bytes = b"".join(bytes(chunk) for chunk in self.chunks())
-        return self.bytes
-
 
 def upload_source(handle):
     """What :func:`statement_file_import` reads of an uploaded file, without reading it into memory:
@@ -291,18 +283,17 @@ def _import(company, raw, child, source, filename, bank_statement_id, auto_match
         with transaction.atomic():
             file = _claim(company, known, raw, source, filename, bank_statement_id)
             now = timezone.now()
-            sink_class = _StagedEntries if connection.vendor == "postgresql" else _DirectEntries
             _phase(None)
             try:
                 # A savepoint: should the parsing process die half-way, what it delivered is
                 # undone and the file parsed again here.
                 with transaction.atomic():
-                    sink = sink_class(company, file, now)
+                    sink = _StagedEntries(company, file, now)
                     accounts, flagged, total = _load(company, file, raw, validate, sink, child=child)
             except camt053.ParseProcessFailed:
                 logger.warning("camt.053 parse process failed for file %s; parsing in-process", file.pk)
                 child.close()
-                sink = sink_class(company, file, now)
+                sink = _StagedEntries(company, file, now)
                 accounts, flagged, total = _load(company, file, raw, validate, sink)
             _phase("parse and stage")
             new = sink.settle()
@@ -442,14 +433,13 @@ def _claim(company, known, raw: _Raw, source, filename, bank_statement_id) -> St
             raise _AlreadyThere
         known.refresh_from_db()
         return known
-    postgres = connection.vendor == "postgresql"
     try:
         with transaction.atomic():
             file = StatementFile.objects.create(
                 company=company,
                 source=source,
                 filename=(filename or "")[:255],
-                data=b"" if postgres else raw.read(),
+                data=b"",  # stored below, by COPY
                 sha256=raw.sha256,
                 size=raw.size,
                 bank_statement_id=str(bank_statement_id or "")[:40],
@@ -457,8 +447,7 @@ def _claim(company, known, raw: _Raw, source, filename, bank_statement_id) -> St
             )
     except IntegrityError:
         raise _AlreadyThere from None
-    if postgres:
-        _store_raw(file.pk, raw)
+    _store_raw(file.pk, raw)
     return file
 
 
@@ -555,7 +544,10 @@ def _references(texts: Iterable[str | None]) -> list[str]:
     return found
 
 
-ENTRY_FIELDS = (
+# What waits in the staging table: the entry without its status, match and reason, which
+# matching decides (``_StagedEntries.write`` adds them).
+STAGE_FIELDS = (
+    "id",
     "company_id",
     "bank_account_id",
     "statement_id",
@@ -578,12 +570,8 @@ ENTRY_FIELDS = (
     "is_charge",
     "charges",
     "foreign_amounts",
-    "status",
-    "matched_rule",
     "created_at",
 )
-# What waits in the staging table: the entry without its status, which matching decides.
-STAGE_FIELDS = ("id", *(name for name in ENTRY_FIELDS if name not in ("status", "matched_rule")))
 
 
 def _entry_values(entry: camt053.Camt053Entry) -> tuple:
@@ -652,92 +640,8 @@ def _json_list(values: list[str]) -> str:
     return json.dumps(values)
 
 
-def _entry_row(
-    company_id, file_id, statement_id, account_id, entry: camt053.Camt053Entry, key: str, now
-) -> tuple:
-    """One entry as a row in ``ENTRY_FIELDS`` order (plain values: no model instance per row)."""
-    e2e, kids, references, text, name, other, foreign = _entry_values(entry)
-    return (
-        company_id,
-        account_id,
-        statement_id,
-        file_id,
-        key,
-        entry.booking_date,
-        entry.value_date,
-        entry.signed_amount,
-        entry.currency,
-        entry.reversal,
-        entry.status[:4],
-        entry.acct_svcr_ref or "",
-        (entry.bank_tx_code or entry.bank_tx_proprietary or "")[:40],
-        e2e,
-        kids,
-        references,
-        text,
-        name,
-        other,
-        entry.is_charge,
-        entry.charges,
-        foreign,
-        StatementEntry.Status.UNMATCHED,
-        "",
-        now,
-    )
-
-
-class _DirectEntries:
-    """Entries go into their table as they are parsed (``bulk_create``, existing keys skipped).
-
-    The plain path, for databases other than PostgreSQL: matching then reads them back and
-    sets the status of those it matched.
-    """
-
-    def __init__(self, company, file: StatementFile, now):
-        self.company_id, self.file_id, self.now = company.pk, file.pk, now
-        self.rows: list[tuple] = []
-
-    def add(self, statement: Statement, entry: camt053.Camt053Entry, key: str) -> None:
-        self.rows.append(
-            _entry_row(
-                self.company_id, self.file_id, statement.pk, statement.bank_account_id, entry, key, self.now
-            )
-        )
-        if len(self.rows) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.rows:
-            StatementEntry.objects.bulk_create(
-                [StatementEntry(**dict(zip(ENTRY_FIELDS, row, strict=True))) for row in self.rows],
-                ignore_conflicts=True,
-                batch_size=BATCH,
-            )
-            self.rows.clear()
-
-    def settle(self) -> int:
-        """The number of new entries (the rest were there already)."""
-        self.flush()
-        return StatementEntry.objects.filter(statement__file_id=self.file_id).count()
-
-    def pending(self, account_id: int) -> list[matching.BankEntry]:
-        return []
-
-    def set_statuses(self, matched: Iterable[tuple[int, str, int]]) -> None:
-        raise AssertionError("entries imported directly are matched in their table")
-
-    def set_reasons(self, pairs: Sequence[tuple[int, str]]) -> None:
-        _entries_set_reasons(pairs)  # already in their table
-
-    def forget_statuses(self) -> None:
-        pass
-
-    def write(self) -> None:
-        pass
-
-
 class _StagedEntries:
-    """PostgreSQL: new entries wait in a temporary table until matching has decided their status.
+    """New entries wait in a temporary table until matching has decided their status.
 
     Matching before the insert writes every entry once, already MATCHED or not: an UPDATE of
     100,000 freshly inserted rows rewrites each row and its index entries a second time,
@@ -961,13 +865,11 @@ def _locked_accounts(company) -> list[BankAccount]:
     (they take the same or a stronger lock), while postings that merely refer to an account
     (foreign-key checks take KEY SHARE) do not.
     """
-    no_key = connection.features.has_select_for_no_key_update
-    return list(BankAccount.objects.select_for_update(no_key=no_key).filter(company=company).order_by("pk"))
+    return list(BankAccount.objects.select_for_update(no_key=True).filter(company=company).order_by("pk"))
 
 
 def _lock_account(account_id: int) -> BankAccount:
-    no_key = connection.features.has_select_for_no_key_update
-    return BankAccount.objects.select_for_update(no_key=no_key).get(pk=account_id)
+    return BankAccount.objects.select_for_update(no_key=True).get(pk=account_id)
 
 
 def _load(company, file: StatementFile, raw: _Raw, validate: bool, sink, *, child=None):
@@ -1292,17 +1194,7 @@ def _store_unmatched_reasons(unmatched: Sequence[matching.Unmatched], sink=None,
 
 
 def _entries_set_reasons(pairs: Sequence[tuple[int, str]]) -> None:
-    """Set each unmatched entry's ``unmatched_reason``; one statement per batch on PostgreSQL."""
-    if connection.vendor != "postgresql":
-        by_reason: dict[str, list[int]] = defaultdict(list)
-        for entry_id, reason in pairs:
-            by_reason[reason].append(entry_id)
-        for reason, entry_ids in by_reason.items():
-            for chunk in _chunks(entry_ids):
-                StatementEntry.objects.filter(pk__in=chunk, status=StatementEntry.Status.UNMATCHED).exclude(
-                    unmatched_reason=reason
-                ).update(unmatched_reason=reason)
-        return
+    """Set each unmatched entry's ``unmatched_reason``; one statement per batch."""
     table = connection.ops.quote_name(StatementEntry._meta.db_table)
     with connection.cursor() as cursor:
         for chunk in _chunks(pairs):
@@ -1537,55 +1429,36 @@ def _write_matches(account, groups, user_id, report: ReconcileReport, sink=None,
     they are written; entries in the table (``stored``) are claimed, with their match, by one
     conditional UPDATE here.
     """
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        # Ids from the sequence, then COPY: no model instance and no RETURNING per match, which
-        # is what an ORM bulk insert of 100,000 matches and their links mostly costs. The
-        # one-to-one constraints on the links still refuse a double match (IntegrityError).
-        with connection.cursor() as cursor:
-            # One array, not 100,000 one-column rows (each a tuple the client builds and drops).
-            cursor.execute(
-                "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
-                [_id_sequence(Match._meta.db_table), len(groups)],
-            )
-            ids = cursor.fetchone()[0]
-        now = timezone.now()
-        _copy_rows(
-            Match._meta.db_table,
-            [
-                "id",
-                "company_id",
-                "bank_account_id",
-                "rule",
-                "amount",
-                "voucher_id",
-                "created_at",
-                "created_by_id",
-            ],
-            ["int8", "int8", "int8", "varchar", "numeric", "int8", "timestamptz", "int4"],
-            (
-                (match_id, account.company_id, account.pk, rule, amount, voucher_id, now, user_id)
-                for match_id, (rule, _entries, _lines, amount, voucher_id) in zip(ids, groups, strict=True)
-            ),
+    # Ids from the sequence, then COPY: no model instance and no RETURNING per match, which
+    # is what an ORM bulk insert of 100,000 matches and their links mostly costs. The
+    # one-to-one constraints on the links still refuse a double match (IntegrityError).
+    with connection.cursor() as cursor:
+        # One array, not 100,000 one-column rows (each a tuple the client builds and drops).
+        cursor.execute(
+            "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
+            [_id_sequence(Match._meta.db_table), len(groups)],
         )
-        report.matches = len(ids)
-    else:
-        matches = Match.objects.bulk_create(
-            [
-                Match(
-                    company_id=account.company_id,
-                    bank_account=account,
-                    rule=rule,
-                    amount=amount,
-                    voucher_id=voucher_id,
-                    created_by_id=user_id,
-                )
-                for rule, _entries, _lines, amount, voucher_id in groups
-            ],
-            batch_size=BATCH,
-        )
-        ids = [match.pk for match in matches]
-        report.matches = len(matches)
+        ids = cursor.fetchone()[0]
+    now = timezone.now()
+    _copy_rows(
+        Match._meta.db_table,
+        [
+            "id",
+            "company_id",
+            "bank_account_id",
+            "rule",
+            "amount",
+            "voucher_id",
+            "created_at",
+            "created_by_id",
+        ],
+        ["int8", "int8", "int8", "varchar", "numeric", "int8", "timestamptz", "int4"],
+        (
+            (match_id, account.company_id, account.pk, rule, amount, voucher_id, now, user_id)
+            for match_id, (rule, _entries, _lines, amount, voucher_id) in zip(ids, groups, strict=True)
+        ),
+    )
+    report.matches = len(ids)
     # Counted here; the new entries' (entry, rule, match) rows and the (match, line) links
     # stream from the groups into their COPY instead of lists of 100,000 tuples each (8.5 MB
     # of a 100,000-entry import's peak).
@@ -1602,12 +1475,7 @@ def _write_matches(account, groups, user_id, report: ReconcileReport, sink=None,
         report.matched_entries += len(entry_ids)
         all_lines.extend(line_ids)
     links = ((match_id, line_id) for match_id, group in zip(ids, groups, strict=True) for line_id in group[2])
-    if postgres:
-        _copy_rows(MatchLine._meta.db_table, ["match_id", "voucher_line_id"], ["int8", "int8"], links)
-    else:
-        MatchLine.objects.bulk_create(
-            [MatchLine(match_id=m, voucher_line_id=line) for m, line in links], batch_size=BATCH
-        )
+    _copy_rows(MatchLine._meta.db_table, ["match_id", "voucher_line_id"], ["int8", "int8"], links)
     if new:
         sink.set_statuses(
             (entry_id, rule, match_id)
@@ -1624,14 +1492,6 @@ def _write_matches(account, groups, user_id, report: ReconcileReport, sink=None,
 def _claim_entries_many(triples: Sequence[tuple[int, str, int]]) -> None:
     """UNMATCHED → MATCHED with each entry's rule and match, only for entries still unmatched;
     all or nothing."""
-    if connection.vendor != "postgresql":
-        by_match: dict[tuple[str, int], list[int]] = defaultdict(list)
-        for entry_id, rule, match_id in triples:
-            by_match[(rule, match_id)].append(entry_id)
-        for (rule, match_id), entry_ids in by_match.items():
-            for chunk in _chunks(entry_ids):
-                _claim_entries(chunk, rule, match_id)
-        return
     table = connection.ops.quote_name(StatementEntry._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(

@@ -65,26 +65,17 @@ def _set_sequences(value: int | None) -> None:
     """Point every table's id sequence at ``value``, or back just past its rows below OTHER_IDS."""
     with connection.cursor() as cursor:
         for table in _autoincrement_tables():
-            if connection.vendor == "postgresql":
-                if value is None:
-                    cursor.execute(f'SELECT MAX(id) FROM "{table}" WHERE id < %s', [OTHER_IDS])
-                    current = cursor.fetchone()[0] or 0
-                    cursor.execute(
-                        "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, %s)",
-                        [f'"{table}"', max(current, 1), current > 0],
-                    )
-                else:
-                    cursor.execute(
-                        "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [f'"{table}"', value]
-                    )
-            elif connection.vendor == "sqlite":
-                if value is None:
-                    cursor.execute(f'SELECT MAX(id) FROM "{table}" WHERE id < ?', [OTHER_IDS])
-                    current = cursor.fetchone()[0] or 0
-                else:
-                    current = value - 1
-                cursor.execute("DELETE FROM sqlite_sequence WHERE name = ?", [table])
-                cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", [table, current])
+            if value is None:
+                cursor.execute(f'SELECT MAX(id) FROM "{table}" WHERE id < %s', [OTHER_IDS])
+                current = cursor.fetchone()[0] or 0
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, %s)",
+                    [f'"{table}"', max(current, 1), current > 0],
+                )
+            else:
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [f'"{table}"', value]
+                )
 
 
 def _demo_like(company: Company, label: str) -> None:

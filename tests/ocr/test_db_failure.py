@@ -1,5 +1,5 @@
 """The database dies in the middle of an OCR import: nothing half-written, and the retry imports
-the file once (RELIABILITY row 21). PostgreSQL only: it is the backend that gets killed."""
+the file once (RELIABILITY row 21)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,6 @@ from ocr import services
 from ocr.models import OcrFile, OcrTransaction
 from tests.dbfault import count_statements, kill_after
 from tests.ocr.conftest import OCR_ACCOUNT, ocr_file, tx
-
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="kills a PostgreSQL backend; CI runs on PostgreSQL"
-)
 
 
 @pytest.mark.django_db(transaction=True)

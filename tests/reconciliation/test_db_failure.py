@@ -1,5 +1,5 @@
 """The database dies in the middle of a camt.053 import and auto-match: nothing half-written,
-and the retry imports and matches once (RELIABILITY row 21). PostgreSQL only."""
+and the retry imports and matches once (RELIABILITY row 21)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,6 @@ from tests.dbfault import count_statements, kill_after
 from tests.reconciliation.camtgen import simple_statement
 
 from .test_import import ACCOUNT, DAY, UPLOAD, credit, debit
-
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="kills a PostgreSQL backend; CI runs on PostgreSQL"
-)
 
 
 @pytest.mark.django_db(transaction=True)

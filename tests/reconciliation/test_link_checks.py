@@ -23,10 +23,7 @@ from reconciliation.models import Match, MatchLine, Statement, StatementEntry, S
 from reconciliation.services import entries_match, match_undo, statement_file_import
 from tests.reconciliation.camtgen import EntrySpec, FileSpec, StatementSpec, TxSpec, camt053_bytes
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the statement triggers are PostgreSQL's"),
-]
+pytestmark = pytest.mark.django_db
 DAY = date(2025, 3, 4)
 REFUSED = (IntegrityError, InternalError)
 

@@ -6,7 +6,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import connection
 
 from accounts.services import bank_account_create
 from bankint.errors import Conflict, ValidationFailed
@@ -62,14 +62,8 @@ def test_two_people_matching_one_entry_make_one_match(company_a):
     lines = [ledger_line(company_a, account, "100.00"), ledger_line(company_a, account, "100.00")]
     results = _together(2, lambda i: entries_match(company_a, [entry.pk], [lines[i].pk]))
     wins = [r for r in results if isinstance(r, Match)]
-    # SQLite cannot wait for a writer inside a read transaction and says "database is locked";
-    # PostgreSQL makes the loser wait and then refuse with a domain error.
-    refused = (
-        (Conflict, ValidationFailed)
-        if connection.vendor == "postgresql"
-        else (Conflict, ValidationFailed, OperationalError)
-    )
-    losses = [r for r in results if isinstance(r, refused)]
+    # The loser waits for the winner's lock and then refuses with a domain error.
+    losses = [r for r in results if isinstance(r, Conflict | ValidationFailed)]
     assert len(wins) == 1 and len(losses) == 1, results
     assert Match.objects.count() == 1 and MatchLine.objects.count() == 1
     assert StatementEntry.objects.get().status == "MATCHED"

@@ -167,7 +167,7 @@ def test_cancel_a_new_payment_opens_its_bill(setup):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_submitting_one_batch_send_once(company_a, make_user, bank, sim):
-    # Real concurrent connections on PostgreSQL; on SQLite the write lock serialises them.
+    # Real concurrent connections: the batch's row lock and its claim let one worker send.
     from .conftest import make_setup
 
     setup = make_setup(company_a, make_user)
