@@ -9,8 +9,9 @@ class RemittanceConfig(AppConfig):
     def ready(self) -> None:
         from agreements import feed
 
-        from . import services
+        from . import tasks  # noqa: F401  (connects the receiver that queues a batch's send)
+        from .services import bank_events
 
-        feed.register("payment_file.updated", services.feed_payment_file_updated)
-        feed.register("debit_notification.created", services.feed_debit_notification_created)
-        feed.register("signing.updated", services.feed_signing_updated)
+        feed.register("payment_file.updated", bank_events.feed_payment_file_updated)
+        feed.register("debit_notification.created", bank_events.feed_debit_notification_created)
+        feed.register("signing.updated", bank_events.feed_signing_updated)

@@ -1,12 +1,20 @@
-"""Thin Celery tasks: ids in, one service call, retry only when the bank is unavailable."""
+"""Thin Celery tasks: ids in, one service call, retry only when the bank is unavailable.
+
+The services announce a batch ready to send with a signal; the receiver here queues the
+send once their transaction commits (the services never import this module).
+"""
 
 from celery import shared_task
+from django.dispatch import receiver
 
 from bankclient import BankUnavailable
+from bankint.tasks import enqueue_on_commit
 
-from . import services
+from .services import submission
+from .signals import payment_batch_ready_to_send
 
-# Countdowns stay far below the broker's visibility timeout (RELIABILITY row 22).
+# Countdowns stay far below the broker's visibility timeout (CELERY_VISIBILITY_TIMEOUT, one
+# hour by default), so a waiting retry is never handed to a second worker as if it were lost.
 MAX_BACKOFF_SECONDS = 300
 
 
@@ -15,7 +23,7 @@ MAX_BACKOFF_SECONDS = 300
 )
 def payment_batch_submit(self, batch_id: int) -> None:
     try:
-        services.payment_batch_submit(batch_id)
+        submission.payment_batch_submit(batch_id)
     except BankUnavailable as exc:
         # Same batch, same stored file, same MsgId: the bank deduplicates the resend.
         raise self.retry(exc=exc, countdown=min(MAX_BACKOFF_SECONDS, 5 * 2**self.request.retries)) from exc
@@ -23,4 +31,10 @@ def payment_batch_submit(self, batch_id: int) -> None:
 
 @shared_task(name="remittance.payment_batches_resolve_stale", acks_late=True, ignore_result=True)
 def payment_batches_resolve_stale() -> int:
-    return services.payment_batches_resolve_stale()
+    return submission.payment_batches_resolve_stale()
+
+
+@receiver(payment_batch_ready_to_send, dispatch_uid="remittance.queue_payment_batch_submit")
+def queue_payment_batch_submit(sender, batch_id: int, **kwargs) -> None:
+    """Queue the send once the transaction that made the batch sendable commits."""
+    enqueue_on_commit(payment_batch_submit, batch_id)

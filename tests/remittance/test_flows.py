@@ -340,7 +340,7 @@ def test_the_task_retries_on_bank_unavailable_with_the_same_batch(setup, monkeyp
         calls.append(batch_id)
         raise BankUnavailable("timeout")
 
-    monkeypatch.setattr(tasks.services, "payment_batch_submit", unavailable)
+    monkeypatch.setattr(tasks.submission, "payment_batch_submit", unavailable)
     with pytest.raises(Retry):
         tasks.payment_batch_submit.apply(args=[42], throw=True)
     assert calls == [42]
