@@ -231,6 +231,49 @@ def payment_batch_apply_pain002(
     fills in only where it gave none, and an answer without a reason never erases one the
     batch already has.
     """
+    report = _read_pain002(batch, content)
+    sha = hashlib.sha256(content).hexdigest()
+    with transaction.atomic():
+        batch = (
+            PaymentBatch.objects.select_for_update(of=("self",))
+            .select_related("bank_account", "company")
+            .get(pk=batch.pk)
+        )
+        if BankReport.objects.filter(batch=batch, kind=BankReport.Kind.PAIN002, sha256=sha).exists():
+            return batch  # applied already (a retried send or a duplicate event)
+        b_status, b_reasons, batch_rejected = _batch_answer(report, batch)
+        payments = list(Payment.objects.filter(batch=batch).exclude(status=P.CANCELLED))
+        tx_statuses, unplaced = _statuses_for_batch(report, batch, payments)
+        now = timezone.now()
+        changed, newly_rejected = _apply_payment_statuses(
+            payments, tx_statuses, (b_status, b_reasons), batch_rejected, now
+        )
+        _update_grouped(changed, ["status", "bank_status", "reason_code", "reason_text", "rejected_at"])
+        bills_unschedule_bulk(batch.company, [p.bill_id for p in newly_rejected if p.bill_id])
+        target = _batch_status_from(Counter(p.status for p in payments), batch_rejected)
+        bank_status = (b_status or report.group_status or "")[:4]
+        BankReport.objects.create(
+            company=batch.company,
+            batch=batch,
+            kind=BankReport.Kind.PAIN002,
+            bank_reference=(bank_reference or report.msg_id)[:64],
+            content=content,
+            sha256=sha,
+            status=bank_status,
+            summary=_pain002_summary(tx_statuses, unplaced)[:500],
+        )
+        batch = _move_batch(
+            batch, target, bank_status=bank_status, answered_at=now, **_reason_fields(b_reasons, payments)
+        )
+        if newly_rejected:
+            _notify_rejections(batch, newly_rejected, f"pain002:{sha[:16]}")
+        if unplaced:
+            _notify_unidentified(batch, unplaced, f"pain002-unplaced:{sha[:16]}")
+    return batch
+
+
+def _read_pain002(batch: PaymentBatch, content: bytes) -> Pain002Report:
+    """The report, read and checked to answer this batch's MsgId, or BankFileRejected."""
     try:
         report = parse_pain002(content)
     except IsoFormatError as exc:
@@ -242,82 +285,83 @@ def payment_batch_apply_pain002(
             _("The status report is for %(other)s, not for batch %(msg_id)s.")
             % {"other": report.original_msg_id, "msg_id": batch.msg_id}
         )
-    sha = hashlib.sha256(content).hexdigest()
-    with transaction.atomic():
-        batch = (
-            PaymentBatch.objects.select_for_update(of=("self",))
-            .select_related("bank_account", "company")
-            .get(pk=batch.pk)
-        )
-        if BankReport.objects.filter(batch=batch, kind=BankReport.Kind.PAIN002, sha256=sha).exists():
-            return batch  # applied already (a retried send or a duplicate event)
-        b_status, b_reasons = report.batch_statuses().get(
-            batch.pmt_inf_id, (report.group_status, report.group_reasons)
-        )
-        batch_rejected = b_status == "RJCT" or (report.group_status == "RJCT" and not report.batches)
-        payments = list(Payment.objects.filter(batch=batch).exclude(status=P.CANCELLED))
-        tx_statuses, unplaced = _statuses_for_batch(report, batch, payments)
-        now = timezone.now()
-        changed, newly_rejected = [], []
-        for p in payments:
-            if p.status in Payment.FINAL:
-                continue
-            status, reasons = tx_statuses.get(p.end_to_end_id, (b_status, b_reasons))
-            if batch_rejected and status != "RJCT":
-                # A rejected batch rejects all of its payments; one the bank rejected itself
-                # keeps its own reason.
-                status, reasons = "RJCT", b_reasons
-            target = _PAYMENT_FOR_CODE.get(status or "", P.SENT)
-            if target == P.REJECTED:
-                reason = reasons[0] if reasons else None
-                p.status, p.rejected_at = P.REJECTED, now
-                p.reason_code = reason.key[:10] if reason else ""
-                p.reason_text = reason.info[:500] if reason else ""
-                newly_rejected.append(p)
-            elif Payment.RANK.get(target, 0) > Payment.RANK.get(p.status, 0):
-                p.status = target
-            else:
-                if p.bank_status == (status or ""):
-                    continue
-            p.bank_status = (status or "")[:4]
-            changed.append(p)
-        _update_grouped(changed, ["status", "bank_status", "reason_code", "reason_text", "rejected_at"])
-        bills_unschedule_bulk(batch.company, [p.bill_id for p in newly_rejected if p.bill_id])
-        counts = Counter(p.status for p in payments)
-        target = _batch_status_from(counts, batch_rejected)
-        summary = ", ".join(
-            f"{k}: {v}" for k, v in sorted(Counter(s for s, _r in tx_statuses.values() if s).items())
-        )
-        if unplaced:
-            summary = _("%(summary)s; %(count)d without EndToEndId, not applied") % {
-                "summary": summary or "-",
-                "count": len(unplaced),
-            }
-        BankReport.objects.create(
-            company=batch.company,
-            batch=batch,
-            kind=BankReport.Kind.PAIN002,
-            bank_reference=(bank_reference or report.msg_id)[:64],
-            content=content,
-            sha256=sha,
-            status=(b_status or report.group_status or "")[:4],
-            summary=summary[:500],
-        )
-        code, words = _batch_reason(b_reasons, payments)
-        # A known reason is never replaced by an empty one (a later ACSC says none).
-        reason_fields = {"bank_reason": code[:10], "bank_reason_text": words[:500]} if code or words else {}
-        batch = _move_batch(
-            batch,
-            target,
-            bank_status=(b_status or report.group_status or "")[:4],
-            answered_at=now,
-            **reason_fields,
-        )
-        if newly_rejected:
-            _notify_rejections(batch, newly_rejected, f"pain002:{sha[:16]}")
-        if unplaced:
-            _notify_unidentified(batch, unplaced, f"pain002-unplaced:{sha[:16]}")
-    return batch
+    return report
+
+
+def _batch_answer(
+    report: Pain002Report, batch: PaymentBatch
+) -> tuple[str | None, tuple[StatusReason, ...], bool]:
+    """(status, reasons, rejected) for the batch: its own, else the file's; a file-level
+    RJCT without batch statuses rejects the batch."""
+    b_status, b_reasons = report.batch_statuses().get(
+        batch.pmt_inf_id, (report.group_status, report.group_reasons)
+    )
+    batch_rejected = b_status == "RJCT" or (report.group_status == "RJCT" and not report.batches)
+    return b_status, b_reasons, batch_rejected
+
+
+def _apply_payment_statuses(
+    payments: list[Payment],
+    tx_statuses: dict[str, tuple[str | None, tuple[StatusReason, ...]]],
+    batch_answer: tuple[str | None, tuple[StatusReason, ...]],
+    batch_rejected: bool,
+    now,
+) -> tuple[list[Payment], list[Payment]]:
+    """Set each payment's new status in memory; return (changed, newly rejected).
+
+    A payment without a status of its own takes the batch's. A status only ever moves
+    forward (``Payment.RANK``), except to REJECTED; a payment in a final state is left alone.
+    """
+    changed, newly_rejected = [], []
+    for p in payments:
+        if p.status in Payment.FINAL:
+            continue
+        status, reasons = tx_statuses.get(p.end_to_end_id, batch_answer)
+        if batch_rejected and status != "RJCT":
+            # A rejected batch rejects all of its payments; one the bank rejected itself
+            # keeps its own reason.
+            status, reasons = "RJCT", batch_answer[1]
+        target = _PAYMENT_FOR_CODE.get(status or "", P.SENT)
+        if target == P.REJECTED:
+            _reject_payment(p, reasons, now)
+            newly_rejected.append(p)
+        elif Payment.RANK.get(target, 0) > Payment.RANK.get(p.status, 0):
+            p.status = target
+        elif p.bank_status == (status or ""):
+            continue
+        p.bank_status = (status or "")[:4]
+        changed.append(p)
+    return changed, newly_rejected
+
+
+def _reject_payment(p: Payment, reasons: tuple[StatusReason, ...], now) -> None:
+    reason = reasons[0] if reasons else None
+    p.status, p.rejected_at = P.REJECTED, now
+    p.reason_code = reason.key[:10] if reason else ""
+    p.reason_text = reason.info[:500] if reason else ""
+
+
+def _pain002_summary(
+    tx_statuses: dict[str, tuple[str | None, tuple[StatusReason, ...]]], unplaced: list[UnidentifiedStatus]
+) -> str:
+    """The stored report's summary: how many payments got each status, and how many statuses
+    could not be placed."""
+    summary = ", ".join(
+        f"{k}: {v}" for k, v in sorted(Counter(s for s, _r in tx_statuses.values() if s).items())
+    )
+    if unplaced:
+        summary = _("%(summary)s; %(count)d without EndToEndId, not applied") % {
+            "summary": summary or "-",
+            "count": len(unplaced),
+        }
+    return summary
+
+
+def _reason_fields(b_reasons: tuple[StatusReason, ...], payments: list[Payment]) -> dict[str, str]:
+    """The batch's reason fields to write: none when the answer gives no reason, so a known
+    reason is never replaced by an empty one (a later ACSC says none)."""
+    code, words = _batch_reason(b_reasons, payments)
+    return {"bank_reason": code[:10], "bank_reason_text": words[:500]} if code or words else {}
 
 
 def _notify_booked_otherwise(company, payments: list[Payment], booked: dict, sha: str) -> None:
@@ -353,28 +397,13 @@ def payment_batch_book_camt054(company, content: bytes, *, notification_id: str 
     same currency. Anything else (another amount, another currency) is left unbooked and said
     in a warning, never posted at the payment's amount as if the bank had agreed.
     """
-    try:
-        report = parse_camt054(content)
-    except IsoFormatError as exc:
-        raise BankFileRejected(
-            _("The bank's debit notification could not be read: %(error)s") % {"error": file_reason(exc)}
-        ) from exc
+    report = _read_camt054(content)
     sha = hashlib.sha256(content).hexdigest()
-    booked_txs = {}
-    booked_amounts = {}
-    for _ntf, entry, tx in report.transactions():
-        if (
-            tx.end_to_end_id
-            and entry.credit_debit == "DBIT"
-            and not entry.reversal
-            and entry.status == "BOOK"
-        ):
-            booked_txs[tx.end_to_end_id] = entry.booking_date or timezone.localdate()
-            booked_amounts[tx.end_to_end_id] = (tx.amount, tx.currency)
+    booked_days, booked_amounts = _booked_debits(report)
     with transaction.atomic():
         payments = list(
             Payment.objects.select_for_update(of=("self",))
-            .filter(company=company, end_to_end_id__in=list(booked_txs))
+            .filter(company=company, end_to_end_id__in=list(booked_days))
             .select_related("bank_account", "batch")
             .order_by("id")
         )
@@ -391,74 +420,126 @@ def payment_batch_book_camt054(company, content: bytes, *, notification_id: str 
             ).values_list("batch_id", flat=True)
         )
         to_book = [p for p in payments if p.status != P.BOOKED and p.batch_id not in known]
-        differing = [p for p in to_book if booked_amounts[p.end_to_end_id] != (p.amount, p.currency)]
-        if differing:
-            to_book = [p for p in to_book if p not in differing]
-            _notify_booked_otherwise(company, differing, booked_amounts, sha)
-        specs = [
-            VoucherSpec(
-                date=booked_txs[p.end_to_end_id],
-                text=(_("Payment to %(creditor)s") % {"creditor": p.creditor_name})[:200],
-                kind=Voucher.Kind.PAYMENT_OUT,
-                lines=[
-                    LineSpec(PAYABLES, p.amount, bill_id=p.bill_id),
-                    LineSpec(
-                        p.bank_account.ledger_account,
-                        -p.amount,
-                        bank_account=p.bank_account,
-                        reference_kind=ReferenceKind.E2E,
-                        reference=p.end_to_end_id,
-                        bill_id=p.bill_id,
-                    ),
-                ],
-            )
-            for p in to_book
-        ]
-        vouchers = vouchers_post_bulk(company, specs) if specs else []
-        now = timezone.now()
-        for p, v in zip(to_book, vouchers, strict=True):
-            p.status, p.voucher, p.booked_at, p.booked_date, p.bank_status = (
-                P.BOOKED,
-                v,
-                now,
-                booked_txs[p.end_to_end_id],
-                "ACSC",
-            )
-        Payment.objects.bulk_update(
-            to_book, ["status", "voucher", "booked_at", "booked_date", "bank_status"], batch_size=2000
-        )
-        bills_mark_paid_bulk(
-            company, {p.bill_id: v.pk for p, v in zip(to_book, vouchers, strict=True) if p.bill_id}
-        )
+        to_book = _booked_as_paid(company, to_book, booked_amounts, sha)
+        _book_payments(company, to_book, booked_days)
+        reference = str(notification_id or report.msg_id)[:64]
         BankReport.objects.bulk_create(
-            [
-                BankReport(
-                    company=company,
-                    batch_id=bid,
-                    kind=BankReport.Kind.CAMT054,
-                    bank_reference=str(notification_id or report.msg_id)[:64],
-                    content=content,
-                    sha256=sha,
-                    status="BOOK",
-                    summary=_("%(count)d payment(s) booked")
-                    % {"count": sum(1 for p in to_book if p.batch_id == bid)},
-                )
-                for bid in batch_ids
-                if bid not in known
-            ],
+            _camt054_reports(
+                company, [b for b in batch_ids if b not in known], to_book, reference, content, sha
+            ),
             ignore_conflicts=True,
         )
-        counts: dict[int, Counter] = {bid: Counter() for bid in batch_ids}
-        for bid, status in Payment.objects.filter(batch_id__in=batch_ids).values_list("batch_id", "status"):
-            counts[bid][status] += 1
-        out = []
-        for bid in batch_ids:
-            batch = batches[bid]
-            out.append(_move_batch(batch, _batch_status_from(counts[bid], batch.status == B.REJECTED)))
+        out = _batches_follow_payments(batches, batch_ids)
         if to_book:
             audit_record(
                 "payment.book_bulk",
                 company=company,
                 changes={"count": len(to_book), "batches": batch_ids, "notification": str(notification_id)},
             )
+    return out
+
+
+def _read_camt054(content: bytes):
+    try:
+        return parse_camt054(content)
+    except IsoFormatError as exc:
+        raise BankFileRejected(
+            _("The bank's debit notification could not be read: %(error)s") % {"error": file_reason(exc)}
+        ) from exc
+
+
+def _booked_debits(report) -> tuple[dict, dict]:
+    """EndToEndId → booking day, and EndToEndId → (amount, currency), for the booked debits
+    the notification reports (not reversals, not pending entries)."""
+    booked_days, booked_amounts = {}, {}
+    for _ntf, entry, tx in report.transactions():
+        if (
+            tx.end_to_end_id
+            and entry.credit_debit == "DBIT"
+            and not entry.reversal
+            and entry.status == "BOOK"
+        ):
+            booked_days[tx.end_to_end_id] = entry.booking_date or timezone.localdate()
+            booked_amounts[tx.end_to_end_id] = (tx.amount, tx.currency)
+    return booked_days, booked_amounts
+
+
+def _booked_as_paid(company, to_book: list[Payment], booked_amounts: dict, sha: str) -> list[Payment]:
+    """The payments the bank booked at their own amount and currency; the others are left
+    unbooked and said in one warning."""
+    differing = [p for p in to_book if booked_amounts[p.end_to_end_id] != (p.amount, p.currency)]
+    if differing:
+        to_book = [p for p in to_book if p not in differing]
+        _notify_booked_otherwise(company, differing, booked_amounts, sha)
+    return to_book
+
+
+def _book_payments(company, to_book: list[Payment], booked_days: dict) -> None:
+    """One voucher per payment (payables debited, the bank account credited with the
+    EndToEndId), the payments BOOKED and their bills paid: a bulk statement each."""
+    specs = [
+        VoucherSpec(
+            date=booked_days[p.end_to_end_id],
+            text=(_("Payment to %(creditor)s") % {"creditor": p.creditor_name})[:200],
+            kind=Voucher.Kind.PAYMENT_OUT,
+            lines=[
+                LineSpec(PAYABLES, p.amount, bill_id=p.bill_id),
+                LineSpec(
+                    p.bank_account.ledger_account,
+                    -p.amount,
+                    bank_account=p.bank_account,
+                    reference_kind=ReferenceKind.E2E,
+                    reference=p.end_to_end_id,
+                    bill_id=p.bill_id,
+                ),
+            ],
+        )
+        for p in to_book
+    ]
+    vouchers = vouchers_post_bulk(company, specs) if specs else []
+    now = timezone.now()
+    for p, v in zip(to_book, vouchers, strict=True):
+        p.status, p.voucher, p.booked_at, p.booked_date, p.bank_status = (
+            P.BOOKED,
+            v,
+            now,
+            booked_days[p.end_to_end_id],
+            "ACSC",
+        )
+    Payment.objects.bulk_update(
+        to_book, ["status", "voucher", "booked_at", "booked_date", "bank_status"], batch_size=2000
+    )
+    bills_mark_paid_bulk(
+        company, {p.bill_id: v.pk for p, v in zip(to_book, vouchers, strict=True) if p.bill_id}
+    )
+
+
+def _camt054_reports(
+    company, batch_ids: list[int], booked: list[Payment], reference: str, content: bytes, sha: str
+) -> list[BankReport]:
+    """The notification as received, stored once for each batch it books payments of."""
+    return [
+        BankReport(
+            company=company,
+            batch_id=bid,
+            kind=BankReport.Kind.CAMT054,
+            bank_reference=reference,
+            content=content,
+            sha256=sha,
+            status="BOOK",
+            summary=_("%(count)d payment(s) booked") % {"count": sum(1 for p in booked if p.batch_id == bid)},
+        )
+        for bid in batch_ids
+    ]
+
+
+def _batches_follow_payments(batches: dict[int, PaymentBatch], batch_ids: list[int]) -> list[PaymentBatch]:
+    """Each batch moved to the state its payments now add up to (one query for the counts)."""
+    counts: dict[int, Counter] = {bid: Counter() for bid in batch_ids}
+    for bid, status in Payment.objects.filter(batch_id__in=batch_ids).values_list("batch_id", "status"):
+        counts[bid][status] += 1
+    out = []
+    for bid in batch_ids:
+        batch = batches[bid]
+        out.append(_move_batch(batch, _batch_status_from(counts[bid], batch.status == B.REJECTED)))
     return out

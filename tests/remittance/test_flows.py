@@ -253,16 +253,17 @@ def _files_in(state) -> int:
     return sum(state["payment_files"].values())
 
 
-def test_crash_between_send_and_record_is_resolved_by_asking_the_bank(setup, bank, sim):
+def test_crash_between_send_and_record_is_resolved_by_asking_the_bank(setup, bank, sim, monkeypatch):
+    from remittance.services import submission
+
     batch = _approve(setup, _batch(setup, _pay(setup, "10.00")), sim, bank)
     # send as a worker would, then "crash" before recording: the batch is left SUBMITTING
-    real = s.payment_batch_apply_pain002
-    try:
-        s.payment_batch_apply_pain002 = lambda *a, **k: (_ for _ in ()).throw(SystemExit)
+    with monkeypatch.context() as m:
+        m.setattr(
+            submission, "payment_batch_apply_pain002", lambda *a, **k: (_ for _ in ()).throw(SystemExit)
+        )
         with pytest.raises(SystemExit):
             s.payment_batch_submit(batch.pk, client=bank)
-    finally:
-        s.payment_batch_apply_pain002 = real
     batch.refresh_from_db()
     assert batch.status == B.SUBMITTING
     PaymentBatch.objects.filter(pk=batch.pk).update(submitting_at=timezone.now() - timedelta(hours=1))
