@@ -26,7 +26,7 @@ from ledger.services import (
 from notifications.models import Notification
 from notifications.services import notify
 
-from ..camt054 import parse_camt054
+from ..camt054 import Camt054Report, parse_camt054
 from ..models import BankReport, Payment, PaymentBatch
 from ..pain002 import Pain002Report, StatusReason, UnidentifiedStatus, parse_pain002, reason_text
 from ..xsd import IsoFormatError
@@ -439,7 +439,7 @@ def payment_batch_book_camt054(company, content: bytes, *, notification_id: str 
     return out
 
 
-def _read_camt054(content: bytes):
+def _read_camt054(content: bytes) -> Camt054Report:
     try:
         return parse_camt054(content)
     except IsoFormatError as exc:
@@ -448,7 +448,7 @@ def _read_camt054(content: bytes):
         ) from exc
 
 
-def _booked_debits(report) -> tuple[dict, dict]:
+def _booked_debits(report: Camt054Report) -> tuple[dict, dict]:
     """EndToEndId → booking day, and EndToEndId → (amount, currency), for the booked debits
     the notification reports (not reversals, not pending entries)."""
     booked_days, booked_amounts = {}, {}
