@@ -6,7 +6,8 @@ from bankclient import BankUnavailable
 
 from . import services
 
-# Countdowns stay far below the broker's visibility timeout (RELIABILITY row 22).
+# Countdowns stay far below the broker's visibility timeout (``CELERY_BROKER_TRANSPORT_OPTIONS``):
+# a longer one would be redelivered while it waits and the submission would run twice.
 MAX_BACKOFF_SECONDS = 300
 
 
