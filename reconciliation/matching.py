@@ -14,9 +14,8 @@ each match records its rule, and an entry or line taken by one rule is gone for 
 2. ``OCR_ASSIGNMENT`` — Nets books an OCR assignment as *one* credit for its total (the
    statement shows the assignment, not its payments), so the assignment's N ledger lines
    (one per KID payment, reference = the assignment) match that one entry 1:N when their
-   sum equals it: by the assignment
-   reference when the bank echoes it, else as the only OCR total with that amount within
-   ±3 banking days of the only such credit.
+   sum equals it: by the assignment reference when the bank echoes it, else as the only OCR
+   total with that amount within ±3 banking days of the only such credit.
 3. ``REFERENCE`` — a KID (or an invoice number) on the entry ↔ a payment line with it.
 4. ``AMOUNT_DATE`` — same account, same signed amount, booking date within ±3 banking days,
    and only when exactly one candidate exists on *both* sides: two lines of 500.00 within
