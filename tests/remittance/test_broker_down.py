@@ -1,4 +1,4 @@
-"""Sending a batch while the broker is down (RELIABILITY row 20): the click answers, the batch
+"""Sending a batch while the broker is down: the click answers, the batch
 stays POST_APPROVAL in PostgreSQL, and beat's sweep sends it, once."""
 
 from __future__ import annotations
