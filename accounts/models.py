@@ -1,8 +1,8 @@
 """Bank accounts and who may approve payments from them.
 
 - ``BankAccount``: one of the company's accounts (11-digit BBAN, MOD11). Registered by the
-  system administrator before any bank order (DOMAIN.md §3 flow 1); the bank later fills in
-  the agreement fields (AvtaleID, Divisjonsnavn, Divisjonsnummer) and the services it has
+  system administrator before any bank order (an order names the accounts it is for); the
+  bank later fills in the agreement fields (AvtaleID, Divisjonsnavn, Divisjonsnummer) and the services it has
   activated. Active → deactivated; never deleted once anything refers to it.
 - ``ApprovalAuthorisation``: the portal's list of users who may approve payments from an
   account (RgB).
@@ -50,7 +50,8 @@ class BankAccount(models.Model):
     approval_mode = models.CharField(
         _("approval mode"), max_length=20, choices=ApprovalMode.choices, default=ApprovalMode.POST_APPROVAL
     )
-    # Mirrored from the bank agreement; users cannot change it (DOMAIN.md "Dobbel godkjenning").
+    # Mirrored from the bank agreement; users cannot change it. When the bank requires two
+    # approvers (dobbel godkjenning), RgB is not allowed and the account uses post-approval.
     dual_approval_required = models.BooleanField(_("dual approval required by the bank"), default=False)
     services = models.JSONField(_("active bank services"), default=list, blank=True)
     # Filled in by the bank when a service order completes; read-only for users.

@@ -246,8 +246,8 @@ def bank_account_agreement_set(
 ) -> BankAccount:
     """What the bank reports when a service order completes (called by the agreements issue).
 
-    AvtaleID may stay empty: DNB does not know it for Nets OCR (DOMAIN.md §2). If the bank
-    says the agreement needs two approvers, the account falls back to post-approval, since
+    AvtaleID may stay empty: DNB does not know it for Nets OCR, so nothing may require it. If
+    the bank says the agreement needs two approvers, the account falls back to post-approval, since
     RgB cannot be combined with dual approval.
     """
     account = BankAccount.objects.select_for_update().get(pk=account.pk)

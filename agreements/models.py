@@ -5,8 +5,9 @@
   statuses, new statements and OCR files — so one poll round costs requests in proportion
   to what changed, never to how much is pending. The cursor, the lease that keeps two
   pollers apart and the backoff after failures live here, in PostgreSQL, not in Redis:
-  a flushed broker loses no position (RELIABILITY rows 19-20).
-- ``ServiceOrder``: one "Koble til tjeneste" order for one company (DOMAIN.md §3 flow 2).
+  a flushed broker loses no position, and the next poll resumes from the cursor here.
+- ``ServiceOrder``: one "Koble til tjeneste" order for one company: chosen accounts and
+  services, sent through DNB's order wizard, completed when the bank fills in the accounts.
   SUBMITTING (committed before the bank call) → AWAITING_CONFIRMATION (the user is in the
   bank's order wizard) → PROCESSING → COMPLETED | PARTIALLY_COMPLETED | REJECTED; or
   CANCELLED at the bank, or FAILED when the bank refused the order outright.
@@ -148,7 +149,8 @@ class ServiceOrder(models.Model):
     subscription_upgraded = models.BooleanField(default=False)
     code = models.CharField(max_length=60, blank=True)
     message = models.TextField(blank=True)
-    # What the bank last answered, verbatim, for support staff (STYLE rule 8).
+    # What the bank last answered, verbatim: support staff see what the bank said, not our
+    # reading of it.
     raw_response = models.JSONField(default=dict, blank=True)
     claim = models.CharField(max_length=40, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,4 +1,8 @@
-"""bankclient: the portal's one door to DNB, Nets and BankID (STYLE rule 6).
+"""bankclient: the portal's one door to DNB, Nets and BankID.
+
+No app imports ``banksim`` and ``banksim`` imports no app (an import-linter contract in
+``pyproject.toml``): both sides speak the wire formats on their own, so a format bug on one
+side is caught by the other.
 
 A plain package (no models, no app): ``get_client()`` builds a ``BankClient`` from the
 settings ``BANK_API_URL``, ``BANK_API_KEY`` and ``BANK_TIMEOUT_SECONDS``; every failure is

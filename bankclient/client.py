@@ -77,7 +77,8 @@ class _Http:
     def json(self, method: str, path: str, **kwargs) -> Any:
         response = self._send(method, path, **kwargs)
         if "json" not in response.headers.get("Content-Type", ""):
-            # A 200 with an HTML maintenance page is not an answer (RELIABILITY row 16).
+            # A 200 with an HTML maintenance page is not an answer: treat it as the bank being away
+            # (retried with the same idempotency key), never as success.
             raise BankUnavailable(
                 f"The bank answered {path} with {response.headers.get('Content-Type')!r}, not JSON."
             )

@@ -1,4 +1,5 @@
-"""The Celery app. Tasks stay thin (STYLE rule 5) and carry the request context into logs."""
+"""The Celery app. Tasks stay thin (take ids, call one service, safe to run twice: Celery
+delivers at least once) and carry the request context into logs."""
 
 import os
 

@@ -1,6 +1,6 @@
 """Structured logs with request and task ids, and personal data masked before it is written.
 
-A fødselsnummer must never reach a log line (RELIABILITY row 26): any 11-digit run that
+A fødselsnummer is sensitive personal data and must never reach a log line: any 11-digit run that
 passes the fødselsnummer check digits is masked to ``151086 *****``.
 """
 

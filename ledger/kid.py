@@ -2,9 +2,10 @@
 
 Pure rules, no Django, so they can be tested alone and shared by the OCR import.
 
-Check digits (DOMAIN.md §4): MOD10 is Luhn (python-stdnum's ``luhn``); MOD11 uses weights
-2, 3, 4, 5, 6, 7, 2, 3, … from the right; check = 11 − (sum mod 11), where 11 gives 0 and
-10 gives ``-``. python-stdnum 2.x has no ``stdnum.no.kid`` module, so MOD11 is written here.
+Check digits, as Nets and the banks check them: MOD10 is Luhn (python-stdnum's ``luhn``);
+MOD11 uses weights 2, 3, 4, 5, 6, 7, 2, 3, … from the right; check = 11 − (sum mod 11), where
+11 gives 0 and 10 gives ``-``. python-stdnum 2.x has no ``stdnum.no.kid`` module, so MOD11 is
+written here.
 
 Input KIDs (a supplier's KID on a bill) are 2–25 characters; generated ones 4–25.
 

@@ -1,6 +1,7 @@
 """Nets OCR giro files and what they settled.
 
-- ``OcrFile``: one received file, raw bytes kept with their SHA-256 (STYLE rule 8). Created in
+- ``OcrFile``: one received file, raw bytes kept with their SHA-256 (what the bank sent, as
+  sent: support can show it and a second delivery is recognised). Created in
   its final state by ``ocr_file_import``: IMPORTED, PARTLY_UNASSIGNED (an assignment for an
   account the company has not registered for Nets OCR was kept aside), REJECTED (structure or
   control totals wrong: nothing else stored) or DUPLICATE (the same bytes, or the same
@@ -139,7 +140,8 @@ class OcrAssignment(models.Model):
         "ledger.Voucher", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     # On the voucher's bank line (reference_kind OCR_ASSIGNMENT): the statement's one credit
-    # for this assignment is reconciled against it (DOMAIN.md §6).
+    # for this assignment is reconciled against it (the bank books an OCR assignment as one
+    # credit for its total, not one per payment).
     reference = models.CharField(_("reference"), max_length=35, blank=True)
 
     class Meta:

@@ -11,11 +11,11 @@ each match records its rule, and an entry or line taken by one rule is gone for 
 
 1. ``E2E`` — our EndToEndId, echoed by the bank, ↔ the outgoing payment's ledger line. A
    batch booking (one entry, several EndToEndIds) matches all its payments' lines at once.
-2. ``OCR_ASSIGNMENT`` — Nets books an OCR assignment as *one* credit for its total
-   (DOMAIN.md §6), so the assignment's N ledger lines (one per KID payment, reference = the
-   assignment) match that one entry 1:N when their sum equals it: by the assignment
-   reference when the bank echoes it, else as the only OCR total with that amount within
-   ±3 banking days of the only such credit.
+2. ``OCR_ASSIGNMENT`` — Nets books an OCR assignment as *one* credit for its total (the
+   statement shows the assignment, not its payments), so the assignment's N ledger lines
+   (one per KID payment, reference = the assignment) match that one entry 1:N when their
+   sum equals it: by the assignment reference when the bank echoes it, else as the only OCR
+   total with that amount within ±3 banking days of the only such credit.
 3. ``REFERENCE`` — a KID (or an invoice number) on the entry ↔ a payment line with it.
 4. ``AMOUNT_DATE`` — same account, same signed amount, booking date within ±3 banking days,
    and only when exactly one candidate exists on *both* sides: two lines of 500.00 within

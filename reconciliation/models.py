@@ -12,7 +12,8 @@
 - ``Match``: ties entries to ledger lines (1:1, 1:N for OCR totals and batch bookings, N:1
   by hand). An entry names its match (``StatementEntry.match``, one column: one match at
   most), and ``MatchLine`` is one-to-one with its voucher line, so the database itself
-  refuses to match either twice (RELIABILITY row 11).
+  refuses to match either twice, even when two people or workers try at once
+  (``tests/reconciliation/test_races.py``).
 """
 
 from __future__ import annotations
@@ -68,8 +69,8 @@ class StatementFile(models.Model):
         verbose_name_plural = _("statement files")
         ordering = ["company", "-created_at", "-id"]
         constraints = [
-            # The same bytes twice are one file (RELIABILITY row 1); also what serialises two
-            # workers importing the same file at once.
+            # The same bytes twice are one file (imported once, the second says so); also what
+            # serialises two workers importing the same file at once.
             models.UniqueConstraint(fields=["company", "sha256"], name="uniq_statement_file_sha256"),
         ]
 

@@ -78,7 +78,8 @@ class PaymentBatch(models.Model):
         Status.REJECTED: frozenset(),
         Status.BOOKED: frozenset(),
     }
-    # Payments in these batches keep their bill out of any new batch (RELIABILITY row 13).
+    # Payments in these batches keep their bill out of any new batch: a bill already on its way
+    # to the bank (open, approved, sent, not yet settled) must not be paid twice.
     OPEN_STATES = frozenset(set(Status.values) - {Status.REJECTED, Status.BOOKED})
 
     company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
@@ -200,7 +201,7 @@ class Payment(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(kid="") | Q(message=""), name="payment_kid_or_message"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
-            # A bill is in at most one live payment (RELIABILITY row 13).
+            # A bill is in at most one live payment, so it cannot be paid twice.
             models.UniqueConstraint(
                 fields=["bill"],
                 condition=Q(bill__isnull=False) & ~Q(status__in=["REJECTED", "CANCELLED"]),
@@ -240,7 +241,8 @@ class PaymentSettings(models.Model):
 
 
 class BankReport(models.Model):
-    """A pain.002 or camt.054 the bank sent about a batch, kept as received (STYLE rule 8)."""
+    """A pain.002 or camt.054 the bank sent about a batch, kept as received with its SHA-256:
+    support sees what the bank said, and the same report delivered again is applied once."""
 
     class Kind(models.TextChoices):
         PAIN002 = "PAIN002", _("pain.002 status report")

@@ -14,7 +14,8 @@ from .services import submission
 from .signals import payment_batch_ready_to_send
 
 # Countdowns stay far below the broker's visibility timeout (CELERY_VISIBILITY_TIMEOUT, one
-# hour by default), so a waiting retry is never handed to a second worker as if it were lost.
+# hour by default): a longer one would be redelivered while it waits, as if its worker were
+# lost, and the submission would run twice.
 MAX_BACKOFF_SECONDS = 300
 
 

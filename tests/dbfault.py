@@ -1,4 +1,4 @@
-"""The database connection dies in the middle of an import (RELIABILITY row 21).
+"""The database connection dies in the middle of an import (a failover, a restart).
 
 ``kill_after(n)`` terminates this connection's PostgreSQL backend from a second connection
 just before the n-th statement the code under test sends, as a failover or an operator's

@@ -1,4 +1,4 @@
-"""All settings, from the environment (STYLE rule 11).
+"""All settings, from the environment: one module, no secrets in code; test settings only override.
 
 PostgreSQL and Redis are the only engines, in every run. ``DATABASE_URL``, ``CELERY_BROKER_URL``
 and ``REDIS_URL`` must be set; ``make run`` and ``make test`` set them to an embedded PostgreSQL
@@ -202,7 +202,7 @@ OCR_DATA_RECIPIENT = env("OCR_DATA_RECIPIENT", "00105625")
 # Celery on Redis.
 CELERY_BROKER_URL = required("CELERY_BROKER_URL")
 # Redelivery after a worker dies comes after the visibility timeout; no task of ours
-# uses a countdown longer than this (RELIABILITY row 22).
+# uses a countdown longer than this, or a redelivered copy would run beside the original.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 # How often a worker sweeps for messages a dead worker left unacknowledged (kombu: every
 # interval x throttle seconds, 100 s by default).

@@ -1,4 +1,5 @@
-"""payments/ and payment-batches/ (API.md): writes go through the services."""
+"""payments/ and payment-batches/ under /api/v1/ (schema at /api/v1/schema/): writes go
+through the services."""
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _

@@ -1,5 +1,5 @@
 """The pure format and rule modules validate with exceptions, never ``assert``: ``python -O``
-strips asserts, and a bank file must be refused the same way in production (RELIABILITY row 5)."""
+strips asserts, and a bank file must be refused the same way in production (``docs/FAULTS.md``)."""
 
 import ast
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""The security matrix over the whole URL configuration (RELIABILITY rows 23-26).
+"""The security matrix over the whole URL configuration: tenancy, CSRF, deployment settings, personal data.
 
 Generated from the routes the project serves, so a new page or API route is covered the
 day it is added: unauthenticated access is refused, every browser POST needs a CSRF token,
@@ -481,7 +481,7 @@ def test_the_api_with_a_browser_session_needs_a_csrf_token(admin_a, company_a):
 
 # --- fødselsnummer -----------------------------------------------------------------------------
 
-FNR = "15108695088"  # a valid test fødselsnummer (DOMAIN.md §4)
+FNR = "15108695088"  # a valid test fødselsnummer (both check digits right)
 
 
 @pytest.fixture

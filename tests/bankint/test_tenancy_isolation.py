@@ -1,4 +1,4 @@
-"""Every company-scoped API route answers 404 to a member of another company (API.md)."""
+"""Every company-scoped API route answers 404 to a member of another company."""
 
 from __future__ import annotations
 

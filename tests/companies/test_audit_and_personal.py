@@ -11,7 +11,7 @@ from companies.services import audit_record, user_profile_update
 
 pytestmark = pytest.mark.django_db
 
-FNR = "15108695088"  # valid test number (DOMAIN.md §4)
+FNR = "15108695088"  # a valid test fødselsnummer (both check digits right)
 
 
 def test_services_write_audit_rows_with_context(company_a, admin_a):

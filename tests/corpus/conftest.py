@@ -1,12 +1,13 @@
-"""The real-file corpus: bank files nobody on this project wrote, read from ``../shared/samples``.
+"""The real-file corpus: bank files nobody on this project wrote, read from outside the repository
+(``BANKINT_SAMPLES``, by default ``samples/`` in the ``shared`` folder beside the checkout).
 
-The files are other people's (see each folder's ``SOURCES.md``) and are never copied into the
-project. Each format has a manifest here (``<kind>.toml``) keyed by file name, holding the
+The files are other people's (banks and peer projects; their origins are listed beside them,
+not here) and are never copied into the project. Each format has a manifest here (``<kind>.toml``) keyed by file name, holding the
 file's SHA-256 and the outcome the product must give it. A file in the folder without an
 entry, an entry without a file, or a file whose bytes changed fails the run, so the corpus
 and the assertions cannot drift apart.
 
-Where ``../shared/samples`` is absent (a clone elsewhere) these tests stand aside and say so;
+Where the corpus is absent (a clone elsewhere) these tests stand aside and say so;
 with ``CI=true`` its absence is a failure.
 """
 

@@ -1,4 +1,4 @@
-"""The camt.053 corpus: every real file of ../shared/samples/iso20022/camt.053 through the
+"""The camt.053 corpus: every real file of iso20022/camt.053 (``conftest.py``) through the
 parser (here and in its parsing process), with the outcome the manifest (camt053.toml) asserts;
 and the Norwegian SpareBank 1 file, the issue's USD card purchase and two refusals through the
 importer, for a company that has the accounts registered.

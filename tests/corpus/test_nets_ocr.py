@@ -1,4 +1,4 @@
-"""The Nets OCR corpus: every file of ``../shared/samples/nets-ocr/`` and the sample next to it,
+"""The Nets OCR corpus: every file of ``nets-ocr/`` (``conftest.py``) and the sample next to it,
 through the product's reader (``ocr.parsing``) and its importer (``ocr.services``).
 
 Each file's outcome is in ``nets_ocr.toml`` (see its header). netsgiro, the reference reading

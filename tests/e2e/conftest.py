@@ -346,7 +346,7 @@ def e2e_stack(request, e2e_banksim, transactional_db, settings, monkeypatch):
 @pytest.fixture
 def shot():
     """Screenshots of the main screens, small (the viewport only): ``var/screenshots/e2e-*.png``,
-    and ``docs/screenshots/`` (the README's) when ``BANKINT_DOCS_SCREENSHOTS=1``."""
+    and ``docs/screenshots/`` (shown in ``docs/TESTING.md``) when ``BANKINT_DOCS_SCREENSHOTS=1``."""
     target = (
         SCREENSHOTS if os.environ.get("BANKINT_DOCS_SCREENSHOTS") == "1" else ROOT / "var" / "screenshots"
     )

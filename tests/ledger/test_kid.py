@@ -1,4 +1,4 @@
-"""KID rules (DOMAIN.md §4): vectors, and properties over generated KIDs."""
+"""KID rules (MOD10 and MOD11, ``ledger/kid.py``): vectors, and properties over generated KIDs."""
 
 import pytest
 from hypothesis import given, settings

@@ -1,4 +1,4 @@
-"""A warning raised while the broker is down is still e-mailed, once (RELIABILITY row 20)."""
+"""A warning raised while the broker is down is still e-mailed, once."""
 
 from __future__ import annotations
 

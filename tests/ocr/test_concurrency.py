@@ -1,4 +1,4 @@
-"""Two workers importing the same file at the same time produce one import (RELIABILITY row 1)."""
+"""Two workers importing the same file at the same time produce one import."""
 
 from __future__ import annotations
 

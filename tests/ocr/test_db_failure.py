@@ -1,5 +1,5 @@
 """The database dies in the middle of an OCR import: nothing half-written, and the retry imports
-the file once (RELIABILITY row 21)."""
+the file once."""
 
 from __future__ import annotations
 

@@ -485,7 +485,7 @@ def test_base_is_valid_so_each_bad_case_fails_for_its_own_reason():
 
 
 def test_netsgiro_misses_what_we_catch():
-    """The reason this parser exists (RELIABILITY.md row 4)."""
+    """The reason this parser exists: netsgiro accepts a tampered amount and a dropped transaction."""
     tampered = edited(l12=put(BASE[11], 33, "00000000000004300"))
     dropped = BASE[:7] + BASE[9:]
     for lines in (tampered, dropped):
@@ -650,7 +650,7 @@ print("DONE", len(BAD))
 
 
 def test_bad_input_is_rejected_the_same_under_python_minus_o():
-    """RELIABILITY row 5: validation never rests on ``assert``, which ``python -O`` strips."""
+    """Validation never rests on ``assert``, which ``python -O`` strips."""
     import subprocess
     import sys
 

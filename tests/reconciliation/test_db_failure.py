@@ -1,5 +1,5 @@
 """The database dies in the middle of a camt.053 import and auto-match: nothing half-written,
-and the retry imports and matches once (RELIABILITY row 21)."""
+and the retry imports and matches once."""
 
 from __future__ import annotations
 

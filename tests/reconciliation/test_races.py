@@ -1,4 +1,4 @@
-"""Races (RELIABILITY rows 1 and 11): two workers importing one file, two people matching one entry."""
+"""Races: two workers importing one file, two people matching one entry."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Build ISO 20022 test files (pain.001 inputs, pain.002 and camt.054 answers) with lxml.
 
-The tests need bank answers without the simulator or the shared/ folder (a fresh clone has
-neither), so this writes them directly, element by element in XSD order. It also holds the
+The tests need bank answers without the simulator or the real-file corpus outside the repository
+(a fresh clone has neither), so this writes them directly, element by element in XSD order. It also holds the
 "plain lxml" pain.001 writer the remittance benchmark compares ``build_pain001`` against
 (issue 7, figure 1): the same document, built from the same dataclasses, with no input
 checks, no character clean-up and no validation. A test requires both writers to give

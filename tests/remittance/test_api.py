@@ -1,4 +1,4 @@
-"""The API as API.md names it: payments/, payment-batches/ with approve/, send/, pain001/."""
+"""The payments API: payments/, payment-batches/ with approve/, send/, pain001/."""
 
 from __future__ import annotations
 
