@@ -40,7 +40,7 @@ def error(status: int, code: str, detail: str) -> JsonResponse:
     return JsonResponse({"code": code, "detail": detail}, status=status)
 
 
-def _json_body(request) -> dict:
+def json_body(request) -> dict:
     try:
         data = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
@@ -130,7 +130,7 @@ def customer_detail(request, org_number):
 
 @partner("POST")
 def service_order_create(request):
-    order, created = services.service_order_create(_json_body(request))
+    order, created = services.service_order_create(json_body(request))
     return JsonResponse(services.service_order_public(order), status=201 if created else 200)
 
 
@@ -144,7 +144,7 @@ def service_order_detail(request, pk):
 
 @partner("POST")
 def application_create(request):
-    app, created = services.application_create(_json_body(request))
+    app, created = services.application_create(json_body(request))
     return JsonResponse(services.application_public(app), status=201 if created else 200)
 
 
@@ -158,7 +158,7 @@ def application_detail(request, pk):
 
 @partner("POST")
 def rgb_order_create(request):
-    order, created = services.rgb_order_create(_json_body(request))
+    order, created = services.rgb_order_create(json_body(request))
     return JsonResponse(services.rgb_order_public(order), status=201 if created else 200)
 
 
@@ -172,7 +172,7 @@ def rgb_order_detail(request, pk):
 
 @partner("POST")
 def signing_create(request):
-    session = services.signing_start(_json_body(request))
+    session = services.signing_start(json_body(request))
     return JsonResponse(services.signing_public(session), status=201)
 
 
@@ -224,7 +224,7 @@ def payment_file_pain002(request, msg_id):
 
 @partner("POST")
 def payment_file_approve(request, msg_id):
-    data = _json_body(request)
+    data = json_body(request)
     payment_file = services.payment_file_approve(
         _payment_file(msg_id), str(data.get("user_id") or ""), data.get("pmt_inf_id") or None
     )
@@ -271,7 +271,7 @@ def _number(data: dict, name: str) -> float:
 
 @control("POST")
 def sim_clock_advance(request):
-    data = _json_body(request)
+    data = json_body(request)
     seconds, days = _number(data, "seconds"), _number(data, "days")
     if seconds + days * 86400 > 3660 * 86400:
         raise BankError("invalid_parameter", "Klokka kan flyttes høyst ti år om gangen.")
@@ -292,7 +292,7 @@ def sim_faults(request):
         qs = Fault.objects.filter(endpoint=endpoint) if endpoint else Fault.objects.all()
         deleted, _ = qs.delete()
         return JsonResponse({"deleted": deleted})
-    data = _json_body(request)
+    data = json_body(request)
     endpoint = str(data.get("endpoint") or "")
     mode = data.get("mode")
     if not endpoint:
@@ -339,7 +339,7 @@ def sim_faults(request):
 def sim_reset(request):
     if not settings.BANKSIM_ALLOW_RESET:
         raise BankError("reset_disabled", "Tilbakestilling er slått av (BANKSIM_ALLOW_RESET=false).", 403)
-    data = _json_body(request)
+    data = json_body(request)
     at = None
     if data.get("now"):
         try:
@@ -359,17 +359,17 @@ def sim_state(request):
 
 @control("POST")
 def sim_customers(request):
-    customer = services.customer_upsert(_json_body(request))
+    customer = services.customer_upsert(json_body(request))
     return JsonResponse(services.customer_public(customer), status=201)
 
 
 @control("POST")
 def sim_kid_payees(request):
-    data = _json_body(request)
+    data = json_body(request)
     payee = services.kid_payee_add(data.get("account"), str(data.get("name") or ""))
     return JsonResponse({"account": payee.account, "name": payee.name}, status=201)
 
 
 @control("POST")
 def sim_transactions(request):
-    return JsonResponse(services.incoming_inject(_json_body(request)), status=201)
+    return JsonResponse(services.incoming_inject(json_body(request)), status=201)

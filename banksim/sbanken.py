@@ -13,8 +13,9 @@ from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 
 from banksim import clock
-from banksim.api import _json_body, partner
+from banksim.api import json_body, partner
 from banksim.models import SbankenActivation
+from banksim.pages.common import get_or_404, render_page
 from banksim.services import BankError, event, order_request, public_url, token
 
 SBANKEN_SERVICES = ("remittance", "incoming_reconciliation")
@@ -99,7 +100,7 @@ def activation_consent(a: SbankenActivation, *, give: bool) -> SbankenActivation
 
 @partner("POST")
 def api_activation_create(request):
-    activation, created = activation_create(_json_body(request))
+    activation, created = activation_create(json_body(request))
     return JsonResponse(activation_public(activation), status=201 if created else 200)
 
 
@@ -115,9 +116,7 @@ def api_activation_detail(request, pk):
 
 
 def consent_page(request, token):
-    from banksim.pages import _get, _page
-
-    activation = _get(SbankenActivation, token=token)
+    activation = get_or_404(SbankenActivation, token=token)
     errors = []
     if request.method == "POST":
         try:
@@ -130,7 +129,7 @@ def consent_page(request, token):
         SbankenActivation.Status.CANCELLED: "Du avslo samtykket.",
         SbankenActivation.Status.REJECTED: activation.message,
     }.get(activation.status, "Gi regnskapssystemet tilgang til kontoene gjennom Sbankens API.")
-    return _page(
+    return render_page(
         request,
         "Sbanken bedrift: samtykke",
         lead=lead,
