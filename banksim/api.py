@@ -50,6 +50,13 @@ def json_body(request) -> dict:
     return data
 
 
+def found_or_404(obj, detail: str, code: str = "not_found"):
+    """``obj``, or a 404 saying ``detail`` when the look-up found nothing."""
+    if obj is None:
+        raise BankError(code, detail, 404)
+    return obj
+
+
 def _int(value, name: str, default: int, lo: int, hi: int) -> int:
     if value in (None, ""):
         return default
@@ -122,9 +129,11 @@ def changes(request):
 
 @partner("GET")
 def customer_detail(request, org_number):
-    customer = Customer.objects.filter(org_number=org_number).first()
-    if customer is None:
-        raise BankError("unknown_customer", f"{org_number} er ikke kunde i DNB.", 404)
+    customer = found_or_404(
+        Customer.objects.filter(org_number=org_number).first(),
+        f"{org_number} er ikke kunde i DNB.",
+        "unknown_customer",
+    )
     return JsonResponse(services.customer_public(customer))
 
 
@@ -136,9 +145,7 @@ def service_order_create(request):
 
 @partner("GET")
 def service_order_detail(request, pk):
-    order = ServiceOrder.objects.filter(pk=pk).first()
-    if order is None:
-        raise BankError("not_found", f"Bestilling {pk} finnes ikke.", 404)
+    order = found_or_404(ServiceOrder.objects.filter(pk=pk).first(), f"Bestilling {pk} finnes ikke.")
     return JsonResponse(services.service_order_public(order))
 
 
@@ -150,9 +157,7 @@ def application_create(request):
 
 @partner("GET")
 def application_detail(request, pk):
-    app = OnlineBankApplication.objects.filter(pk=pk).first()
-    if app is None:
-        raise BankError("not_found", f"Søknad {pk} finnes ikke.", 404)
+    app = found_or_404(OnlineBankApplication.objects.filter(pk=pk).first(), f"Søknad {pk} finnes ikke.")
     return JsonResponse(services.application_public(app))
 
 
@@ -164,9 +169,7 @@ def rgb_order_create(request):
 
 @partner("GET")
 def rgb_order_detail(request, pk):
-    order = RgbOrder.objects.filter(pk=pk).first()
-    if order is None:
-        raise BankError("not_found", f"RgB-bestilling {pk} finnes ikke.", 404)
+    order = found_or_404(RgbOrder.objects.filter(pk=pk).first(), f"RgB-bestilling {pk} finnes ikke.")
     return JsonResponse(services.rgb_order_public(order))
 
 
@@ -178,9 +181,7 @@ def signing_create(request):
 
 @partner("GET")
 def signing_detail(request, pk):
-    session = SigningSession.objects.filter(pk=pk).first()
-    if session is None:
-        raise BankError("not_found", f"Signering {pk} finnes ikke.", 404)
+    session = found_or_404(SigningSession.objects.filter(pk=pk).first(), f"Signering {pk} finnes ikke.")
     return JsonResponse(services.signing_public(session))
 
 
@@ -205,9 +206,9 @@ def payment_file_submit(request):
 
 
 def _payment_file(msg_id: str) -> PaymentFile:
-    payment_file = PaymentFile.objects.filter(msg_id=msg_id).first()
-    if payment_file is None:
-        raise BankError("not_found", f"Ingen betalingsfil med MsgId {msg_id}.", 404)
+    payment_file = found_or_404(
+        PaymentFile.objects.filter(msg_id=msg_id).first(), f"Ingen betalingsfil med MsgId {msg_id}."
+    )
     return payment_file
 
 
@@ -233,25 +234,19 @@ def payment_file_approve(request, msg_id):
 
 @partner("GET")
 def debit_notification_download(request, pk):
-    note = DebitNotification.objects.filter(pk=pk).first()
-    if note is None:
-        raise BankError("not_found", f"camt.054 {pk} finnes ikke.", 404)
+    note = found_or_404(DebitNotification.objects.filter(pk=pk).first(), f"camt.054 {pk} finnes ikke.")
     return _file(bytes(note.xml), "application/xml", f"camt054-{pk}.xml")
 
 
 @partner("GET")
 def statement_download(request, pk):
-    statement = Statement.objects.filter(pk=pk).first()
-    if statement is None:
-        raise BankError("not_found", f"Kontoutskrift {pk} finnes ikke.", 404)
+    statement = found_or_404(Statement.objects.filter(pk=pk).first(), f"Kontoutskrift {pk} finnes ikke.")
     return _file(bytes(statement.xml), "application/xml", f"camt053-{pk}.xml")
 
 
 @partner("GET")
 def ocr_file_download(request, pk):
-    ocr_file = OcrFile.objects.filter(pk=pk).first()
-    if ocr_file is None:
-        raise BankError("not_found", f"OCR-fil {pk} finnes ikke.", 404)
+    ocr_file = found_or_404(OcrFile.objects.filter(pk=pk).first(), f"OCR-fil {pk} finnes ikke.")
     return _file(
         ocr_file.content.encode("latin-1"),
         "text/plain; charset=iso-8859-1",

@@ -5,7 +5,7 @@ A fault is switched on per endpoint (the Django URL name of a partner API view, 
 the database so that every server thread and process sees it. With a seed, request *n* on
 that fault decides with ``Random(f"{seed}:{n}")``, so a test run repeats exactly.
 
-Modes, and why each exists (RELIABILITY rows 15-18):
+Modes, and why each exists (each is a way a real bank fails that the portal must survive):
 
 - ``error_500`` / ``error_503``: the bank answers 5xx (503 with ``Retry-After``) without
   doing anything: the client must treat it as "unavailable, safe to retry".

@@ -13,10 +13,10 @@ from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 
 from banksim import clock
-from banksim.api import json_body, partner
+from banksim.api import found_or_404, json_body, partner
 from banksim.models import SbankenActivation
 from banksim.pages.common import get_or_404, render_page
-from banksim.services import BankError, event, order_request, public_url, token
+from banksim.services import BankError, event, iso_or_none, order_request, public_url, token
 
 SBANKEN_SERVICES = ("remittance", "incoming_reconciliation")
 # S'banken's registry codes (first four digits of the account number).
@@ -58,7 +58,7 @@ def activation_public(a: SbankenActivation) -> dict:
         "kontofullmakt_accounts": [],
         "wizard_url": public_url(f"/sbanken/samtykke/{a.token}/"),
         "created_at": a.created_at.isoformat(),
-        "completed_at": a.completed_at.isoformat() if a.completed_at else None,
+        "completed_at": iso_or_none(a.completed_at),
         "results": a.result,
     }
 
@@ -106,9 +106,9 @@ def api_activation_create(request):
 
 @partner("GET")
 def api_activation_detail(request, pk):
-    activation = SbankenActivation.objects.filter(pk=pk).first()
-    if activation is None:
-        raise BankError("not_found", f"Aktivering {pk} finnes ikke.", 404)
+    activation = found_or_404(
+        SbankenActivation.objects.filter(pk=pk).first(), f"Aktivering {pk} finnes ikke."
+    )
     return JsonResponse(activation_public(activation))
 
 

@@ -10,7 +10,8 @@ each other directly, never this package.
   numbers, amounts, KID structure, return URLs, a partner's reference).
 - ``feed``: the change feed (``event`` writes it, ``changes`` reads it).
 - ``books``: ``book``, the one way an amount lands on an account.
-- ``customers``: customers, accounts and users (seed command, ``/sim/customers``).
+- ``customers``: customers, accounts and users (the ``seed_demo_customer``
+  command, ``/sim/customers``).
 - ``orders``: service orders, the order wizard's confirmation, kontofullmakt.
 - ``online_bank``: "Opprett nettbankavtale" and BankID signing.
 - ``rgb``: ordering regnskapsgodkjente betalinger.
@@ -23,7 +24,14 @@ each other directly, never this package.
 - ``controls``: the ``/sim/`` clock, reset and state.
 """
 
-from banksim.services.common import BankError, mask_national_id, public_url, token, validate_org_number
+from banksim.services.common import (
+    BankError,
+    iso_or_none,
+    mask_national_id,
+    public_url,
+    token,
+    validate_org_number,
+)
 from banksim.services.controls import clock_advance, clock_public, sim_reset, sim_state
 from banksim.services.customers import customer_public, customer_upsert, kid_payee_add
 from banksim.services.due import process_due
@@ -82,6 +90,7 @@ __all__ = [
     "customer_upsert",
     "event",
     "incoming_inject",
+    "iso_or_none",
     "kid_payee_add",
     "kontofullmakt_request",
     "mask_national_id",

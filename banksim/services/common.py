@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -39,6 +40,11 @@ def mask_national_id(value: str) -> str:
     if not digits:
         return ""
     return f"{digits[:6]} *****" if len(digits) == 11 else "*****"
+
+
+def iso_or_none(value: date | datetime | None) -> str | None:
+    """A date or time as JSON gives it: ISO 8601, or null when there is none (yet)."""
+    return value.isoformat() if value else None
 
 
 def public_url(path: str) -> str:

@@ -25,7 +25,7 @@ ACCOUNT_FLAGS = ("remittance", "reconciliation", "rgb_enabled")
 
 
 def customer_upsert(data: dict) -> Customer:
-    """Create or update a customer with accounts and users (seed command and /sim/customers)."""
+    """Create or update a customer with accounts and users (seed_demo_customer, /sim/customers)."""
     org = validate_org_number(data.get("org_number"))
     subscription = data.get("subscription", Customer.Subscription.NONE)
     if subscription not in Customer.Subscription.values:

@@ -23,6 +23,7 @@ from banksim.services.common import (
     BankError,
     by_reference,
     clean_return_url,
+    iso_or_none,
     mask_national_id,
     public_url,
     token,
@@ -73,7 +74,7 @@ def signing_public(session: SigningSession) -> dict:
         "signature_ref": session.signature_ref or None,
         "url": public_url(f"/bankid/{session.token}/"),
         "expires_at": session.expires_at.isoformat(),
-        "finished_at": session.finished_at.isoformat() if session.finished_at else None,
+        "finished_at": iso_or_none(session.finished_at),
     }
 
 
@@ -146,9 +147,9 @@ def application_public(app: OnlineBankApplication) -> dict:
         "created_users": app.created_users,
         "signing": signing_public(app.signing) if app.signing else None,
         "url": public_url(f"/nettbankavtale/{app.token}/firma/"),
-        "received_at": app.received_at.isoformat() if app.received_at else None,
-        "signed_at": app.signed_at.isoformat() if app.signed_at else None,
-        "bank_created_date": app.bank_created_date.isoformat() if app.bank_created_date else None,
+        "received_at": iso_or_none(app.received_at),
+        "signed_at": iso_or_none(app.signed_at),
+        "bank_created_date": iso_or_none(app.bank_created_date),
     }
 
 

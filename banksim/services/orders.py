@@ -17,6 +17,7 @@ from banksim.services.common import (
     BankError,
     by_reference,
     clean_return_url,
+    iso_or_none,
     kid_structure,
     ocr_agreement_id,
     public_url,
@@ -102,8 +103,8 @@ def service_order_public(order: ServiceOrder) -> dict:
         "kontofullmakt_accounts": order.kontofullmakt,
         "wizard_url": public_url(f"/bestilling/{order.token}/"),
         "created_at": order.created_at.isoformat(),
-        "confirmed_at": order.confirmed_at.isoformat() if order.confirmed_at else None,
-        "completed_at": order.completed_at.isoformat() if order.completed_at else None,
+        "confirmed_at": iso_or_none(order.confirmed_at),
+        "completed_at": iso_or_none(order.completed_at),
         "results": order.result,
     }
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 
 from banksim import clock, formats
 from banksim.models import Account, BankUser, Customer, KidPayee, Payment, PaymentBatch, PaymentFile
-from banksim.services.common import BankError
+from banksim.services.common import BankError, iso_or_none
 from banksim.services.execution import book_today
 from banksim.services.payment_status import derive_status, refresh_file
 
@@ -257,7 +257,7 @@ def _payment_public(p: Payment) -> dict:
         "status": p.status,
         "reason": p.reason or None,
         "reason_text": p.reason_text or None,
-        "booked_date": p.booked_date.isoformat() if p.booked_date else None,
+        "booked_date": iso_or_none(p.booked_date),
     }
 
 

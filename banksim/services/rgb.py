@@ -9,10 +9,11 @@ import re
 from django.db import transaction
 
 from banksim import clock
-from banksim.models import BankUser, Customer, RgbOrder
+from banksim.models import Account, BankUser, Customer, RgbOrder
 from banksim.services.common import (
     BankError,
     by_reference,
+    iso_or_none,
     public_url,
     token,
     validate_account,
@@ -66,7 +67,7 @@ def rgb_order_public(order: RgbOrder) -> dict:
         "status": order.status,
         "results": order.result,
         "url": public_url(f"/rgb/{order.token}/"),
-        "confirmed_at": order.confirmed_at.isoformat() if order.confirmed_at else None,
+        "confirmed_at": iso_or_none(order.confirmed_at),
     }
 
 
@@ -120,7 +121,7 @@ def rgb_confirm(order: RgbOrder, accounts: list[str]) -> None:
         event("rgb_order.updated", order.org_number, order.pk, {"status": order.status})
 
 
-def _rgb_account(customer: Customer, number: str, account) -> dict:
+def _rgb_account(customer: Customer, number: str, account: Account | None) -> dict:
     """Enable RgB on one account of the order, or say why the bank refuses it."""
     if account is None:
         return _refused(number, "account_not_owned", f"Konto {number} tilhører ikke {customer.name}.")
