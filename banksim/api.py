@@ -278,16 +278,12 @@ def sim_clock(request):
     return JsonResponse(services.clock_public())
 
 
-@control("POST", "DELETE", "GET")
-def sim_faults(request):
-    if request.method == "GET":
-        return JsonResponse({"faults": services.sim_state()["faults"]})
-    if request.method == "DELETE":
-        endpoint = request.GET.get("endpoint")
-        qs = Fault.objects.filter(endpoint=endpoint) if endpoint else Fault.objects.all()
-        deleted, _ = qs.delete()
-        return JsonResponse({"deleted": deleted})
-    data = json_body(request)
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _fault_settings(data: dict) -> tuple[str, dict]:
+    """The endpoint of a fault to switch on, and its settings, checked."""
     endpoint = str(data.get("endpoint") or "")
     mode = data.get("mode")
     if not endpoint:
@@ -298,25 +294,29 @@ def sim_faults(request):
     if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
         raise BankError("invalid_parameter", "rate må være mellom 0.0 og 1.0.")
     seed = data.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+    if seed is not None and not _is_int(seed):
         raise BankError("invalid_parameter", "seed må være et heltall.")
     delay = _number(data, "delay_seconds") if "delay_seconds" in data else 5.0
     if delay > 600:
         raise BankError("invalid_parameter", "delay_seconds kan være høyst 600.")
     limit = data.get("limit")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+    if limit is not None and (not _is_int(limit) or limit < 1):
         raise BankError("invalid_parameter", "limit må være et positivt heltall (høyst så mange treff).")
+    return endpoint, {"mode": mode, "rate": float(rate), "seed": seed, "delay_seconds": delay, "limit": limit}
+
+
+@control("POST", "DELETE", "GET")
+def sim_faults(request):
+    if request.method == "GET":
+        return JsonResponse({"faults": services.sim_state()["faults"]})
+    if request.method == "DELETE":
+        endpoint = request.GET.get("endpoint")
+        qs = Fault.objects.filter(endpoint=endpoint) if endpoint else Fault.objects.all()
+        deleted, _ = qs.delete()
+        return JsonResponse({"deleted": deleted})
+    endpoint, defaults = _fault_settings(json_body(request))
     fault, _ = Fault.objects.update_or_create(
-        endpoint=endpoint,
-        defaults={
-            "mode": mode,
-            "rate": float(rate),
-            "seed": seed,
-            "delay_seconds": delay,
-            "limit": limit,
-            "hits": 0,
-            "injected": 0,
-        },
+        endpoint=endpoint, defaults={**defaults, "hits": 0, "injected": 0}
     )
     return JsonResponse(
         {
