@@ -35,6 +35,19 @@ class BankModel(models.Model):
         return f"{type(self).__name__} {self.pk}"
 
 
+class PartnerRequest(BankModel):
+    """An order or application the user completes on the bank's pages, started by a partner
+    through the API (or on the pages themselves)."""
+
+    # The bank's pages find it by this token in their URL (no session).
+    token = models.CharField(max_length=40, unique=True)
+    # The partner's own reference: a retried create request finds what it made before.
+    reference = models.CharField(max_length=100, null=True, unique=True)
+
+    class Meta:
+        abstract = True
+
+
 class SimState(BankModel):
     offset_seconds = models.FloatField(default=0)
     # The last business date whose bookings have run, and the last date closed (OCR file
@@ -125,7 +138,7 @@ class KidPayee(BankModel):
     name = models.CharField(max_length=100, blank=True)
 
 
-class ServiceOrder(BankModel):
+class ServiceOrder(PartnerRequest):
     class Status(models.TextChoices):
         AWAITING_CONFIRMATION = "AWAITING_CONFIRMATION"
         PROCESSING = "PROCESSING"
@@ -134,8 +147,6 @@ class ServiceOrder(BankModel):
         REJECTED = "REJECTED"
         CANCELLED = "CANCELLED"
 
-    token = models.CharField(max_length=40, unique=True)
-    reference = models.CharField(max_length=100, null=True, unique=True)
     org_number = models.CharField(max_length=9)
     accounts = models.JSONField(default=list)
     services = models.JSONField(default=list)
@@ -178,7 +189,7 @@ class SigningSession(BankModel):
     finished_at = models.DateTimeField(null=True)
 
 
-class OnlineBankApplication(BankModel):
+class OnlineBankApplication(PartnerRequest):
     class Status(models.TextChoices):
         DRAFT = "DRAFT"
         RECEIVED = "RECEIVED"
@@ -187,8 +198,6 @@ class OnlineBankApplication(BankModel):
         CREATED = "CREATED"
         CANCELLED = "CANCELLED"
 
-    token = models.CharField(max_length=40, unique=True)
-    reference = models.CharField(max_length=100, null=True, unique=True)
     org_number = models.CharField(max_length=9, blank=True)
     company_name = models.CharField(max_length=200, blank=True)
     # Contact person and users: national ids are stored here only to create the users;
@@ -206,14 +215,12 @@ class OnlineBankApplication(BankModel):
     bank_created_date = models.DateField(null=True)
 
 
-class RgbOrder(BankModel):
+class RgbOrder(PartnerRequest):
     class Status(models.TextChoices):
         AWAITING_USER = "AWAITING_USER"
         CONFIRMED = "CONFIRMED"
         CANCELLED = "CANCELLED"
 
-    token = models.CharField(max_length=40, unique=True)
-    reference = models.CharField(max_length=100, null=True, unique=True)
     org_number = models.CharField(max_length=9, blank=True)
     accounts = models.JSONField(default=list)
     vendor = models.CharField(max_length=40, blank=True)
@@ -351,7 +358,7 @@ class Event(BankModel):
     created_at = models.DateTimeField()
 
 
-class SbankenActivation(BankModel):
+class SbankenActivation(PartnerRequest):
     """S'banken bedrift: API-based activation with a consent step instead of an order wizard."""
 
     class Status(models.TextChoices):
@@ -360,8 +367,6 @@ class SbankenActivation(BankModel):
         REJECTED = "REJECTED"
         CANCELLED = "CANCELLED"
 
-    token = models.CharField(max_length=40, unique=True)
-    reference = models.CharField(max_length=100, null=True, unique=True)
     org_number = models.CharField(max_length=9)
     accounts = models.JSONField(default=list)
     services = models.JSONField(default=list)
