@@ -206,10 +206,9 @@ def payment_file_submit(request):
 
 
 def _payment_file(msg_id: str) -> PaymentFile:
-    payment_file = found_or_404(
+    return found_or_404(
         PaymentFile.objects.filter(msg_id=msg_id).first(), f"Ingen betalingsfil med MsgId {msg_id}."
     )
-    return payment_file
 
 
 @partner("GET")
