@@ -40,7 +40,7 @@ def error(status: int, code: str, detail: str) -> JsonResponse:
     return JsonResponse({"code": code, "detail": detail}, status=status)
 
 
-def _json_body(request) -> dict:
+def json_body(request) -> dict:
     try:
         data = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
@@ -48,6 +48,13 @@ def _json_body(request) -> dict:
     if not isinstance(data, dict):
         raise BankError("invalid_json", "Forespørselen må være et JSON-objekt.")
     return data
+
+
+def found_or_404(obj, detail: str, code: str = "not_found"):
+    """``obj``, or a 404 saying ``detail`` when the look-up found nothing."""
+    if obj is None:
+        raise BankError(code, detail, 404)
+    return obj
 
 
 def _int(value, name: str, default: int, lo: int, hi: int) -> int:
@@ -122,65 +129,59 @@ def changes(request):
 
 @partner("GET")
 def customer_detail(request, org_number):
-    customer = Customer.objects.filter(org_number=org_number).first()
-    if customer is None:
-        raise BankError("unknown_customer", f"{org_number} er ikke kunde i DNB.", 404)
+    customer = found_or_404(
+        Customer.objects.filter(org_number=org_number).first(),
+        f"{org_number} er ikke kunde i DNB.",
+        "unknown_customer",
+    )
     return JsonResponse(services.customer_public(customer))
 
 
 @partner("POST")
 def service_order_create(request):
-    order, created = services.service_order_create(_json_body(request))
+    order, created = services.service_order_create(json_body(request))
     return JsonResponse(services.service_order_public(order), status=201 if created else 200)
 
 
 @partner("GET")
 def service_order_detail(request, pk):
-    order = ServiceOrder.objects.filter(pk=pk).first()
-    if order is None:
-        raise BankError("not_found", f"Bestilling {pk} finnes ikke.", 404)
+    order = found_or_404(ServiceOrder.objects.filter(pk=pk).first(), f"Bestilling {pk} finnes ikke.")
     return JsonResponse(services.service_order_public(order))
 
 
 @partner("POST")
 def application_create(request):
-    app, created = services.application_create(_json_body(request))
+    app, created = services.application_create(json_body(request))
     return JsonResponse(services.application_public(app), status=201 if created else 200)
 
 
 @partner("GET")
 def application_detail(request, pk):
-    app = OnlineBankApplication.objects.filter(pk=pk).first()
-    if app is None:
-        raise BankError("not_found", f"Søknad {pk} finnes ikke.", 404)
+    app = found_or_404(OnlineBankApplication.objects.filter(pk=pk).first(), f"Søknad {pk} finnes ikke.")
     return JsonResponse(services.application_public(app))
 
 
 @partner("POST")
 def rgb_order_create(request):
-    order, created = services.rgb_order_create(_json_body(request))
+    order, created = services.rgb_order_create(json_body(request))
     return JsonResponse(services.rgb_order_public(order), status=201 if created else 200)
 
 
 @partner("GET")
 def rgb_order_detail(request, pk):
-    order = RgbOrder.objects.filter(pk=pk).first()
-    if order is None:
-        raise BankError("not_found", f"RgB-bestilling {pk} finnes ikke.", 404)
+    order = found_or_404(RgbOrder.objects.filter(pk=pk).first(), f"RgB-bestilling {pk} finnes ikke.")
     return JsonResponse(services.rgb_order_public(order))
 
 
 @partner("POST")
 def signing_create(request):
-    session = services.signing_start(_json_body(request))
+    session = services.signing_start(json_body(request))
     return JsonResponse(services.signing_public(session), status=201)
 
 
 @partner("GET")
 def signing_detail(request, pk):
-    session = SigningSession.objects.filter(pk=pk).first()
-    if session is None:
-        raise BankError("not_found", f"Signering {pk} finnes ikke.", 404)
+    session = found_or_404(SigningSession.objects.filter(pk=pk).first(), f"Signering {pk} finnes ikke.")
     return JsonResponse(services.signing_public(session))
 
 
@@ -205,10 +206,9 @@ def payment_file_submit(request):
 
 
 def _payment_file(msg_id: str) -> PaymentFile:
-    payment_file = PaymentFile.objects.filter(msg_id=msg_id).first()
-    if payment_file is None:
-        raise BankError("not_found", f"Ingen betalingsfil med MsgId {msg_id}.", 404)
-    return payment_file
+    return found_or_404(
+        PaymentFile.objects.filter(msg_id=msg_id).first(), f"Ingen betalingsfil med MsgId {msg_id}."
+    )
 
 
 @partner("GET")
@@ -224,7 +224,7 @@ def payment_file_pain002(request, msg_id):
 
 @partner("POST")
 def payment_file_approve(request, msg_id):
-    data = _json_body(request)
+    data = json_body(request)
     payment_file = services.payment_file_approve(
         _payment_file(msg_id), str(data.get("user_id") or ""), data.get("pmt_inf_id") or None
     )
@@ -233,25 +233,19 @@ def payment_file_approve(request, msg_id):
 
 @partner("GET")
 def debit_notification_download(request, pk):
-    note = DebitNotification.objects.filter(pk=pk).first()
-    if note is None:
-        raise BankError("not_found", f"camt.054 {pk} finnes ikke.", 404)
+    note = found_or_404(DebitNotification.objects.filter(pk=pk).first(), f"camt.054 {pk} finnes ikke.")
     return _file(bytes(note.xml), "application/xml", f"camt054-{pk}.xml")
 
 
 @partner("GET")
 def statement_download(request, pk):
-    statement = Statement.objects.filter(pk=pk).first()
-    if statement is None:
-        raise BankError("not_found", f"Kontoutskrift {pk} finnes ikke.", 404)
+    statement = found_or_404(Statement.objects.filter(pk=pk).first(), f"Kontoutskrift {pk} finnes ikke.")
     return _file(bytes(statement.xml), "application/xml", f"camt053-{pk}.xml")
 
 
 @partner("GET")
 def ocr_file_download(request, pk):
-    ocr_file = OcrFile.objects.filter(pk=pk).first()
-    if ocr_file is None:
-        raise BankError("not_found", f"OCR-fil {pk} finnes ikke.", 404)
+    ocr_file = found_or_404(OcrFile.objects.filter(pk=pk).first(), f"OCR-fil {pk} finnes ikke.")
     return _file(
         ocr_file.content.encode("latin-1"),
         "text/plain; charset=iso-8859-1",
@@ -271,7 +265,7 @@ def _number(data: dict, name: str) -> float:
 
 @control("POST")
 def sim_clock_advance(request):
-    data = _json_body(request)
+    data = json_body(request)
     seconds, days = _number(data, "seconds"), _number(data, "days")
     if seconds + days * 86400 > 3660 * 86400:
         raise BankError("invalid_parameter", "Klokka kan flyttes høyst ti år om gangen.")
@@ -283,16 +277,12 @@ def sim_clock(request):
     return JsonResponse(services.clock_public())
 
 
-@control("POST", "DELETE", "GET")
-def sim_faults(request):
-    if request.method == "GET":
-        return JsonResponse({"faults": services.sim_state()["faults"]})
-    if request.method == "DELETE":
-        endpoint = request.GET.get("endpoint")
-        qs = Fault.objects.filter(endpoint=endpoint) if endpoint else Fault.objects.all()
-        deleted, _ = qs.delete()
-        return JsonResponse({"deleted": deleted})
-    data = _json_body(request)
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _fault_settings(data: dict) -> tuple[str, dict]:
+    """The endpoint of a fault to switch on, and its settings, checked."""
     endpoint = str(data.get("endpoint") or "")
     mode = data.get("mode")
     if not endpoint:
@@ -303,25 +293,29 @@ def sim_faults(request):
     if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
         raise BankError("invalid_parameter", "rate må være mellom 0.0 og 1.0.")
     seed = data.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+    if seed is not None and not _is_int(seed):
         raise BankError("invalid_parameter", "seed må være et heltall.")
     delay = _number(data, "delay_seconds") if "delay_seconds" in data else 5.0
     if delay > 600:
         raise BankError("invalid_parameter", "delay_seconds kan være høyst 600.")
     limit = data.get("limit")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+    if limit is not None and (not _is_int(limit) or limit < 1):
         raise BankError("invalid_parameter", "limit må være et positivt heltall (høyst så mange treff).")
+    return endpoint, {"mode": mode, "rate": float(rate), "seed": seed, "delay_seconds": delay, "limit": limit}
+
+
+@control("POST", "DELETE", "GET")
+def sim_faults(request):
+    if request.method == "GET":
+        return JsonResponse({"faults": services.sim_state()["faults"]})
+    if request.method == "DELETE":
+        endpoint = request.GET.get("endpoint")
+        qs = Fault.objects.filter(endpoint=endpoint) if endpoint else Fault.objects.all()
+        deleted, _ = qs.delete()
+        return JsonResponse({"deleted": deleted})
+    endpoint, defaults = _fault_settings(json_body(request))
     fault, _ = Fault.objects.update_or_create(
-        endpoint=endpoint,
-        defaults={
-            "mode": mode,
-            "rate": float(rate),
-            "seed": seed,
-            "delay_seconds": delay,
-            "limit": limit,
-            "hits": 0,
-            "injected": 0,
-        },
+        endpoint=endpoint, defaults={**defaults, "hits": 0, "injected": 0}
     )
     return JsonResponse(
         {
@@ -339,7 +333,7 @@ def sim_faults(request):
 def sim_reset(request):
     if not settings.BANKSIM_ALLOW_RESET:
         raise BankError("reset_disabled", "Tilbakestilling er slått av (BANKSIM_ALLOW_RESET=false).", 403)
-    data = _json_body(request)
+    data = json_body(request)
     at = None
     if data.get("now"):
         try:
@@ -359,17 +353,17 @@ def sim_state(request):
 
 @control("POST")
 def sim_customers(request):
-    customer = services.customer_upsert(_json_body(request))
+    customer = services.customer_upsert(json_body(request))
     return JsonResponse(services.customer_public(customer), status=201)
 
 
 @control("POST")
 def sim_kid_payees(request):
-    data = _json_body(request)
+    data = json_body(request)
     payee = services.kid_payee_add(data.get("account"), str(data.get("name") or ""))
     return JsonResponse({"account": payee.account, "name": payee.name}, status=201)
 
 
 @control("POST")
 def sim_transactions(request):
-    return JsonResponse(services.incoming_inject(_json_body(request)), status=201)
+    return JsonResponse(services.incoming_inject(json_body(request)), status=201)

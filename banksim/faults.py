@@ -5,7 +5,7 @@ A fault is switched on per endpoint (the Django URL name of a partner API view, 
 the database so that every server thread and process sees it. With a seed, request *n* on
 that fault decides with ``Random(f"{seed}:{n}")``, so a test run repeats exactly.
 
-Modes, and why each exists (RELIABILITY rows 15-18):
+Modes, and why each exists (each is a way a real bank fails that the portal must survive):
 
 - ``error_500`` / ``error_503``: the bank answers 5xx (503 with ``Retry-After``) without
   doing anything: the client must treat it as "unavailable, safe to retry".
@@ -121,36 +121,51 @@ class FaultMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path_info.startswith("/api/"):
-            return self.get_response(request)
-        try:
-            endpoint = resolve(request.path_info).url_name or ""
-        except Resolver404:
-            return self.get_response(request)
-        faults = {f.endpoint: f.pk for f in Fault.objects.filter(endpoint__in=[endpoint, "*"])}
-        fault_id = faults.get(endpoint) or faults.get("*")
-        fault = _roll(fault_id) if fault_id else None
+        fault, endpoint = _fault_for(request)
         if fault is None:
             return self.get_response(request)
         log.info("fault %s on %s", fault.mode, endpoint)
         if fault.mode in (Fault.Mode.ERROR_500, Fault.Mode.ERROR_503):
-            status = 500 if fault.mode == Fault.Mode.ERROR_500 else 503
-            response = JsonResponse(
-                {"code": "simulated_fault", "detail": f"Simulert feil {status} på {endpoint}."}, status=status
-            )
-            if status == 503:
-                response["Retry-After"] = "1"
-            return response
+            return _error(fault, endpoint)
         response = self.get_response(request)
         response["X-Banksim-Fault"] = fault.mode
-        if fault.mode == Fault.Mode.TIMEOUT:
-            time.sleep(fault.delay_seconds)
-        elif fault.mode == Fault.Mode.DROP:
-            if not drop_connection(request):
-                # No socket to reset (the test client): the closest thing is no answer at all.
-                raise ConnectionAbortedError("banksim dropped the connection")
-        elif fault.mode == Fault.Mode.DUPLICATE and response.status_code == 200:
-            response = duplicate(response)
-        elif fault.mode == Fault.Mode.MALFORMED and response.status_code == 200:
-            response = malform(response)
-        return response
+        return _strike(fault, request, response)
+
+
+def _fault_for(request) -> tuple[Fault | None, str]:
+    """The fault that hits this request, if any, and the endpoint's name."""
+    if not request.path_info.startswith("/api/"):
+        return None, ""
+    try:
+        endpoint = resolve(request.path_info).url_name or ""
+    except Resolver404:
+        return None, ""
+    faults = {f.endpoint: f.pk for f in Fault.objects.filter(endpoint__in=[endpoint, "*"])}
+    fault_id = faults.get(endpoint) or faults.get("*")
+    return (_roll(fault_id) if fault_id else None), endpoint
+
+
+def _error(fault: Fault, endpoint: str) -> JsonResponse:
+    """A 5xx answer in place of the request, which is not executed."""
+    status = 500 if fault.mode == Fault.Mode.ERROR_500 else 503
+    response = JsonResponse(
+        {"code": "simulated_fault", "detail": f"Simulert feil {status} på {endpoint}."}, status=status
+    )
+    if status == 503:
+        response["Retry-After"] = "1"
+    return response
+
+
+def _strike(fault: Fault, request, response: HttpResponse) -> HttpResponse:
+    """The fault done to the answer of a request that has been executed."""
+    if fault.mode == Fault.Mode.TIMEOUT:
+        time.sleep(fault.delay_seconds)
+    elif fault.mode == Fault.Mode.DROP:
+        if not drop_connection(request):
+            # No socket to reset (the test client): the closest thing is no answer at all.
+            raise ConnectionAbortedError("banksim dropped the connection")
+    elif fault.mode == Fault.Mode.DUPLICATE and response.status_code == 200:
+        response = duplicate(response)
+    elif fault.mode == Fault.Mode.MALFORMED and response.status_code == 200:
+        response = malform(response)
+    return response

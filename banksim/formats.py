@@ -62,7 +62,8 @@ def schema(name: str) -> etree.XMLSchema:
 
 
 def _parser() -> etree.XMLParser:
-    # Files come from outside: no entities, no network, no huge trees (RELIABILITY row 7).
+    # Files come from outside and may be hostile: no entities (they can read local files or
+    # expand without bound), no network, no huge trees (memory).
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=True)
 
 

@@ -25,7 +25,30 @@ from __future__ import annotations
 from django.db import models
 
 
-class SimState(models.Model):
+class BankModel(models.Model):
+    """The base of every table of the bank: a row shows as its model's name and its key."""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.pk}"
+
+
+class PartnerRequest(BankModel):
+    """An order or application the user completes on the bank's pages, started by a partner
+    through the API (or on the pages themselves)."""
+
+    # The bank's pages find it by this token in their URL (no session).
+    token = models.CharField(max_length=40, unique=True)
+    # The partner's own reference: a retried create request finds what it made before.
+    reference = models.CharField(max_length=100, null=True, unique=True)
+
+    class Meta:
+        abstract = True
+
+
+class SimState(BankModel):
     offset_seconds = models.FloatField(default=0)
     # The last business date whose bookings have run, and the last date closed (OCR file
     # and statements produced). Both move forward only, one day at a time.
@@ -36,11 +59,8 @@ class SimState(models.Model):
     # Every fault injected since the last reset, "endpoint:mode" → count (faults come and go).
     fault_tally = models.JSONField(default=dict)
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class Fault(models.Model):
+class Fault(BankModel):
     class Mode(models.TextChoices):
         ERROR_500 = "error_500"
         ERROR_503 = "error_503"
@@ -59,11 +79,8 @@ class Fault(models.Model):
     injected = models.IntegerField(default=0)
     limit = models.IntegerField(null=True)
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class Customer(models.Model):
+class Customer(BankModel):
     class Subscription(models.TextChoices):
         NONE = "none"
         BASIC = "basic"
@@ -75,11 +92,8 @@ class Customer(models.Model):
     # "Per agreement whether payments need dual approval": such customers cannot use RgB.
     dual_approval = models.BooleanField(default=False)
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class Account(models.Model):
+class Account(BankModel):
     class KidCheck(models.TextChoices):
         MOD10 = "MOD10"
         MOD11 = "MOD11"
@@ -102,15 +116,12 @@ class Account(models.Model):
     kid_check = models.CharField(max_length=5, choices=KidCheck.choices, blank=True)
     statement_seq = models.IntegerField(default=0)
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
-
     @property
     def has_ocr(self) -> bool:
         return bool(self.ocr_agreement_id)
 
 
-class BankUser(models.Model):
+class BankUser(BankModel):
     user_id = models.CharField(max_length=12, unique=True)  # bruker-ID, e.g. TB12345
     name = models.CharField(max_length=200)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="users")
@@ -119,21 +130,15 @@ class BankUser(models.Model):
     clients = models.ManyToManyField(Customer, related_name="accountants", blank=True)
     approval_accounts = models.ManyToManyField(Account, related_name="approvers", blank=True)
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class KidPayee(models.Model):
+class KidPayee(BankModel):
     """A creditor account outside the simulator that only accepts payments with a KID."""
 
     account = models.CharField(max_length=11, unique=True)
     name = models.CharField(max_length=100, blank=True)
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class ServiceOrder(models.Model):
+class ServiceOrder(PartnerRequest):
     class Status(models.TextChoices):
         AWAITING_CONFIRMATION = "AWAITING_CONFIRMATION"
         PROCESSING = "PROCESSING"
@@ -142,8 +147,6 @@ class ServiceOrder(models.Model):
         REJECTED = "REJECTED"
         CANCELLED = "CANCELLED"
 
-    token = models.CharField(max_length=40, unique=True)
-    reference = models.CharField(max_length=100, null=True, unique=True)
     org_number = models.CharField(max_length=9)
     accounts = models.JSONField(default=list)
     services = models.JSONField(default=list)
@@ -163,11 +166,8 @@ class ServiceOrder(models.Model):
     due_at = models.DateTimeField(null=True)
     completed_at = models.DateTimeField(null=True)
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class SigningSession(models.Model):
+class SigningSession(BankModel):
     class Status(models.TextChoices):
         PENDING = "PENDING"
         COMPLETE = "COMPLETE"
@@ -188,11 +188,8 @@ class SigningSession(models.Model):
     expires_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True)
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class OnlineBankApplication(models.Model):
+class OnlineBankApplication(PartnerRequest):
     class Status(models.TextChoices):
         DRAFT = "DRAFT"
         RECEIVED = "RECEIVED"
@@ -201,8 +198,6 @@ class OnlineBankApplication(models.Model):
         CREATED = "CREATED"
         CANCELLED = "CANCELLED"
 
-    token = models.CharField(max_length=40, unique=True)
-    reference = models.CharField(max_length=100, null=True, unique=True)
     org_number = models.CharField(max_length=9, blank=True)
     company_name = models.CharField(max_length=200, blank=True)
     # Contact person and users: national ids are stored here only to create the users;
@@ -219,18 +214,13 @@ class OnlineBankApplication(models.Model):
     signed_at = models.DateTimeField(null=True)
     bank_created_date = models.DateField(null=True)
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class RgbOrder(models.Model):
+class RgbOrder(PartnerRequest):
     class Status(models.TextChoices):
         AWAITING_USER = "AWAITING_USER"
         CONFIRMED = "CONFIRMED"
         CANCELLED = "CANCELLED"
 
-    token = models.CharField(max_length=40, unique=True)
-    reference = models.CharField(max_length=100, null=True, unique=True)
     org_number = models.CharField(max_length=9, blank=True)
     accounts = models.JSONField(default=list)
     vendor = models.CharField(max_length=40, blank=True)
@@ -240,11 +230,8 @@ class RgbOrder(models.Model):
     created_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True)
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class PaymentFile(models.Model):
+class PaymentFile(BankModel):
     msg_id = models.CharField(max_length=35, unique=True)
     org_number = models.CharField(max_length=20, blank=True)
     sha256 = models.CharField(max_length=64)
@@ -261,11 +248,8 @@ class PaymentFile(models.Model):
     pain002_version = models.IntegerField(default=0)
     received_at = models.DateTimeField()
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class PaymentBatch(models.Model):
+class PaymentBatch(BankModel):
     file = models.ForeignKey(PaymentFile, on_delete=models.CASCADE, related_name="batches")
     pmt_inf_id = models.CharField(max_length=35)
     debtor_account = models.CharField(max_length=34)
@@ -277,11 +261,8 @@ class PaymentBatch(models.Model):
     reason_text = models.CharField(max_length=105, blank=True)
     approvals = models.JSONField(default=list)  # bruker-IDs that approved in the online bank
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class Payment(models.Model):
+class Payment(BankModel):
     batch = models.ForeignKey(PaymentBatch, on_delete=models.CASCADE, related_name="payments")
     instr_id = models.CharField(max_length=35, blank=True)
     end_to_end_id = models.CharField(max_length=35)
@@ -296,11 +277,8 @@ class Payment(models.Model):
     reason_text = models.CharField(max_length=105, blank=True)
     booked_date = models.DateField(null=True)
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class OcrFile(models.Model):
+class OcrFile(BankModel):
     org_number = models.CharField(max_length=9)
     transmission_number = models.CharField(max_length=7, unique=True)
     file_date = models.DateField()
@@ -310,11 +288,8 @@ class OcrFile(models.Model):
     transactions = models.IntegerField()
     created_at = models.DateTimeField()
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class Entry(models.Model):
+class Entry(BankModel):
     class Kind(models.TextChoices):
         PAYMENT = "PAYMENT"
         FEE = "FEE"
@@ -340,11 +315,8 @@ class Entry(models.Model):
     class Meta:
         indexes = [models.Index(fields=["account", "booking_date"])]
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class IncomingKidPayment(models.Model):
+class IncomingKidPayment(BankModel):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="kid_payments")
     amount = models.DecimalField(max_digits=15, decimal_places=2)
     kid = models.CharField(max_length=25)
@@ -352,11 +324,8 @@ class IncomingKidPayment(models.Model):
     received_date = models.DateField()
     ocr_file = models.ForeignKey(OcrFile, null=True, on_delete=models.SET_NULL, related_name="payments")
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class Statement(models.Model):
+class Statement(BankModel):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="statements")
     statement_date = models.DateField()
     sequence = models.IntegerField()
@@ -371,11 +340,8 @@ class Statement(models.Model):
             models.UniqueConstraint(fields=["account", "statement_date"], name="one_statement_per_day")
         ]
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class DebitNotification(models.Model):
+class DebitNotification(BankModel):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="debit_notifications")
     msg_id = models.CharField(max_length=35)
     pmt_inf_id = models.CharField(max_length=35)
@@ -383,22 +349,16 @@ class DebitNotification(models.Model):
     xml = models.BinaryField()
     created_at = models.DateTimeField()
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class Event(models.Model):
+class Event(BankModel):
     type = models.CharField(max_length=40)
     org_number = models.CharField(max_length=20, blank=True)
     resource_id = models.CharField(max_length=40)
     data = models.JSONField(default=dict)
     created_at = models.DateTimeField()
 
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"
 
-
-class SbankenActivation(models.Model):
+class SbankenActivation(PartnerRequest):
     """S'banken bedrift: API-based activation with a consent step instead of an order wizard."""
 
     class Status(models.TextChoices):
@@ -407,8 +367,6 @@ class SbankenActivation(models.Model):
         REJECTED = "REJECTED"
         CANCELLED = "CANCELLED"
 
-    token = models.CharField(max_length=40, unique=True)
-    reference = models.CharField(max_length=100, null=True, unique=True)
     org_number = models.CharField(max_length=9)
     accounts = models.JSONField(default=list)
     services = models.JSONField(default=list)
@@ -418,6 +376,3 @@ class SbankenActivation(models.Model):
     result = models.JSONField(default=list)
     created_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True)
-
-    def __str__(self) -> str:
-        return f"{type(self).__name__} {self.pk}"

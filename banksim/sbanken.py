@@ -13,9 +13,10 @@ from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 
 from banksim import clock
-from banksim.api import _json_body, partner
+from banksim.api import found_or_404, json_body, partner
 from banksim.models import SbankenActivation
-from banksim.services import BankError, event, order_request, public_url, token
+from banksim.pages.common import get_or_404, render_page
+from banksim.services import BankError, event, iso_or_none, order_request, public_url, token
 
 SBANKEN_SERVICES = ("remittance", "incoming_reconciliation")
 # S'banken's registry codes (first four digits of the account number).
@@ -57,7 +58,7 @@ def activation_public(a: SbankenActivation) -> dict:
         "kontofullmakt_accounts": [],
         "wizard_url": public_url(f"/sbanken/samtykke/{a.token}/"),
         "created_at": a.created_at.isoformat(),
-        "completed_at": a.completed_at.isoformat() if a.completed_at else None,
+        "completed_at": iso_or_none(a.completed_at),
         "results": a.result,
     }
 
@@ -99,15 +100,15 @@ def activation_consent(a: SbankenActivation, *, give: bool) -> SbankenActivation
 
 @partner("POST")
 def api_activation_create(request):
-    activation, created = activation_create(_json_body(request))
+    activation, created = activation_create(json_body(request))
     return JsonResponse(activation_public(activation), status=201 if created else 200)
 
 
 @partner("GET")
 def api_activation_detail(request, pk):
-    activation = SbankenActivation.objects.filter(pk=pk).first()
-    if activation is None:
-        raise BankError("not_found", f"Aktivering {pk} finnes ikke.", 404)
+    activation = found_or_404(
+        SbankenActivation.objects.filter(pk=pk).first(), f"Aktivering {pk} finnes ikke."
+    )
     return JsonResponse(activation_public(activation))
 
 
@@ -115,9 +116,7 @@ def api_activation_detail(request, pk):
 
 
 def consent_page(request, token):
-    from banksim.pages import _get, _page
-
-    activation = _get(SbankenActivation, token=token)
+    activation = get_or_404(SbankenActivation, token=token)
     errors = []
     if request.method == "POST":
         try:
@@ -130,7 +129,7 @@ def consent_page(request, token):
         SbankenActivation.Status.CANCELLED: "Du avslo samtykket.",
         SbankenActivation.Status.REJECTED: activation.message,
     }.get(activation.status, "Gi regnskapssystemet tilgang til kontoene gjennom Sbankens API.")
-    return _page(
+    return render_page(
         request,
         "Sbanken bedrift: samtykke",
         lead=lead,

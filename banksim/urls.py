@@ -8,7 +8,8 @@ the bank's own pages the user is sent to.
 from django.http import JsonResponse
 from django.urls import path
 
-from banksim import api, pages, sbanken
+from banksim import api, sbanken
+from banksim.pages import bankid, netbank, online_bank, orders, rgb
 
 
 def home(request):
@@ -61,24 +62,26 @@ urlpatterns = [
     path("sim/kid-payees", api.sim_kid_payees, name="sim_kid_payees"),
     path("sim/transactions", api.sim_transactions, name="sim_transactions"),
     # the bank's pages
-    path("bestilling/<str:token>/", pages.order_wizard, name="order_wizard"),
+    path("bestilling/<str:token>/", orders.order_wizard, name="order_wizard"),
     path("sbanken/samtykke/<str:token>/", sbanken.consent_page, name="sbanken_consent"),
-    path("bestilling/<str:token>/kontofullmakt/", pages.order_kontofullmakt, name="order_kontofullmakt"),
-    path("bestilling/<str:token>/kvittering/", pages.order_receipt, name="order_receipt"),
-    path("nettbankavtale/ny/", pages.application_new, name="application_new"),
-    path("nettbankavtale/<str:token>/firma/", pages.application_firma, name="application_firma"),
-    path("nettbankavtale/<str:token>/brukere/", pages.application_users, name="application_users"),
-    path("nettbankavtale/<str:token>/bekreft/", pages.application_confirm, name="application_confirm"),
-    path("nettbankavtale/<str:token>/kvittering/", pages.application_receipt, name="application_receipt"),
-    path("nettbankavtale/<str:token>/utskrift/", pages.application_print, name="application_print"),
-    path("rgb/ny/", pages.rgb_new, name="rgb_new"),
-    path("rgb/<str:token>/", pages.rgb_login, name="rgb_login"),
-    path("rgb/<str:token>/bestilling/", pages.rgb_choose, name="rgb_choose"),
-    path("rgb/<str:token>/kontoer/", pages.rgb_accounts, name="rgb_accounts"),
-    path("rgb/<str:token>/kvittering/", pages.rgb_receipt, name="rgb_receipt"),
-    path("bankid/<str:token>/", pages.bankid_sign, name="bankid_sign"),
-    path("nettbank/", pages.netbank_login, name="netbank_login"),
-    path("nettbank/<str:user_id>/betalinger/", pages.netbank_payments, name="netbank_payments"),
+    path("bestilling/<str:token>/kontofullmakt/", orders.order_kontofullmakt, name="order_kontofullmakt"),
+    path("bestilling/<str:token>/kvittering/", orders.order_receipt, name="order_receipt"),
+    path("nettbankavtale/ny/", online_bank.application_new, name="application_new"),
+    path("nettbankavtale/<str:token>/firma/", online_bank.application_firma, name="application_firma"),
+    path("nettbankavtale/<str:token>/brukere/", online_bank.application_users, name="application_users"),
+    path("nettbankavtale/<str:token>/bekreft/", online_bank.application_confirm, name="application_confirm"),
+    path(
+        "nettbankavtale/<str:token>/kvittering/", online_bank.application_receipt, name="application_receipt"
+    ),
+    path("nettbankavtale/<str:token>/utskrift/", online_bank.application_print, name="application_print"),
+    path("rgb/ny/", rgb.rgb_new, name="rgb_new"),
+    path("rgb/<str:token>/", rgb.rgb_login, name="rgb_login"),
+    path("rgb/<str:token>/bestilling/", rgb.rgb_choose, name="rgb_choose"),
+    path("rgb/<str:token>/kontoer/", rgb.rgb_accounts, name="rgb_accounts"),
+    path("rgb/<str:token>/kvittering/", rgb.rgb_receipt, name="rgb_receipt"),
+    path("bankid/<str:token>/", bankid.bankid_sign, name="bankid_sign"),
+    path("nettbank/", netbank.netbank_login, name="netbank_login"),
+    path("nettbank/<str:user_id>/betalinger/", netbank.netbank_payments, name="netbank_payments"),
 ]
 
 

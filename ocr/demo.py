@@ -12,7 +12,7 @@ from .models import OcrFile
 from .services import ocr_file_import
 
 # The demo file's transmission and assignment numbers. The simulated bank numbers its OCR
-# transmissions and assignments from 0000001 up (``banksim.services._ocr_files_for``), and a
+# transmissions and assignments from 0000001 up (``banksim.services.incoming._ocr_file``), and a
 # real bank's first file is 0000001 too: the demo stays out of that range, so the first file
 # from the bank is never taken for the demo's (issue 20: it was, and its payments were lost).
 DEMO_TRANSMISSION = "9000001"

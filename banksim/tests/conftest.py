@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from banksim import services
+from banksim.models import ServiceOrder
 
 OSLO = ZoneInfo("Europe/Oslo")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=OSLO)
@@ -94,7 +95,7 @@ def integrated(demo):
         },
     )
     order = response.json()
-    services.service_order_confirm(services.ServiceOrder.objects.get(pk=order["id"]))
+    services.service_order_confirm(ServiceOrder.objects.get(pk=order["id"]))
     demo.advance(seconds=3600)
     assert demo.get(f"/api/v1/service-orders/{order['id']}").json()["status"] == "COMPLETED"
     return demo

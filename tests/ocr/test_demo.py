@@ -38,7 +38,7 @@ def test_the_banks_first_ocr_file_is_not_taken_for_the_demo_file(ocr_company, ma
     *_demo, invoice = make_invoices("100.00", "200.00", "300.00", "400.00", "21345.67")
     demo.seed({"main": ocr_company}, io.StringIO())
     demo_file = OcrFile.objects.get()
-    # what banksim writes for its first transmission (banksim.services._ocr_files_for)
+    # what banksim writes for its first transmission (banksim.services.incoming._ocr_file)
     content = formats.write_ocr(
         transmission_number="0000001",
         file_date=timezone.localdate(),

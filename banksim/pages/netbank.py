@@ -1,0 +1,75 @@
+"""The online bank's post-approval (ettergodkjenning): a user logs in with a bruker-ID and
+approves the payment batches waiting on accounts they have approval rights on."""
+
+from __future__ import annotations
+
+import re
+
+from django.shortcuts import redirect
+
+from banksim import services
+from banksim.models import BankUser, PaymentFile
+from banksim.pages.common import LoginForm, get_or_404, render_page
+from banksim.services import BankError
+
+
+def netbank_login(request):
+    form = LoginForm(request.POST or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        user_id = form.cleaned_data["user_id"].strip().upper()
+        if re.fullmatch(r"\d{11}", user_id):
+            errors.append("Logg inn med bruker-ID (f.eks. TB12345), ikke fødselsnummer.")
+        elif not BankUser.objects.filter(user_id=user_id).exists():
+            errors.append("Ukjent bruker-ID.")
+        else:
+            return redirect("netbank_payments", user_id=user_id)
+    return render_page(
+        request,
+        "Bedriftsnettbank",
+        status=400 if errors or form.errors else 200,
+        form=form,
+        errors=errors,
+        buttons=[{"value": "login", "text": "Logg inn"}],
+    )
+
+
+def netbank_payments(request, user_id):
+    services.process_due()
+    user = get_or_404(BankUser, user_id=user_id)
+    errors, notices = [], []
+    if request.method == "POST":
+        msg_id, _, pmt_inf_id = (request.POST.get("action") or "").partition("|")
+        payment_file = PaymentFile.objects.filter(msg_id=msg_id).first()
+        try:
+            if payment_file is None:
+                raise BankError("not_found", "Betalingen finnes ikke.")
+            services.payment_file_approve(payment_file, user.user_id, pmt_inf_id or None)
+            notices.append(f"{pmt_inf_id or msg_id} er godkjent.")
+        except BankError as exc:
+            errors.append(exc.detail)
+    batches = services.pending_approval_for(user)
+    rows = [
+        (
+            b.file.msg_id,
+            b.pmt_inf_id,
+            b.debtor_account,
+            b.execution_date.isoformat(),
+            f"{sum(p.amount for p in b.payments.all()):.2f}",
+            ", ".join(b.approvals) or "–",
+        )
+        for b in batches
+    ]
+    return render_page(
+        request,
+        "Betalinger til godkjenning",
+        status=400 if errors else 200,
+        lead=f"Innlogget som {user.user_id} ({user.name}).",
+        headers=["Fil", "Betaling", "Fra konto", "Dato", "Beløp", "Godkjent av"],
+        rows=rows,
+        errors=errors,
+        notices=notices or ([] if rows else ["Ingen betalinger venter på godkjenning."]),
+        buttons=[
+            {"value": f"{b.file.msg_id}|{b.pmt_inf_id}", "text": f"Godkjenn {b.pmt_inf_id}"} for b in batches
+        ],
+    )

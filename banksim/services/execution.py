@@ -1,0 +1,141 @@
+"""Payments executed on their execution date: each accepted payment is booked on the
+debtor's account with its fee (or rejected AM04 when the account does not cover it),
+credited the same day if the creditor's account is in the simulator, and told to the
+customer in a camt.054 debit notification per batch."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from banksim import clock, formats
+from banksim.models import (
+    Account,
+    DebitNotification,
+    Entry,
+    IncomingKidPayment,
+    Payment,
+    PaymentBatch,
+    PaymentFile,
+    SimState,
+)
+from banksim.services.books import book, camt_entry
+from banksim.services.feed import event
+from banksim.services.payment_status import refresh_file
+
+
+def book_today() -> None:
+    """Book what has fallen due today at once, on a banking day: a file received or approved
+    after the day's bookings ran must not wait for tomorrow's."""
+    with transaction.atomic():
+        st = SimState.objects.select_for_update().get(pk=1)
+        today = clock.today(st)
+        if clock.is_banking_day(today):
+            book_payments(day=today)
+
+
+def book_payments(day: date) -> None:
+    """Book every accepted payment due on ``day``; an uncovered one is rejected AM04."""
+    fee = settings.BANKSIM_PAYMENT_FEE
+    batches = (
+        PaymentBatch.objects.filter(payments__status="ACSP", execution_date__lte=day)
+        .distinct()
+        .select_related("file")
+        .order_by("pk")
+    )
+    touched: dict[int, PaymentFile] = {}
+    for batch in batches:
+        account = Account.objects.get(number=batch.debtor_account)
+        booked: list[Entry] = []
+        for payment in batch.payments.filter(status="ACSP").order_by("pk"):
+            amount = payment.amount.quantize(Decimal("0.01"))
+            if account.balance < amount + fee:
+                payment.status, payment.reason = "RJCT", "AM04"
+                payment.reason_text = f"Ikke dekning på konto {account.number}."
+                payment.save()
+                continue
+            booked.append(
+                book(
+                    account,
+                    -amount,
+                    Entry.Kind.PAYMENT,
+                    day,
+                    text=(payment.message or payment.creditor_name or "Betaling")[:140],
+                    msg_id=batch.file.msg_id,
+                    pmt_inf_id=batch.pmt_inf_id,
+                    end_to_end_id=payment.end_to_end_id,
+                    kid=payment.kid[:25],
+                    counterparty_name=payment.creditor_name,
+                    counterparty_account=payment.creditor_account,
+                    payment=payment,
+                )
+            )
+            if fee:
+                book(account, -fee, Entry.Kind.FEE, day, text=f"Gebyr betaling {payment.end_to_end_id}"[:140])
+            payment.status, payment.booked_date = "ACSC", day
+            payment.save()
+            _credit_internal(payment, account, day)
+        if booked:
+            _debit_notification(account, batch, booked)
+        touched[batch.file_id] = batch.file
+    for payment_file in touched.values():
+        refresh_file(payment_file)
+
+
+def _credit_internal(payment: Payment, debtor: Account, day: date) -> None:
+    """A payment to another account in the simulator arrives there the same day."""
+    payee = Account.objects.filter(number=payment.creditor_account).first()
+    if payee is None:
+        return
+    amount = payment.amount.quantize(Decimal("0.01"))
+    if payment.kid and payee.has_ocr:
+        IncomingKidPayment.objects.create(
+            account=payee, amount=amount, kid=payment.kid, payer_account=debtor.number, received_date=day
+        )
+    else:
+        book(
+            payee,
+            amount,
+            Entry.Kind.INCOMING,
+            day,
+            text=(payment.message or f"Fra {debtor.customer.name}")[:140],
+            end_to_end_id=payment.end_to_end_id,
+            kid=payment.kid[:25],
+            counterparty_name=debtor.customer.name,
+            counterparty_account=debtor.number,
+        )
+
+
+def _debit_notification(account: Account, batch: PaymentBatch, entries: list[Entry]) -> None:
+    current = clock.now()
+    note = DebitNotification.objects.create(
+        account=account,
+        msg_id=batch.file.msg_id,
+        pmt_inf_id=batch.pmt_inf_id,
+        booking_date=entries[0].booking_date,
+        xml=b"",
+        created_at=current,
+    )
+    note.xml = formats.write_camt054(
+        msg_id=f"C54{note.pk:012d}",
+        created_at=timezone.localtime(current),
+        account=account.number,
+        account_name=account.name,
+        entries=[camt_entry(e) for e in entries],
+    )
+    note.save(update_fields=["xml"])
+    event(
+        "debit_notification.created",
+        account.customer.org_number,
+        note.pk,
+        {
+            "account": account.number,
+            "msg_id": note.msg_id,
+            "pmt_inf_id": note.pmt_inf_id,
+            "booking_date": note.booking_date.isoformat(),
+        },
+    )

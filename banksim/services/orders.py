@@ -1,0 +1,277 @@
+"""Service orders: the partner orders remittance, reconciliation, Nets OCR and RgB for a
+customer's accounts; the customer confirms in the bank's order wizard; the bank carries the
+order out after a delay (``complete_due``), account by account and service by service."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from banksim import clock
+from banksim.models import Account, Customer, ServiceOrder
+from banksim.services.common import (
+    BankError,
+    by_reference,
+    clean_return_url,
+    iso_or_none,
+    kid_structure,
+    ocr_agreement_id,
+    public_url,
+    token,
+    validate_account,
+    validate_org_number,
+)
+from banksim.services.feed import event
+
+SERVICES = ("remittance", "incoming_reconciliation", "nets_ocr", "rgb")
+KONTOFULLMAKT_MAX_ACCOUNTS = 6
+
+
+def order_request(data: dict, model, allowed_services) -> tuple[str | None, object | None, str, list, list]:
+    """What every partner order starts with: its reference (an order already made under it is
+    returned as is: a retried request never orders twice), organisation, accounts, services."""
+    reference, existing = by_reference(model, data)
+    if existing:
+        return reference, existing, "", [], []
+    org = validate_org_number(data.get("org_number"))
+    accounts = data.get("accounts")
+    if not isinstance(accounts, list) or not accounts:
+        raise BankError("accounts_required", "Velg minst én konto.")
+    accounts = sorted({validate_account(a) for a in accounts})
+    services = data.get("services")
+    if not isinstance(services, list) or not services or any(s not in allowed_services for s in services):
+        raise BankError(
+            "invalid_services", f"services må være en ikke-tom liste av {', '.join(allowed_services)}."
+        )
+    return reference, None, org, accounts, services
+
+
+def service_order_create(data: dict) -> tuple[ServiceOrder, bool]:
+    reference, existing, org, accounts, services = order_request(data, ServiceOrder, SERVICES)
+    if existing:
+        return existing, False
+    kid_length = kid_check = None
+    if "nets_ocr" in services:
+        if not isinstance(data.get("kid"), dict):
+            raise BankError(
+                "kid_structure_required",
+                "Bestilling av Nets OCR krever KID-struktur (lengde og MOD10/MOD11).",
+            )
+        kid_length, kid_check = kid_structure(data["kid"])
+    fee_account = str(data.get("fee_account") or "")
+    if fee_account and not re.fullmatch(r"\d{4,8}", fee_account):
+        raise BankError(
+            "invalid_fee_account", "Konto for bankgebyr må være et hovedbokskontonummer, f.eks. 7770."
+        )
+    try:
+        with transaction.atomic():
+            order = ServiceOrder.objects.create(
+                token=token(),
+                reference=reference,
+                org_number=org,
+                accounts=accounts,
+                services=sorted(set(services)),
+                fee_account=fee_account,
+                kid_length=kid_length,
+                kid_check=kid_check or "",
+                return_url=clean_return_url(data.get("return_url")),
+                created_at=clock.now(),
+            )
+            event("service_order.updated", org, order.pk, {"status": order.status})
+    except IntegrityError:  # the same reference raced in: the first one wins
+        return ServiceOrder.objects.get(reference=reference), False
+    return order, True
+
+
+def service_order_public(order: ServiceOrder) -> dict:
+    return {
+        "id": order.pk,
+        "reference": order.reference,
+        "org_number": order.org_number,
+        "accounts": order.accounts,
+        "services": order.services,
+        "fee_account": order.fee_account or None,
+        "kid": {"length": order.kid_length, "check": order.kid_check} if order.kid_length else None,
+        "status": order.status,
+        "code": order.code or None,
+        "message": order.message or None,
+        "subscription_upgraded": order.subscription_upgraded,
+        "kontofullmakt_accounts": order.kontofullmakt,
+        "wizard_url": public_url(f"/bestilling/{order.token}/"),
+        "created_at": order.created_at.isoformat(),
+        "confirmed_at": iso_or_none(order.confirmed_at),
+        "completed_at": iso_or_none(order.completed_at),
+        "results": order.result,
+    }
+
+
+def service_order_confirm(order: ServiceOrder) -> None:
+    with transaction.atomic():
+        order = ServiceOrder.objects.select_for_update().get(pk=order.pk)
+        if order.status != ServiceOrder.Status.AWAITING_CONFIRMATION:
+            raise BankError(
+                "order_not_awaiting_confirmation", "Bestillingen er allerede bekreftet eller avbrutt.", 409
+            )
+        current = clock.now()
+        order.status = ServiceOrder.Status.PROCESSING
+        order.confirmed_at = current
+        order.due_at = current + timedelta(seconds=settings.BANKSIM_ORDER_DELAY_SECONDS)
+        order.save()
+        event("service_order.updated", order.org_number, order.pk, {"status": order.status})
+
+
+def service_order_cancel(order: ServiceOrder) -> None:
+    with transaction.atomic():
+        order = ServiceOrder.objects.select_for_update().get(pk=order.pk)
+        if order.status != ServiceOrder.Status.AWAITING_CONFIRMATION:
+            raise BankError("order_not_awaiting_confirmation", "Bestillingen kan ikke avbrytes nå.", 409)
+        order.status = ServiceOrder.Status.CANCELLED
+        order.save()
+        event("service_order.updated", order.org_number, order.pk, {"status": order.status})
+
+
+def kontofullmakt_request(order: ServiceOrder, accounts: list[str]) -> None:
+    accounts = [validate_account(a) for a in accounts if str(a).strip()]
+    if not accounts:
+        raise BankError("accounts_required", "Oppgi minst én konto.")
+    if len(set(accounts)) > KONTOFULLMAKT_MAX_ACCOUNTS:
+        raise BankError(
+            "too_many_accounts",
+            f"En regnskapsfører kan be om kontofullmakt for høyst {KONTOFULLMAKT_MAX_ACCOUNTS} kontoer om gangen "
+            f"(du valgte {len(set(accounts))}). Send resten i en ny forespørsel.",
+        )
+    order.kontofullmakt = sorted(set(order.kontofullmakt) | set(accounts))
+    order.save(update_fields=["kontofullmakt"])
+
+
+# --- carrying an order out --------------------------------------------------------------------
+
+
+def complete_due(current: datetime) -> None:
+    """Carry out every confirmed order whose processing time has come."""
+    for order in ServiceOrder.objects.filter(status=ServiceOrder.Status.PROCESSING, due_at__lte=current):
+        _order_complete(order, current)
+
+
+def _order_complete(order: ServiceOrder, current: datetime) -> None:
+    customer = Customer.objects.filter(org_number=order.org_number).first()
+    order.completed_at = current
+    refusal = _order_refusal(order, customer)
+    if refusal:
+        order.status = ServiceOrder.Status.REJECTED
+        order.code, order.message = refusal
+    else:
+        _order_carry_out(order, customer)
+    order.save()
+    event(
+        "service_order.updated",
+        order.org_number,
+        order.pk,
+        {"status": order.status, "code": order.code or None},
+    )
+
+
+def _order_refusal(order: ServiceOrder, customer: Customer | None) -> tuple[str, str] | None:
+    """Why the whole order is rejected (code, message), or None if it can be carried out."""
+    if customer is None:
+        return "unknown_customer", f"Organisasjonsnummer {order.org_number} er ikke kunde i DNB."
+    if customer.subscription == Customer.Subscription.NONE:
+        return "no_online_bank", (
+            f"{customer.name} har ikke bedriftsnettbank i DNB. Opprett en nettbankavtale "
+            "(integrert med regnskapssystem) før du bestiller tjenester."
+        )
+    owned = set(customer.accounts.filter(number__in=order.accounts).values_list("number", flat=True))
+    missing = [a for a in order.accounts if a not in owned]
+    if missing:
+        return "account_not_owned", (
+            f"Kontoene {', '.join(missing)} tilhører ikke {customer.name} ({customer.org_number})."
+        )
+    return None
+
+
+def _order_carry_out(order: ServiceOrder, customer: Customer) -> None:
+    if customer.subscription == Customer.Subscription.BASIC:
+        # DNB upgrades a free basic subscription to integrated on the customer's first
+        # digital order, so the order goes through instead of being refused.
+        customer.subscription = Customer.Subscription.INTEGRATED
+        customer.save(update_fields=["subscription"])
+        order.subscription_upgraded = True
+    owned = {a.number: a for a in customer.accounts.filter(number__in=order.accounts)}
+    order.result = [_order_account(order, customer, owned[n]) for n in order.accounts]
+    failed = [s for r in order.result for s in r["services"] if s["status"] == "failed"]
+    order.status = ServiceOrder.Status.PARTIALLY_COMPLETED if failed else ServiceOrder.Status.COMPLETED
+    order.code = failed[0]["code"] if failed else ""
+    order.message = " ".join(s["message"] for s in failed)
+
+
+def _order_account(order: ServiceOrder, customer: Customer, account: Account) -> dict:
+    """Switch the order's services on for one account: its line in the order's results."""
+    results = []
+    for service in order.services:
+        failure = _ENABLE[service](order, customer, account)
+        code, message = failure or (None, None)
+        results.append(
+            {"service": service, "status": "failed" if failure else "ok", "code": code, "message": message}
+        )
+    bank_services = [s for s in order.services if s != "nets_ocr"]
+    if bank_services and not account.agreement_id:
+        # AvtaleID and division identify the file-transfer agreement; Nets OCR has none at DNB.
+        account.agreement_id = f"{30000000 + account.pk}"
+        account.division_number = f"{customer.pk:06d}"
+        account.division_name = f"{customer.name[:40]} ERP"
+    account.save()
+    return {
+        "account": account.number,
+        "agreement_id": account.agreement_id or None if bank_services else None,
+        "division_name": account.division_name or None if bank_services else None,
+        "division_number": account.division_number or None if bank_services else None,
+        "services": results,
+    }
+
+
+# Each service switched on for an account: None, or why it failed there (code, message).
+_Enable = Callable[[ServiceOrder, Customer, Account], tuple[str, str] | None]
+
+
+def _enable_remittance(order: ServiceOrder, customer: Customer, account: Account) -> None:
+    account.remittance = True
+
+
+def _enable_reconciliation(order: ServiceOrder, customer: Customer, account: Account) -> None:
+    account.reconciliation = True
+
+
+def _enable_rgb(order: ServiceOrder, customer: Customer, account: Account) -> tuple[str, str] | None:
+    if customer.dual_approval:
+        return "dual_approval_required", (
+            f"Konto {account.number}: avtalen krever dobbel godkjenning, så regnskapsgodkjente "
+            "betalinger er ikke tillatt. Kontoen må bruke ettergodkjenning i nettbank."
+        )
+    account.rgb_enabled = True
+    return None
+
+
+def _enable_nets_ocr(order: ServiceOrder, customer: Customer, account: Account) -> tuple[str, str] | None:
+    wanted = (order.kid_length, order.kid_check)
+    if not account.has_ocr:
+        account.ocr_agreement_id = ocr_agreement_id(account)
+        account.kid_length, account.kid_check = wanted
+    elif (account.kid_length, account.kid_check) != wanted:
+        return "kid_mismatch", (
+            f"Konto {account.number}: KID-strukturen i bestillingen (lengde {order.kid_length}, "
+            f"{order.kid_check}) stemmer ikke med Nets-avtalen (lengde {account.kid_length}, "
+            f"{account.kid_check}). Endre KID-oppsettet i fakturainnstillingene og bestill på nytt."
+        )
+    return None
+
+
+_ENABLE: dict[str, _Enable] = {
+    "remittance": _enable_remittance,
+    "incoming_reconciliation": _enable_reconciliation,
+    "rgb": _enable_rgb,
+    "nets_ocr": _enable_nets_ocr,
+}
