@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from bankclient import BankRejected, BankUnavailable
+from bankint.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
     BankFeedCursor,
@@ -20,26 +21,9 @@ from .models import (
 from .services import service_order_repoll
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ServiceOrderAccountInline(admin.TabularInline):
+class ServiceOrderAccountInline(ReadOnlyInline):
     model = ServiceOrderAccount
-    extra = 0
-    can_delete = False
     fields = ["account_number", "result", "agreement_id", "division_name", "division_number", "errors"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ServiceOrder)

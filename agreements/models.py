@@ -206,7 +206,22 @@ class ServiceOrderAccount(models.Model):
         return f"{self.account_number} · {self.result}"
 
 
-class OnlineBankApplication(models.Model):
+class BankWizardOrder(models.Model):
+    """An order the user completes in the bank's own pages: our reference, the bank's page to
+    send them to, and the bank's last answer as it came."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(max_length=100, unique=True)
+    url = models.URLField(max_length=500, blank=True)
+    raw_response = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+
+class OnlineBankApplication(BankWizardOrder):
     class Status(models.TextChoices):
         DRAFT = "DRAFT", _("Being filled in at the bank")
         RECEIVED = "RECEIVED", _("Received by the bank")
@@ -217,44 +232,32 @@ class OnlineBankApplication(models.Model):
 
     ORDER = ["DRAFT", "RECEIVED", "READY_FOR_SIGNING", "SIGNED", "CREATED"]
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    reference = models.CharField(max_length=100, unique=True)
     bank_application_id = models.BigIntegerField(null=True, blank=True, unique=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    url = models.URLField(max_length=500, blank=True)
-    raw_response = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(BankWizardOrder.Meta):
         verbose_name = _("online bank application")
         verbose_name_plural = _("online bank applications")
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"online bank application #{self.pk} ({self.status})"
 
 
-class RgbOrder(models.Model):
+class RgbOrder(BankWizardOrder):
     class Status(models.TextChoices):
         AWAITING_USER = "AWAITING_USER", _("Waiting for you at the bank")
         CONFIRMED = "CONFIRMED", _("Confirmed")
         CANCELLED = "CANCELLED", _("Cancelled")
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    reference = models.CharField(max_length=100, unique=True)
     bank_order_id = models.BigIntegerField(null=True, blank=True, unique=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_USER)
     accounts = models.JSONField(default=list)
-    url = models.URLField(max_length=500, blank=True)
-    raw_response = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(BankWizardOrder.Meta):
         verbose_name = _("RgB order")
         verbose_name_plural = _("RgB orders")
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"RgB order #{self.pk} ({self.status})"

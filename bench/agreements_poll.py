@@ -20,7 +20,9 @@ from pathlib import Path
 
 import requests
 from django.db import connection
-from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
+from django.test.utils import CaptureQueriesContext
+
+from bench.common import test_database
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "bench-key"
@@ -192,38 +194,42 @@ def run(Row):
     with _throwaway_database() as database_url:
         server, url = _start_banksim(tmp, database_url)
         try:
-            setup_test_environment()
-            old_name = connection.settings_dict["NAME"]
-            connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-            settings.BANK_API_URL, settings.BANK_API_KEY = url, KEY
-            client = BankClient(url, KEY, timeout=30)
-            sim = BankSim(url, KEY, timeout=60)
-            try:
-                sim.sim_reset()
-                sim.sim_upsert_customer(
-                    {
-                        "org_number": "123456785",
-                        "name": "Bench AS",
-                        "subscription": "integrated",
-                        "accounts": [{"number": "15032080119", "name": "Driftskonto", "balance": "1000.00"}],
-                        "users": [
-                            {"user_id": "TB12345", "name": "Godkjenner", "approval_accounts": ["15032080119"]}
-                        ],
-                    }
-                )
-                company = company_create(name="Bench AS", org_number="123456785")
-                bank_account_create(
-                    company, account_number="15032080119", name="Driftskonto", ledger_account="1920"
-                )
-                small = _round(url, client, sim, company, changes=200, pending=1_000, start=0, page_size=100)
-                large = _round(
-                    url, client, sim, company, changes=1_000, pending=10_000, start=1_000, page_size=100
-                )
-            finally:
-                client.close()
-                sim.close()
-                connection.creation.destroy_test_db(old_name, verbosity=0)
-                teardown_test_environment()
+            with test_database():
+                settings.BANK_API_URL, settings.BANK_API_KEY = url, KEY
+                client = BankClient(url, KEY, timeout=30)
+                sim = BankSim(url, KEY, timeout=60)
+                try:
+                    sim.sim_reset()
+                    sim.sim_upsert_customer(
+                        {
+                            "org_number": "123456785",
+                            "name": "Bench AS",
+                            "subscription": "integrated",
+                            "accounts": [
+                                {"number": "15032080119", "name": "Driftskonto", "balance": "1000.00"}
+                            ],
+                            "users": [
+                                {
+                                    "user_id": "TB12345",
+                                    "name": "Godkjenner",
+                                    "approval_accounts": ["15032080119"],
+                                }
+                            ],
+                        }
+                    )
+                    company = company_create(name="Bench AS", org_number="123456785")
+                    bank_account_create(
+                        company, account_number="15032080119", name="Driftskonto", ledger_account="1920"
+                    )
+                    small = _round(
+                        url, client, sim, company, changes=200, pending=1_000, start=0, page_size=100
+                    )
+                    large = _round(
+                        url, client, sim, company, changes=1_000, pending=10_000, start=1_000, page_size=100
+                    )
+                finally:
+                    client.close()
+                    sim.close()
         finally:
             server.terminate()
             server.wait(timeout=10)

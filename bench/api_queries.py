@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
+from django.test.utils import CaptureQueriesContext
+
+from bench.common import company_with_api_client, test_database
 
 
 def run(Row):
-    from rest_framework.test import APIClient
-
     from companies.models import Company
-    from companies.roles import Role
-    from companies.services import company_create, membership_grant, user_create
     from notifications.models import Notification
 
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
-        company = company_create(name="Bench AS", org_number="123456785")
-        user = user_create(username="bench", password="bench-password-123")
-        membership_grant(company=company, user=user, role=Role.SYSADMIN)
-        client = APIClient()
-        client.force_authenticate(user)
+    with test_database():
+        company, client = company_with_api_client()
         url = f"/api/v1/companies/{company.pk}/notifications/"
 
         def queries_for(total: int) -> int:
@@ -37,10 +28,6 @@ def run(Row):
 
         small, large = queries_for(10), queries_for(10_000)
         assert Company.objects.count() == 1
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
-    del test_db
     return [
         Row(
             name="API notifications list: queries per page at 10,000 rows",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
+from django.test.utils import CaptureQueriesContext
+
+from bench.common import company_with_api_client, test_database
 
 
 def run(Row):
@@ -11,24 +13,13 @@ def run(Row):
     import time
     from decimal import Decimal
 
-    from rest_framework.test import APIClient
-
-    from companies.roles import Role
-    from companies.services import company_create, membership_grant, user_create
     from ledger.models import Customer, Invoice
     from ledger.services import customers_create_bulk
 
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
-        company = company_create(name="Bench AS", org_number="123456785")
-        user = user_create(username="bench", password="bench-password-123")
-        membership_grant(company=company, user=user, role=Role.SYSADMIN)
+    with test_database():
+        company, client = company_with_api_client()
         customers_create_bulk(company, [{"name": f"Kunde {i}"} for i in range(50)])
         customer_ids = list(Customer.objects.filter(company=company).values_list("pk", flat=True))
-        client = APIClient()
-        client.force_authenticate(user)
         url = f"/api/v1/companies/{company.pk}/invoices/"
         today = datetime.date(2026, 3, 2)
 
@@ -61,9 +52,6 @@ def run(Row):
             return len(ctx.captured_queries), time.perf_counter() - started
 
         (small, _t_small), (large, t_large) = measure(10), measure(10_000)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
     return [
         Row(
             name="API invoices list (?status=open, page 2): queries per page at 10,000 invoices",

@@ -19,7 +19,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import connection
-from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
+from django.test.utils import CaptureQueriesContext
+
+from bench.common import test_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSACTIONS = 100_000
@@ -197,10 +199,7 @@ def run(Row):
     from companies.services import company_create
     from ledger.models import Invoice
 
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with test_database():
         company = company_create(name="Bench OCR AS", org_number="123456785")
         small, small_spec = _file(1_000, seed=1, number="0000001")
         big, big_spec_ = _file(TRANSACTIONS, seed=0, number="0000002")
@@ -235,9 +234,6 @@ def run(Row):
         seconds, netsgiro_seconds, queries = ours["seconds"], theirs["seconds"], ours["queries"]
         peak_rss, before_rss = ours["rss_mb"], ours["baseline_mb"]
         path.unlink()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
     ratio = seconds / netsgiro_seconds
     per_batch = 10_000
     batches = -(-TRANSACTIONS // per_batch)

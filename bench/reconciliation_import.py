@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from django.db import connection
-from django.test.utils import setup_test_environment, teardown_test_environment
+
+from bench.common import test_database
 
 N = int(os.environ.get("BENCH_CAMT_ENTRIES", "100000"))
 ROOT = Path(__file__).resolve().parent.parent
@@ -187,29 +188,25 @@ def run(Row):
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-camt-"))
     path = big_file(workdir / "camt053.xml", N)
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
-        company = company_create(name="Bench AS", org_number="123456785")
-        account = bank_account_create(
-            company, account_number="86011117947", name="Drift", ledger_account="1920"
-        )
-        _ledger(company, account, N)
-        # The import meets a settled database, as in production: the 220,000 lines just
-        # generated vacuumed and analysed, and their WAL checkpointed, so that neither
-        # autovacuum nor a checkpoint triggered by the set-up runs during the timed import.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-            cursor.execute("CHECKPOINT")
-        ours = _in_child(path, company.pk)
-        assert ours["ok"], ours["message"]
-        elapsed, new, matched = ours["seconds"], ours["new"], ours["matched"]
-        baseline, count = _baseline(path)
-        assert count == N == new
+        with test_database():
+            company = company_create(name="Bench AS", org_number="123456785")
+            account = bank_account_create(
+                company, account_number="86011117947", name="Drift", ledger_account="1920"
+            )
+            _ledger(company, account, N)
+            # The import meets a settled database, as in production: the 220,000 lines just
+            # generated vacuumed and analysed, and their WAL checkpointed, so that neither
+            # autovacuum nor a checkpoint triggered by the set-up runs during the timed import.
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+                cursor.execute("CHECKPOINT")
+            ours = _in_child(path, company.pk)
+            assert ours["ok"], ours["message"]
+            elapsed, new, matched = ours["seconds"], ours["new"], ours["matched"]
+            baseline, count = _baseline(path)
+            assert count == N == new
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
         path.unlink(missing_ok=True)
         workdir.rmdir()
     ratio = elapsed / baseline

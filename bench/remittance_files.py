@@ -6,7 +6,9 @@ from __future__ import annotations
 import time
 
 from django.db import connection
-from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
+from django.test.utils import CaptureQueriesContext
+
+from bench.common import test_database
 
 
 def _batch_of(n: int, company, account):
@@ -61,10 +63,7 @@ def run(Row):
     from remittance.models import Payment
     from tests.remittance.isofiles import pain001_baseline, pain002_answering
 
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with test_database():
         company = company_create(name="Bench Remittering AS", org_number="123456785")
         account = bank_account_create(
             company, account_number="15032080119", name="Drift", ledger_account="1920"
@@ -100,9 +99,6 @@ def run(Row):
         small = _batch_of(100, company, account)
         small = type(small).objects.select_related("company", "bank_account").get(pk=small.pk)
         small_queries, _t = apply(small, services.payment_batch_build_file(small))
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
     return [
         Row(
             name="pain.001 for 10,000 payments: DB → XSD-valid bytes (build + validate)",

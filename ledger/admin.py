@@ -3,7 +3,7 @@ changes only through the services (audit, number series, vouchers), so the admin
 
 from django.contrib import admin
 
-from accounts.admin import ReadOnlyAdmin
+from bankint.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
     Bill,
@@ -17,10 +17,8 @@ from .models import (
 )
 
 
-class VoucherLineInline(admin.TabularInline):
+class VoucherLineInline(ReadOnlyInline):
     model = VoucherLine
-    extra = 0
-    can_delete = False
     fields = [
         "ledger_account",
         "amount",
@@ -31,16 +29,9 @@ class VoucherLineInline(admin.TabularInline):
         "invoice",
         "bill",
     ]
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("open_entry")  # ``reconciled``
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Voucher)

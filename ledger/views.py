@@ -9,10 +9,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.forms import add_domain_errors
+from bankint.api.params import screen_status
 from bankint.errors import DomainError
 from companies.permissions import company_view
 from companies.roles import Perm
@@ -53,6 +55,24 @@ def _list_page(request, template, qs, form, *, status=200, **extra):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "form": form, "can_manage": _can(request), **extra}
     return render(request, template, context, status=status)
+
+
+def _posted(request):
+    """The data a form is bound to: the POST, or None (unbound) on a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def _list_with_create(request, template, rows, form, *, create, created, then, **extra):
+    """A list page with its create form.
+
+    A valid POST runs ``create(**cleaned_data)``, says ``created(obj)`` and redirects to
+    ``then(obj)``; otherwise the page, with 400 when a posted form was refused.
+    """
+    if request.method == "POST":
+        obj = _create(request, form, create, created)
+        if obj:
+            return redirect(then(obj))
+    return _list_page(request, template, rows, form, status=400 if form.is_bound else 200, **extra)
 
 
 def _create(request, form, service, success_message):
@@ -109,18 +129,15 @@ def customers(request):
     if _forbidden_post(request):
         return render(request, "403.html", status=403)
     company = request.company
-    form = CustomerForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        created = _create(
-            request,
-            form,
-            lambda **data: customer_create(company, **data),
-            lambda c: _("Customer %(customer)s is created.") % {"customer": str(c)},
-        )
-        if created:
-            return redirect("ledger:customers")
-    status = 400 if form.is_bound else 200
-    return _list_page(request, "ledger/customers.html", customer_list(company), form, status=status)
+    return _list_with_create(
+        request,
+        "ledger/customers.html",
+        customer_list(company),
+        CustomerForm(_posted(request)),
+        create=lambda **data: customer_create(company, **data),
+        created=lambda c: _("Customer %(customer)s is created.") % {"customer": str(c)},
+        then=lambda c: "ledger:customers",
+    )
 
 
 @company_view()
@@ -128,27 +145,15 @@ def invoices(request):
     if _forbidden_post(request):
         return render(request, "403.html", status=403)
     company = request.company
-    all_customers = list(customer_list(company))
-    form = InvoiceForm(request.POST if request.method == "POST" else None, customers=all_customers)
-    if request.method == "POST":
-        created = _create(
-            request,
-            form,
-            lambda **data: invoice_create(company, **data),
-            lambda inv: _("Invoice %(number)d is issued.") % {"number": inv.number},
-        )
-        if created:
-            return redirect("ledger:invoice_detail", pk=created.pk)
-    status_filter = request.GET.get("status", "").upper()
-    if status_filter not in Invoice.Status.values:
-        status_filter = ""
-    qs = invoice_list(company, status=status_filter or None)
-    return _list_page(
+    status_filter = screen_status(request, Invoice.Status)
+    return _list_with_create(
         request,
         "ledger/invoices.html",
-        qs,
-        form,
-        status=400 if form.is_bound else 200,
+        invoice_list(company, status=status_filter or None),
+        InvoiceForm(_posted(request), customers=list(customer_list(company))),
+        create=lambda **data: invoice_create(company, **data),
+        created=lambda inv: _("Invoice %(number)d is issued.") % {"number": inv.number},
+        then=lambda inv: reverse("ledger:invoice_detail", args=[inv.pk]),
         statuses=Invoice.Status.choices,
         status_filter=status_filter,
     )
@@ -166,18 +171,14 @@ def suppliers(request):
     if _forbidden_post(request):
         return render(request, "403.html", status=403)
     company = request.company
-    form = SupplierForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        created = _create(
-            request,
-            form,
-            lambda **data: supplier_create(company, **data),
-            lambda s: _("Supplier %(supplier)s is created.") % {"supplier": str(s)},
-        )
-        if created:
-            return redirect("ledger:suppliers")
-    return _list_page(
-        request, "ledger/suppliers.html", supplier_list(company), form, status=400 if form.is_bound else 200
+    return _list_with_create(
+        request,
+        "ledger/suppliers.html",
+        supplier_list(company),
+        SupplierForm(_posted(request)),
+        create=lambda **data: supplier_create(company, **data),
+        created=lambda s: _("Supplier %(supplier)s is created.") % {"supplier": str(s)},
+        then=lambda s: "ledger:suppliers",
     )
 
 
@@ -186,27 +187,15 @@ def bills(request):
     if _forbidden_post(request):
         return render(request, "403.html", status=403)
     company = request.company
-    form = BillForm(
-        request.POST if request.method == "POST" else None, suppliers=list(supplier_list(company))
-    )
-    if request.method == "POST":
-        created = _create(
-            request,
-            form,
-            lambda **data: bill_create(company, **data),
-            lambda b: _("The bill from %(supplier)s is registered.") % {"supplier": b.supplier.name},
-        )
-        if created:
-            return redirect("ledger:bills")
-    status_filter = request.GET.get("status", "").upper()
-    if status_filter not in Bill.Status.values:
-        status_filter = ""
-    return _list_page(
+    status_filter = screen_status(request, Bill.Status)
+    return _list_with_create(
         request,
         "ledger/bills.html",
         bill_list(company, status=status_filter or None),
-        form,
-        status=400 if form.is_bound else 200,
+        BillForm(_posted(request), suppliers=list(supplier_list(company))),
+        create=lambda **data: bill_create(company, **data),
+        created=lambda b: _("The bill from %(supplier)s is registered.") % {"supplier": b.supplier.name},
+        then=lambda b: "ledger:bills",
         statuses=Bill.Status.choices,
         status_filter=status_filter,
     )
@@ -217,7 +206,7 @@ def vouchers(request):
     if _forbidden_post(request):
         return render(request, "403.html", status=403)
     company = request.company
-    form = VoucherForm(request.POST if request.method == "POST" else None)
+    form = VoucherForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         lines = [LineSpec(ledger_account=account, amount=amount) for account, amount in form.line_values()]
         try:

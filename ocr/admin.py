@@ -1,29 +1,16 @@
 """Support staff: OCR files with their raw bytes, read-only (only the import service writes)."""
 
 from django.contrib import admin
-from django.http import HttpResponse
-from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+from bankint.admin import RawFileAdminMixin, ReadOnlyAdmin, ReadOnlyInline
 
 from .models import OcrAssignment, OcrFile, OcrTransaction
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(ReadOnlyInline):
     model = OcrAssignment
-    extra = 0
-    can_delete = False
     fields = [
         "number",
         "account",
@@ -34,14 +21,10 @@ class AssignmentInline(admin.TabularInline):
         "voucher",
         "reference",
     ]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OcrFile)
-class OcrFileAdmin(_ReadOnly):
+class OcrFileAdmin(RawFileAdminMixin, ReadOnlyAdmin):
     list_display = [
         "id",
         "company",
@@ -57,28 +40,12 @@ class OcrFileAdmin(_ReadOnly):
     exclude = ["raw"]
     readonly_fields = ["raw_file", "raw_preview"]
     inlines = [AssignmentInline]
+    raw_field = "raw"
+    raw_content_type = "text/plain; charset=iso-8859-1"
+    raw_filename = "ocr-{pk}.txt"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("company").defer("raw")
-
-    def get_urls(self):
-        extra = [path("<int:pk>/raw/", self.admin_site.admin_view(self.download), name="ocr_ocrfile_raw")]
-        return extra + super().get_urls()
-
-    def download(self, request, pk: int):
-        file = OcrFile.objects.get(pk=pk)
-        response = HttpResponse(file.data, content_type="text/plain; charset=iso-8859-1")
-        response["Content-Disposition"] = f'attachment; filename="ocr-{file.pk}.txt"'
-        return response
-
-    @admin.display(description=_("raw file"))
-    def raw_file(self, obj):
-        return format_html(
-            '<a href="{}">{}</a> ({} bytes)',
-            reverse("admin:ocr_ocrfile_raw", args=[obj.pk]),
-            _("Download"),
-            obj.size,
-        )
+        return super().get_queryset(request).select_related("company")
 
     @admin.display(description=_("first lines"))
     def raw_preview(self, obj):
@@ -87,7 +54,7 @@ class OcrFileAdmin(_ReadOnly):
 
 
 @admin.register(OcrTransaction)
-class OcrTransactionAdmin(_ReadOnly):
+class OcrTransactionAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "company",

@@ -25,15 +25,16 @@ from __future__ import annotations
 
 import zlib
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bankint.models import ReceivedBankFile
+
 MONEY = {"max_digits": 15, "decimal_places": 2}
 
 
-class OcrFile(models.Model):
+class OcrFile(ReceivedBankFile):
     class Status(models.TextChoices):
         IMPORTED = "IMPORTED", _("Imported")
         PARTLY_UNASSIGNED = "PARTLY_UNASSIGNED", _("Partly unassigned")
@@ -49,16 +50,12 @@ class OcrFile(models.Model):
     # Only these count as "the" import of a file; duplicates and rejections may repeat.
     ACCEPTED = (Status.IMPORTED, Status.PARTLY_UNASSIGNED)
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
-    reason = models.TextField(_("reason"), blank=True)
     filename = models.CharField(_("file name"), max_length=200, blank=True)
     # The bytes exactly as received, zlib-compressed (an OCR file shrinks ~10x, and writing
     # 16 MB of bytea costs more than the whole settlement); ``data`` gives them back.
     raw = models.BinaryField(_("raw file (zlib)"), editable=False)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
     transmitter = models.CharField(_("data transmitter"), max_length=8, blank=True)
     transmission_number = models.CharField(_("transmission number"), max_length=7, blank=True)
     recipient = models.CharField(_("data recipient"), max_length=8, blank=True)
@@ -82,10 +79,6 @@ class OcrFile(models.Model):
     unmatched_count = models.PositiveIntegerField(_("unmatched"), default=0)
     unassigned_count = models.PositiveIntegerField(_("unassigned"), default=0)
     skipped_count = models.PositiveIntegerField(_("already imported"), default=0)
-    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
     class Meta:
         verbose_name = _("OCR file")

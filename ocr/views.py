@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from bankint.api.params import screen_status
 from bankint.errors import DomainError
 from companies.permissions import company_view
 from companies.roles import Perm
@@ -95,9 +96,7 @@ def files(request):
         if request.headers.get("X-Requested-With") == "XMLHttpRequest":
             errors = [str(e) for errs in form.errors.values() for e in errs]
             return JsonResponse({"status": "INVALID", "message": " ".join(errors)}, status=400)
-    status_filter = (request.GET.get("status") or "").upper()
-    if status_filter not in OcrFile.Status.values:
-        status_filter = ""
+    status_filter = screen_status(request, OcrFile.Status)
     qs = ocr_file_list(request.company, status=status_filter or None)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

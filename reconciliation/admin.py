@@ -4,20 +4,14 @@ matches. Everything changes only through the services, so the admin is read-only
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpResponse
-from django.urls import path, reverse
-from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdmin
+from bankint.admin import RawFileAdminMixin, ReadOnlyAdmin, ReadOnlyInline
 
 from .models import Match, MatchLine, Statement, StatementEntry, StatementFile
 
 
-class StatementInline(admin.TabularInline):
+class StatementInline(ReadOnlyInline):
     model = Statement
-    extra = 0
-    can_delete = False
     fields = [
         "bank_account",
         "statement_id",
@@ -29,17 +23,10 @@ class StatementInline(admin.TabularInline):
         "balance_ok",
         "balance_difference",
     ]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StatementFile)
-class StatementFileAdmin(ReadOnlyAdmin):
+class StatementFileAdmin(RawFileAdminMixin, ReadOnlyAdmin):
     list_display = [
         "id",
         "company",
@@ -55,32 +42,8 @@ class StatementFileAdmin(ReadOnlyAdmin):
     exclude = ["data"]
     readonly_fields = ["raw_file"]
     inlines = [StatementInline]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).defer("data")
-
-    @admin.display(description=_("raw file"))
-    def raw_file(self, obj):
-        url = reverse("admin:reconciliation_statementfile_raw", args=[obj.pk])
-        return format_html('<a href="{}">{}</a> ({} bytes)', url, _("Download"), obj.size)
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/raw/",
-                self.admin_site.admin_view(self.raw_view),
-                name="reconciliation_statementfile_raw",
-            ),
-            *super().get_urls(),
-        ]
-
-    def raw_view(self, request, pk: int):
-        file = StatementFile.objects.get(pk=pk)
-        if not self.has_view_permission(request, file):
-            return HttpResponse(status=403)
-        response = HttpResponse(bytes(file.data), content_type="application/xml")
-        response["Content-Disposition"] = f'attachment; filename="statement-{file.pk}.xml"'
-        return response
+    raw_content_type = "application/xml"
+    raw_filename = "statement-{pk}.xml"
 
 
 @admin.register(Statement)
@@ -97,28 +60,17 @@ class StatementEntryAdmin(ReadOnlyAdmin):
     readonly_fields = ["unmatched_reason"]
 
 
-class MatchEntryInline(admin.TabularInline):
+class MatchEntryInline(ReadOnlyInline):
     """The entries that name the match."""
 
     model = StatementEntry
     fk_name = "match"
-    extra = 0
-    can_delete = False
     fields = ["booking_date", "amount", "text", "status"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class MatchLineInline(admin.TabularInline):
+class MatchLineInline(ReadOnlyInline):
     model = MatchLine
-    extra = 0
-    can_delete = False
     readonly_fields = ["voucher_line"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Match)

@@ -22,10 +22,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bankint.models import ReceivedBankFile
+
 MONEY = {"max_digits": 15, "decimal_places": 2}
 
 
-class StatementFile(models.Model):
+class StatementFile(ReceivedBankFile):
     class Status(models.TextChoices):
         RECEIVED = "RECEIVED", _("Received")
         IMPORTED = "IMPORTED", _("Imported")
@@ -43,26 +45,18 @@ class StatementFile(models.Model):
         Status.IMPORTED: frozenset(),
     }
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     filename = models.CharField(_("file name"), max_length=255, blank=True)
     data = models.BinaryField(_("raw file"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
-    reason = models.TextField(_("reason"), blank=True)
     bank_statement_id = models.CharField(_("bank's statement id"), max_length=40, blank=True)
     statements_count = models.PositiveIntegerField(_("statements"), default=0)
     entries_count = models.PositiveIntegerField(_("entries in the file"), default=0)
     entries_new = models.PositiveIntegerField(_("new entries"), default=0)
     entries_existing = models.PositiveIntegerField(_("entries already imported"), default=0)
     matched_count = models.PositiveIntegerField(_("entries matched automatically"), default=0)
-    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
     rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
     class Meta:
         verbose_name = _("statement file")
@@ -106,7 +100,27 @@ class Statement(models.Model):
         return f"{self.statement_id} ({self.closing_date})"
 
 
-class StatementEntry(models.Model):
+class _AccountCopies(models.Model):
+    """``company`` and ``bank_account``, copied by the services from the statement or bank
+    account the row belongs to: no per-row foreign-key constraint and no index of their own
+    (each model says what checks them instead and which index serves them)."""
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    bank_account = models.ForeignKey(
+        "accounts.BankAccount",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+
+    class Meta:
+        abstract = True
+
+
+class StatementEntry(_AccountCopies):
     class Status(models.TextChoices):
         UNMATCHED = "UNMATCHED", _("Unmatched")
         MATCHED = "MATCHED", _("Matched")
@@ -124,16 +138,6 @@ class StatementEntry(models.Model):
     # statement exists and has the entry's company, account and file (migration 0004,
     # tests/reconciliation/test_link_checks.py); a row trigger keeps a statement with entries
     # from being deleted.
-    company = models.ForeignKey(
-        "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
-    )
-    bank_account = models.ForeignKey(
-        "accounts.BankAccount",
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
     statement = models.ForeignKey(
         Statement, on_delete=models.PROTECT, related_name="entries", db_constraint=False
     )
@@ -209,7 +213,7 @@ class StatementEntry(models.Model):
         return f"{self.booking_date} {self.amount}"
 
 
-class Match(models.Model):
+class Match(_AccountCopies):
     class Rule(models.TextChoices):
         E2E = "E2E", _("EndToEndId")
         OCR_ASSIGNMENT = "OCR_ASSIGNMENT", _("OCR assignment total")
@@ -224,16 +228,6 @@ class Match(models.Model):
     # constraint, for the same reason as StatementEntry's (a deferred check per match at
     # commit, 100,000 per file); what names a match is checked per statement against them: an
     # entry must be of this bank account (0008), a ledger-line link of this company (0004).
-    company = models.ForeignKey(
-        "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
-    )
-    bank_account = models.ForeignKey(
-        "accounts.BankAccount",
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
     rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
     voucher = models.ForeignKey(

@@ -5,26 +5,15 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdmin
+from bankint.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import BankReport, Payment, PaymentBatch, PaymentSettings
 from .selectors import payment_batch_timeline
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class PaymentInline(_ReadOnlyInline):
+class PaymentInline(ReadOnlyInline):
     model = Payment
+    show_change_link = True
     fields = [
         "end_to_end_id",
         "creditor_name",
@@ -38,13 +27,12 @@ class PaymentInline(_ReadOnlyInline):
         "bill",
         "voucher",
     ]
-    readonly_fields = fields
 
 
-class BankReportInline(_ReadOnlyInline):
+class BankReportInline(ReadOnlyInline):
     model = BankReport
+    show_change_link = True
     fields = ["kind", "received_at", "status", "summary", "bank_reference", "sha256"]
-    readonly_fields = fields
 
 
 @admin.register(PaymentBatch)

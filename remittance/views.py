@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import add_domain_errors
 from accounts.models import BankAccount, BankService
+from bankint.api.params import screen_status
 from bankint.errors import DomainError
 from companies.permissions import company_view
 from companies.roles import Perm
@@ -87,9 +88,7 @@ def payments(request):
                 return redirect("remittance:payments")
         else:
             status = 400
-    status_filter = request.GET.get("status", "").upper()
-    if status_filter not in Payment.Status.values:
-        status_filter = ""
+    status_filter = screen_status(request, Payment.Status)
     page = Paginator(payment_list(company, status=status_filter or None), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

@@ -37,3 +37,27 @@ def id_param(request, name: str) -> int | None:
         raise serializers.ValidationError({name: [_("A number is required.")]})
     number = as_id(value)
     return -1 if number is None else number
+
+
+def status_param(request, choices) -> str | None:
+    """The status a list is filtered by (``?status=open``, any case) as the stored value, or
+    None when the parameter is absent; a status ``choices`` does not know is a 400 naming them."""
+    value = (request.query_params.get("status") or "").strip().upper()
+    if not value:
+        return None
+    if value not in choices.values:
+        message = _("Unknown status “%(value)s”: use one of %(choices)s.") % {
+            "value": value.lower(),
+            "choices": ", ".join(v.lower() for v in choices.values),
+        }
+        raise serializers.ValidationError({"status": [message]})
+    return value
+
+
+def screen_status(request, choices) -> str:
+    """A screen's ``?status=`` (any case) as a value of ``choices``, or "" for the whole list.
+
+    Screens are forgiving where the API is strict: an unknown status (an old link) shows all.
+    """
+    value = (request.GET.get("status") or "").upper()
+    return value if value in choices.values else ""

@@ -1,14 +1,14 @@
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import BankAccount
 from bankint.api.mixins import CompanyScopedMixin
-from bankint.api.params import id_param
+from bankint.api.params import id_param, status_param
 from bankint.errors import ValidationFailed
 from companies.roles import Perm
 
@@ -41,19 +41,6 @@ from .serializers import (
     SupplierSerializer,
     VoucherSerializer,
 )
-
-
-def _status_filter(request, choices) -> str | None:
-    value = (request.query_params.get("status") or "").strip().upper()
-    if not value:
-        return None
-    if value not in choices.values:
-        message = _("Unknown status “%(value)s”: use one of %(choices)s.") % {
-            "value": value.lower(),
-            "choices": ", ".join(v.lower() for v in choices.values),
-        }
-        raise serializers.ValidationError({"status": [message]})
-    return value
 
 
 class InvoiceSettingsView(CompanyScopedMixin, APIView):
@@ -135,7 +122,7 @@ class InvoiceViewSet(_CreateListRetrieve):
         else:
             qs = invoice_list(
                 self.company,
-                status=_status_filter(self.request, Invoice.Status),
+                status=status_param(self.request, Invoice.Status),
                 customer_id=id_param(self.request, "customer"),
             )
         if self.action == "retrieve":
@@ -181,7 +168,7 @@ class BillViewSet(_CreateListRetrieve):
             return bill_list(self.company)
         return bill_list(
             self.company,
-            status=_status_filter(self.request, Bill.Status),
+            status=status_param(self.request, Bill.Status),
             supplier_id=id_param(self.request, "supplier"),
         )
 

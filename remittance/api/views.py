@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bankint.api.mixins import CompanyScopedMixin
+from bankint.api.params import status_param
 from bankint.errors import ValidationFailed
 from companies.roles import Perm
 
@@ -29,17 +30,6 @@ from .serializers import (
     PaymentSerializer,
     PaymentSettingsSerializer,
 )
-
-
-def _status(request, choices) -> str | None:
-    value = (request.query_params.get("status") or "").strip().upper()
-    if not value:
-        return None
-    if value not in choices.values:
-        raise serializers.ValidationError(
-            {"status": [_("Unknown status “%(value)s”.") % {"value": value.lower()}]}
-        )
-    return value
 
 
 class _Base(
@@ -66,7 +56,7 @@ class PaymentViewSet(_Base):
             return Payment.objects.none()
         if self.action != "list":  # the filter is the list's
             return payment_list(self.company)
-        return payment_list(self.company, status=_status(self.request, Payment.Status))
+        return payment_list(self.company, status=status_param(self.request, Payment.Status))
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -120,7 +110,7 @@ class PaymentBatchViewSet(_Base):
             return PaymentBatch.objects.none()
         if self.action != "list":  # the filter is the list's
             return payment_batch_list(self.company)
-        return payment_batch_list(self.company, status=_status(self.request, PaymentBatch.Status))
+        return payment_batch_list(self.company, status=status_param(self.request, PaymentBatch.Status))
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
