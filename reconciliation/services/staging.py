@@ -42,34 +42,11 @@ def _references(texts: Iterable[str | None]) -> list[str]:
     return found
 
 
-# What waits in the staging table: the entry without its status, match and reason, which
-# matching decides (``_StagedEntries.write`` adds them).
-STAGE_FIELDS = (
-    "id",
-    "company_id",
-    "bank_account_id",
-    "statement_id",
-    "file_id",
-    "dedup_key",
-    "booking_date",
-    "value_date",
-    "amount",
-    "currency",
-    "reversal",
-    "booking_status",
-    "acct_svcr_ref",
-    "bank_tx_code",
-    "end_to_end_ids",
-    "kids",
-    "references",
-    "text",
-    "counterparty_name",
-    "counterparty_account",
-    "is_charge",
-    "charges",
-    "foreign_amounts",
-    "created_at",
-)
+# What waits in the staging table: every column of an entry but those matching decides
+# (``StagedEntries.write`` adds them), in the model's order, the order ``add`` builds its rows
+# in (a column added to the model and not to ``add`` fails the first COPY, loudly).
+DECIDED = ("status", "matched_rule", "match_id", "unmatched_reason")
+STAGE_FIELDS = tuple(f.column for f in StatementEntry._meta.concrete_fields if f.column not in DECIDED)
 
 
 def _entry_values(entry: camt053.Camt053Entry) -> tuple:
