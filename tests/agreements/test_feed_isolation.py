@@ -10,8 +10,8 @@ from agreements import feed
 from agreements.models import BankFeedCursor, FeedEventFailure
 from bankclient import BankClient
 from notifications.models import Notification
-from reconciliation.services import feed as reconciliation_feed
 from reconciliation.models import StatementFile
+from reconciliation.services import feed as reconciliation_feed
 from tests import banksim_server
 
 pytestmark = pytest.mark.django_db
