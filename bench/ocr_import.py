@@ -55,7 +55,7 @@ def _retag(spec) -> bytes:
 
 def _setup(company, spec, first_number: int) -> None:
     """Bank account and one open invoice per KID, written directly (not what is measured)."""
-    from ledger.bulk import insert_rows
+    from bankint.db import copy_rows as insert_rows
     from ledger.models import Customer, Invoice
     from ledger.services import customer_create
 

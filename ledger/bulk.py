@@ -1,17 +1,14 @@
-"""Bulk paths for imports of 100,000 rows: COPY inserts, and booking many incoming payments at once.
+"""Booking many incoming payments at once: the ledger's side of an import of 100,000 rows.
 
-COPY streams rows in one statement (no per-row parameters, no 65,535-parameter limit), which
-is what lets an OCR file of 100,000 payments be stored faster than netsgiro parses it.
-Rows are tuples in the order of ``fields`` (model field names; a ``ForeignKey`` by its
-``<name>_id`` attribute), or, where the caller has the values as text already, ready-made
-lines of COPY's text format (:func:`copy_lines`). No ids come back: callers that need them
-use ``bulk_create``.
+The writes go through ``bankint.db`` (COPY, array literals): one statement per batch, no
+per-row parameters, which is what lets an OCR file of 100,000 payments be stored faster than
+netsgiro parses it.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TypeVar
 
@@ -19,6 +16,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bankint.db import array_literal, copy_lines, copy_text, joined
+from bankint.db import copy_rows as insert_rows  # noqa: F401  (ledger.services imports it from here)
 from bankint.errors import ValidationFailed
 from companies.services import audit_record
 
@@ -36,65 +35,8 @@ from .services import (
 T = TypeVar("T")
 
 
-def insert_rows(model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
-    """Insert ``rows`` into ``model``'s table with one COPY; the number of rows."""
-    columns = [model._meta.get_field(name).column for name in fields]
-    table = connection.ops.quote_name(model._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-    count = 0
-    # Errors from the raw cursor become Django's (IntegrityError for a duplicate row);
-    # Django's cursor passes ``copy`` to psycopg 3 (and logs the COPY as one query).
-    with (
-        connection.wrap_database_errors,
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
-    ):
-        write = copy.write_row
-        for row in rows:
-            write(row)
-            count += 1
-    return count
-
-
-# COPY's text format: what a text value must escape. Values without any of these (KIDs,
-# account numbers, most notes) are written as they are.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def copy_text(value: str) -> str:
-    """``value`` as a field of COPY's text format."""
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        return value.translate(_COPY_ESCAPES)
-    return value
-
-
-def copy_lines(model, fields: Sequence[str], chunks: Iterable[str]) -> None:
-    """COPY ``chunks`` of ready-made text-format lines into ``model``'s table.
-
-    For the 100,000-row paths whose callers hold the values as text already (the OCR file's
-    own digits, ISO dates): one f-string per row costs less than adapting each value. Fields
-    go through :func:`copy_text` unless they are digits or numbers; NULL is ``\\N``.
-    """
-    columns = [model._meta.get_field(name).column for name in fields]
-    table = connection.ops.quote_name(model._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with (
-        connection.wrap_database_errors,
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
-    ):
-        for chunk in chunks:
-            copy.write(chunk)
-
-
-# --- bulk incoming payments (OCR) ----------------------------------------------------------
-# Kept here rather than in services.py so the OCR import's fast paths sit next to COPY; these
-# are services all the same (STYLE rule 1): the only writers of what they touch.
-
-
-def _array(values) -> str:
-    """A PostgreSQL array literal of ints or Decimals (no quoting needed for either)."""
-    return "{" + ",".join(map(str, values)) + "}"
+# These are services all the same: the only writers of what they touch, kept apart from
+# services.py because they are the bulk form of its settlement for the OCR import.
 
 
 def _invoices_add_paid(
@@ -126,26 +68,19 @@ def _invoices_add_paid(
                  WHERE i.id = v.id AND i.company_id = %s
                 """,
                 # arrays as literals: adapting 100,000 Decimals one by one costs more than the UPDATE
-                [now, _array(deltas), _array(deltas.values()), company.pk],
+                [now, array_literal(deltas), array_literal(deltas.values()), company.pk],
             )
         # sent, not awaited: leaving the pipeline waits for it (and raises its error)
         return meanwhile() if meanwhile else None
 
 
-def _settlement_lines(settlements, tail: str, chunk: int = 10_000):
+def _settlement_lines(settlements, tail: str):
     """COPY text of (invoice, amount, reference) + ``tail`` (the columns every row shares)."""
-    lines: list[str] = []
-    append = lines.append
     for s in settlements:
         reference = (s.reference or "")[:35]
         if not reference.isdigit():
             reference = copy_text(reference)
-        append(f"{s.invoice_id}\t{s.amount}\t{reference}{tail}")
-        if len(lines) >= chunk:
-            yield "".join(lines)
-            lines.clear()
-    if lines:
-        yield "".join(lines)
+        yield f"{s.invoice_id}\t{s.amount}\t{reference}{tail}"
 
 
 @transaction.atomic
@@ -233,7 +168,7 @@ def payments_in_post_bulk(
     tail = f"\t{company.pk}\t{voucher.pk}\t{source}\t{created.isoformat()}\n"
 
     def format_rows() -> list[str]:  # while the database updates the invoices
-        chunks = list(_settlement_lines(settlements, tail))
+        chunks = list(joined(_settlement_lines(settlements, tail)))
         if meanwhile is not None:
             meanwhile(voucher)
         return chunks

@@ -10,8 +10,8 @@ from agreements import feed
 from agreements.models import BankFeedCursor, FeedEventFailure
 from bankclient import BankClient
 from notifications.models import Notification
-from reconciliation import services as reconciliation_services
 from reconciliation.models import StatementFile
+from reconciliation.services import feed as reconciliation_feed
 from tests import banksim_server
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def bank(banksim_url, sim, settings):
 @pytest.fixture
 def poisoned(monkeypatch, company_a):
     """company_a's statement imports fail as the 9999-12-31 voucher once made them (OverflowError)."""
-    real = reconciliation_services.statement_file_import
+    real = reconciliation_feed.statement_file_import
     state = {"on": True}
 
     def importing(company, data, **kwargs):
@@ -37,7 +37,7 @@ def poisoned(monkeypatch, company_a):
             raise OverflowError("date value out of range")
         return real(company, data, **kwargs)
 
-    monkeypatch.setattr(reconciliation_services, "statement_file_import", importing)
+    monkeypatch.setattr(reconciliation_feed, "statement_file_import", importing)
     return state
 
 

@@ -11,6 +11,7 @@ from django.db import connection
 from ledger.models import Invoice, InvoiceSettlement
 from ocr import services
 from ocr.models import OcrFile, OcrTransaction
+from ocr.services import importing
 from tests.ocr.conftest import OCR_ACCOUNT, ocr_file, tx
 
 
@@ -49,14 +50,14 @@ def test_losing_the_race_on_the_unique_constraint_reports_a_duplicate(
     (inv,) = make_invoices("10.00")
     data = ocr_file((OCR_ACCOUNT, [tx(1, 1000, inv.kid)]))
     first = services.ocr_file_import(ocr_company, data)
-    real = services._find_original
+    real = importing._find_original
     calls = {"n": 0}
 
     def blind_first_two(*args, **kwargs):
         calls["n"] += 1
         return None if calls["n"] <= 2 else real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_find_original", blind_first_two)
+    monkeypatch.setattr(importing, "_find_original", blind_first_two)
     second = services.ocr_file_import(ocr_company, data)
     assert second.status == OcrFile.Status.DUPLICATE and second.duplicate_of == first
     assert OcrTransaction.objects.count() == 1

@@ -433,7 +433,7 @@ def test_a_big_rejected_file_keeps_its_head_size_and_hash_not_all_of_it(ocr_comp
     import hashlib
     import zlib
 
-    from ocr.services import REJECTED_KEEP_BYTES
+    from bankint.intake import REJECTED_KEEP_BYTES
 
     garbage = b"NY" + b"7" * (3 * 1024 * 1024)
     result = ocr_file_import(ocr_company, garbage, source=OcrFile.Source.UPLOAD, filename="junk.txt")

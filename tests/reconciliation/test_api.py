@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.services import bank_account_create
 from companies.models import AuditEvent
@@ -193,7 +193,8 @@ def test_import_command_exit_codes(tmp_path, company_a, account, capsys):
     assert "already imported" in capsys.readouterr().err
     assert _command(bad, company_a) == 1
     assert "15032080119" in capsys.readouterr().err
-    assert _command(tmp_path / "missing.xml", company_a) == 1
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("import_camt053", str(tmp_path / "missing.xml"), "--company", str(company_a.pk))
 
 
 def test_statement_files_filter_by_account_and_closing_date(api_for, admin_a, company_a, account):

@@ -10,6 +10,7 @@ from lxml import etree
 from accounts.services import bank_account_create
 from reconciliation import services
 from reconciliation.models import Statement, StatementEntry, StatementFile
+from reconciliation.services import staging
 from tests.reconciliation.camtgen import EntrySpec, FileSpec, StatementSpec, camt053_bytes
 from tests.reconciliation.test_api import _command, upload
 from tests.reconciliation.test_import import ACCOUNT, DAY, credit
@@ -47,7 +48,7 @@ def eur_file() -> tuple[bytes, int]:
 
 
 def test_a_eur_entry_in_a_nok_statement_rejects_the_file_and_keeps_nothing(company_a, account, monkeypatch):
-    monkeypatch.setattr(services, "BATCH", 1)  # the entries before it are already written when it comes
+    monkeypatch.setattr(staging, "BATCH", 1)  # the entries before it are already written when it comes
     data, line = eur_file()
     result = services.statement_file_import(company_a, data, source=UPLOAD)
     assert result.outcome == "rejected"

@@ -10,13 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.services import bank_account_create
+from bankint.intake import REJECTED_KEEP_BYTES, Received
 from companies.models import AuditEvent
 from ledger.models import ReferenceKind, Voucher, VoucherLine
 from ledger.services import LineSpec, voucher_post
 from notifications.models import Notification
-from reconciliation import services
 from reconciliation.models import Match, Statement, StatementEntry, StatementFile
-from reconciliation.services import statement_file_import
+from reconciliation.services import importing, statement_file_import
 from tests.reconciliation.camtgen import (
     EntrySpec,
     FileSpec,
@@ -459,9 +459,7 @@ def test_fees_of_a_day_share_one_voucher_and_each_matches_its_own_line(company_a
 
 
 def test_raw_bytes_larger_than_one_chunk_are_stored_whole(company_a, account, monkeypatch):
-    from reconciliation import services
-
-    monkeypatch.setattr(services, "RAW_CHUNK", 1000)
+    monkeypatch.setattr(Received, "chunk_size", 1000)
     data = simple_statement([credit("1.00", f"R{i}") for i in range(20)])
     assert len(data) > 5000
     file = statement_file_import(company_a, data, source=UPLOAD).file
@@ -469,9 +467,7 @@ def test_raw_bytes_larger_than_one_chunk_are_stored_whole(company_a, account, mo
 
 
 def test_a_path_or_a_file_is_read_in_pieces_and_stored_whole(company_a, account, tmp_path, monkeypatch):
-    from reconciliation import services
-
-    monkeypatch.setattr(services, "RAW_CHUNK", 1000)  # several pieces even for a small file
+    monkeypatch.setattr(Received, "chunk_size", 1000)  # several pieces even for a small file
     data = simple_statement([credit(f"{i}.00", f"R{i}") for i in range(1, 40)])
     assert len(data) > 3000
     path = tmp_path / "camt.xml"
@@ -519,7 +515,7 @@ def _kid_payment(company, account, kid: str, amount: str) -> VoucherLine:
 def test_one_payment_with_several_kids_settles_all_their_lines(company_a, account, parallel, monkeypatch):
     # Issue 20 item 8: only the first CdtrRefInf/Ref was kept, so a payment for two invoices
     # matched neither (or the wrong sum).
-    monkeypatch.setattr(services, "PARALLEL_BYTES", 0 if parallel else 10**12)
+    monkeypatch.setattr(importing, "PARALLEL_BYTES", 0 if parallel else 10**12)
     lines = [
         _kid_payment(company_a, account, "0000000018", "100.00"),
         _kid_payment(company_a, account, "0000000026", "250.00"),
@@ -558,7 +554,7 @@ SPAREBANK_VISA = "VISA VARE *8012 07.07 USD 140.00 YOUCANBOOK.ME Kurs: 8.9275"
 def test_a_card_purchase_in_usd_keeps_its_usd_and_books_no_fee(company_a, account, parallel, monkeypatch):
     # Issue 20 item 7: TxDtls with only InstdAmt USD 140.00 on a NOK 1,249.85 debit was stored
     # as 140.00 without currency, and NOK 1,109.85 was posted to the fee account.
-    monkeypatch.setattr(services, "PARALLEL_BYTES", 0 if parallel else 10**12)
+    monkeypatch.setattr(importing, "PARALLEL_BYTES", 0 if parallel else 10**12)
     purchase = EntrySpec(
         amount=Decimal("1249.85"),
         credit_debit="DBIT",
@@ -597,7 +593,7 @@ def test_a_big_rejected_file_keeps_its_head_size_and_hash_not_all_of_it(company_
     assert result.outcome == "rejected"
     file = StatementFile.objects.get()
     assert file.size == len(garbage) and file.sha256 == hashlib.sha256(garbage).hexdigest()
-    assert bytes(file.data) == garbage[: services.REJECTED_KEEP_BYTES]
+    assert bytes(file.data) == garbage[:REJECTED_KEEP_BYTES]
 
 
 def test_an_upload_is_read_from_disk_not_into_memory(company_a, account, admin_a, client, monkeypatch):

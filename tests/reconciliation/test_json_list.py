@@ -8,7 +8,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciliation.services import _json_list
+from reconciliation.services.staging import _json_list
 
 
 @given(st.lists(st.text(max_size=40), max_size=6))

@@ -16,9 +16,9 @@ from decimal import Decimal
 import pytest
 
 from accounts.services import bank_account_create
-from reconciliation import camt053, services
+from reconciliation import camt053
 from reconciliation.models import Statement, StatementEntry, StatementFile
-from reconciliation.services import statement_file_import
+from reconciliation.services import importing, statement_file_import
 from tests.reconciliation.camtgen import (
     EntrySpec,
     FileSpec,
@@ -75,7 +75,7 @@ def _files() -> dict[str, bytes]:
 
 
 def _outcome(company, data: bytes, *, parallel: bool, tmp_path, by_path: bool, monkeypatch):
-    monkeypatch.setattr(services, "PARALLEL_BYTES", 0 if parallel else 10**12)
+    monkeypatch.setattr(importing, "PARALLEL_BYTES", 0 if parallel else 10**12)
     source = data
     if by_path:
         source = tmp_path / f"file-{parallel}-{len(data)}.xml"
@@ -139,7 +139,7 @@ def test_the_child_reports_the_schema_error_with_element_and_line(tmp_path):
 @pytest.mark.parametrize("how", ["cannot-start", "crashes"])
 def test_without_a_child_the_check_is_made_here(company_a, how, monkeypatch):
     bank_account_create(company_a, account_number="86011117947", name="Drift", ledger_account="1920")
-    monkeypatch.setattr(services, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(importing, "PARALLEL_BYTES", 0)
     if how == "cannot-start":
         monkeypatch.setattr("sys.executable", "/nonexistent/python")
     else:  # the interpreter runs, but not our module: no verdict on stdout
@@ -271,7 +271,7 @@ def test_a_parsing_process_killed_half_way_leaves_nothing_and_the_file_is_parsed
     company_a, tmp_path, monkeypatch
 ):
     bank_account_create(company_a, account_number="86011117947", name="Drift", ledger_account="1920")
-    monkeypatch.setattr(services, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(importing, "PARALLEL_BYTES", 0)
     delivered = []
     real_items = camt053.ParseProcess.items
 
@@ -296,7 +296,7 @@ def test_a_parsing_process_killed_half_way_leaves_nothing_and_the_file_is_parsed
 
 def test_a_child_that_hangs_is_given_up_and_the_file_is_parsed_here(company_a, tmp_path, monkeypatch):
     bank_account_create(company_a, account_number="86011117947", name="Drift", ledger_account="1920")
-    monkeypatch.setattr(services, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(importing, "PARALLEL_BYTES", 0)
     hangs = tmp_path / "hangs"
     hangs.write_text("#!/bin/sh\nexec sleep 30\n")
     os.chmod(hangs, 0o755)
@@ -312,9 +312,9 @@ def test_the_parse_starts_before_the_file_is_claimed_and_stops_for_a_duplicate(c
     """The child starts first, so it parses while the import hashes, claims and stores the
     file; a file already imported stops it, and no process is left behind either way."""
     bank_account_create(company_a, account_number="86011117947", name="Drift", ledger_account="1920")
-    monkeypatch.setattr(services, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(importing, "PARALLEL_BYTES", 0)
     started = []
-    real_init, real_claim = camt053.ParseProcess.__init__, services._claim
+    real_init, real_claim = camt053.ParseProcess.__init__, importing._claim
 
     def init(self, *args, **kwargs):
         real_init(self, *args, **kwargs)
@@ -325,7 +325,7 @@ def test_the_parse_starts_before_the_file_is_claimed_and_stops_for_a_duplicate(c
         return real_claim(*args, **kwargs)
 
     monkeypatch.setattr(camt053.ParseProcess, "__init__", init)
-    monkeypatch.setattr(services, "_claim", claim)
+    monkeypatch.setattr(importing, "_claim", claim)
     data = _good()
     first = statement_file_import(company_a, data, source=StatementFile.Source.UPLOAD)
     assert first.outcome == "imported" and first.new == 30

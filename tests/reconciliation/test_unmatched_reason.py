@@ -12,9 +12,10 @@ from django.utils import translation
 from accounts.services import bank_account_create
 from ledger.models import ReferenceKind, VoucherLine
 from ledger.services import LineSpec, voucher_post
-from reconciliation import matching, services
+from reconciliation import matching
 from reconciliation.models import StatementEntry, StatementFile
 from reconciliation.services import (
+    automatch,
     bank_account_reconcile,
     entries_match,
     match_undo,
@@ -134,7 +135,7 @@ def test_a_later_import_matches_an_old_entry_and_clears_its_reason(company_a, ac
 
 def test_a_failed_automatic_match_leaves_no_reasons_behind(company_a, account, monkeypatch):
     second = bank_account_create(company_a, account_number="15032080119", name="Skatt", ledger_account="1950")
-    original = services._reconcile
+    original = automatch.reconcile
 
     def reconcile(bank_account, sink=None):
         report = original(bank_account, sink)
@@ -142,7 +143,7 @@ def test_a_failed_automatic_match_leaves_no_reasons_behind(company_a, account, m
             raise IntegrityError("duplicate key value violates unique constraint")
         return report
 
-    monkeypatch.setattr(services, "_reconcile", reconcile)
+    monkeypatch.setattr(automatch, "reconcile", reconcile)
     data = camt053_bytes(
         FileSpec(
             [
