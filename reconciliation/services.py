@@ -61,6 +61,7 @@ from accounts.models import BankAccount
 from bankint import context
 from bankint.errors import BankFileRejected, Conflict, ValidationFailed, localized, reason_of
 from companies.services import audit_record
+from iso20022 import camt053
 from ledger.models import OpenBankLine, ReferenceKind, Voucher, VoucherLine
 from ledger.selectors import ledger_account_numbers
 from ledger.services import (
@@ -72,7 +73,7 @@ from ledger.services import (
 from notifications.models import Notification
 from notifications.services import notify
 
-from . import camt053, matching
+from . import matching
 from .models import Match, MatchLine, Statement, StatementEntry, StatementFile
 
 logger = logging.getLogger(__name__)

@@ -48,6 +48,10 @@ from bankint.tasks import enqueue_on_commit
 from companies.roles import Perm, Role
 from companies.selectors import roles_for, user_perms
 from companies.services import audit_record, user_national_id_use
+from iso20022.camt054 import parse_camt054
+from iso20022.errors import IsoFormatError
+from iso20022.pain001 import Pain001Batch, Pain001Message, Pain001Payment, build_pain001
+from iso20022.pain002 import Pain002Report, StatusReason, UnidentifiedStatus, parse_pain002, reason_text
 from ledger import kid as kidrules
 from ledger.models import Bill, ReferenceKind, Voucher
 from ledger.money import clean_amount
@@ -64,12 +68,8 @@ from notifications.models import Notification
 from notifications.services import notify
 
 from .banking_days import NoBankingDay, banking_day_on_or_after, days_after
-from .camt054 import parse_camt054
 from .models import MAX_BATCH_TOTAL, BankReport, Payment, PaymentBatch, PaymentSettings
-from .pain001 import Pain001Batch, Pain001Message, Pain001Payment, build_pain001
-from .pain002 import Pain002Report, StatusReason, UnidentifiedStatus, parse_pain002, reason_text
 from .selectors import four_eyes_in_force, payment_people
-from .xsd import IsoFormatError
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """The pure format and rule modules validate with exceptions, never ``assert``: ``python -O``
-strips asserts, and a bank file must be refused the same way in production (RELIABILITY row 5)."""
+strips asserts, and a bank file must be refused the same way in production."""
 
 import ast
 from pathlib import Path
@@ -9,11 +9,7 @@ from django.conf import settings
 
 FORMAT_MODULES = [
     "ocr/parsing.py",
-    "remittance/pain001.py",
-    "remittance/pain002.py",
-    "remittance/camt054.py",
-    "remittance/xsd.py",
-    "reconciliation/camt053.py",
+    *sorted(str(p.relative_to(settings.BASE_DIR)) for p in (Path(settings.BASE_DIR) / "iso20022").rglob("*.py")),
     "reconciliation/matching.py",
     "ledger/kid.py",
 ]

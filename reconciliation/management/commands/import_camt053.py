@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 
 from bankint import context
 from companies.models import Company
-from reconciliation.camt053 import DEFAULT_MAX_BYTES
+from iso20022.camt053 import DEFAULT_MAX_BYTES
 from reconciliation.models import StatementFile
 from reconciliation.services import statement_file_import
 
