@@ -26,7 +26,7 @@ from .tags import (
 )
 from .transaction import _tx_wire
 from .values import _amount_text, _clean, _credit_debit, _day_of
-from .wire import _from_wire
+from .wire import TX_AMOUNT, _from_wire
 
 
 def _entry(ntry, index: int) -> Camt053Entry:
@@ -70,60 +70,18 @@ def _entry_wire(ntry, index: int) -> tuple:
         raise _missing("Ntry/Amt", "Ntry", ntry.sourceline)
     amount = _amount_text(amt, "Ntry/Amt")
     if credit_debit != "CRDT" and credit_debit != "DBIT":
-        credit_debit = _clean(credit_debit)
-        if credit_debit not in ("CRDT", "DBIT"):
-            _credit_debit(ntry, "Ntry")  # raises with the right message
+        credit_debit = _credit_debit(ntry, "Ntry")  # the indicator with blanks round it, or an error
     if booking is None:
         raise _missing("Ntry/BookgDt", "Ntry", ntry.sourceline)
     booking_day = _day_of(booking, "BookgDt")
     value_day = _day_of(value, "ValDt") if value is not None else None
     reversal = (_clean(reversal) or "false").lower() in ("true", "1")
 
-    bank_tx_code = ""
-    subfamily = proprietary = None
-    if btc is not None:
-        domain_code = family_code = None
-        # BkTxCd is Domn(Cd, Fmly(Cd, SubFmlyCd)) and Prtry(Cd, Issr).
-        for part in btc:
-            if part.tag == T_DOMN:
-                for sub in part:
-                    if sub.tag == T_CD:
-                        domain_code = (sub.text or "").strip() or None
-                    elif sub.tag == T_FMLY:
-                        for leaf in sub:
-                            if leaf.tag == T_CD:
-                                family_code = (leaf.text or "").strip() or None
-                            elif leaf.tag == T_SUBFMLYCD:
-                                subfamily = (leaf.text or "").strip() or None
-            elif part.tag == T_PRTRY:
-                for sub in part:
-                    if sub.tag == T_CD:
-                        proprietary = (sub.text or "").strip() or None
-        if domain_code or family_code or subfamily:
-            bank_tx_code = f"{domain_code or ''}/{family_code or ''}/{subfamily or ''}"
-
+    bank_tx_code, proprietary, subfamily = _bank_tx_code(btc) if btc is not None else _NO_BTC
     currency = amt.get("Ccy")
-    charges = None
-    if details is not None:
-        txds = list(details.iterchildren(T_TXDTLS))
-        single = len(txds) == 1
-        transactions = tuple([_tx_wire(txd, credit_debit, amount, single, currency) for txd in txds])
-        if transactions:
-            # Σ signed tx amounts − the entry's signed amount: zero, the usual case, when one
-            # transaction carries the entry's own amount.
-            if single and transactions[0][0] == amount:
-                charges = "0.00"
-            elif any(tx[0] is None for tx in transactions):
-                # Some payments are known only in another currency: the split, and so any
-                # charges, cannot be told in the entry's currency. None is guessed.
-                charges = "0.00"
-            else:  # signed as Camt053Tx.signed_amount signs them (unary minus: never −0.00)
-                debit = credit_debit != "CRDT"
-                signed = [-Decimal(tx[0]) if debit else Decimal(tx[0]) for tx in transactions]
-                charges = str(sum(signed, ZERO) - (-Decimal(amount) if debit else Decimal(amount)))
-    else:
-        transactions = ()
-
+    transactions, charges = (
+        _transactions(details, credit_debit, amount, currency) if details is not None else _NO_DETAILS
+    )
     return (
         index,
         amount,
@@ -142,3 +100,54 @@ def _entry_wire(ntry, index: int) -> tuple:
         currency or "NOK",
         charges,
     )
+
+
+_NO_BTC = ("", None, None)
+_NO_DETAILS = ((), None)
+
+
+def _bank_tx_code(btc) -> tuple[str, str | None, str | None]:
+    """``("Domn/Fmly/SubFmly", Prtry/Cd, SubFmlyCd)`` of a ``BkTxCd``: Domn(Cd, Fmly(Cd, SubFmlyCd))
+    and Prtry(Cd, Issr). The code is ``""`` when the bank gave no domain part."""
+    domain_code = family_code = subfamily = proprietary = None
+    for part in btc:
+        if part.tag == T_DOMN:
+            for sub in part:
+                if sub.tag == T_CD:
+                    domain_code = _clean(sub.text)
+                elif sub.tag == T_FMLY:
+                    for leaf in sub:
+                        if leaf.tag == T_CD:
+                            family_code = _clean(leaf.text)
+                        elif leaf.tag == T_SUBFMLYCD:
+                            subfamily = _clean(leaf.text)
+        elif part.tag == T_PRTRY:
+            for sub in part:
+                if sub.tag == T_CD:
+                    proprietary = _clean(sub.text)
+    if domain_code or family_code or subfamily:
+        return f"{domain_code or ''}/{family_code or ''}/{subfamily or ''}", proprietary, subfamily
+    return "", proprietary, subfamily
+
+
+def _transactions(details, credit_debit: str, amount: str, currency: str | None) -> tuple[tuple, str | None]:
+    """The wire tuples of an entry's ``TxDtls`` and the entry's charges as text (``None``: none).
+
+    Charges are Σ signed tx amounts − the entry's signed amount: zero, the usual case, when
+    one transaction carries the entry's own amount.
+    """
+    txds = list(details.iterchildren(T_TXDTLS))
+    single = len(txds) == 1
+    transactions = tuple([_tx_wire(txd, credit_debit, amount, single, currency) for txd in txds])
+    if not transactions:
+        return transactions, None
+    if single and transactions[0][TX_AMOUNT] == amount:
+        return transactions, "0.00"
+    if any(tx[TX_AMOUNT] is None for tx in transactions):
+        # Some payments are known only in another currency: the split, and so any charges,
+        # cannot be told in the entry's currency. None is guessed.
+        return transactions, "0.00"
+    # Signed as Camt053Tx.signed_amount signs them (unary minus: never −0.00).
+    debit = credit_debit != "CRDT"
+    signed = [-Decimal(tx[TX_AMOUNT]) if debit else Decimal(tx[TX_AMOUNT]) for tx in transactions]
+    return transactions, str(sum(signed, ZERO) - (-Decimal(amount) if debit else Decimal(amount)))

@@ -124,35 +124,9 @@ def _tx_wire(txd, credit_debit: str, entry_amount: str, single: bool, currency: 
     amount = fx = None
     if amt_dtls is not None:
         amount, fx = _amount_details(amt_dtls, currency, entry_amount if single else None)
-    if amount is None and amt is not None:  # TxDtls/Amt: later versions of the message
-        ccy = amt.get("Ccy")
-        if ccy is None or ccy == currency:
-            amount = _amount_text(amt, "TxDtls/Amt")
-        elif fx is None:
-            fx = (_foreign_amount(amt, "TxDtls/Amt"), ccy, None, None, None)
     if amount is None:
-        if single:
-            # The entry's one transaction, in the entry's currency, is the entry's amount,
-            # whatever other currency it was instructed in.
-            amount = entry_amount
-        elif fx is None:
-            raise CamtParseError(
-                _("A batch entry's TxDtls has no amount (AmtDtls/TxAmt/Amt), so it cannot be split."),
-                element="TxDtls/AmtDtls",
-                line=txd.sourceline,
-            )
-        # else: a batch's payment known only in another currency: no amount to split by
-    charges = None
-    if has_charges:
-        # A charge is what Chrgs says, in the entry's currency (one in another is not summed
-        # with it).
-        total = ZERO
-        for chrg in txd.iterchildren(T_CHRGS):
-            for found in chrg.iterchildren(T_AMT):
-                ccy = found.get("Ccy")
-                if ccy is None or ccy == currency:
-                    total += _amount(found, "Chrgs/Amt")
-        charges = str(total)
+        amount, fx = _amount_otherwise(txd, amt, fx, entry_amount, single, currency)
+    charges = _charges(txd, currency) if has_charges else None
 
     kids: tuple[str, ...] = ()
     unstructured = []
@@ -185,15 +159,7 @@ def _tx_wire(txd, credit_debit: str, entry_amount: str, single: bool, currency: 
         if counterparty_account is not None:
             counterparty_account = _account_id(counterparty_account, what)[0]
 
-    end_to_end_id = tx_ref = None
-    if refs is not None:
-        for ref in refs:
-            tag = ref.tag
-            if tag == X_E2E:
-                end_to_end_id = ref.text
-            elif tag == E_ACCTSVCRREF:
-                tx_ref = ref.text
-        end_to_end_id, tx_ref = _clean(end_to_end_id), _clean(tx_ref)
+    end_to_end_id, tx_ref = _references(refs) if refs is not None else _NO_REFS
 
     return (
         amount,
@@ -208,3 +174,52 @@ def _tx_wire(txd, credit_debit: str, entry_amount: str, single: bool, currency: 
         fx,
         _clean(additional),
     )
+
+
+_NO_REFS = (None, None)
+
+
+def _amount_otherwise(
+    txd, amt, fx: tuple | None, entry_amount: str, single: bool, currency: str | None
+) -> tuple[str | None, tuple | None]:
+    """``(amount, fx)`` of a ``TxDtls`` whose ``AmtDtls`` gave no amount in the entry's currency."""
+    if amt is not None:  # TxDtls/Amt: later versions of the message
+        ccy = amt.get("Ccy")
+        if ccy is None or ccy == currency:
+            return _amount_text(amt, "TxDtls/Amt"), fx
+        if fx is None:
+            fx = (_foreign_amount(amt, "TxDtls/Amt"), ccy, None, None, None)
+    if single:
+        # The entry's one transaction, in the entry's currency, is the entry's amount,
+        # whatever other currency it was instructed in.
+        return entry_amount, fx
+    if fx is None:
+        raise CamtParseError(
+            _("A batch entry's TxDtls has no amount (AmtDtls/TxAmt/Amt), so it cannot be split."),
+            element="TxDtls/AmtDtls",
+            line=txd.sourceline,
+        )
+    return None, fx  # a batch's payment known only in another currency: no amount to split by
+
+
+def _charges(txd, currency: str | None) -> str:
+    """Σ ``Chrgs/Amt`` in the entry's currency, as text (one in another is not summed with it)."""
+    total = ZERO
+    for chrg in txd.iterchildren(T_CHRGS):
+        for found in chrg.iterchildren(T_AMT):
+            ccy = found.get("Ccy")
+            if ccy is None or ccy == currency:
+                total += _amount(found, "Chrgs/Amt")
+    return str(total)
+
+
+def _references(refs) -> tuple[str | None, str | None]:
+    """``(EndToEndId, AcctSvcrRef)`` of a transaction's ``Refs``."""
+    end_to_end_id = tx_ref = None
+    for ref in refs:
+        tag = ref.tag
+        if tag == X_E2E:
+            end_to_end_id = ref.text
+        elif tag == E_ACCTSVCRREF:
+            tx_ref = ref.text
+    return _clean(end_to_end_id), _clean(tx_ref)
