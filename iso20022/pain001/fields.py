@@ -259,11 +259,6 @@ def check_payment(
     creditor_acct = accounts.get(p.creditor_account)
     if creditor_acct is None:
         creditor_acct = accounts[p.creditor_account] = _bban(p.creditor_account, f"{pw}.creditor_account")
-    kid, message = _kid_or_message(p, pw)
-    return e2e, amount, creditor, creditor_acct, kid, message
-
-
-def _kid_or_message(p: Pain001Payment, pw: str) -> tuple[str | None, str | None]:
     kid = p.kid.strip() if isinstance(p.kid, str) else p.kid
     message = bank_text(p.message) if isinstance(p.message, str) else p.message
     if kid is not None and not isinstance(kid, str):
@@ -284,4 +279,4 @@ def _kid_or_message(p: Pain001Payment, pw: str) -> tuple[str | None, str | None]
             f"The message is {len(message)} characters; the bank accepts at most {MAX_MESSAGE_LENGTH}.",
             f"{pw}.message",
         )
-    return kid, message
+    return e2e, amount, creditor, creditor_acct, kid, message

@@ -202,32 +202,29 @@ def _write_batch(
     _text(etree.SubElement(etree.SubElement(pmt, T_DBTRAGT), T_FININSTNID), T_BIC, batch.debtor_bic)
 
     b_sum = Decimal(0)
+    # A local alias: the payment loop runs tens of thousands of times per file.
+    SubElement = etree.SubElement
     for p_index, p in enumerate(batch.payments):
-        _write_payment(pmt, check_payment(p, f"{bw}.payments[{p_index}]", seen_e2e, accounts))
+        e2e, amount, creditor, creditor_acct, kid, message = check_payment(
+            p, f"{bw}.payments[{p_index}]", seen_e2e, accounts
+        )
+        tx = SubElement(pmt, T_CDTTRFTXINF)
+        SubElement(SubElement(tx, T_PMTID), T_ENDTOENDID).text = e2e
+        SubElement(SubElement(tx, T_AMT), T_INSTDAMT, Ccy=CURRENCY).text = amount
+        SubElement(SubElement(tx, T_CDTR), T_NM).text = creditor
+        acct_othr = SubElement(SubElement(SubElement(tx, T_CDTRACCT), T_ID), T_OTHR)
+        SubElement(acct_othr, T_ID).text = creditor_acct
+        SubElement(SubElement(acct_othr, T_SCHMENM), T_CD).text = BBAN_SCHEME
+        if kid is not None:
+            ref = SubElement(SubElement(SubElement(tx, T_RMTINF), T_STRD), T_CDTRREFINF)
+            SubElement(SubElement(SubElement(ref, T_TP), T_CDORPRTRY), T_CD).text = "SCOR"
+            SubElement(ref, T_REF).text = kid
+        elif message is not None:
+            SubElement(SubElement(tx, T_RMTINF), T_USTRD).text = message
         b_sum += p.amount
     b_count.text = str(len(batch.payments))
     b_sum_el.text = f"{b_sum.quantize(CENT):f}"
     return len(batch.payments), b_sum
-
-
-def _write_payment(pmt: etree._Element, checked: tuple) -> None:
-    """One ``CdtTrfTxInf`` from :func:`~iso20022.pain001.fields.check_payment`'s values."""
-    e2e, amount, creditor, creditor_acct, kid, message = checked
-    # A local alias: this runs tens of thousands of times per file.
-    SubElement = etree.SubElement
-    tx = SubElement(pmt, T_CDTTRFTXINF)
-    SubElement(SubElement(tx, T_PMTID), T_ENDTOENDID).text = e2e
-    SubElement(SubElement(tx, T_AMT), T_INSTDAMT, Ccy=CURRENCY).text = amount
-    SubElement(SubElement(tx, T_CDTR), T_NM).text = creditor
-    acct_othr = SubElement(SubElement(SubElement(tx, T_CDTRACCT), T_ID), T_OTHR)
-    SubElement(acct_othr, T_ID).text = creditor_acct
-    SubElement(SubElement(acct_othr, T_SCHMENM), T_CD).text = BBAN_SCHEME
-    if kid is not None:
-        ref = SubElement(SubElement(SubElement(tx, T_RMTINF), T_STRD), T_CDTRREFINF)
-        SubElement(SubElement(SubElement(ref, T_TP), T_CDORPRTRY), T_CD).text = "SCOR"
-        SubElement(ref, T_REF).text = kid
-    elif message is not None:
-        SubElement(SubElement(tx, T_RMTINF), T_USTRD).text = message
 
 
 # ----------------------------------------------------------------------------- validation
