@@ -114,17 +114,17 @@ def _bank_tx_code(btc) -> tuple[str, str | None, str | None]:
         if part.tag == T_DOMN:
             for sub in part:
                 if sub.tag == T_CD:
-                    domain_code = _clean(sub.text)
+                    domain_code = (sub.text or "").strip() or None
                 elif sub.tag == T_FMLY:
                     for leaf in sub:
                         if leaf.tag == T_CD:
-                            family_code = _clean(leaf.text)
+                            family_code = (leaf.text or "").strip() or None
                         elif leaf.tag == T_SUBFMLYCD:
-                            subfamily = _clean(leaf.text)
+                            subfamily = (leaf.text or "").strip() or None
         elif part.tag == T_PRTRY:
             for sub in part:
                 if sub.tag == T_CD:
-                    proprietary = _clean(sub.text)
+                    proprietary = (sub.text or "").strip() or None
     if domain_code or family_code or subfamily:
         return f"{domain_code or ''}/{family_code or ''}/{subfamily or ''}", proprietary, subfamily
     return "", proprietary, subfamily
