@@ -3,7 +3,7 @@
 Why it exists: every morning the bank sends what it booked on each account; reconciliation
 matches those entries against the ledger. Statement files reach
 100,000 entries, come from a network we do not control, and decide what the customer sees as
-"reconciled", so this module reads them
+"reconciled", so this package reads them
 
 * **streaming**: ``lxml.etree.iterparse`` on ``Ntry``/``Stmt``/``GrpHdr`` only, each element
   cleared and its processed siblings deleted, so the tree never holds more than one entry
@@ -15,14 +15,14 @@ matches those entries against the ledger. Statement files reach
   for anything a bank file must not contain (more than two decimals, negative or non-numeric
   amounts, missing ``Acct``/``Bal``/``Amt``/``CdtDbtInd``/``BookgDt``, the wrong message).
   Its message is a template and its values, kept apart, so the service shows it in the
-  user's language (this module imports no Django; ``_`` only marks the text);
+  user's language (this package imports no Django; ``_`` only marks the text);
 * **whole or not at all**: a file is whole when its bytes end with the root's end tag (and
   nothing but whitespace, comments and processing instructions after it), whatever the
   parser reports (:meth:`_BoundedReader.ends_the_document`); a file libxml2 refuses is read
   again, whole, up to 8 MB, to tell "not XML" from "breaks the schema" and to name the
   element, the rule and the line (:func:`_diagnosed`).
 
-Rules this module decides, each from the standard or from importers that learned it the hard
+Rules this package decides, each from the standard or from importers that learned it the hard
 way:
 
 * **Balances.** Opening = ``OPBD``, else ``PRCD`` (the previous statement's closing balance,
@@ -75,7 +75,7 @@ odd" into a clear message naming the element instead of a wrong balance or a sil
 skipped field. ``validate=False`` exists for benchmarks and for
 callers that have validated already. The importer has a big file parsed and checked by
 :class:`ParseProcess` in a process of its own while it does its own work per entry; the
-checks this module makes itself (mandatory elements, amounts, dates, indicators, a file that
+checks this package makes itself (mandatory elements, amounts, dates, indicators, a file that
 ends before its Document does) apply either way.
 
 The modules, by job: :mod:`.reader` (the stream, its input bounded and checked),

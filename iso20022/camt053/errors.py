@@ -15,9 +15,6 @@ def _(text: str) -> str:
 
 # Messages someone may hand us instead of a camt.053.001.02, so the error can say what it is:
 # by the message name in the namespace, whatever its version.
-
-# Messages someone may hand us instead of a camt.053.001.02, so the error can say what it is:
-# by the message name in the namespace, whatever its version.
 _OTHER_MESSAGE_RE = re.compile(
     r"urn:iso:std:iso:20022:tech:xsd:((camt\.05[234]|pain\.00[12])\.[0-9]{3}\.[0-9]{2})"
 )

@@ -19,11 +19,6 @@ ZERO = Decimal("0.00")
 # (ExternalBankTransactionSubFamily1Code): they go to the fee account, not to a payment.
 CHARGE_SUBFAMILIES = frozenset({"CHRG", "COMM", "COME", "COMI", "COMT", "FEES"})
 
-# ISO 20022 amounts allow 18 digits and 5 decimals, but a NOK statement has øre at most. A
-# third decimal that is not zero means the file is not what we think it is, so it is refused,
-# not rounded; trailing zeros (``8.850``, ``5442.09000``, as some banks write) are the same
-# amount and are read by value. The usual form, checked first, is two decimals at most.
-
 
 class Camt053Fx(NamedTuple):
     """A transaction's amount in another currency than its entry's (``AmtDtls``: ``TxAmt``,

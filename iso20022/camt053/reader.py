@@ -229,10 +229,6 @@ def _rereader(source, raw) -> Callable[[], bytes | None]:
     return from_file
 
 
-# What broke the schema, by libxml2's error type (numbers, stable across versions; never by
-# the wording of its message), worded for a person; the message itself follows as the detail.
-
-
 def _iterate(
     reader: _BoundedReader, validate: bool, wire: bool, reread: Callable[[], bytes | None]
 ) -> Iterator[Camt053Statement | Camt053Entry | tuple]:

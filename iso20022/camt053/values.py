@@ -24,14 +24,10 @@ from .tags import NS, T_DT, T_DTTM, T_IBAN, T_ID
 # amount and are read by value. The usual form, checked first, is two decimals at most.
 _AMOUNT_RE = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,2})?")
 # xs:decimal without a sign, as the schema allows it: "12", "12.", ".5", "+12.50000".
-
-# xs:decimal without a sign, as the schema allows it: "12", "12.", ".5", "+12.50000".
 _DECIMAL_RE = re.compile(r"\+?([0-9]*)(?:\.([0-9]*))?")
 
 _FOREIGN_AMOUNT_RE = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,5})?")  # ActiveOrHistoricCurrencyAndAmount
-
 _RATE_RE = re.compile(r"[0-9]{1,11}(?:\.[0-9]{1,10})?")  # BaseOneRate
-# The counterparty is the payer of a credit and the payee of a debit: (party, its account).
 
 
 def _local(tag) -> str:
