@@ -48,7 +48,7 @@ class BankFileRejected(DomainError):
 def localized(template: str, params=None) -> str:
     """``template`` in the active language, with ``params`` filled in.
 
-    Format modules (``ocr.parsing``, ``reconciliation.camt053``, ``remittance.pain002`` …)
+    Format modules (``ocr.parsing``, ``iso20022.camt053``, ``iso20022.pain002`` …)
     import no Django, so they cannot translate: their errors carry the English template they
     marked with a no-op ``_()`` (which makemessages extracts) and the values apart. The
     service that stores or shows the reason translates it here, so the same refusal reads in

@@ -22,9 +22,9 @@ from bankint.api.params import as_id
 from bankint.errors import DomainError
 from companies.permissions import company_view
 from companies.roles import Perm
+from iso20022.camt053 import DEFAULT_MAX_BYTES
 from ledger.selectors import ledger_account_numbers
 
-from .camt053 import DEFAULT_MAX_BYTES
 from .models import Match, StatementEntry, StatementFile
 from .selectors import (
     account_overview,

@@ -20,12 +20,12 @@ from bankint.api.params import screen_status
 from bankint.errors import DomainError
 from companies.permissions import company_view
 from companies.roles import Perm
+from iso20022.pain002 import reason_text
 from ledger.models import Bill
 
 from . import services
 from .forms import BillPaymentForm, CorrectionForm, PaymentForm, PaymentSettingsForm
 from .models import Payment, PaymentBatch
-from .pain002 import reason_text
 from .selectors import (
     payment_batch_list,
     payment_batch_timeline,

@@ -16,8 +16,8 @@ from bankint.api.mixins import CompanyScopedMixin
 from bankint.api.params import id_param
 from bankint.errors import BankFileRejected, Conflict
 from companies.roles import Perm
+from iso20022.camt053 import DEFAULT_MAX_BYTES
 
-from ..camt053 import DEFAULT_MAX_BYTES
 from ..models import Match, StatementEntry, StatementFile
 from ..selectors import statement_entry_list, statement_file_list
 from ..services import (

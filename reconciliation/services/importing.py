@@ -47,10 +47,10 @@ from bankint import context, phases
 from bankint.errors import BankFileRejected, Conflict, localized, reason_of
 from bankint.intake import Intake, Notice, Received
 from companies.services import audit_record
+from iso20022 import camt053
 from notifications.models import Notification
 from notifications.services import notify
 
-from .. import camt053
 from ..models import Statement, StatementEntry, StatementFile
 from . import automatch
 from .staging import StagedEntries

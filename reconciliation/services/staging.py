@@ -19,8 +19,9 @@ from decimal import Decimal
 from django.db import connection
 
 from bankint.db import copy_rows, id_sequence, next_ids
+from iso20022 import camt053
 
-from .. import camt053, matching
+from .. import matching
 from ..models import Statement, StatementEntry, StatementFile
 
 BATCH = 2000  # entries per COPY batch, ids per sequence call

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from accounts.models import BankAccount
 from bankint.errors import BankFileRejected
 from bankint.intake import Received
+from iso20022 import camt053
 from notifications.models import Notification
 from notifications.services import notify
 
-from .. import camt053
 from ..models import Statement, StatementFile
 from .staging import ZERO
 

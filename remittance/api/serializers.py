@@ -2,10 +2,10 @@ from django.utils.translation import get_language
 from rest_framework import serializers
 
 from bankint.api.mixins import StrictSerializerMixin
+from iso20022.pain002 import reason_text
 from ledger.api.serializers import AmountField
 
 from ..models import Payment, PaymentBatch
-from ..pain002 import reason_text
 
 
 class PaymentSerializer(StrictSerializerMixin, serializers.ModelSerializer):

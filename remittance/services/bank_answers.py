@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 
 from bankint.errors import BankFileRejected
 from companies.services import audit_record
+from iso20022.camt054 import Camt054Report, parse_camt054
+from iso20022.errors import IsoFormatError
+from iso20022.pain002 import Pain002Report, StatusReason, UnidentifiedStatus, parse_pain002, reason_text
 from ledger.models import ReferenceKind, Voucher
 from ledger.services import (
     PAYABLES,
@@ -26,10 +29,7 @@ from ledger.services import (
 from notifications.models import Notification
 from notifications.services import notify
 
-from ..camt054 import Camt054Report, parse_camt054
 from ..models import BankReport, Payment, PaymentBatch
-from ..pain002 import Pain002Report, StatusReason, UnidentifiedStatus, parse_pain002, reason_text
-from ..xsd import IsoFormatError
 from .common import B, P, file_reason, transition
 
 logger = logging.getLogger(__name__)

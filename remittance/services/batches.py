@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 
 from bankint.errors import ValidationFailed
 from companies.services import audit_record
+from iso20022.errors import IsoFormatError
+from iso20022.pain001 import Pain001Batch, Pain001Message, Pain001Payment, build_pain001
 
 from ..models import MAX_BATCH_TOTAL, Payment, PaymentBatch
-from ..pain001 import Pain001Batch, Pain001Message, Pain001Payment, build_pain001
-from ..xsd import IsoFormatError
 from .common import P, file_reason
 from .payments import new_id
 

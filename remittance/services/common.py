@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 
 from bankint.errors import IllegalTransition, reason_of
 from companies.services import audit_record
+from iso20022.errors import IsoFormatError
 
 from ..models import Payment, PaymentBatch
 from ..signals import payment_batch_ready_to_send
-from ..xsd import IsoFormatError
 
 B = PaymentBatch.Status
 P = Payment.Status

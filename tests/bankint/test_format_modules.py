@@ -9,11 +9,9 @@ from django.conf import settings
 
 FORMAT_MODULES = [
     "ocr/parsing.py",
-    "remittance/pain001.py",
-    "remittance/pain002.py",
-    "remittance/camt054.py",
-    "remittance/xsd.py",
-    "reconciliation/camt053.py",
+    *sorted(
+        str(p.relative_to(settings.BASE_DIR)) for p in (Path(settings.BASE_DIR) / "iso20022").rglob("*.py")
+    ),
     "reconciliation/matching.py",
     "ledger/kid.py",
 ]

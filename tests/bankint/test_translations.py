@@ -61,7 +61,7 @@ def test_language_switch(client, admin_a):
 _PY_MSGID = re.compile(r"""(?<![\w.])(?:_|gettext|gettext_lazy)\(\s*"((?:[^"\\\n]|\\.)+)"\s*[,)%]""")
 _TEMPLATE_MSGID = re.compile(r"""{%\s*(?:translate|trans)\s+"([^"]+)"(?:\s+as\s+\w+)?\s*%}""")
 _SOURCE_DIRS = ["bankint", "companies", "notifications", "ledger", "accounts", "agreements"]
-_SOURCE_DIRS += ["remittance", "reconciliation", "ocr", "templates"]
+_SOURCE_DIRS += ["remittance", "reconciliation", "ocr", "iso20022", "templates"]
 
 
 def _source_msgids() -> dict[str, str]:

@@ -17,8 +17,8 @@ import pytest
 from django.utils import translation
 
 from accounts.services import bank_account_create
+from iso20022 import camt053
 from ledger.models import Voucher
-from reconciliation import camt053
 from reconciliation.models import Match, Statement, StatementEntry, StatementFile
 from reconciliation.services import statement_file_import
 from tests.corpus.conftest import assert_manifest_covers, corpus_cases, corpus_file, require_samples

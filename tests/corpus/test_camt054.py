@@ -11,9 +11,10 @@ import pytest
 from django.utils import translation
 
 from bankint.errors import BankFileRejected, reason_of
+from iso20022.camt054 import parse_camt054
+from iso20022.errors import IsoFormatError
 from notifications.models import Notification
 from remittance import services as s
-from remittance.camt054 import IsoFormatError, parse_camt054
 from remittance.models import Payment, PaymentBatch
 from tests.corpus.conftest import assert_manifest_covers, corpus_cases, corpus_file, load_manifest
 from tests.remittance.conftest import make_setup

@@ -10,9 +10,10 @@ from django.test import Client
 from django.utils import translation
 
 from bankint.errors import reason_of
+from iso20022.errors import IsoFormatError
+from iso20022.pain002 import parse_pain002
 from remittance import services as s
 from remittance.models import Payment, PaymentBatch
-from remittance.pain002 import IsoFormatError, parse_pain002
 from tests.corpus.conftest import assert_manifest_covers, corpus_cases, corpus_file, load_manifest
 from tests.remittance.conftest import make_setup
 from tests.remittance.test_flows import _batch, _pay

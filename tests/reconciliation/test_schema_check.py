@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.services import bank_account_create
-from reconciliation import camt053
+from iso20022 import camt053
 from reconciliation.models import Statement, StatementEntry, StatementFile
 from reconciliation.services import importing, statement_file_import
 from tests.reconciliation.camtgen import (

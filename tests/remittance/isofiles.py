@@ -31,8 +31,8 @@ from stdnum.no import kontonr
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from remittance.pain001 import Pain001Batch, Pain001Message, Pain001Payment, build_pain001
-from remittance.xsd import NS_CAMT054, NS_PAIN001, NS_PAIN002
+from iso20022.pain001 import Pain001Batch, Pain001Message, Pain001Payment, build_pain001
+from iso20022.xsd import NS_CAMT054, NS_PAIN001, NS_PAIN002
 
 OSLO_WINTER = timezone(timedelta(hours=1))
 ORG_NUMBER = "123456785"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from companies.roles import Role
+from iso20022.pain001 import validate_pain001
 from remittance.models import Payment, PaymentBatch
-from remittance.pain001 import validate_pain001
 
 from .conftest import PLAIN_PAYEE
 

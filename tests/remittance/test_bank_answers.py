@@ -12,10 +12,10 @@ from django.test import Client
 from django.utils import translation
 
 from bankint.errors import BankFileRejected
+from iso20022.pain002 import REASON_TEXTS
 from notifications.models import Notification
 from remittance import services as s
 from remittance.models import Payment, PaymentBatch
-from remittance.pain002 import REASON_TEXTS
 from tests.remittance.isofiles import (
     BatchStatus,
     BookedEntry,

@@ -12,13 +12,13 @@ from agreements import feed
 from bankclient import BankUnavailable
 from bankint.errors import Conflict
 from companies.models import AuditEvent
+from iso20022.pain001 import validate_pain001
 from ledger.models import Bill, VoucherLine
 from ledger.services import bill_create
 from notifications.models import Notification
 from remittance import services as s
 from remittance.banking_days import banking_day_on_or_after
 from remittance.models import Payment, PaymentBatch
-from remittance.pain001 import validate_pain001
 
 from .conftest import KID_PAYEE, PLAIN_PAYEE
 
@@ -194,7 +194,7 @@ def test_part_rejects_single_payments_with_reason_in_plain_words(setup, bank, si
     good.refresh_from_db()
     assert bad.status == P.REJECTED and bad.reason_code == "AC03"
     assert good.status in (P.ACCEPTED, P.BOOKED)
-    from remittance.pain002 import reason_text
+    from iso20022.pain002 import reason_text
 
     assert "KID" in reason_text("AC03", "nb") and "KID" in reason_text("AC03", "en")
     assert Notification.objects.filter(company=setup.company, level="ERROR", body__contains="AC03").exists()

@@ -11,10 +11,10 @@ from django.utils import timezone
 from lxml import etree
 
 from bankint.errors import ValidationFailed
+from iso20022.pain001 import validate_pain001
 from remittance import services as s
 from remittance.banking_days import NoBankingDay, banking_day_on_or_after, days_after
 from remittance.models import MAX_BATCH_TOTAL, Payment, PaymentBatch
-from remittance.pain001 import validate_pain001
 
 from .test_api import _create_payment, _url
 from .test_flows import _pay

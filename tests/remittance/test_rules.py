@@ -12,12 +12,12 @@ from django.utils import timezone
 from accounts.models import BankAccount
 from bankint.errors import Conflict, IllegalTransition, NotPermitted, ValidationFailed
 from companies.roles import Role
+from iso20022.pain001 import validate_pain001
 from ledger.models import Bill
 from ledger.services import bill_create
 from remittance import services as s
 from remittance.banking_days import banking_day_on_or_after, is_banking_day
 from remittance.models import Payment, PaymentBatch
-from remittance.pain001 import validate_pain001
 
 from .conftest import PLAIN_PAYEE
 from .test_flows import _approve, _batch, _files_in, _pay

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bankint.management.bankfile import BankFileCommand
 from companies.models import Company
-from reconciliation.camt053 import DEFAULT_MAX_BYTES
+from iso20022.camt053 import DEFAULT_MAX_BYTES
 from reconciliation.models import StatementFile
 from reconciliation.services import statement_file_import
 

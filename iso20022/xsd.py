@@ -1,4 +1,4 @@
-"""The ISO 20022 schemas and the one safe way to read bank XML, shared by every format module.
+"""The ISO 20022 schemas and the one safe way to read bank XML, shared by every reader and writer.
 
 Why a module of its own: every file the portal writes (pain.001) must validate against the
 official XSD before it leaves, and every file the bank sends (pain.002, camt.054, camt.053)
@@ -7,7 +7,7 @@ that ship them (``pain001`` and ``camt053``) through :mod:`importlib.resources`,
 path in the repository or the network, so a fresh clone and a production image validate
 against exactly the same files.
 
-Bank files are untrusted input (RELIABILITY.md row 7): an XML file can try to read local
+Bank files are untrusted input: an XML file can try to read local
 files (XXE), to exhaust memory (billion laughs, deep nesting) or to reach the network. The
 parser here resolves no entities, loads no DTD, reaches no network, keeps libxml2's size and
 depth limits (``huge_tree=False``) and refuses any document with a DOCTYPE at all: no ISO
@@ -25,11 +25,11 @@ import importlib.resources
 import importlib.util
 import re
 import threading
-from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from lxml import etree
+
+from .errors import IsoFormatError, _
 
 __all__ = [
     "MAX_XML_BYTES",
@@ -37,12 +37,8 @@ __all__ = [
     "NS_CAMT054",
     "NS_PAIN001",
     "NS_PAIN002",
-    "IsoFormatError",
     "assert_valid",
-    "business_date",
     "get_schema",
-    "parse_iso_date",
-    "parse_iso_datetime",
     "parse_xml",
     "safe_parser",
     "schema_file",
@@ -66,40 +62,7 @@ _SCHEMAS: dict[str, tuple[str, str, str]] = {
 # Anything far beyond that is not a bank file; refusing it early bounds memory.
 MAX_XML_BYTES = 200 * 1024 * 1024
 
-# Business dates are Norwegian (STYLE rule 10): the bank's instants are read on Oslo's clock.
-OSLO = ZoneInfo("Europe/Oslo")
-
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
-
-
-def _(text: str) -> str:
-    """Marks a message for translation (makemessages finds it); the service translates it."""
-    return text
-
-
-class IsoFormatError(ValueError):
-    """A file (or the data for one) breaks ISO 20022, the XSD, or a rule the XSD cannot check.
-
-    ``template`` is the English message with ``%(name)s`` placeholders, marked with ``_()`` so
-    it is in the translation catalogue, and ``params`` the values apart: this module imports
-    no Django, so the service that shows the refusal translates it
-    (``bankint.errors.reason_of``). ``message`` is the English text, ``path`` says where: an
-    XPath-like location in the document (``/Document/.../InstdAmt``) or, for input data, the
-    field (``batches[0].payments[3].amount``). The arguments are kept in ``args`` so the
-    error survives pickling (Celery).
-    """
-
-    def __init__(self, template: str, path: str | None = None, params: dict | None = None) -> None:
-        super().__init__(template, path, params)
-        self.template = template
-        self.params = dict(params) if params else {}
-        self.message = template % self.params if self.params else template
-        self.path = path
-
-    def __str__(self) -> str:
-        if self.path and self.path not in self.message:
-            return f"{self.message} (at {self.path})"
-        return self.message
 
 
 def safe_parser() -> etree.XMLParser:
@@ -306,45 +269,3 @@ def assert_valid(root: etree._Element, name: str) -> None:
             groups.setdefault("expected", "-")
             raise IsoFormatError(template, where, {**params, **groups})
     raise IsoFormatError(_SCHEMA_OTHER, where, params)
-
-
-def parse_iso_datetime(text: str, where: str) -> datetime:
-    """An ISODateTime as the bank wrote it: aware if it has an offset or ``Z``, else naive local time."""
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise IsoFormatError(
-            _("'%(value)s' is not a date and time this parser can read."), where, {"value": text}
-        ) from None
-
-
-def business_date(moment: datetime, where: str | None = None) -> date:
-    """The Norwegian business date of an ISODateTime: the one rule every reader follows.
-
-    A time with an offset (or ``Z``) is an instant; its business date is its date in Oslo, so
-    ``2025-06-30T22:30:00Z`` is 1 July (00:30 in Oslo) whatever the machine's time zone. A
-    time without an offset is already local time and keeps its date. (A bank's ``Dt`` is a
-    date already and is taken as written: :func:`parse_iso_date`.)
-    """
-    if moment.tzinfo is not None and moment.utcoffset() is not None:
-        try:
-            moment = moment.astimezone(OSLO)
-        except OverflowError:  # 9999-12-31T23:00:00-05:00 is in year 10000 in Oslo
-            raise IsoFormatError(
-                _("'%(value)s' is outside the dates this parser can read."),
-                where,
-                {"value": moment.isoformat()},
-            ) from None
-    return moment.date()
-
-
-def parse_iso_date(text: str, where: str) -> date:
-    """An ISODate (``YYYY-MM-DD``); the XSD has checked its shape, this checks the calendar."""
-    # xs:date allows a time-zone suffix ("2025-03-04+01:00", "2025-03-04Z"); a booking date is
-    # the bank's calendar day as written, so the suffix is dropped, not applied.
-    if len(text) > 10 and text[10] in "Z+-":
-        text = text[:10]
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise IsoFormatError(_("'%(value)s' is not a valid date."), where, {"value": text}) from None

@@ -11,17 +11,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from remittance.pain001 import build_pain001
-from remittance.pain002 import (
+from iso20022.errors import IsoFormatError
+from iso20022.pain001 import build_pain001
+from iso20022.pain002 import (
     REASON_TEXTS,
     STATUS_CODES,
-    IsoFormatError,
     StatusReason,
     parse_pain002,
     reason_text,
     status_text,
 )
-from remittance.xsd import NS_PAIN002
+from iso20022.xsd import NS_PAIN002
 from tests.remittance.isofiles import (
     BatchStatus,
     Reason,

@@ -2,7 +2,7 @@
 
 Why it exists: a payment is only *booked* — the voucher posted (credit the bank's ledger
 account, debit payables) and the bill marked paid — when DNB's camt.054 debit notification
-echoes it (DOMAIN.md §6, issue 7). The notification names our batch (``Refs/PmtInfId``, or
+echoes it. The notification names our batch (``Refs/PmtInfId``, or
 ``NtryDtls/Btch/PmtInfId``) and our payment (``Refs/EndToEndId``) with the amount booked, so
 the service can find each payment without guessing.
 
@@ -17,12 +17,12 @@ Shapes this reads, all seen in Norwegian banks' files:
   transactions carry no amounts is refused rather than split by guesswork;
 * the booking date as ``BookgDt/Dt`` or ``BookgDt/DtTm`` (likewise the value date, which
   may be missing). A ``DtTm`` is turned into the Oslo business date by the rule every reader
-  follows (:func:`remittance.xsd.business_date`): ``2025-06-30T22:30:00Z`` is booked on
+  follows (:func:`iso20022.dates.business_date`): ``2025-06-30T22:30:00Z`` is booked on
   1 July, as camt.053 reads it; a ``Dt`` is taken as written;
 * the account as a BBAN in ``Acct/Id/Othr/Id`` or as a Norwegian IBAN, which is turned into
   its BBAN (the portal keys bank accounts on the 11-digit number).
 
-The file is untrusted input: safe parser and official XSD first (:mod:`remittance.xsd`),
+The file is untrusted input: safe parser and official XSD first (:mod:`iso20022.xsd`),
 then one :class:`IsoFormatError` for anything wrong. Credits and non-booked entries are
 reported as they are (``credit_debit``, ``status``): which ones to act on is the service's
 decision.
@@ -38,22 +38,15 @@ from decimal import Decimal
 from lxml import etree
 from stdnum.no import iban as no_iban
 
-from remittance.xsd import (
-    NS_CAMT054,
-    IsoFormatError,
-    assert_valid,
-    business_date,
-    parse_iso_date,
-    parse_iso_datetime,
-    parse_xml,
-)
+from .dates import business_date, parse_iso_date, parse_iso_datetime
+from .errors import IsoFormatError
+from .xsd import NS_CAMT054, assert_valid, parse_xml
 
 __all__ = [
     "Camt054Entry",
     "Camt054Notification",
     "Camt054Report",
     "Camt054Transaction",
-    "IsoFormatError",
     "parse_camt054",
 ]
 

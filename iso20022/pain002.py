@@ -3,14 +3,14 @@
 Why it matters: the pain.002 is how the portal learns, at three levels, what DNB did with a
 payment file — the whole file (``OrgnlGrpInfAndSts/GrpSts``), each batch
 (``OrgnlPmtInfAndSts/PmtInfSts``) and each payment (``TxInfAndSts/TxSts``), correlated on our
-MsgId, PmtInfId and EndToEndId (DOMAIN.md §6). A file-level RJCT rejects the whole batch; a
+MsgId, PmtInfId and EndToEndId. A file-level RJCT rejects the whole batch; a
 PART or a transaction-level RJCT rejects single payments (one KID the creditor does not
 accept, one closed account) while the rest are paid. The user must then see *why* in plain
 words, in Norwegian and English, so every ISO reason code the bank sends maps to a sentence
 (:data:`REASON_TEXTS`, :func:`reason_text`).
 
 The file is untrusted input: it goes through the safe parser (no entities, no DTD, no
-network, no DOCTYPE) and the official XSD before a value is read (:mod:`remittance.xsd`).
+network, no DOCTYPE) and the official XSD before a value is read (:mod:`iso20022.xsd`).
 Anything wrong becomes one :class:`IsoFormatError`. Deciding what a status means for a
 batch or a payment is the remittance service's job; this module only reads the file.
 Statuses missing at a level are reported as ``None``; :meth:`Pain002Report.effective_statuses`
@@ -34,14 +34,15 @@ from datetime import datetime
 
 from lxml import etree
 
-from remittance.xsd import NS_PAIN002, IsoFormatError, assert_valid, parse_iso_datetime, parse_xml
+from .dates import parse_iso_datetime
+from .errors import IsoFormatError
+from .xsd import NS_PAIN002, assert_valid, parse_xml
 
 __all__ = [
     "ACCEPTED_STATUSES",
     "REASON_TEXTS",
     "STATUS_CODES",
     "STATUS_TEXTS",
-    "IsoFormatError",
     "Pain002Batch",
     "Pain002Report",
     "Pain002Transaction",

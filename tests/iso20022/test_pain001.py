@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from lxml import etree
 from stdnum import luhn
 
-from remittance.pain001 import (
+from iso20022.errors import IsoFormatError
+from iso20022.pain001 import (
     MAX_NAME_LENGTH,
-    IsoFormatError,
     Pain001Batch,
     Pain001Message,
     Pain001Payment,
@@ -28,7 +28,7 @@ from remittance.pain001 import (
     is_valid_kid,
     validate_pain001,
 )
-from remittance.xsd import NS_PAIN001, get_schema
+from iso20022.xsd import NS_PAIN001, get_schema
 from tests.remittance.isofiles import (
     DEBTOR_ACCOUNT,
     ORG_NUMBER,

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from reconciliation.camt053 import (
+from iso20022.camt053 import (
     Camt053Entry,
     Camt053Fx,
     Camt053Statement,
@@ -30,7 +30,7 @@ from reconciliation.camt053 import (
     statement_balance_check,
     statement_entry_keys,
 )
-from remittance.xsd import get_schema
+from iso20022.xsd import get_schema
 from tests.reconciliation.camtgen import (
     EntrySpec,
     FileSpec,
@@ -743,9 +743,9 @@ def test_a_schema_error_names_the_element_the_rule_and_the_line(tmp_path, before
 
 
 def test_a_schema_error_in_a_file_too_big_to_read_again_still_names_the_element(monkeypatch):
-    from reconciliation import camt053
+    from iso20022.camt053 import diagnosis
 
-    monkeypatch.setattr(camt053, "LOCATE_BYTES", 100)
+    monkeypatch.setattr(diagnosis, "LOCATE_BYTES", 100)
     data = _pretty(simple_statement([credit("1.00")])).replace(b"<Sts>BOOK</Sts>", b"<Sts>BOOK</Sts><Bogus/>")
     err = bad(data)
     assert err.message.startswith("The file does not match the camt.053.001.02 schema: element Bogus ")
@@ -1001,7 +1001,7 @@ def test_errors_after_good_entries_still_fail_the_whole_stream():
 MEMORY_PROBE = textwrap.dedent(
     """
     import resource, sys
-    from reconciliation.camt053 import iter_camt053
+    from iso20022.camt053 import iter_camt053
     count = 0
     for item in iter_camt053(sys.argv[1]):
         count += 1

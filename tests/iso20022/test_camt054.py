@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from remittance.camt054 import IsoFormatError, parse_camt054
-from remittance.pain001 import build_pain001
-from remittance.xsd import NS_CAMT053, NS_CAMT054, get_schema, schema_file
+from iso20022.camt054 import parse_camt054
+from iso20022.errors import IsoFormatError
+from iso20022.pain001 import build_pain001
+from iso20022.xsd import NS_CAMT053, NS_CAMT054, get_schema, schema_file
 from tests.remittance.isofiles import (
     DEBTOR_ACCOUNT,
     BookedEntry,
@@ -242,7 +243,7 @@ def test_schemas_load_without_running_the_packages_that_ship_them():
     # interpreter compiles all four schemas and has neither package imported.
     code = (
         "import sys\n"
-        "from remittance.xsd import _SCHEMAS, get_schema\n"
+        "from iso20022.xsd import _SCHEMAS, get_schema\n"
         "for name in _SCHEMAS: get_schema(name)\n"
         "print(sorted(m for m in ('pain001', 'camt053') if m in sys.modules))\n"
     )

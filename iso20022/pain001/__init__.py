@@ -1,0 +1,41 @@
+"""pain.001, the payment file the portal sends to the bank: its data, its checks, its writers.
+
+* :mod:`.model`: the data of a file (:class:`Pain001Message`, :class:`Pain001Batch`,
+  :class:`Pain001Payment`), the same for every version of the message;
+* :mod:`.fields`: the checks on that data before any XML is written, and the text rules
+  (:func:`bank_text`, :func:`is_valid_kid`), also the same for every version;
+* :mod:`.v03`: pain.001.001.03, the version DNB takes today: its writer and its validator.
+
+A later version of the message gets a module of its own beside ``v03``, reusing the model and
+the field checks.
+"""
+
+from .fields import bank_text, is_valid_kid
+from .model import (
+    BBAN_SCHEME,
+    DNB_BIC,
+    MAX_AMOUNT,
+    MAX_MESSAGE_LENGTH,
+    MAX_NAME_LENGTH,
+    ORG_ID_SCHEME,
+    Pain001Batch,
+    Pain001Message,
+    Pain001Payment,
+)
+from .v03 import build_pain001, validate_pain001
+
+__all__ = [
+    "BBAN_SCHEME",
+    "DNB_BIC",
+    "MAX_AMOUNT",
+    "MAX_MESSAGE_LENGTH",
+    "MAX_NAME_LENGTH",
+    "ORG_ID_SCHEME",
+    "Pain001Batch",
+    "Pain001Message",
+    "Pain001Payment",
+    "bank_text",
+    "build_pain001",
+    "is_valid_kid",
+    "validate_pain001",
+]
