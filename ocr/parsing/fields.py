@@ -33,7 +33,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from .errors import _, error, show
+from .errors import OcrParseError, _, error, show
 
 LINE_LENGTH = 80
 
@@ -120,6 +120,29 @@ AVTALEGIRO = _(
     "Line %(line)d: this is an AvtaleGiro file (service code 21 in record %(record)s), not OCR giro: "
     "only Nets OCR giro files (service code 09) can be imported here"
 )
+
+
+def not_ny(line: str, line_no: int) -> OcrParseError:
+    """The refusal of a line whose positions 1-2 are not ``NY``."""
+    if line_no == 1:
+        return error(
+            _("Line %(line)d: this is not a Nets OCR giro file: it should start with 'NY', got %(got)s"),
+            line_no,
+            "format_code",
+            got=show(line[:8]),
+        )
+    return error(
+        _("Line %(line)d: every record starts with 'NY' (positions 1-2), got %(got)s"),
+        line_no,
+        "format_code",
+        got=show(line[:2]),
+    )
+
+
+def expect_ny(line: str, line_no: int) -> None:
+    """Positions 1-2: every record starts with ``NY``."""
+    if line[:2] != "NY":
+        raise not_ny(line, line_no)
 
 
 def expect_digits(line: str, line_no: int, fields: tuple[tuple[str, int, int], ...]) -> None:

@@ -22,23 +22,25 @@ from stdnum.no import kontonr
 
 from .errors import _, error, show
 from .fields import (
-    BLANKS,
     DATE_CACHE,
-    ZEROS,
     expect_codes,
     expect_digits,
     expect_filler,
+    expect_ny,
     expect_transaction_codes,
     to_date,
 )
 from .records import OcrAssignmentStart, OcrTransmissionStart
 
-# Positions 3-6 of a 30/31/32: service code 09 and the transaction type, in one look-up.
-_ITEM_CODES = {f"09{t}": t for t in range(10, 22)}
+# Constants such as " " * 9 are folded by the compiler: no look-up on the hot path.
+# Positions 1-6 of a 30/31/32: ``NY``, service code 09 and the transaction type, in one
+# look-up (``NY`` is not checked on its own for these records: see ocr.parsing.machine).
+_ITEM_HEADS = {f"NY09{t}": t for t in range(10, 22)}
 # C0/C1 control characters: never in a Nets text, and a NUL would break PostgreSQL later.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-_ZEROS6, _BLANKS6, _ZEROS22, _BLANKS22, _BLANKS9 = ZEROS[6], BLANKS[6], ZEROS[22], BLANKS[22], BLANKS[9]
-_NO_ACCOUNT = ZEROS[11]
+# Digits to numbers by look-up: cheaper than int() on the hot path.
+_ONE_DIGIT = {str(n): n for n in range(10)}
+_TWO_DIGITS = {f"{n:02d}": n for n in range(100)}
 
 # A transaction as the parsers of its records pass it on: a plain tuple in OcrTransaction's
 # field order (building the frozen dataclass costs as much as all the checks of two lines).
@@ -62,7 +64,7 @@ def assignment_start(line: str, line_no: int) -> OcrAssignmentStart:
     """Record 20, with the MOD11 check of the assignment account."""
     expect_codes(line, line_no, "0900", "20")
     agreement = line[8:17]
-    if not agreement.isdecimal() and agreement != _BLANKS9:
+    if not agreement.isdecimal() and agreement != " " * 9:
         raise error(
             _(
                 "Line %(line)d: the agreement id (positions 9-17) must be 9 digits, zeros or blank, got %(got)s"
@@ -101,14 +103,17 @@ def assignment_start(line: str, line_no: int) -> OcrAssignmentStart:
     return OcrAssignmentStart("09", agreement_id, line[17:24], account, line_no)
 
 
-def amount_item_1(line: str, line_no: int) -> tuple[Item1, int, int]:
-    """Record 30: its ten fields, the transaction number, and the amount in øre, signed.
+def amount_item_1(line: str, line_no: int) -> tuple[Item1, int, str, str]:
+    """Record 30: its ten fields, the amount in øre, signed, and its positions 1-6 (``NY``
+    and codes) and 9-15 (number) as written, which its 31 and 32 must repeat.
 
     A credit note (``-`` in position 32) has a negative amount: Nets' 88/89 totals are
     signed (OCR giro Systemspesifikasjon; java-netsgiro's ``ocr1.txt``, its example).
     """
-    t_type = _ITEM_CODES.get(line[2:6], 0)
+    head = line[:6]
+    t_type = _ITEM_HEADS.get(head, 0)
     if not t_type:
+        expect_ny(line, line_no)
         expect_transaction_codes(line, line_no, "30")
     # positions 9-31: transaction number, Nets date, centre, day code, settlement
     digits = line[8:31]
@@ -141,9 +146,9 @@ def amount_item_1(line: str, line_no: int) -> tuple[Item1, int, int]:
     else:
         kid = None
     filler = line[74:80]
-    if filler != _ZEROS6 and filler != _BLANKS6:
+    if filler != "0" * 6 and filler != " " * 6:
         expect_filler(line, line_no, 75)
-    number = int(digits[:7])
+    number_s = digits[:7]
     # String surgery instead of Decimal(ore) / 100: exact, one C call.
     if sign == "0":
         amount = Decimal(f"{amount_s[:15]}.{amount_s[15:]}")
@@ -153,24 +158,25 @@ def amount_item_1(line: str, line_no: int) -> tuple[Item1, int, int]:
         ore = -int(amount_s)
     fields = (
         t_type,
-        number,
+        int(number_s),
         nets_date,
         digits[13:15],  # centre id
-        int(digits[15:17]),  # day code
-        int(digits[17]),  # partial settlement number
+        _TWO_DIGITS[digits[15:17]],  # day code
+        _ONE_DIGIT[digits[17]],  # partial settlement number
         digits[18:23],  # partial settlement serial
         sign,
         amount,
         kid,
     )
-    return fields, number, ore
+    return fields, ore, head, number_s
 
 
-def amount_item_2(line: str, line_no: int, line30: str, item1: Item1) -> TransactionTuple:
-    """Record 31, right after the 30 ``line30`` (on the line before): the whole transaction,
-    its free text ``None`` (a 32 may still follow for types 20 and 21)."""
-    if line[2:6] != line30[2:6] or line[8:15] != line30[8:15]:
-        _check_item_link(line, line_no, "31", line30)
+def amount_item_2(line: str, line_no: int, item1: Item1, head: str, number_s: str) -> TransactionTuple:
+    """Record 31, right after the 30 (on the line before) whose fields are ``item1`` and
+    positions 1-6 and 9-15 ``head`` and ``number_s``: the whole transaction, its free text
+    ``None`` (a 32 may still follow for types 20 and 21)."""
+    if line[:6] != head or line[8:15] != number_s:
+        _check_item_link(line, line_no, "31", head, number_s)
     form_number = line[15:25]
     reference = line[25:34]
     date_account = line[41:58]
@@ -181,7 +187,7 @@ def amount_item_2(line: str, line_no: int, line30: str, item1: Item1) -> Transac
             (("form_number", 16, 25), ("bank_date", 42, 47), ("payer_account", 48, 58)),
         )
     if not reference.isdecimal():
-        if reference != _BLANKS9:
+        if reference != " " * 9:
             raise error(
                 _(
                     "Line %(line)d: the archive reference (positions 26-34) must be 9 digits "
@@ -193,20 +199,22 @@ def amount_item_2(line: str, line_no: int, line30: str, item1: Item1) -> Transac
             )
         reference = None
     filler = line[58:80]
-    if filler != _ZEROS22 and filler != _BLANKS22:
+    if filler != "0" * 22 and filler != " " * 22:
         expect_filler(line, line_no, 59)
     bank_date_s = date_account[:6]
     bank_date = DATE_CACHE.get(bank_date_s) or to_date(bank_date_s, line_no, "bank_date", 42, required=False)
     payer_account = date_account[6:]
-    if payer_account == _NO_ACCOUNT:
+    if payer_account == "0" * 11:
         payer_account = None  # no payer account, e.g. cash paid at a counter
     return item1 + (form_number, reference, bank_date, payer_account, None, line_no - 1)
 
 
-def amount_item_3(line: str, line_no: int, line30: str, transaction: TransactionTuple) -> TransactionTuple:
+def amount_item_3(
+    line: str, line_no: int, transaction: TransactionTuple, head: str, number_s: str
+) -> TransactionTuple:
     """Record 32 (types 20 and 21): ``transaction`` with its free text."""
-    if line[2:6] != line30[2:6] or line[8:15] != line30[8:15]:
-        _check_item_link(line, line_no, "32", line30)
+    if line[:6] != head or line[8:15] != number_s:
+        _check_item_link(line, line_no, "32", head, number_s)
     expect_filler(line, line_no, 56)
     text = line[15:55]
     if _CONTROL.search(text):
@@ -267,9 +275,10 @@ def _diagnose_item1(line: str, line_no: int) -> None:
     )
 
 
-def _check_item_link(line: str, line_no: int, record: str, line30: str) -> None:
+def _check_item_link(line: str, line_no: int, record: str, head: str, number_s: str) -> None:
     """Say how a 31/32 fails to belong to the 30 before it (type or number)."""
-    codes = line30[2:6]
+    expect_ny(line, line_no)
+    codes = head[2:]
     if line[2:6] != codes:
         expect_transaction_codes(line, line_no, record)
         raise error(
@@ -293,5 +302,5 @@ def _check_item_link(line: str, line_no: int, record: str, line30: str) -> None:
         "transaction_number",
         got=int(line[8:15]),
         record=record,
-        number=int(line30[8:15]),
+        number=int(number_s),
     )

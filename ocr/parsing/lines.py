@@ -169,9 +169,6 @@ def is_blank(line: str, line_no: int, after_short: bool) -> bool:
     return not line.strip(" ")
 
 
-_FULL = frozenset((LINE_LENGTH,))
-
-
 class Lines:
     """The lines of an OCR file, in batches, as far as they can be records.
 
@@ -193,7 +190,7 @@ class Lines:
         seen = 0
         for batch in self._batches:
             # Checked in C for the whole batch: a test per line would cost more than the checks.
-            if set(map(len, batch)) <= _FULL:
+            if list(map(len, batch)).count(LINE_LENGTH) == len(batch):
                 self.short = {}
                 seen += len(batch)
                 yield batch

@@ -14,10 +14,9 @@ around them (10, 20, 88, 89) go to :class:`_Transmission`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import chain
 
 from .errors import OcrParseError, _, error, show
-from .fields import to_kroner
+from .fields import not_ny, to_kroner
 from .layouts import (
     Item1,
     TransactionTuple,
@@ -88,60 +87,52 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
     the 88/89), so a consumer must store inside one database transaction and treat the file
     as valid only once :class:`OcrTransmissionEnd` has been yielded.
     """
-    if tuples:
-        return _records(source)
-    return map(_as_object, _records(source))  # type: ignore[arg-type]
-
-
-def _as_object(record: OcrRecord | TransactionTuple) -> OcrRecord:
-    return OcrTransaction(*record) if record.__class__ is tuple else record  # type: ignore[arg-type,return-value]
-
-
-def _records(source: OcrSource) -> Iterator[OcrRecord | TransactionTuple]:
-    """:func:`iter_records` with every transaction as a plain tuple."""
     reader = Lines(source)
     transmission = _Transmission()
     numbers = transmission.numbers  # of the current assignment's transactions
     state = EXPECT_START
     line_no = total = credits = texts = 0  # running: total and credit notes in øre, 32s
     item1: Item1 = ()  # the fields of the last 30 …
-    line30 = ""  # … and its line
+    head = number_s = ""  # … and its positions 1-6 and 9-15 as written
     pending: TransactionTuple = ()  # a text transaction, until we know whether a 32 follows
     try:
-        for line in chain.from_iterable(reader):
-            line_no += 1
-            if line[:2] != "NY":
-                raise _not_a_record(line, line_no, transmission)
-            rt = line[6:8]
-            if state == TEXT and rt != "32":
-                state = ITEMS
-                yield pending
-            if rt == "30" and state == ITEMS:
-                item1, number, ore = amount_item_1(line, line_no)
-                if number in numbers:
-                    raise transmission.number_twice(number, line_no)
-                numbers.add(number)
-                total += ore
-                if ore < 0:
-                    credits -= ore
-                line30 = line
-                state = ITEM_2
-            elif rt == "31" and state == ITEM_2:
-                transaction = amount_item_2(line, line_no, line30, item1)
-                if transaction[0] < 20:
+        for batch in reader:
+            for line in batch:
+                line_no += 1
+                rt = line[6:8]
+                if state == TEXT and rt != "32":
+                    if line[:2] != "NY":
+                        raise _not_a_record(line, line_no, transmission)
                     state = ITEMS
-                    yield transaction
+                    yield pending if tuples else OcrTransaction(*pending)  # type: ignore[misc]
+                if rt == "30" and state == ITEMS:
+                    item1, ore, head, number_s = amount_item_1(line, line_no)
+                    if item1[1] in numbers:
+                        raise transmission.number_twice(item1[1], line_no)
+                    numbers.add(item1[1])
+                    total += ore
+                    if ore < 0:
+                        credits -= ore
+                    state = ITEM_2
+                elif rt == "31" and state == ITEM_2:
+                    transaction = amount_item_2(line, line_no, item1, head, number_s)
+                    if transaction[0] < 20:
+                        state = ITEMS
+                        yield transaction if tuples else OcrTransaction(*transaction)
+                    else:
+                        pending = transaction
+                        state = TEXT
+                elif rt == "32" and state == TEXT:
+                    transaction = amount_item_3(line, line_no, pending, head, number_s)
+                    texts += 1
+                    state = ITEMS
+                    yield transaction if tuples else OcrTransaction(*transaction)
                 else:
-                    pending = transaction
-                    state = TEXT
-            elif rt == "32" and state == TEXT:
-                texts += 1
-                state = ITEMS
-                yield amount_item_3(line, line_no, line30, pending)
-            else:
-                record, state = transmission.read(rt, line, line_no, state, item1, (total, credits, texts))
-                if record is not None:
-                    yield record
+                    record, state = transmission.read(
+                        rt, line, line_no, state, item1, (total, credits, texts)
+                    )
+                    if record is not None:
+                        yield record
         line_no = _rest_is_blank(reader, line_no)
     except OcrParseError as refusal:
         raise reader.noted(refusal, line_no) from None
@@ -172,6 +163,8 @@ class _Transmission:
     ) -> tuple[OcrRecord | None, int]:
         """A record other than a transaction's in ``state``: what to yield (the 89 only once
         the rest of the file is known to be blank) and the next state."""
+        if line[:2] != "NY":
+            raise _not_a_record(line, line_no, self)
         if rt == "20" and state == EXPECT_ASSIGNMENT:
             return self._assignment_start(line, line_no, running), ITEMS
         if rt == "88" and state == ITEMS:
@@ -301,22 +294,10 @@ class _Transmission:
 
 
 def _not_a_record(line: str, line_no: int, transmission: _Transmission) -> OcrParseError:
-    """A line that does not start with ``NY``."""
+    """A line that does not start with ``NY`` (after the 89, any line is one too many)."""
     if transmission.end is not None:
         return transmission.data_after_end(line_no)
-    if line_no == 1:
-        return error(
-            _("Line %(line)d: this is not a Nets OCR giro file: it should start with 'NY', got %(got)s"),
-            line_no,
-            "format_code",
-            got=show(line[:8]),
-        )
-    return error(
-        _("Line %(line)d: every record starts with 'NY' (positions 1-2), got %(got)s"),
-        line_no,
-        "format_code",
-        got=show(line[:2]),
-    )
+    return not_ny(line, line_no)
 
 
 def _rest_is_blank(reader: Lines, line_no: int) -> int:
@@ -343,7 +324,7 @@ def parse_ocr(source: OcrSource) -> OcrTransmission:
     head: OcrAssignmentStart | None = None
     transactions: list[OcrTransaction] = []
     append = transactions.append
-    for record in _records(source):
+    for record in iter_records(source, tuples=True):
         if record.__class__ is tuple:
             append(OcrTransaction(*record))
         elif isinstance(record, OcrAssignmentStart):
