@@ -46,10 +46,7 @@ def _line_batches(source: OcrSource) -> Iterator[list[str]]:
             chunk = bytes(chunk).decode("latin-1")
         elif not chunk.isascii() and _not_latin1(chunk):
             _raise_not_latin1(carry + chunk, seen)
-        text = carry + chunk
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
-        lines = text.split("\n")
+        lines = _split(carry + chunk)
         carry = lines.pop()
         seen += len(lines)
         if len(carry) >= _OVERLONG:
@@ -60,6 +57,17 @@ def _line_batches(source: OcrSource) -> Iterator[list[str]]:
         yield lines
     if carry:
         yield [carry[:-1] if carry[-1] == "\r" else carry]
+
+
+def _split(text: str) -> list[str]:
+    """``text`` split at its LF and CRLF line breaks (a CR elsewhere stays in its line)."""
+    if "\r" not in text:
+        return text.split("\n")
+    lines = text.split("\r\n")
+    # Cheaper than replacing every CRLF by LF first, and the same when every LF is in a CRLF.
+    if text.count("\n") == len(lines) - 1:
+        return lines
+    return text.replace("\r\n", "\n").split("\n")
 
 
 def _iterable_batches(source: Iterable[bytes] | Iterable[str]) -> Iterator[list[str]]:

@@ -107,9 +107,10 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
                     yield pending if tuples else OcrTransaction(*pending)  # type: ignore[misc]
                 if rt == "30" and state == ITEMS:
                     item1, ore, head, number_s = amount_item_1(line, line_no)
-                    if item1[1] in numbers:
-                        raise transmission.number_twice(item1[1], line_no)
-                    numbers.add(item1[1])
+                    number = item1[1]
+                    if number in numbers:
+                        raise transmission.number_twice(number, line_no)
+                    numbers.add(number)
                     total += ore
                     if ore < 0:
                         credits -= ore
