@@ -199,7 +199,8 @@ class Lines:
         for batch in self._batches:
             # Checked in C for the whole batch: a test per line would cost more than the checks.
             if list(map(len, batch)).count(LINE_LENGTH) == len(batch):
-                self.short = {}
+                if batch:  # (a chunk without a line break leaves the last line's note)
+                    self.short = {}
                 seen += len(batch)
                 yield batch
                 continue

@@ -104,7 +104,7 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
                     if line[:2] != "NY":
                         raise _not_a_record(line, line_no, transmission)
                     state = ITEMS
-                    yield pending if tuples else OcrTransaction(*pending)  # type: ignore[misc]
+                    yield _made(pending, tuples)
                 if rt == "30" and state == ITEMS:
                     item1, ore, head, number_s = amount_item_1(line, line_no)
                     number = item1[1]
@@ -127,7 +127,7 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
                     transaction = amount_item_3(line, line_no, pending, head, number_s)
                     texts += 1
                     state = ITEMS
-                    yield transaction if tuples else OcrTransaction(*transaction)
+                    yield _made(transaction, tuples)
                 else:
                     record, state = transmission.read(
                         rt, line, line_no, state, item1, (total, credits, texts)
@@ -145,6 +145,11 @@ def iter_records(source: OcrSource, *, tuples: bool = False) -> Iterator[OcrReco
             "encoding",
         ) from None
     yield transmission.finish(state, line_no)
+
+
+def _made(transaction: TransactionTuple, tuples: bool) -> OcrTransaction | TransactionTuple:
+    """A transaction as :func:`iter_records` yields it (the common case is inlined there)."""
+    return transaction if tuples else OcrTransaction(*transaction)
 
 
 class _Transmission:

@@ -8,7 +8,14 @@ import pytest
 from django.conf import settings
 
 FORMAT_MODULES = [
-    "ocr/parsing.py",
+    "ocr/parsing/__init__.py",
+    "ocr/parsing/errors.py",
+    "ocr/parsing/fields.py",
+    "ocr/parsing/layouts.py",
+    "ocr/parsing/lines.py",
+    "ocr/parsing/machine.py",
+    "ocr/parsing/records.py",
+    "ocr/parsing/totals.py",
     "remittance/pain001.py",
     "remittance/pain002.py",
     "remittance/camt054.py",
