@@ -6,9 +6,12 @@ records, that transaction and assignment numbers are not repeated, and, at each 
 89, the control totals (:mod:`~ocr.parsing.totals`). :func:`parse_ocr` collects the records
 into one :class:`~ocr.parsing.OcrTransmission`.
 
-The transaction records are read in the loop of :func:`_records` itself, with the running
-totals in local variables: a file of 100,000 payments has 200,000 of them. The records
-around them (10, 20, 88, 89) go to :class:`_Transmission`.
+The transaction records are read in the loop of :func:`iter_records` itself, with the
+running totals in local variables: a file of 100,000 payments has 200,000 of them. The
+records around them (10, 20, 88, 89) go to :class:`_Transmission`. For the same reason a
+30, 31 or 32 has its positions 1-2 (``NY``) checked together with the codes that follow
+(the 30's look-up of its type, the 31/32's comparison with their 30); every other line has
+them checked first, as a line after the 89 or before a text transaction's end.
 """
 
 from __future__ import annotations
