@@ -8,9 +8,10 @@ import pytest
 from django.conf import settings
 
 FORMAT_MODULES = [
-    "ocr/parsing.py",
     *sorted(
-        str(p.relative_to(settings.BASE_DIR)) for p in (Path(settings.BASE_DIR) / "iso20022").rglob("*.py")
+        str(p.relative_to(settings.BASE_DIR))
+        for package in ("iso20022", "ocr/parsing")
+        for p in (Path(settings.BASE_DIR) / package).rglob("*.py")
     ),
     "reconciliation/matching.py",
     "ledger/kid.py",
