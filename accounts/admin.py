@@ -6,18 +6,9 @@ the agreement fields and status belong to the bank and the system administrator.
 
 from django.contrib import admin
 
+from bankint.admin import ReadOnlyAdmin
+
 from .models import ApprovalAuthorisation, BankAccount, BankApprovalRight
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BankAccount)

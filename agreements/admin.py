@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from bankclient import BankRejected, BankUnavailable
+from bankint.admin import ReadOnlyAdmin
 
 from .models import (
     BankFeedCursor,
@@ -18,17 +19,6 @@ from .models import (
     ServiceOrderAccount,
 )
 from .services import service_order_repoll
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ServiceOrderAccountInline(admin.TabularInline):

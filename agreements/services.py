@@ -41,6 +41,10 @@ from .models import Bank, OnlineBankApplication, OrderService, RgbOrder, Service
 
 logger = logging.getLogger(__name__)
 
+# Queued by name: agreements.tasks imports the services, not the other way round.
+SUBMIT_TASK = "agreements.service_order_submit"
+RIGHTS_REFRESH_TASK = "agreements.bank_rights_refresh"
+
 # DNB: an accountant may request kontofullmakt for at most six accounts at once (seed).
 KONTOFULLMAKT_MAX_ACCOUNTS = 6
 
@@ -312,9 +316,7 @@ def service_order_submit(order: ServiceOrder, *, client=None, enqueue_retry: boo
         )
         order.refresh_from_db()
         if enqueue_retry:
-            from .tasks import service_order_submit as submit_task
-
-            enqueue_on_commit(submit_task, order.pk)
+            enqueue_on_commit(SUBMIT_TASK, order.pk)
         if not enqueue_retry:
             raise
         return order
@@ -471,9 +473,7 @@ def _apply_order_updates(orders, last, details, *, client) -> int:
         except BankUnavailable as exc:
             # Without the rights every approver would see an AG08 warning: try again shortly.
             logger.warning("could not refresh bank approval rights for %s: %s", company.org_number, exc)
-            from .tasks import bank_rights_refresh
-
-            transaction.on_commit(lambda pk=company.pk: bank_rights_refresh.delay(pk))
+            enqueue_on_commit(RIGHTS_REFRESH_TASK, company.pk)
         except BankRejected as exc:
             logger.warning("the bank refused the approval rights for %s: %s", company.org_number, exc)
     return len(claimed_ids)

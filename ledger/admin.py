@@ -3,7 +3,7 @@ changes only through the services (audit, number series, vouchers), so the admin
 
 from django.contrib import admin
 
-from accounts.admin import ReadOnlyAdmin
+from bankint.admin import ReadOnlyAdmin
 
 from .models import (
     Bill,

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.forms import add_domain_errors
 from bankint.errors import DomainError
+from bankint.forms import add_domain_errors
 from companies.permissions import company_view
 from companies.roles import Perm
 

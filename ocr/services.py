@@ -36,8 +36,9 @@ from django.utils.translation import gettext as _
 from accounts.models import BankAccount, PaymentMethod
 from bankint.errors import Conflict, ValidationFailed, localized, reason_of
 from companies.services import audit_record
-from ledger.bulk import copy_lines, copy_text, payment_allocate, payments_in_post_bulk
+from ledger.bulk import copy_lines, copy_text
 from ledger.models import Invoice
+from ledger.services.payments_in import payment_allocate, payments_in_post_bulk
 from notifications.models import Notification
 from notifications.services import notify
 

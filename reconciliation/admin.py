@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdmin
+from bankint.admin import ReadOnlyAdmin
 
 from .models import Match, MatchLine, Statement, StatementEntry, StatementFile
 

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdmin
+from bankint.admin import ReadOnlyAdmin
 
 from .models import BankReport, Payment, PaymentBatch, PaymentSettings
 from .selectors import payment_batch_timeline

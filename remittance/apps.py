@@ -7,7 +7,7 @@ class RemittanceConfig(AppConfig):
     verbose_name = _("Remittance")
 
     def ready(self) -> None:
-        from agreements import feed
+        from bankint import bankfeed as feed
 
         from . import services
 

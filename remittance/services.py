@@ -33,8 +33,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import BankAccount, BankApprovalRight, BankService
-from accounts.validation import clean_account_number, format_account_number
 from bankclient import BankRejected, BankUnavailable, get_client
+from bankint.account_numbers import clean_account_number, format_account_number
 from bankint.errors import (
     BankFileRejected,
     Conflict,

@@ -14,9 +14,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.forms import add_domain_errors
 from accounts.models import BankAccount, BankService
 from bankint.errors import DomainError
+from bankint.forms import add_domain_errors
 from companies.permissions import company_view
 from companies.roles import Perm
 from ledger.models import Bill

@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from bankint.api.mixins import CompanyScopedMixin
+from companies.api.mixins import CompanyScopedMixin
 from companies.roles import Perm
 
 from ..models import ServiceOrder

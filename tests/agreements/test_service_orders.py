@@ -66,7 +66,7 @@ def test_fee_account_must_be_in_the_chart(company_a, admin_a, demo_accounts):
 
 
 def test_accountant_may_request_kontofullmakt_for_at_most_six_accounts(company_a, make_user):
-    from accounts.validation import clean_account_number  # noqa: F401  (numbers below are valid)
+    from bankint.account_numbers import clean_account_number  # noqa: F401  (numbers below are valid)
 
     numbers = []
     n = 15032080100
