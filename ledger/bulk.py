@@ -67,8 +67,3 @@ def copy_lines(model, fields: Sequence[str], chunks: Iterable[str]) -> None:
     ):
         for chunk in chunks:
             copy.write(chunk)
-
-
-# --- bulk incoming payments (OCR) ----------------------------------------------------------
-# Kept here rather than in services.py so the OCR import's fast paths sit next to COPY; these
-# are services all the same (STYLE rule 1): the only writers of what they touch.

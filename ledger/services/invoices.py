@@ -203,7 +203,7 @@ def invoices_settle_bulk(
     """Settle many invoices with one voucher, in a constant number of queries.
 
     The voucher debits the bank's ledger account once with the total (the bank books an OCR
-    assignment as one credit entry, which is what reconciliation matches: DOMAIN.md §6) and
+    assignment as one credit entry, which is what reconciliation matches) and
     credits receivables (1500) per invoice with the payer's KID.
     """
     if not settlements:
