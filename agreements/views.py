@@ -30,13 +30,8 @@ from .selectors import (
     service_order_list_for_user,
     service_order_outage_warning,
 )
-from .services import (
-    BANK_SERVICES,
-    bank_accounts_for,
-    online_bank_application_start,
-    rgb_order_start,
-    service_order_create,
-)
+from .services.applications import online_bank_application_start, rgb_order_start
+from .services.orders import BANK_SERVICES, bank_accounts_for, service_order_create
 
 
 def _bank(value) -> str:

@@ -7,7 +7,7 @@ from companies.roles import Perm
 
 from ..models import ServiceOrder
 from ..selectors import service_order_list
-from ..services import service_order_create
+from ..services.orders import service_order_create
 from .serializers import ServiceOrderCreateSerializer, ServiceOrderSerializer
 
 
