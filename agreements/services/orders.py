@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 SUBMIT_TASK = "agreements.service_order_submit"
 RIGHTS_REFRESH_TASK = "agreements.bank_rights_refresh"
 
-# DNB: an accountant may request kontofullmakt for at most six accounts at once (seed).
+# DNB: an accountant may request kontofullmakt for at most six accounts at once (the bank's limit).
 KONTOFULLMAKT_MAX_ACCOUNTS = 6
 
 # The bank's order service names → the services the portal marks active on the account.
@@ -114,7 +114,7 @@ def service_order_validate(
     fee_account: str = "7770",
     bank: str = Bank.DNB,
 ) -> tuple[list[BankAccount], list[str], str]:
-    """Everything checked before anything goes to the bank (the seed's rules, in order)."""
+    """Everything checked before anything goes to the bank."""
     if bank not in BANK_REGISTRY:
         raise ValidationFailed(_("Choose DNB or S'banken bedrift."), fields={"bank": [_("Unknown bank.")]})
     available = bank_accounts_for(company, bank)

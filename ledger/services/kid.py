@@ -62,7 +62,7 @@ def invoice_settings_update(company, **changes) -> tuple[InvoiceSettings, list[s
     """Change KID settings; returns the settings and warnings the user must read.
 
     KID can be switched on only when an active account has Nets OCR among its incoming
-    payment methods (the seed's rule: OCR needs KID, KID needs Nets OCR). Changing the KID
+    payment methods: payments by KID reach the ledger only through Nets OCR. Changing the KID
     structure after OCR has been ordered warns, because the bank rejects OCR payments whose
     KID does not match the agreement it holds, and only says so after processing.
     """
