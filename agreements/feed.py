@@ -2,9 +2,9 @@
 apps registered in ``bankint.bankfeed``.
 
 Rules kept here: no bank call inside a database transaction (a transaction held open while the
-bank answers slowly would block every other writer), the cursor
-advances only after the page's handlers ran, and only the poller holding the lease may move
-it, so two workers polling at once cannot apply or skip a page twice.
+bank answers slowly would block every other writer); the cursor advances only after the page's
+handlers ran; and only the poller holding the lease may move it, so two workers polling at
+once cannot apply or skip a page twice.
 
 One company's fault stays its own: a handler that fails on a run of events (anything but
 "the bank is unavailable", which stops the round and backs off) is given the run's events one
