@@ -17,8 +17,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bankint.account_numbers import format_account_number, iban_for
+
 from .banks import bank_name
-from .validation import format_account_number, iban_for
 
 
 class PaymentMethod(models.TextChoices):

@@ -9,6 +9,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from bankint.account_numbers import clean_account_number, format_account_number
 from bankint.errors import Conflict, ValidationFailed
 from companies.models import Company
 from companies.roles import Perm
@@ -19,7 +20,6 @@ from ledger.services import clean_ledger_account, ledger_account_ensure, ledger_
 
 from .models import ApprovalAuthorisation, BankAccount, BankApprovalRight, BankService, PaymentMethod
 from .selectors import bank_account_list_with_nets_ocr
-from .validation import clean_account_number, format_account_number
 
 EDITABLE = ("name", "ledger_account", "fee_account", "incoming_payment_methods", "approval_mode")
 

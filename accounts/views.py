@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bankint.errors import DomainError
+from bankint.forms import add_domain_errors
 from companies.permissions import company_view
 from companies.roles import Perm
 
-from .forms import AuthorisationForm, BankAccountEditForm, BankAccountForm, add_domain_errors
+from .forms import AuthorisationForm, BankAccountEditForm, BankAccountForm
 from .selectors import approver_candidates, authorisation_list, authorisation_overview, bank_account_list
 from .services import (
     authorisation_create,

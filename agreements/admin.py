@@ -18,7 +18,7 @@ from .models import (
     ServiceOrder,
     ServiceOrderAccount,
 )
-from .services import service_order_repoll
+from .services.order_results import service_order_repoll
 
 
 class ServiceOrderAccountInline(ReadOnlyInline):

@@ -7,13 +7,13 @@ class AgreementsConfig(AppConfig):
     verbose_name = _("Bank agreements")
 
     def ready(self) -> None:
-        from bankint import health
+        from bankint import bankfeed, health
 
         from . import feed, handlers
 
         health.register("bank_feed", feed.feed_health)
 
-        feed.register("service_order.updated", handlers.on_service_orders)
-        feed.register("sbanken_activation.updated", handlers.on_sbanken_activations)
-        feed.register("online_bank_application.updated", handlers.on_online_bank_applications)
-        feed.register("rgb_order.updated", handlers.on_rgb_orders)
+        bankfeed.register("service_order.updated", handlers.on_service_orders)
+        bankfeed.register("sbanken_activation.updated", handlers.on_sbanken_activations)
+        bankfeed.register("online_bank_application.updated", handlers.on_online_bank_applications)
+        bankfeed.register("rgb_order.updated", handlers.on_rgb_orders)

@@ -1,13 +1,10 @@
-"""One poll round over the bank's change feed, and the handlers each app registers.
+"""One poll round over the bank's change feed, handing each run of events to the handlers the
+apps registered in ``bankint.bankfeed``.
 
-Apps register a handler per event type in their ``AppConfig.ready`` (``feed.register``).
-A handler receives a run of consecutive events of its type (a list, so it can work in a
-constant number of queries per page) and must be idempotent: the bank may deliver an
-event twice, and a round that fails half-way is redelivered from the stored cursor.
-
-Rules kept here (STYLE rule 3): no bank call inside a database transaction, the cursor
-advances only after the page's handlers ran, and only the poller holding the lease may move
-it, so two workers polling at once cannot apply or skip a page twice.
+Rules kept here: no bank call inside a database transaction (a transaction held open while the
+bank answers slowly would block every other writer); the cursor advances only after the page's
+handlers ran; and only the poller holding the lease may move it, so two workers polling at
+once cannot apply or skip a page twice.
 
 One company's fault stays its own: a handler that fails on a run of events (anything but
 "the bank is unavailable", which stops the round and backs off) is given the run's events one
@@ -22,7 +19,7 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -34,13 +31,12 @@ from django.utils.translation import gettext as _
 
 from bankclient import BankUnavailable, get_client
 from bankclient.dto import ChangeEvent
+from bankint.bankfeed import Handler, handlers_for
 
 from .models import BankFeedCursor, FeedEventFailure
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[list[ChangeEvent]], None]
-_HANDLERS: dict[str, list[Handler]] = {}
 
 LEASE = timedelta(minutes=5)
 BACKOFF_BASE_SECONDS = 15
@@ -60,16 +56,6 @@ def _backoff(failures: int) -> float:
     base = getattr(settings, "BANK_FEED_BACKOFF_BASE_SECONDS", BACKOFF_BASE_SECONDS)
     ceiling = getattr(settings, "BANK_FEED_BACKOFF_MAX_SECONDS", BACKOFF_MAX_SECONDS)
     return min(base * 2 ** (failures - 1), ceiling)
-
-
-def register(event_type: str, handler: Handler) -> None:
-    handlers = _HANDLERS.setdefault(event_type, [])
-    if handler not in handlers:
-        handlers.append(handler)
-
-
-def handlers_for(event_type: str) -> list[Handler]:
-    return list(_HANDLERS.get(event_type, ()))
 
 
 @dataclass

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from bankclient.dto import ChangeEvent
 
-from . import services
+from .services import applications, order_results
 
 
 def on_service_orders(events: list[ChangeEvent]) -> None:
-    services.service_orders_apply_events(events)
+    order_results.service_orders_apply_events(events)
 
 
 def on_sbanken_activations(events: list[ChangeEvent]) -> None:
     from .models import Bank
 
-    services.service_orders_apply_events(events, bank=Bank.SBANKEN)
+    order_results.service_orders_apply_events(events, bank=Bank.SBANKEN)
 
 
 def on_online_bank_applications(events: list[ChangeEvent]) -> None:
-    services.online_bank_applications_apply_events(events)
+    applications.online_bank_applications_apply_events(events)
 
 
 def on_rgb_orders(events: list[ChangeEvent]) -> None:
-    services.rgb_orders_apply_events(events)
+    applications.rgb_orders_apply_events(events)

@@ -3,6 +3,7 @@ from celery import shared_task
 from bankclient import BankUnavailable
 
 from . import feed
+from .services.orders import RIGHTS_REFRESH_TASK, SUBMIT_TASK
 
 
 @shared_task(name="agreements.bank_feed_poll", acks_late=True, ignore_result=True)
@@ -12,7 +13,7 @@ def bank_feed_poll() -> str:
 
 
 @shared_task(
-    name="agreements.service_order_submit",
+    name=SUBMIT_TASK,
     bind=True,
     acks_late=True,
     ignore_result=True,
@@ -21,7 +22,7 @@ def bank_feed_poll() -> str:
 def service_order_submit(self, order_id: int) -> str:
     """Send an order the bank did not answer; the reference makes a resend safe."""
     from .models import ServiceOrder
-    from .services import service_order_submit as submit
+    from .services.orders import service_order_submit as submit
 
     order = ServiceOrder.objects.filter(pk=order_id).first()
     if order is None:
@@ -34,13 +35,13 @@ def service_order_submit(self, order_id: int) -> str:
 
 @shared_task(name="agreements.service_orders_submit_stale", acks_late=True, ignore_result=True)
 def service_orders_submit_stale() -> int:
-    from .services import service_orders_submit_stale as sweep
+    from .services.orders import service_orders_submit_stale as sweep
 
     return sweep()
 
 
 @shared_task(
-    name="agreements.bank_rights_refresh",
+    name=RIGHTS_REFRESH_TASK,
     bind=True,
     acks_late=True,
     ignore_result=True,
@@ -50,7 +51,7 @@ def bank_rights_refresh(self, company_id: int) -> str:
     """The approval rights after a completed order, when the bank did not answer the first time."""
     from companies.models import Company
 
-    from .services import bank_rights_refresh as refresh
+    from .services.order_results import bank_rights_refresh as refresh
 
     company = Company.objects.filter(pk=company_id).first()
     if company is None:

@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.forms import add_domain_errors
 from accounts.models import BankAccount
 from accounts.selectors import bank_account_list
 from bankclient import BankRejected, BankUnavailable
 from bankint.errors import DomainError
+from bankint.forms import add_domain_errors
 from companies.permissions import company_view
 from companies.roles import Perm
 from companies.selectors import company_list_for_user
@@ -30,13 +30,8 @@ from .selectors import (
     service_order_list_for_user,
     service_order_outage_warning,
 )
-from .services import (
-    BANK_SERVICES,
-    bank_accounts_for,
-    online_bank_application_start,
-    rgb_order_start,
-    service_order_create,
-)
+from .services.applications import online_bank_application_start, rgb_order_start
+from .services.orders import BANK_SERVICES, bank_accounts_for, service_order_create
 
 
 def _bank(value) -> str:

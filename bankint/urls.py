@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from accounts import views as account_views
 from companies import views as company_views
 from companies.forms import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
+from notifications import views as notification_views
 
 from . import views
 
@@ -14,7 +15,7 @@ admin.site.site_title = "bankint support"
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
-    path("", company_views.home, name="home"),
+    path("", notification_views.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

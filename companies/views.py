@@ -13,7 +13,6 @@ from bankint.errors import ValidationFailed
 from .forms import ApiTokenCreateForm, CompanySwitchForm
 from .middleware import SESSION_KEY
 from .models import ApiToken
-from .permissions import company_view
 from .selectors import api_token_get_for_user, api_token_list_for_user, company_get_for_user
 from .tokens import RevokeReason, api_token_create, api_token_revoke, api_tokens_revoke_all
 
@@ -33,14 +32,6 @@ def company_switch(request):
     ):
         target = "home"
     return redirect(target)
-
-
-@company_view()
-def home(request):
-    from notifications.selectors import notification_list_for_user
-
-    recent = notification_list_for_user(request.user, request.company)[:5]
-    return render(request, "companies/home.html", {"recent_notifications": recent})
 
 
 @require_http_methods(["GET", "POST"])

@@ -27,7 +27,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.validation import format_account_number
+from bankint.account_numbers import format_account_number
 
 from .kid import Algorithm, Layout
 

@@ -28,6 +28,16 @@ def kid_enabled(company) -> bool:
     return InvoiceSettings.objects.filter(company=company, kid_enabled=True).exists()
 
 
+def bank_accounts_by_id(company, ids) -> dict:
+    """The company's bank accounts among ``ids``, by id, for voucher lines that name one.
+
+    Reached through the voucher line's foreign key: the model (``accounts.BankAccount``) is a
+    layer above the ledger, which names it in its schema but does not import it.
+    """
+    model = VoucherLine._meta.get_field("bank_account").related_model
+    return {b.pk: b for b in model.objects.filter(company=company, pk__in=ids)}
+
+
 def ledger_account_numbers(company) -> set[str]:
     return set(LedgerAccount.objects.filter(company=company).values_list("number", flat=True))
 

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.forms import add_domain_errors
 from bankint.api.params import screen_status
 from bankint.errors import DomainError
+from bankint.forms import add_domain_errors
 from companies.permissions import company_view
 from companies.roles import Perm
 

@@ -16,6 +16,9 @@ from .models import Notification, NotificationRead, is_safe_link
 
 logger = logging.getLogger(__name__)
 
+# Queued by name (notifications.tasks imports this module, not the other way round).
+EMAIL_TASK = "notifications.notification_email_send"
+
 
 def notify(
     company: Company,
@@ -59,9 +62,7 @@ def notify(
             return Notification.objects.get(company=company, dedup_key=dedup_key)
         raise
     if level in (Notification.Level.WARNING, Notification.Level.ERROR):
-        from .tasks import notification_email_send
-
-        enqueue_on_commit(notification_email_send, notification.pk)
+        enqueue_on_commit(EMAIL_TASK, notification.pk)
     return notification
 
 
@@ -77,10 +78,8 @@ def notify_bulk(notifications: list[Notification]) -> None:
             wanted |= Q(company_id=n.company_id, dedup_key=n.dedup_key)
     if not wanted:
         return
-    from .tasks import notification_email_send
-
     for pk in Notification.objects.filter(wanted, emailed_at__isnull=True).values_list("pk", flat=True):
-        enqueue_on_commit(notification_email_send, pk)
+        enqueue_on_commit(EMAIL_TASK, pk)
 
 
 def notification_mark_read(notification: Notification, user) -> None:

@@ -9,6 +9,13 @@ from .services import notification_mark_all_read, notification_mark_read
 
 
 @company_view()
+def home(request):
+    """The front page: the company's latest news."""
+    recent = notification_list_for_user(request.user, request.company)[:5]
+    return render(request, "notifications/home.html", {"recent_notifications": recent})
+
+
+@company_view()
 def notification_list(request):
     unread_only = request.GET.get("unread") == "1"
     qs = notification_list_for_user(request.user, request.company, unread=True if unread_only else None)

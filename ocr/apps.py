@@ -7,7 +7,7 @@ class OcrConfig(AppConfig):
     verbose_name = _("Nets OCR")
 
     def ready(self) -> None:
-        from agreements import feed
+        from bankint import bankfeed as feed
 
         from .services import ocr_files_fetch
 

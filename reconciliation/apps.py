@@ -7,7 +7,7 @@ class ReconciliationConfig(AppConfig):
     verbose_name = _("Bank reconciliation")
 
     def ready(self) -> None:
-        from agreements import feed
+        from bankint import bankfeed as feed
 
         from .services import statements_fetch
 

@@ -7,7 +7,7 @@ class RemittanceConfig(AppConfig):
     verbose_name = _("Remittance")
 
     def ready(self) -> None:
-        from agreements import feed
+        from bankint import bankfeed as feed
 
         from . import tasks  # noqa: F401  (connects the receiver that queues a batch's send)
         from .services import bank_events

@@ -30,7 +30,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.validation import format_account_number
+from bankint.account_numbers import format_account_number
 
 MONEY = {"max_digits": 15, "decimal_places": 2}
 # The largest amount a MONEY column holds, and so the largest batch total. pain.001 allows more

@@ -6,8 +6,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bankint.api.mixins import CompanyScopedMixin
 from bankint.api.params import id_param
+from companies.api.mixins import CompanyScopedMixin
 from companies.roles import Perm
 
 from ..models import ApprovalAuthorisation, BankAccount, BankApprovalRight

@@ -2,12 +2,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from bankint.api.mixins import CompanyScopedMixin
+from companies.api.mixins import CompanyScopedMixin
 from companies.roles import Perm
 
 from ..models import ServiceOrder
 from ..selectors import service_order_list
-from ..services import service_order_create
+from ..services.orders import service_order_create
 from .serializers import ServiceOrderCreateSerializer, ServiceOrderSerializer
 
 

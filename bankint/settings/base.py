@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "ocr",
     "remittance",
     "reconciliation",
+    "demo",  # seed_demo only: above every domain app
 ]
 
 MIDDLEWARE = [

@@ -6,14 +6,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import BankAccount
-from bankint.api.mixins import CompanyScopedMixin
 from bankint.api.params import id_param, status_param
 from bankint.errors import ValidationFailed
+from companies.api.mixins import CompanyScopedMixin
 from companies.roles import Perm
 
 from ..models import Bill, Customer, Invoice, InvoiceSettings, Supplier, Voucher
 from ..selectors import (
+    bank_accounts_by_id,
     bill_list,
     customer_list,
     invoice_list,
@@ -195,7 +195,7 @@ class VoucherViewSet(_CreateListRetrieve):
     def perform_create(self, serializer):
         data = serializer.validated_data
         bank_ids = {line.get("bank_account_id") for line in data["lines"]} - {None}
-        banks = {b.pk: b for b in BankAccount.objects.filter(company=self.company, pk__in=bank_ids)}
+        banks = bank_accounts_by_id(self.company, bank_ids)
         missing = sorted(bank_ids - set(banks))
         if missing:
             message = _("Bank account #%(id)s is not one of this company's accounts.") % {"id": missing[0]}

@@ -4,7 +4,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bankint.api.mixins import CompanyScopedMixin
+from companies.api.mixins import CompanyScopedMixin
 from companies.roles import Perm
 
 from ..models import Notification

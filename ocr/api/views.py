@@ -8,9 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from bankint.api.mixins import CompanyScopedMixin
 from bankint.api.params import id_param
 from bankint.errors import BankFileRejected, ValidationFailed
+from companies.api.mixins import CompanyScopedMixin
 from companies.roles import Perm
 from ledger.models import Invoice
 

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from bankint.errors import Conflict, ValidationFailed
 from companies.services import audit_record
-from ledger.bulk import payment_allocate
 from ledger.models import Invoice
+from ledger.services.payments_in import payment_allocate
 
 from ..models import OcrFile, OcrTransaction
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from bankint.db import copy_lines, copy_text, joined
 from bankint.intake import Notice
-from ledger.bulk import payments_in_post_bulk
+from ledger.services.payments_in import payments_in_post_bulk
 from notifications.models import Notification
 
 from ..models import OcrAssignment, OcrFile, OcrTransaction

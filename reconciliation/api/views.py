@@ -12,9 +12,9 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from bankint.api.mixins import CompanyScopedMixin
 from bankint.api.params import id_param
 from bankint.errors import BankFileRejected, Conflict
+from companies.api.mixins import CompanyScopedMixin
 from companies.roles import Perm
 from iso20022.camt053 import DEFAULT_MAX_BYTES
 

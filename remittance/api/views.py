@@ -16,9 +16,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bankint.api.mixins import CompanyScopedMixin
 from bankint.api.params import status_param
 from bankint.errors import ValidationFailed
+from companies.api.mixins import CompanyScopedMixin
 from companies.roles import Perm
 
 from .. import services

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import BankAccount, BankService
-from accounts.validation import clean_account_number, format_account_number
+from bankint.account_numbers import clean_account_number, format_account_number
 from bankint.errors import Conflict, IllegalTransition, ValidationFailed
 from companies.services import audit_record
 from ledger import kid as kidrules

@@ -13,7 +13,7 @@ from accounts.services import (
     bank_account_create,
     bank_approval_rights_replace,
 )
-from accounts.validation import clean_account_number
+from bankint.account_numbers import clean_account_number
 from bankint.errors import ValidationFailed
 from companies.roles import Role
 from companies.services import user_profile_update

@@ -9,6 +9,7 @@ from django.utils import timezone
 from agreements import feed
 from agreements.models import BankFeedCursor
 from bankclient import BankClient
+from bankint import bankfeed
 from tests.banksim_server import KEY
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def received(monkeypatch):
     """A handler for statements that records what it is given."""
     calls: list[list[int]] = []
     monkeypatch.setattr(
-        feed, "_HANDLERS", {"statement.created": [lambda events: calls.append([e.id for e in events])]}
+        bankfeed, "_HANDLERS", {"statement.created": [lambda events: calls.append([e.id for e in events])]}
     )
     return calls
 
@@ -110,7 +111,7 @@ def test_handler_failure_leaves_the_page_for_the_next_round(bank, sim, monkeypat
 
             raise BankUnavailable("download timed out")
 
-    monkeypatch.setattr(feed, "_HANDLERS", {"statement.created": [flaky]})
+    monkeypatch.setattr(bankfeed, "_HANDLERS", {"statement.created": [flaky]})
     first = feed.bank_feed_poll(client=bank)
     assert first.error and BankFeedCursor.objects.get().cursor == 0
     second = feed.bank_feed_poll(client=bank, force=True)

@@ -9,7 +9,7 @@ import pytest
 from accounts.models import BankAccount
 from accounts.services import bank_account_agreement_set
 from agreements.models import OnlineBankApplication, RgbOrder
-from agreements.services import (
+from agreements.services.applications import (
     online_bank_application_start,
     online_bank_applications_apply_events,
     rgb_order_start,

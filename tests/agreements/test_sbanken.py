@@ -8,7 +8,7 @@ from django.test import Client
 from accounts.models import BankAccount
 from accounts.services import bank_account_create
 from agreements.models import Bank, ServiceOrder
-from agreements.services import service_order_create
+from agreements.services.orders import service_order_create
 from bankint.errors import ValidationFailed
 from notifications.models import Notification
 from tests.conftest import PASSWORD

@@ -12,7 +12,7 @@ from accounts.services import bank_account_create
 from agreements import feed
 from agreements.models import ServiceOrder, ServiceOrderAccount
 from agreements.selectors import service_order_outage_warning
-from agreements.services import service_order_create, service_order_submit, service_orders_submit_stale
+from agreements.services.orders import service_order_create, service_order_submit, service_orders_submit_stale
 from bankint.errors import ValidationFailed
 from companies.models import AuditEvent
 from companies.roles import Role
@@ -66,7 +66,7 @@ def test_fee_account_must_be_in_the_chart(company_a, admin_a, demo_accounts):
 
 
 def test_accountant_may_request_kontofullmakt_for_at_most_six_accounts(company_a, make_user):
-    from accounts.validation import clean_account_number  # noqa: F401  (numbers below are valid)
+    from bankint.account_numbers import clean_account_number  # noqa: F401  (numbers below are valid)
 
     numbers = []
     n = 15032080100
@@ -176,7 +176,7 @@ def test_duplicate_events_update_and_notify_once(bank, sim, company_a, admin_a, 
     report = poll(bank)
     assert report.duplicates_skipped > 0
     # and a replay of the same events (a second worker, a redelivered page) is a no-op
-    from agreements.services import service_orders_apply_events
+    from agreements.services.order_results import service_orders_apply_events
 
     page = bank.changes(0, limit=100)
     assert service_orders_apply_events([e for e in page.events if e.type == "service_order.updated"]) == 0
@@ -323,7 +323,7 @@ def test_two_workers_applying_the_same_result_update_and_notify_once(
     bank, sim, company_a, admin_a, demo_accounts
 ):
     """Both workers read the order as pending before either wrote: the conditional claim picks one."""
-    from agreements.services import _apply_order_updates
+    from agreements.services.order_results import _apply_order_updates
 
     drift, _ = demo_accounts
     order = service_order_create(company_a, user=admin_a, account_ids=_ids(drift), services=BASIC)

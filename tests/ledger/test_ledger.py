@@ -895,7 +895,7 @@ def test_an_organisation_number_of_zeros_is_refused(company_a, admin_a, api_for)
 
 
 def test_an_account_number_of_zeros_is_refused(company_a):
-    from accounts.validation import clean_account_number
+    from bankint.account_numbers import clean_account_number
     from bankint.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed, match="0000"):

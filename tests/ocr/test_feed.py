@@ -8,6 +8,7 @@ import pytest
 
 from agreements import feed
 from bankclient import BankClient
+from bankint import bankfeed
 from ledger.models import Invoice
 from ocr.models import OcrFile, OcrTransaction
 from ocr.services import ocr_files_fetch
@@ -25,7 +26,7 @@ def bank(banksim_url, sim, settings):
 
 
 def test_handler_is_registered():
-    assert ocr_files_fetch in feed.handlers_for("ocr_file.created")
+    assert ocr_files_fetch in bankfeed.handlers_for("ocr_file.created")
 
 
 def test_feed_imports_the_nights_ocr_file_once(bank, sim, ocr_company, make_invoices):

@@ -1,9 +1,5 @@
-"""Booking many incoming payments at once: the ledger's side of an import of 100,000 rows.
-
-The writes go through ``bankint.db`` (COPY, array literals): one statement per batch, no
-per-row parameters, which is what lets an OCR file of 100,000 payments be stored faster than
-netsgiro parses it.
-"""
+"""Incoming payments in bulk: one bank credit made of many payments (an OCR assignment), and
+moving an unallocated payment onto an invoice."""
 
 from __future__ import annotations
 
@@ -17,26 +13,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bankint.db import array_literal, copy_lines, copy_text, joined
-from bankint.db import copy_rows as insert_rows  # noqa: F401  (ledger.services imports it from here)
 from bankint.errors import ValidationFailed
 from companies.services import audit_record
 
-from .models import Invoice, InvoiceSettlement, ReferenceKind, Voucher
-from .services import (
-    RECEIVABLES,
-    ZERO,
-    LineSpec,
-    Settlement,
-    VoucherSpec,
-    _apply_settlements,
-    _vouchers_post,
+from ..models import (
+    Invoice,
+    InvoiceSettlement,
+    ReferenceKind,
+    Voucher,
 )
+from .chart import RECEIVABLES, ZERO
+from .invoices import Settlement
+from .settlements import invoice_settlements_apply
+from .vouchers import LineSpec, VoucherSpec, vouchers_insert
 
 T = TypeVar("T")
-
-
-# These are services all the same: the only writers of what they touch, kept apart from
-# services.py because they are the bulk form of its settlement for the OCR import.
 
 
 def _invoices_add_paid(
@@ -159,7 +150,7 @@ def payments_in_post_bulk(
         lines = [LineSpec(RECEIVABLES, -delta, invoice_id=pk) for pk, delta in deltas.items() if delta]
         if not lines:
             return None
-    voucher = _vouchers_post(
+    voucher = vouchers_insert(
         company, [VoucherSpec(date=date, text=text, lines=lines, kind=Voucher.Kind.PAYMENT_IN)], audit=False
     )[0]
     created = timezone.now()
@@ -202,7 +193,7 @@ def payment_allocate(
     if invoice.company_id != company.pk:
         message = _("The invoice is not one of this company's invoices.")
         raise ValidationFailed(message, fields={"invoice": [message]})
-    voucher = _vouchers_post(
+    voucher = vouchers_insert(
         company,
         [
             VoucherSpec(
@@ -223,7 +214,7 @@ def payment_allocate(
         ],
         audit=False,
     )[0]
-    _apply_settlements(
+    invoice_settlements_apply(
         company, voucher, [(invoice.pk, amount, reference)], source=InvoiceSettlement.Source.MANUAL
     )
     audit_record(

@@ -1,4 +1,4 @@
-"""Demo data for a first run and for demos (API.md "Demo data"). Idempotent.
+"""Demo data for a first run and for demos: two companies, their users and a month of data. Idempotent.
 
 Demo passwords exist only here, never in settings.
 """
@@ -216,14 +216,14 @@ class Command(BaseCommand):
         User.objects.get(username="demo-support").groups.add(support)
         approver = User.objects.get(username="demo-approver")
         if not getattr(approver, "profile", None) or not approver.profile.national_id:
-            # A test fødselsnummer (DOMAIN.md §4); the online-bank user id is the bank's TB12345.
+            # A synthetic test fødselsnummer (valid check digits, nobody's); the online-bank user id is the bank's TB12345.
             user_profile_update(
                 user=approver, national_id="15108695088", bank_user_id="TB12345", mobile="+4791234567"
             )
         _seed_bank_and_ledger(companies, approver)
         # Each domain app may add its demo data in <app>/demo.py (in INSTALLED_APPS order).
         for app in apps.get_app_configs():
-            if app.name in ("companies", "accounts", "ledger"):
+            if app.name in ("companies", "accounts", "ledger", "demo"):
                 continue
             try:
                 demo = importlib.import_module(f"{app.name}.demo")

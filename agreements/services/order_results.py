@@ -1,0 +1,374 @@
+"""Service-order results from the bank's change feed, in a constant number of queries per page
+of events: statuses, per-account results, the agreements they give the accounts, and the
+approval rights the bank holds afterwards."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import BankAccount
+from accounts.selectors import bank_account_list
+from accounts.services import bank_approval_rights_replace
+from bankclient import BankRejected, BankUnavailable, get_client
+from bankclient.dto import ChangeEvent
+from bankint.tasks import enqueue_on_commit
+from companies.models import AuditEvent, Company
+from companies.services import audit_events_build
+from notifications.models import Notification
+from notifications.services import notify_bulk
+
+from ..models import Bank, ServiceOrder, ServiceOrderAccount
+from .orders import (
+    ACCOUNT_SERVICE,
+    BANK_FINAL,
+    BANK_STATUS,
+    RIGHTS_REFRESH_TASK,
+    order_link,
+    rejection_advice,
+    service_order_submit,
+    sources_for,
+)
+
+logger = logging.getLogger(__name__)
+
+# --- results from the change feed ----------------------------------------------------------------
+
+
+def _account_result_fields(order: ServiceOrder, result) -> tuple[str, list[dict], list[str], list[str]]:
+    services = [
+        {"service": s.service, "status": s.status, "code": s.code, "message": s.message}
+        for s in result.services
+    ]
+    ok = [s.service for s in result.services if s.status == "ok"]
+    errors = [s.message or s.code or "" for s in result.services if s.status != "ok"]
+    verdict = ServiceOrderAccount.Result.FAILED if errors and not ok else ServiceOrderAccount.Result.OK
+    if errors and ok:
+        verdict = ServiceOrderAccount.Result.FAILED
+    return verdict, services, ok, errors
+
+
+def _kid_mismatch_text(order: ServiceOrder, account_number: str, bank_message: str) -> str:
+    return _(
+        "DNB could not set up Nets OCR on account %(account)s because the KID structure does not match. "
+        "The portal's invoice settings make KIDs of %(length)s digits with %(check)s check digit, but the "
+        "bank's OCR agreement for the account expects another structure (the bank said: “%(bank)s”). "
+        "Change the KID length and check digit in the invoice settings to match the OCR agreement (or ask "
+        "DNB to change the agreement), then order Nets OCR again. Invoices already sent keep their KIDs."
+    ) % {
+        "account": account_number,
+        "length": order.kid_length or "?",
+        "check": order.kid_check or "?",
+        "bank": bank_message,
+    }
+
+
+def _fetch(client, order: ServiceOrder):
+    if order.bank == Bank.SBANKEN:
+        return client.get_sbanken_activation(order.bank_order_id)
+    return client.get_service_order(order.bank_order_id)
+
+
+def service_orders_apply_events(events: list[ChangeEvent], *, client=None, bank: str = Bank.DNB) -> int:
+    """Feed handler for ``service_order.updated``: fetch each changed order once, apply it.
+
+    Idempotent: orders already final are skipped, transitions are conditional, notifications
+    carry a dedup key. Bank calls happen before the transaction; ``BankUnavailable`` leaves
+    the page for the next round.
+    """
+    last: dict[int, str] = {}
+    for e in events:
+        try:
+            last[int(e.resource_id)] = str((e.data or {}).get("status") or "")
+        except (TypeError, ValueError):
+            continue
+    if not last:
+        return 0
+    orders = list(
+        ServiceOrder.objects.filter(bank=bank, bank_order_id__in=list(last))
+        .exclude(status__in=ServiceOrder.FINAL)
+        .select_related("company")
+    )
+    if not orders:
+        return 0
+    client = client or get_client()
+    details = {}
+    for order in orders:
+        if last[order.bank_order_id] in BANK_FINAL:
+            details[order.pk] = _fetch(client, order)
+    return _apply_order_updates(orders, last, details, client=client)
+
+
+def service_order_repoll(order: ServiceOrder, *, client=None) -> ServiceOrder:
+    """Support's "re-poll": ask the bank for one order now and apply what it says."""
+    if order.bank_order_id is None:
+        return service_order_submit(order, client=client)
+    if order.status in ServiceOrder.FINAL:
+        return order
+    client = client or get_client()
+    detail = _fetch(client, order)
+    last = {order.bank_order_id: detail.status}
+    details = {order.pk: detail} if detail.status in BANK_FINAL else {}
+    _apply_order_updates([order], last, details, client=client)
+    order.refresh_from_db()
+    return order
+
+
+def _apply_order_updates(orders, last, details, *, client) -> int:
+    now = timezone.now()
+    claim = uuid.uuid4().hex
+    by_target: dict[str, list[ServiceOrder]] = defaultdict(list)
+    for order in orders:
+        status = details[order.pk].status if order.pk in details else last[order.bank_order_id]
+        target = BANK_STATUS.get(status)
+        if target is None or target == order.status:
+            continue
+        by_target[target].append(order)
+    if not by_target:
+        return 0
+    finished: list[ServiceOrder] = []
+    with transaction.atomic():
+        claimed_ids: set[int] = set()
+        audits: list[AuditEvent] = []
+        for target, group in by_target.items():
+            stamps = {"updated_at": now, "claim": claim}
+            if target == ServiceOrder.Status.PROCESSING:
+                stamps["processing_at"] = now
+            if target in ServiceOrder.FINAL:
+                stamps["completed_at"] = now
+            ServiceOrder.objects.filter(pk__in=[o.pk for o in group], status__in=sources_for(target)).update(
+                status=target, **stamps
+            )
+            won = set(
+                ServiceOrder.objects.filter(pk__in=[o.pk for o in group], claim=claim).values_list(
+                    "pk", flat=True
+                )
+            )
+            claimed_ids |= won
+            for o in group:
+                if o.pk in won:
+                    before = o.status
+                    o.status = target
+                    audits.append(
+                        audit_events_build(
+                            "service_order.status",
+                            [o],
+                            {o.pk: {"status": {"before": before, "after": target}}},
+                        )[0]
+                    )
+                    if o.pk in details:
+                        finished.append(o)
+        if finished:
+            _apply_results(finished, details, now, audits)
+        AuditEvent.objects.bulk_create(audits)
+    # Approval rights come from the bank: refresh the Autorisasjoner tab after each completed order.
+    completed = [o for o in finished if o.status != ServiceOrder.Status.REJECTED and o.bank == Bank.DNB]
+    for company in {o.company_id: o.company for o in completed}.values():
+        try:
+            _refresh_bank_rights(company, client)
+        except BankUnavailable as exc:
+            # Without the rights every approver would see an AG08 warning: try again shortly.
+            logger.warning("could not refresh bank approval rights for %s: %s", company.org_number, exc)
+            enqueue_on_commit(RIGHTS_REFRESH_TASK, company.pk)
+        except BankRejected as exc:
+            logger.warning("the bank refused the approval rights for %s: %s", company.org_number, exc)
+    return len(claimed_ids)
+
+
+def bank_rights_refresh(company: Company, *, client=None) -> None:
+    """Read the approval rights the bank has for the company's accounts (Autorisasjoner tab)."""
+    _refresh_bank_rights(company, client or get_client())
+
+
+def _apply_results(finished: list[ServiceOrder], details: dict, now, audits: list[AuditEvent]) -> None:
+    lines = list(
+        ServiceOrderAccount.objects.filter(order__in=finished).select_related(
+            "bank_account", "order__company"
+        )
+    )
+    by_order: dict[int, dict[str, ServiceOrderAccount]] = defaultdict(dict)
+    for line in lines:
+        by_order[line.order_id][line.account_number] = line
+    accounts_changed: dict[int, BankAccount] = {}
+    notifications: list[Notification] = []
+    orders_changed: list[ServiceOrder] = []
+    for order in finished:
+        detail = details[order.pk]
+        order.code = (detail.code or "")[:60]
+        order.message = detail.message or ""
+        order.subscription_upgraded = detail.subscription_upgraded
+        order.raw_response = _detail_json(detail)
+        orders_changed.append(order)
+        link = order_link(order)
+        if order.status == ServiceOrder.Status.REJECTED:
+            for line in by_order[order.pk].values():
+                line.result = ServiceOrderAccount.Result.FAILED
+                line.errors = [detail.message or detail.code or ""]
+            notifications.append(
+                Notification(
+                    company=order.company,
+                    level=Notification.Level.ERROR,
+                    title=_("%(bank)s rejected the service order") % {"bank": order.get_bank_display()},
+                    body=_("%(bank)s rejected service order #%(id)s: %(reason)s What to do: %(todo)s")
+                    % {
+                        "bank": order.get_bank_display(),
+                        "id": order.pk,
+                        "reason": detail.message or detail.code or _("no reason given."),
+                        "todo": rejection_advice(detail.code),
+                    },
+                    link=link,
+                    dedup_key=f"service_order:{order.pk}:rejected",
+                )
+            )
+            continue
+        done_accounts = []
+        for result in detail.results:
+            line = by_order[order.pk].get(result.account)
+            if line is None:
+                continue
+            verdict, services, ok, errors = _account_result_fields(order, result)
+            line.result = verdict
+            line.service_results = services
+            line.errors = errors
+            line.agreement_id = result.agreement_id or ""
+            line.division_name = result.division_name or ""
+            line.division_number = result.division_number or ""
+            account = accounts_changed.get(line.bank_account_id, line.bank_account)
+            before = {
+                "agreement_id": account.agreement_id,
+                "division_name": account.division_name,
+                "division_number": account.division_number,
+                "services": list(account.services),
+            }
+            # No AvtaleID for Nets OCR: DNB does not know it, so an empty answer never clears one.
+            if result.agreement_id:
+                account.agreement_id = result.agreement_id
+            if result.division_name:
+                account.division_name = result.division_name
+            if result.division_number:
+                account.division_number = result.division_number
+            account.services = sorted(
+                set(account.services) | {ACCOUNT_SERVICE[s] for s in ok if s in ACCOUNT_SERVICE}
+            )
+            account.updated_at = now
+            accounts_changed[account.pk] = account
+            after = {k: getattr(account, k) for k in before}
+            audits.extend(
+                audit_events_build(
+                    "bank_account.agreement_set",
+                    [account],
+                    {
+                        account.pk: {
+                            k: {"before": before[k], "after": after[k]}
+                            for k in before
+                            if before[k] != after[k]
+                        }
+                    },
+                )
+            )
+            if ok:
+                done_accounts.append(account)
+            for s in result.services:
+                if s.status == "ok":
+                    continue
+                if s.code == "kid_mismatch":
+                    body = _kid_mismatch_text(order, account.account_number_display, s.message or "")
+                    title = _("Nets OCR: the KID structure does not match DNB's OCR agreement")
+                else:
+                    body = _(
+                        "DNB could not activate %(service)s on account %(account)s: %(reason)s What to do: %(todo)s"
+                    ) % {
+                        "service": s.service,
+                        "account": account.account_number_display,
+                        "reason": s.message or s.code or _("no reason given."),
+                        "todo": rejection_advice(s.code),
+                    }
+                    title = _("DNB could not activate a service")
+                notifications.append(
+                    Notification(
+                        company=order.company,
+                        level=Notification.Level.ERROR,
+                        title=title,
+                        body=body,
+                        link=link,
+                        dedup_key=f"service_order:{order.pk}:{account.account_number}:{s.service}",
+                    )
+                )
+        if done_accounts:
+            text = _("%(bank)s has registered the agreement for %(accounts)s.") % {
+                "bank": order.get_bank_display(),
+                "accounts": ", ".join(
+                    f"{a.account_number_display} ({_('AvtaleID')} {a.agreement_id or '–'}, "
+                    f"{a.division_name or '–'} {a.division_number or ''})".replace(" )", ")")
+                    for a in done_accounts
+                ),
+            }
+            if detail.subscription_upgraded:
+                text += " " + _("The basic online bank subscription was upgraded to integrated with ERP.")
+            notifications.append(
+                Notification(
+                    company=order.company,
+                    level=Notification.Level.INFO,
+                    title=_("Avtalen er registrert"),
+                    body=text,
+                    link=link,
+                    dedup_key=f"service_order:{order.pk}:registered",
+                )
+            )
+    if accounts_changed:
+        BankAccount.objects.bulk_update(
+            list(accounts_changed.values()),
+            ["agreement_id", "division_name", "division_number", "services", "updated_at"],
+        )
+    if lines:
+        ServiceOrderAccount.objects.bulk_update(
+            lines, ["result", "service_results", "errors", "agreement_id", "division_name", "division_number"]
+        )
+    ServiceOrder.objects.bulk_update(
+        orders_changed, ["code", "message", "subscription_upgraded", "raw_response"]
+    )
+    notify_bulk(notifications)
+
+
+def _detail_json(detail) -> dict:
+    return {
+        "id": detail.id,
+        "status": detail.status,
+        "code": detail.code,
+        "message": detail.message,
+        "subscription_upgraded": detail.subscription_upgraded,
+        "results": [
+            {
+                "account": r.account,
+                "agreement_id": r.agreement_id,
+                "division_name": r.division_name,
+                "division_number": r.division_number,
+                "services": [
+                    {"service": s.service, "status": s.status, "code": s.code, "message": s.message}
+                    for s in r.services
+                ],
+            }
+            for r in detail.results
+        ],
+    }
+
+
+def _refresh_bank_rights(company: Company, client) -> None:
+    customer = client.get_customer(company.org_number)
+    rights: dict[str, list[str]] = defaultdict(list)
+    for user_id, numbers in customer.approval_rights:
+        for number in numbers:
+            rights[number].append(user_id)
+    dual = customer.dual_approval
+    for account in bank_account_list(company, active=True):
+        if account.account_number in {a.number for a in customer.accounts}:
+            bank_approval_rights_replace(account, rights.get(account.account_number, []))
+            if dual and not account.dual_approval_required:
+                from accounts.services import bank_account_agreement_set
+
+                bank_account_agreement_set(account, dual_approval_required=True)

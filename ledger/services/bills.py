@@ -1,0 +1,228 @@
+"""Suppliers and their bills, one at a time and a whole bank answer (pain.002, camt.054) at once."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bankint.account_numbers import clean_account_number
+from bankint.errors import IllegalTransition, ValidationFailed
+from companies.services import audit_record, clean_org_number
+
+from .. import kid as kidrules
+from ..models import (
+    Bill,
+    NumberSeries,
+    ReferenceKind,
+    Supplier,
+    Voucher,
+)
+from ..money import clean_amount
+from .chart import PAYABLES, PURCHASES, number_allocate
+from .checks import check_dates, clean_name
+from .vouchers import LineSpec, VoucherSpec, vouchers_insert
+
+
+@transaction.atomic
+def supplier_create(company, *, name: str, account_number: str, org_number: str = "") -> Supplier:
+    name = clean_name(name)
+    account = clean_account_number(account_number)
+    org = clean_org_number(org_number) if (org_number or "").strip() else ""
+    number = number_allocate(company, NumberSeries.Kind.SUPPLIER)
+    supplier = Supplier.objects.create(
+        company=company, number=number, name=name, account_number=account, org_number=org
+    )
+    audit_record(
+        "supplier.create", obj=supplier, changes={"after": {"name": name, "account_number": account}}
+    )
+    return supplier
+
+
+def clean_bill_reference(kid: str, message: str) -> tuple[str, str]:
+    kid_value = kidrules.compact(kid or "")
+    text = (message or "").strip()
+    if kid_value and text:
+        msg = _("Give either a KID or a message, not both: the bank carries only one of them.")
+        raise ValidationFailed(msg, fields={"kid": [msg], "message": [msg]})
+    if not kid_value and not text:
+        msg = _("Give the KID or a message for the supplier.")
+        raise ValidationFailed(msg, fields={"kid": [msg]})
+    if kid_value:
+        problem = kidrules.problem(kid_value)
+        if problem is not None:
+            msg = {
+                kidrules.KidProblem.NOT_DIGITS: _("A KID has digits only (the last may be “-”): “%(kid)s”."),
+                kidrules.KidProblem.LENGTH: _("A KID has 2 to 25 digits; “%(kid)s” has %(count)d."),
+                kidrules.KidProblem.CHECK_DIGIT: _(
+                    "KID “%(kid)s” has the wrong check digit (neither MOD10 nor MOD11): check it against the invoice."
+                ),
+            }.get(problem, _("Enter the KID.")) % {"kid": kid, "count": len(kid_value)}
+            raise ValidationFailed(msg, fields={"kid": [msg]})
+    if len(text) > 140:
+        msg = _("The message can be at most 140 characters (it has %(count)d).") % {"count": len(text)}
+        raise ValidationFailed(msg, fields={"message": [msg]})
+    return kid_value, text
+
+
+@transaction.atomic
+def bill_create(
+    company,
+    *,
+    supplier_id: int,
+    amount,
+    due_date: datetime.date,
+    issue_date: datetime.date | None = None,
+    kid: str = "",
+    message: str = "",
+    supplier_invoice_number: str = "",
+) -> Bill:
+    """Register a supplier's invoice and book it: debit 4000 purchases, credit 2400 payables."""
+    supplier = Supplier.objects.filter(company=company, pk=supplier_id).first()
+    if supplier is None:
+        msg = _("Supplier #%(id)s is not one of this company's suppliers.") % {"id": supplier_id}
+        raise ValidationFailed(msg, fields={"supplier": [msg]})
+    value = clean_amount(amount)
+    issue = issue_date or timezone.localdate()
+    if due_date is None:
+        msg = _("Enter the due date.")
+        raise ValidationFailed(msg, fields={"due_date": [msg]})
+    check_dates(issue, due_date)
+    kid_value, text = clean_bill_reference(kid, message)
+    bill = Bill.objects.create(
+        company=company,
+        supplier=supplier,
+        supplier_invoice_number=(supplier_invoice_number or "").strip()[:50],
+        amount=value,
+        issue_date=issue,
+        due_date=due_date,
+        kid=kid_value,
+        message=text,
+    )
+    voucher = vouchers_insert(
+        company,
+        [
+            VoucherSpec(
+                date=issue,
+                text=_("Bill from %(supplier)s") % {"supplier": supplier.name},
+                kind=Voucher.Kind.BILL,
+                lines=[
+                    LineSpec(PURCHASES, value, bill_id=bill.pk),
+                    LineSpec(PAYABLES, -value, bill_id=bill.pk),
+                ],
+            )
+        ],
+        audit=False,
+    )[0]
+    Bill.objects.filter(pk=bill.pk).update(voucher=voucher)
+    bill.voucher = voucher
+    audit_record("bill.create", obj=bill, changes={"after": {"amount": f"{value:.2f}", "kid": kid_value}})
+    return bill
+
+
+def _bill_transition(bill: Bill, target: str, **stamps) -> Bill:
+    """Conditional update from the current state: two workers cannot both move the bill."""
+    allowed_from = [s for s, targets in Bill.TRANSITIONS.items() if target in targets]
+    claimed = Bill.objects.filter(pk=bill.pk, status__in=allowed_from).update(status=target, **stamps)
+    if not claimed:
+        current = Bill.objects.filter(pk=bill.pk).values_list("status", flat=True).first()
+        raise IllegalTransition(
+            _("The bill is %(current)s and cannot become %(target)s.")
+            % {"current": Bill.Status(current).label, "target": Bill.Status(target).label}
+        )
+    before = bill.status
+    bill.refresh_from_db()
+    audit_record(f"bill.{target.lower()}", obj=bill, changes={"status": {"before": before, "after": target}})
+    return bill
+
+
+@transaction.atomic
+def bill_schedule(bill: Bill) -> Bill:
+    """The bill is in a payment on its way to the bank (the remittance issue calls this)."""
+    return _bill_transition(bill, Bill.Status.SCHEDULED, scheduled_at=timezone.now())
+
+
+@transaction.atomic
+def bill_unschedule(bill: Bill) -> Bill:
+    """The payment was withdrawn or rejected by the bank: the bill is open again."""
+    return _bill_transition(bill, Bill.Status.OPEN, scheduled_at=None)
+
+
+@transaction.atomic
+def bill_mark_paid(bill: Bill, *, bank_account, date: datetime.date, end_to_end_id: str = "") -> Bill:
+    """The bank booked the payment (camt.054): debit payables, credit the bank's ledger account.
+
+    The bank line carries the EndToEndId, which is what the camt.053 entry echoes and
+    reconciliation matches on.
+    """
+    if bank_account.company_id != bill.company_id:
+        message = _("The bank account is not one of this company's accounts.")
+        raise ValidationFailed(message, fields={"bank_account": [message]})
+    bill = _bill_transition(bill, Bill.Status.PAID, paid_at=timezone.now())
+    voucher = vouchers_insert(
+        bill.company,
+        [
+            VoucherSpec(
+                date=date,
+                text=_("Payment to %(supplier)s") % {"supplier": bill.supplier.name},
+                kind=Voucher.Kind.PAYMENT_OUT,
+                lines=[
+                    LineSpec(PAYABLES, bill.amount, bill_id=bill.pk),
+                    LineSpec(
+                        bank_account.ledger_account,
+                        -bill.amount,
+                        bank_account=bank_account,
+                        reference_kind=ReferenceKind.E2E if end_to_end_id else ReferenceKind.NONE,
+                        reference=end_to_end_id,
+                        bill_id=bill.pk,
+                    ),
+                ],
+            )
+        ],
+        audit=False,
+    )[0]
+    Bill.objects.filter(pk=bill.pk).update(payment_voucher=voucher)
+    bill.payment_voucher = voucher
+    return bill
+
+
+# --- bulk bill transitions for the remittance issue (a whole pain.002 or camt.054 at once) -----
+
+
+@transaction.atomic
+def bills_unschedule_bulk(company, bill_ids: Sequence[int]) -> int:
+    """Rejected payments: their bills are open again (only those still SCHEDULED)."""
+    ids = sorted(set(bill_ids))
+    if not ids:
+        return 0
+    count = Bill.objects.filter(company=company, pk__in=ids, status=Bill.Status.SCHEDULED).update(
+        status=Bill.Status.OPEN, scheduled_at=None
+    )
+    if count:
+        audit_record("bill.open_bulk", company=company, changes={"bill_ids": ids, "count": count})
+    return count
+
+
+@transaction.atomic
+def bills_mark_paid_bulk(company, payment_vouchers: dict[int, int]) -> int:
+    """Booked payments (camt.054): bill id → the payment voucher already posted for it."""
+    if not payment_vouchers:
+        return 0
+    bills = list(
+        Bill.objects.filter(company=company, pk__in=list(payment_vouchers), status=Bill.Status.SCHEDULED)
+    )
+    now = timezone.now()
+    for bill in bills:
+        bill.status, bill.paid_at = Bill.Status.PAID, now
+        bill.payment_voucher_id = payment_vouchers[bill.pk]
+    Bill.objects.bulk_update(bills, ["status", "paid_at", "payment_voucher"], batch_size=1000)
+    if bills:
+        audit_record(
+            "bill.paid_bulk",
+            company=company,
+            changes={"bill_ids": [b.pk for b in bills], "count": len(bills)},
+        )
+    return len(bills)
