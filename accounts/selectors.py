@@ -23,26 +23,14 @@ def bank_account_list(company, *, active: bool | None = None) -> QuerySet[BankAc
 
 
 def bank_account_list_with_nets_ocr(company) -> QuerySet[BankAccount]:
-    # JSON "contains" is not portable to SQLite; the list is short, so filter by id in Python.
-    ids = [
-        pk
-        for pk, methods in BankAccount.objects.filter(company=company, is_active=True).values_list(
-            "pk", "incoming_payment_methods"
-        )
-        if PaymentMethod.NETS_OCR in (methods or [])
-    ]
-    return BankAccount.objects.filter(pk__in=ids)
+    # jsonb containment (@>): the account's list of incoming payment methods includes Nets OCR.
+    return BankAccount.objects.filter(
+        company=company, is_active=True, incoming_payment_methods__contains=[PaymentMethod.NETS_OCR]
+    )
 
 
 def bank_account_list_with_ocr_service(company) -> QuerySet[BankAccount]:
-    ids = [
-        pk
-        for pk, services in BankAccount.objects.filter(company=company, is_active=True).values_list(
-            "pk", "services"
-        )
-        if BankService.OCR in (services or [])
-    ]
-    return BankAccount.objects.filter(pk__in=ids)
+    return BankAccount.objects.filter(company=company, is_active=True, services__contains=[BankService.OCR])
 
 
 def approver_candidates(company) -> QuerySet:

@@ -27,8 +27,8 @@ def id_param(request, name: str) -> int | None:
     """The id a list is filtered by (``?supplier=12``), or None when the parameter is absent.
 
     Not digits: a 400 naming the parameter. Past the largest key any row can have: -1, which
-    matches no row, as an unknown id does (SQLite refuses to bind such a number at all, and
-    that must not become a 500).
+    matches no row, as an unknown id does (a larger number does not fit the bigint key, and
+    whatever the database driver makes of it must not become a 500).
     """
     value = (request.query_params.get(name) or "").strip()
     if not value:
