@@ -120,9 +120,9 @@ def _import(company, data: bytes):
 
 def _database_url() -> str:
     """The test database the parent created, as a URL for the child process."""
-    d = connection.settings_dict
-    auth = d["USER"] + (f":{d['PASSWORD']}" if d.get("PASSWORD") else "")
-    return f"postgres://{auth}@{d['HOST'] or '127.0.0.1'}:{d['PORT'] or 5432}/{d['NAME']}"
+    from bankint.embedded import database_url
+
+    return database_url(connection.settings_dict)
 
 
 def _peak_mb() -> float:
