@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,17 +65,20 @@ def main() -> int:
         if hasattr(module, "run"):
             benchmarks.append((name, module.run))
     rows: list[Row] = []
+    failed: list[str] = []
     began = time.perf_counter()
     for number, (name, bench) in enumerate(benchmarks, start=1):
         _progress(f"[{number}/{len(benchmarks)}] {name}: started")
         started = time.perf_counter()
         try:
             rows.extend(bench(Row))
-        except BaseException:
+        except Exception:  # the others still run and the table still prints; the exit says so
+            traceback.print_exc()
+            failed.append(name)
             _progress(
                 f"[{number}/{len(benchmarks)}] {name}: failed after {time.perf_counter() - started:.1f} s"
             )
-            raise
+            continue
         _progress(f"[{number}/{len(benchmarks)}] {name}: done in {time.perf_counter() - started:.1f} s")
     _progress(f"{len(benchmarks)} benchmark(s) in {time.perf_counter() - began:.1f} s")
     print(_table(rows))
@@ -84,9 +88,11 @@ def main() -> int:
         for r in missed:
             measured = f"{r.figure}, ratio {r.ratio}" if r.ratio not in ("", "-") else r.figure
             print(f"- {r.name}: {measured}, against {r.target}. {r.why or 'No explanation recorded.'}")
-    else:
+    elif not failed:
         print("\nEvery target met.")
-    return 0 if not missed else 1
+    if failed:
+        print(f"\nFailed (traceback above): {', '.join(failed)}")
+    return 0 if not missed and not failed else 1
 
 
 if __name__ == "__main__":
