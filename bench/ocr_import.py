@@ -181,16 +181,18 @@ def run_script_in_child(script: str, *args: str) -> dict:
     import os
     import subprocess
 
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "bankint.settings.base"}
-    out = subprocess.run(
-        [sys.executable, script, *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=str(ROOT),
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "bankint.settings.base",
+        "PYTHONPATH": str(ROOT),  # the script imports bench.common
+    }
+    done = subprocess.run(
+        [sys.executable, script, *args], capture_output=True, text=True, env=env, cwd=str(ROOT)
+    )
+    if done.returncode != 0:  # what the child said is the only clue to why
+        raise RuntimeError(f"{script} {' '.join(args)} exited {done.returncode}:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def run(Row):
