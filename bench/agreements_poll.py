@@ -32,23 +32,15 @@ KEY = "bench-key"
 def _throwaway_database():
     """A database of its own for the simulated bank, on the portal's server; yields its URL
     and drops it afterwards (whatever the simulated bank left connected)."""
-    from urllib.parse import quote, urlencode
+    from bankint.embedded import database_url
 
     name = f"bench_banksim_{os.getpid()}"
-    d = connection.settings_dict
-    auth = quote(d["USER"] or "", safe="") + (
-        f":{quote(d['PASSWORD'], safe='')}" if d.get("PASSWORD") else ""
-    )
-    host = quote(d["HOST"] or "127.0.0.1", safe="")  # a socket directory, percent-encoded, works too
-    port = f":{d['PORT']}" if d.get("PORT") else ""
-    options = {k: v for k, v in (d.get("OPTIONS") or {}).items() if isinstance(v, str | int)}
-    query = f"?{urlencode(options)}" if options else ""
     quoted = connection.ops.quote_name(name)
     with connection._nodb_cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
         cursor.execute(f"CREATE DATABASE {quoted}")
     try:
-        yield f"postgres://{auth}@{host}{port}/{name}{query}"
+        yield database_url(connection.settings_dict, name)
     finally:
         with connection._nodb_cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")

@@ -2,8 +2,13 @@
 
 import tempfile
 
-from .base import *  # noqa: F403
-from .base import env
+from bankint.embedded import ensure
+
+# `pytest` run by hand on a first machine: a throwaway PostgreSQL and Redis, as `make test` has.
+ensure(fresh=True)
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A worker subprocess started by a test writes e-mail to files the test can read.

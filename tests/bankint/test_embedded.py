@@ -85,10 +85,27 @@ def test_the_urls_the_environment_gives_are_used_and_nothing_starts(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(("pg", "redis"))]
 
 
-def test_a_missing_url_is_named_with_what_to_do(tmp_path):
-    environment = {k: v for k, v in os.environ.items() if k not in URLS}
+def test_a_command_run_by_hand_on_a_first_machine_gets_the_embedded_servers(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if k not in URLS and k != "DJANGO_SETTINGS_MODULE"}
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env={**environment, "BANKINT_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    assert (tmp_path / "pgdata" / "PG_VERSION").exists()  # the var/pgdata server `make run` uses
+    assert "postmaster.pid" not in {p.name for p in (tmp_path / "pgdata").iterdir()}  # and stopped
+
+
+def test_without_the_launcher_a_missing_url_is_named_with_what_to_do(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if k not in URLS}
+    code = "import django; django.setup()"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env={**environment, "DJANGO_SETTINGS_MODULE": "bankint.settings.base"},
         capture_output=True,
@@ -97,6 +114,24 @@ def test_a_missing_url_is_named_with_what_to_do(tmp_path):
     )
     assert result.returncode != 0
     assert "DATABASE_URL is not set" in result.stderr and "bankint.embedded exec" in result.stderr
+
+
+def test_production_never_starts_an_embedded_server(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if k not in URLS}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={
+            **environment,
+            "DJANGO_SETTINGS_MODULE": "bankint.settings.production",
+            "BANKINT_VAR_DIR": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0 and "is not set" in result.stderr
+    assert not (tmp_path / "pgdata").exists()
 
 
 def test_the_command_gets_no_settings_module_it_did_not_ask_for(tmp_path):
