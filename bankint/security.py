@@ -36,13 +36,15 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-# drf-spectacular's SwaggerView: its bundle from jsDelivr and one inline bootstrap script.
+# The API docs (drf-spectacular's split Swagger view): its bundle from our own static files
+# (drf-spectacular-sidecar), its start script a separate request; Swagger UI sets inline styles.
 CSP_API_DOCS = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-        "img-src 'self' data: https://cdn.jsdelivr.net",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
         "frame-ancestors 'none'",

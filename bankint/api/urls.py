@@ -1,7 +1,7 @@
 """/api/v1/: every app registers its company-scoped routes on the one router below."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from accounts.api.views import AuthorisationViewSet, BankAccountViewSet
@@ -40,5 +40,5 @@ urlpatterns = [
     path("companies/<int:company_id>/", include("remittance.api.urls")),
     path("companies/<int:company_id>/", include("reconciliation.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -66,3 +66,22 @@ def test_accountant_switches_between_clients(page, live_server, make_user, make_
     expect(page.locator("h1")).to_have_text("Klient To AS")
     expect(page.get_by_test_id("unread-count")).to_have_text("1")
     expect(page).to_have_url(re.compile(r"/$"))
+
+
+def test_api_docs_render_from_our_own_files(page, live_server, screenshot):
+    """Swagger UI comes from drf-spectacular-sidecar: the docs work behind a firewall, nothing
+    is fetched from another host and the page's CSP refuses nothing."""
+    requested, refused = [], []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on(
+        "console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None
+    )
+
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("bankint API")
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+    screenshot("api-docs")
+
+    assert requested, "the page made no request"
+    assert [url for url in requested if not url.startswith(live_server.url)] == []
+    assert refused == []
