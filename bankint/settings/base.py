@@ -158,6 +158,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True
+# 05.12.2026 in Norwegian, 5 Dec 2026 in English (bankint/formats/; bankint.formatting uses them).
+FORMAT_MODULE_PATH = ["bankint.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -1,0 +1,17 @@
+"""``{% load bankint %}``: the filters of :mod:`bankint.formatting`."""
+
+from django import template
+
+from bankint import formatting
+
+register = template.Library()
+
+register.filter("amount", formatting.amount, is_safe=True)
+register.filter("day", formatting.day, is_safe=True)
+register.filter("moment", formatting.moment, is_safe=True)
+register.filter("account", formatting.account, is_safe=True)
+
+
+@register.filter(is_safe=True)
+def money(value, currency="NOK"):
+    return formatting.money(value, currency or "NOK")
