@@ -6,20 +6,29 @@ from . import feed
 from .services.orders import RIGHTS_REFRESH_TASK, SUBMIT_TASK
 
 
+def _bank_task(name: str):
+    """A task that calls the bank: while the bank is unavailable Celery retries it after 15 s,
+    doubling, at most 15 minutes apart, 12 times (no jitter: the schedule is the documented one)."""
+    return shared_task(
+        name=name,
+        acks_late=True,
+        ignore_result=True,
+        autoretry_for=(BankUnavailable,),
+        max_retries=12,
+        retry_backoff=15,
+        retry_backoff_max=900,
+        retry_jitter=False,
+    )
+
+
 @shared_task(name="agreements.bank_feed_poll", acks_late=True, ignore_result=True)
 def bank_feed_poll() -> str:
     """Beat runs this; the backoff after bank errors lives in the cursor row, not in Celery."""
     return feed.bank_feed_poll().summary()
 
 
-@shared_task(
-    name=SUBMIT_TASK,
-    bind=True,
-    acks_late=True,
-    ignore_result=True,
-    max_retries=12,
-)
-def service_order_submit(self, order_id: int) -> str:
+@_bank_task(SUBMIT_TASK)
+def service_order_submit(order_id: int) -> str:
     """Send an order the bank did not answer; the reference makes a resend safe."""
     from .models import ServiceOrder
     from .services.orders import service_order_submit as submit
@@ -27,10 +36,7 @@ def service_order_submit(self, order_id: int) -> str:
     order = ServiceOrder.objects.filter(pk=order_id).first()
     if order is None:
         return "gone"
-    try:
-        return submit(order).status
-    except BankUnavailable as exc:
-        raise self.retry(exc=exc, countdown=min(15 * 2**self.request.retries, 900)) from exc
+    return submit(order).status
 
 
 @shared_task(name="agreements.service_orders_submit_stale", acks_late=True, ignore_result=True)
@@ -40,14 +46,8 @@ def service_orders_submit_stale() -> int:
     return sweep()
 
 
-@shared_task(
-    name=RIGHTS_REFRESH_TASK,
-    bind=True,
-    acks_late=True,
-    ignore_result=True,
-    max_retries=12,
-)
-def bank_rights_refresh(self, company_id: int) -> str:
+@_bank_task(RIGHTS_REFRESH_TASK)
+def bank_rights_refresh(company_id: int) -> str:
     """The approval rights after a completed order, when the bank did not answer the first time."""
     from companies.models import Company
 
@@ -56,8 +56,5 @@ def bank_rights_refresh(self, company_id: int) -> str:
     company = Company.objects.filter(pk=company_id).first()
     if company is None:
         return "gone"
-    try:
-        refresh(company)
-    except BankUnavailable as exc:
-        raise self.retry(exc=exc, countdown=min(15 * 2**self.request.retries, 900)) from exc
+    refresh(company)
     return "refreshed"

@@ -40,7 +40,7 @@ from stdnum.no import iban as no_iban
 
 from .dates import business_date, parse_iso_date, parse_iso_datetime
 from .errors import IsoFormatError
-from .xsd import NS_CAMT054, assert_valid, parse_xml
+from .xsd import NS_CAMT054, Tags, assert_valid, parse_xml
 
 __all__ = [
     "Camt054Entry",
@@ -111,37 +111,7 @@ class Camt054Report:
                     yield ntf, entry, tx
 
 
-_N = "{" + NS_CAMT054 + "}"
-T_MSGID = _N + "MsgId"
-T_CREDTTM = _N + "CreDtTm"
-T_NTFCTN = _N + "Ntfctn"
-T_ID = _N + "Id"
-T_ACCT = _N + "Acct"
-T_IBAN = _N + "IBAN"
-T_OTHR = _N + "Othr"
-T_CCY = _N + "Ccy"
-T_NTRY = _N + "Ntry"
-T_NTRYREF = _N + "NtryRef"
-T_AMT = _N + "Amt"
-T_CDTDBTIND = _N + "CdtDbtInd"
-T_RVSLIND = _N + "RvslInd"
-T_STS = _N + "Sts"
-T_BOOKGDT = _N + "BookgDt"
-T_VALDT = _N + "ValDt"
-T_DT = _N + "Dt"
-T_DTTM = _N + "DtTm"
-T_ACCTSVCRREF = _N + "AcctSvcrRef"
-T_NTRYDTLS = _N + "NtryDtls"
-T_BTCH = _N + "Btch"
-T_PMTINFID = _N + "PmtInfId"
-T_TXDTLS = _N + "TxDtls"
-T_REFS = _N + "Refs"
-T_ENDTOENDID = _N + "EndToEndId"
-T_INSTRID = _N + "InstrId"
-T_AMTDTLS = _N + "AmtDtls"
-T_TXAMT = _N + "TxAmt"
-T_INSTDAMT = _N + "InstdAmt"
-T_ADDTLNTRYINF = _N + "AddtlNtryInf"
+T = Tags(NS_CAMT054)
 
 _BASE = "/Document/BkToCstmrDbtCdtNtfctn"
 
@@ -164,7 +134,7 @@ def _amount(el: etree._Element, where: str) -> tuple[Decimal, str]:
 
 def _date_choice(el: etree._Element, where: str) -> tuple[date, datetime | None]:
     choice = el[0]  # DateAndDateTimeChoice: exactly one of Dt or DtTm
-    if choice.tag == T_DT:
+    if choice.tag == T.Dt:
         return parse_iso_date(choice.text, f"{where}/Dt"), None
     at = parse_iso_datetime(choice.text, f"{where}/DtTm")
     return business_date(at, f"{where}/DtTm"), at
@@ -172,7 +142,7 @@ def _date_choice(el: etree._Element, where: str) -> tuple[date, datetime | None]
 
 def _account(acct: etree._Element, where: str) -> tuple[str | None, str | None]:
     ident = acct[0][0]  # CashAccount20/Id is a choice of IBAN or Othr
-    if ident.tag == T_IBAN:
+    if ident.tag == T.IBAN:
         iban = ident.text
         if iban.startswith("NO"):
             if not no_iban.is_valid(iban):
@@ -181,7 +151,7 @@ def _account(acct: etree._Element, where: str) -> tuple[str | None, str | None]:
                 )
             return no_iban.to_kontonr(iban), iban
         return None, iban
-    other = ident.findtext(T_ID)
+    other = ident.findtext(T.Id)
     compact = other.replace(".", "").replace(" ", "")
     return (compact if compact.isdigit() and len(compact) == 11 else None), None
 
@@ -194,18 +164,18 @@ def _transaction(
     amount = None
     for child in tx:
         tag = child.tag
-        if tag == T_REFS:
+        if tag == T.Refs:
             refs = {ref.tag: ref.text for ref in child}
-        elif tag == T_AMTDTLS:
+        elif tag == T.AmtDtls:
             details = {d.tag: d for d in child}
             # TxAmt is what was booked for this transaction; InstdAmt what we asked for.
-            chosen = details.get(T_TXAMT)
+            chosen = details.get(T.TxAmt)
             if chosen is None:
-                chosen = details.get(T_INSTDAMT)
+                chosen = details.get(T.InstdAmt)
             if chosen is not None:
                 amount = _amount(chosen[0], f"{where}/AmtDtls")
-    if batch_pmt_inf_id and not refs.get(T_PMTINFID):
-        refs[T_PMTINFID] = batch_pmt_inf_id
+    if batch_pmt_inf_id and not refs.get(T.PmtInfId):
+        refs[T.PmtInfId] = batch_pmt_inf_id
     return refs, amount
 
 
@@ -223,7 +193,7 @@ def _transactions(
         # Several TxDtls of one payment (its remittance information in parts, as in the ISO
         # example): when they all name the same EndToEndId, they are one booking of the entry
         # amount, not a batch to split.
-        ids = {refs.get(T_ENDTOENDID) for refs, _amount in read}
+        ids = {refs.get(T.EndToEndId) for refs, _amount in read}
         if len(ids) == 1 and None not in ids:
             read = read[:1]
     if len(read) == 1 and read[0][1] is None:
@@ -241,13 +211,13 @@ def _transactions(
             )
         txs.append(
             Camt054Transaction(
-                pmt_inf_id=refs.get(T_PMTINFID),
-                end_to_end_id=refs.get(T_ENDTOENDID),
+                pmt_inf_id=refs.get(T.PmtInfId),
+                end_to_end_id=refs.get(T.EndToEndId),
                 amount=amount[0],
                 currency=amount[1],
-                instruction_id=refs.get(T_INSTRID),
-                account_servicer_ref=refs.get(T_ACCTSVCRREF),
-                msg_id=refs.get(T_MSGID),
+                instruction_id=refs.get(T.InstrId),
+                account_servicer_ref=refs.get(T.AcctSvcrRef),
+                msg_id=refs.get(T.MsgId),
             )
         )
     return tuple(txs)
@@ -261,13 +231,13 @@ def _entry(ntry: etree._Element, where: str) -> Camt054Entry:
     details: list[etree._Element] = []
     for child in ntry:
         tag = child.tag
-        if tag == T_AMT:
+        if tag == T.Amt:
             amount = _amount(child, f"{where}/Amt")
-        elif tag == T_BOOKGDT:
+        elif tag == T.BookgDt:
             booking = _date_choice(child, f"{where}/BookgDt")
-        elif tag == T_VALDT:
+        elif tag == T.ValDt:
             value_date = _date_choice(child, f"{where}/ValDt")[0]
-        elif tag == T_NTRYDTLS:
+        elif tag == T.NtryDtls:
             details.append(child)
         else:
             values[tag] = child.text
@@ -275,27 +245,27 @@ def _entry(ntry: etree._Element, where: str) -> Camt054Entry:
     tx_elements: list[etree._Element] = []
     for d in details:
         for child in d:
-            if child.tag == T_BTCH:
-                batch_pmt_inf_id = child.findtext(T_PMTINFID) or batch_pmt_inf_id
-                batch_msg_id = child.findtext(T_MSGID) or batch_msg_id
-            elif child.tag == T_TXDTLS:
+            if child.tag == T.Btch:
+                batch_pmt_inf_id = child.findtext(T.PmtInfId) or batch_pmt_inf_id
+                batch_msg_id = child.findtext(T.MsgId) or batch_msg_id
+            elif child.tag == T.TxDtls:
                 tx_elements.append(child)
     txs = _transactions(tx_elements, amount, batch_pmt_inf_id, where)
     return Camt054Entry(
         amount=amount[0],
         currency=amount[1],
-        credit_debit=values[T_CDTDBTIND],
-        status=values[T_STS],
-        reversal=values.get(T_RVSLIND) in ("true", "1"),
+        credit_debit=values[T.CdtDbtInd],
+        status=values[T.Sts],
+        reversal=values.get(T.RvslInd) in ("true", "1"),
         booking_date=booking[0],
         booking_at=booking[1],
         value_date=value_date,
-        account_servicer_ref=values.get(T_ACCTSVCRREF),
-        entry_ref=values.get(T_NTRYREF),
+        account_servicer_ref=values.get(T.AcctSvcrRef),
+        entry_ref=values.get(T.NtryRef),
         batch_pmt_inf_id=batch_pmt_inf_id,
         batch_msg_id=batch_msg_id,
         transactions=txs,
-        additional_info=values.get(T_ADDTLNTRYINF),
+        additional_info=values.get(T.AddtlNtryInf),
     )
 
 
@@ -305,23 +275,23 @@ def parse_camt054(xml_bytes: bytes) -> Camt054Report:
     assert_valid(root, "camt.054.001.02")
     doc = root[0]
     hdr = doc[0]
-    msg_id = hdr.findtext(T_MSGID)
-    created_at = parse_iso_datetime(hdr.findtext(T_CREDTTM), f"{_BASE}/GrpHdr/CreDtTm")
+    msg_id = hdr.findtext(T.MsgId)
+    created_at = parse_iso_datetime(hdr.findtext(T.CreDtTm), f"{_BASE}/GrpHdr/CreDtTm")
     notifications = []
-    for n, ntf in enumerate(doc.iterchildren(T_NTFCTN), start=1):
+    for n, ntf in enumerate(doc.iterchildren(T.Ntfctn), start=1):
         nw = f"{_BASE}/Ntfctn[{n}]"
-        acct = ntf.find(T_ACCT)
+        acct = ntf.find(T.Acct)
         bban, iban = _account(acct, f"{nw}/Acct")
         entries = tuple(
-            _entry(ntry, f"{nw}/Ntry[{i}]") for i, ntry in enumerate(ntf.iterchildren(T_NTRY), start=1)
+            _entry(ntry, f"{nw}/Ntry[{i}]") for i, ntry in enumerate(ntf.iterchildren(T.Ntry), start=1)
         )
         notifications.append(
             Camt054Notification(
-                id=ntf.findtext(T_ID),
-                created_at=parse_iso_datetime(ntf.findtext(T_CREDTTM), f"{nw}/CreDtTm"),
+                id=ntf.findtext(T.Id),
+                created_at=parse_iso_datetime(ntf.findtext(T.CreDtTm), f"{nw}/CreDtTm"),
                 account_bban=bban,
                 account_iban=iban,
-                currency=acct.findtext(T_CCY),
+                currency=acct.findtext(T.Ccy),
                 entries=entries,
             )
         )

@@ -36,7 +36,7 @@ from lxml import etree
 
 from .dates import parse_iso_datetime
 from .errors import IsoFormatError
-from .xsd import NS_PAIN002, assert_valid, parse_xml
+from .xsd import NS_PAIN002, Tags, assert_valid, parse_xml
 
 __all__ = [
     "ACCEPTED_STATUSES",
@@ -368,33 +368,7 @@ class Pain002Report:
 
 # -------------------------------------------------------------------------------- parsing
 
-_N = "{" + NS_PAIN002 + "}"
-T_GRPHDR = _N + "GrpHdr"
-T_MSGID = _N + "MsgId"
-T_CREDTTM = _N + "CreDtTm"
-T_ORGNLGRP = _N + "OrgnlGrpInfAndSts"
-T_ORGNLMSGID = _N + "OrgnlMsgId"
-T_ORGNLMSGNMID = _N + "OrgnlMsgNmId"
-T_ORGNLNBOFTXS = _N + "OrgnlNbOfTxs"
-T_GRPSTS = _N + "GrpSts"
-T_STSRSNINF = _N + "StsRsnInf"
-T_RSN = _N + "Rsn"
-T_CD = _N + "Cd"
-T_PRTRY = _N + "Prtry"
-T_ADDTLINF = _N + "AddtlInf"
-T_ORGNLPMTINF = _N + "OrgnlPmtInfAndSts"
-T_ORGNLPMTINFID = _N + "OrgnlPmtInfId"
-T_PMTINFSTS = _N + "PmtInfSts"
-T_TXINFANDSTS = _N + "TxInfAndSts"
-T_NBOFTXSPERSTS = _N + "NbOfTxsPerSts"
-T_DTLDNBOFTXS = _N + "DtldNbOfTxs"
-T_DTLDSTS = _N + "DtldSts"
-T_STSID = _N + "StsId"
-T_ORGNLINSTRID = _N + "OrgnlInstrId"
-T_ORGNLENDTOENDID = _N + "OrgnlEndToEndId"
-T_TXSTS = _N + "TxSts"
-T_ACCPTNCDTTM = _N + "AccptncDtTm"
-T_ACCTSVCRREF = _N + "AcctSvcrRef"
+T = Tags(NS_PAIN002)
 
 
 def _(text: str) -> str:
@@ -413,13 +387,13 @@ def _reason(el: etree._Element) -> StatusReason:
     info: list[str] = []
     for child in el:
         tag = child.tag
-        if tag == T_RSN:
+        if tag == T.Rsn:
             choice = child[0]
-            if choice.tag == T_CD:
+            if choice.tag == T.Cd:
                 code = choice.text
             else:
                 proprietary = choice.text
-        elif tag == T_ADDTLINF:
+        elif tag == T.AddtlInf:
             info.append(child.text or "")
     return StatusReason(code=code, proprietary=proprietary, additional_info=tuple(info))
 
@@ -430,20 +404,20 @@ def _transaction(el: etree._Element, where: str, position: int) -> Pain002Transa
     acceptance_at = None
     for child in el:
         tag = child.tag
-        if tag == T_STSRSNINF:
+        if tag == T.StsRsnInf:
             reasons.append(_reason(child))
-        elif tag == T_ACCPTNCDTTM:
+        elif tag == T.AccptncDtTm:
             acceptance_at = parse_iso_datetime(child.text, f"{where}/AccptncDtTm")
         else:
             values[tag] = child.text
     return Pain002Transaction(
-        end_to_end_id=values.get(T_ORGNLENDTOENDID),
-        status=values.get(T_TXSTS),
+        end_to_end_id=values.get(T.OrgnlEndToEndId),
+        status=values.get(T.TxSts),
         reasons=_reasons(reasons),
-        instruction_id=values.get(T_ORGNLINSTRID),
-        status_id=values.get(T_STSID),
+        instruction_id=values.get(T.OrgnlInstrId),
+        status_id=values.get(T.StsId),
         acceptance_at=acceptance_at,
-        account_servicer_ref=values.get(T_ACCTSVCRREF),
+        account_servicer_ref=values.get(T.AcctSvcrRef),
         position=position,
     )
 
@@ -457,16 +431,16 @@ def _batch(el: etree._Element, where: str) -> Pain002Batch:
     counts: list[tuple[str, int]] = []
     for child in el:
         tag = child.tag
-        if tag == T_TXINFANDSTS:
+        if tag == T.TxInfAndSts:
             txs.append(_transaction(child, f"{where}/TxInfAndSts[{len(txs) + 1}]", len(txs) + 1))
-        elif tag == T_PMTINFSTS:
+        elif tag == T.PmtInfSts:
             status = child.text
-        elif tag == T_STSRSNINF:
+        elif tag == T.StsRsnInf:
             reasons.append(_reason(child))
-        elif tag == T_ORGNLNBOFTXS:
+        elif tag == T.OrgnlNbOfTxs:
             nb = int(child.text)
-        elif tag == T_NBOFTXSPERSTS:
-            counts.append((child.findtext(T_DTLDSTS), int(child.findtext(T_DTLDNBOFTXS))))
+        elif tag == T.NbOfTxsPerSts:
+            counts.append((child.findtext(T.DtldSts), int(child.findtext(T.DtldNbOfTxs))))
     return Pain002Batch(
         pmt_inf_id=pmt_inf_id,
         status=status,
@@ -489,25 +463,25 @@ def parse_pain002(xml_bytes: bytes) -> Pain002Report:
     rpt = root[0]
     base = "/Document/CstmrPmtStsRpt"
     hdr = rpt[0]
-    msg_id = hdr.findtext(T_MSGID)
-    created_at = parse_iso_datetime(hdr.findtext(T_CREDTTM), f"{base}/GrpHdr/CreDtTm")
+    msg_id = hdr.findtext(T.MsgId)
+    created_at = parse_iso_datetime(hdr.findtext(T.CreDtTm), f"{base}/GrpHdr/CreDtTm")
 
     grp = rpt[1]
-    original_msg_id = grp.findtext(T_ORGNLMSGID)
-    original_msg_name = grp.findtext(T_ORGNLMSGNMID)
+    original_msg_id = grp.findtext(T.OrgnlMsgId)
+    original_msg_name = grp.findtext(T.OrgnlMsgNmId)
     if not original_msg_name.lower().startswith("pain.001"):
         raise IsoFormatError(
             _("This status report answers a '%(name)s' message, not a pain.001 payment file."),
             f"{base}/OrgnlGrpInfAndSts/OrgnlMsgNmId",
             {"name": original_msg_name},
         )
-    nb_text = grp.findtext(T_ORGNLNBOFTXS)
-    group_reasons = _reasons([_reason(el) for el in grp.iterchildren(T_STSRSNINF)])
+    nb_text = grp.findtext(T.OrgnlNbOfTxs)
+    group_reasons = _reasons([_reason(el) for el in grp.iterchildren(T.StsRsnInf)])
 
     batches: list[Pain002Batch] = []
     seen_batches: set[str] = set()
     seen_e2e: set[str] = set()
-    for i, el in enumerate(rpt.iterchildren(T_ORGNLPMTINF), start=1):
+    for i, el in enumerate(rpt.iterchildren(T.OrgnlPmtInfAndSts), start=1):
         where = f"{base}/OrgnlPmtInfAndSts[{i}]"
         batch = _batch(el, where)
         if batch.pmt_inf_id in seen_batches:
@@ -532,7 +506,7 @@ def parse_pain002(xml_bytes: bytes) -> Pain002Report:
         created_at=created_at,
         original_msg_id=original_msg_id,
         original_msg_name=original_msg_name,
-        group_status=grp.findtext(T_GRPSTS),
+        group_status=grp.findtext(T.GrpSts),
         group_reasons=group_reasons,
         batches=tuple(batches),
         original_nb_of_txs=int(nb_text) if nb_text is not None else None,

@@ -37,6 +37,7 @@ __all__ = [
     "NS_CAMT054",
     "NS_PAIN001",
     "NS_PAIN002",
+    "Tags",
     "assert_valid",
     "get_schema",
     "parse_xml",
@@ -48,6 +49,27 @@ NS_PAIN001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 NS_PAIN002 = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"
 NS_CAMT053 = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
 NS_CAMT054 = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.02"
+
+
+class Tags:
+    """The qualified tags of one namespace by their ISO names: ``Tags(NS_PAIN002).TxSts`` is
+    ``"{urn:iso:std:iso:20022:tech:xsd:pain.002.001.03}TxSts"``, as lxml names the element.
+
+    Each tag is made on first use and then kept as an attribute, so the readers' loops compare
+    ``child.tag`` with a ready string. (camt.053, whose reader is the benchmarked one, keeps
+    module constants: :mod:`iso20022.camt053.tags`.)
+    """
+
+    def __init__(self, namespace: str) -> None:
+        self._prefix = "{" + namespace + "}"
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_"):  # not an element: copy and pickle look for these
+            raise AttributeError(name)
+        tag = self._prefix + name
+        setattr(self, name, tag)
+        return tag
+
 
 # Message name → (package, resource path inside it, namespace). The paths are the ones the
 # pinned packages ship; a package upgrade that moves them fails loudly in the tests.

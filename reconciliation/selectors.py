@@ -18,19 +18,24 @@ from .services import open_ledger_lines
 ZERO = Decimal("0.00")
 
 
+def _narrowed(qs: QuerySet, **lookups) -> QuerySet:
+    """``qs`` filtered by each lookup given a value: a filter the user left empty narrows nothing."""
+    given = {lookup: value for lookup, value in lookups.items() if value}
+    return qs.filter(**given) if given else qs
+
+
 def statement_file_list(
     company, *, bank_account_id: int | None = None, date_from: date | None = None, date_to: date | None = None
 ) -> QuerySet[StatementFile]:
     """The company's files, newest first; filtered, those holding a statement for the account
     and closing within the dates (a rejected file holds none, so a filter leaves it out)."""
     qs = StatementFile.objects.filter(company=company).defer("data").order_by("-created_at", "-id")
-    statements = Statement.objects.filter(company=company)
-    if bank_account_id:
-        statements = statements.filter(bank_account_id=bank_account_id)
-    if date_from:
-        statements = statements.filter(closing_date__gte=date_from)
-    if date_to:
-        statements = statements.filter(closing_date__lte=date_to)
+    statements = _narrowed(
+        Statement.objects.filter(company=company),
+        bank_account_id=bank_account_id,
+        closing_date__gte=date_from,
+        closing_date__lte=date_to,
+    )
     if bank_account_id or date_from or date_to:
         qs = qs.filter(pk__in=statements.values("file_id"))
     return qs
@@ -42,9 +47,7 @@ def statement_file_get(company, pk) -> StatementFile:
 
 def statement_list(company, *, bank_account_id: int | None = None) -> QuerySet[Statement]:
     qs = Statement.objects.filter(company=company).select_related("bank_account", "file")
-    if bank_account_id:
-        qs = qs.filter(bank_account_id=bank_account_id)
-    return qs.order_by("-closing_date", "-id")
+    return _narrowed(qs, bank_account_id=bank_account_id).order_by("-closing_date", "-id")
 
 
 def statement_entry_list(
@@ -56,15 +59,13 @@ def statement_entry_list(
     date_to: date | None = None,
     search: str = "",
 ) -> QuerySet[StatementEntry]:
-    qs = StatementEntry.objects.filter(company=company).select_related("bank_account")
-    if status:
-        qs = qs.filter(status=status)
-    if bank_account_id:
-        qs = qs.filter(bank_account_id=bank_account_id)
-    if date_from:
-        qs = qs.filter(booking_date__gte=date_from)
-    if date_to:
-        qs = qs.filter(booking_date__lte=date_to)
+    qs = _narrowed(
+        StatementEntry.objects.filter(company=company).select_related("bank_account"),
+        status=status,
+        bank_account_id=bank_account_id,
+        booking_date__gte=date_from,
+        booking_date__lte=date_to,
+    )
     if search:
         qs = qs.filter(
             Q(text__icontains=search)
@@ -76,11 +77,11 @@ def statement_entry_list(
 
 
 def open_line_list(account: BankAccount, *, date_from=None, date_to=None, search: str = "") -> QuerySet:
-    qs = open_ledger_lines(account).select_related("voucher")
-    if date_from:
-        qs = qs.filter(voucher__date__gte=date_from)
-    if date_to:
-        qs = qs.filter(voucher__date__lte=date_to)
+    qs = _narrowed(
+        open_ledger_lines(account).select_related("voucher"),
+        voucher__date__gte=date_from,
+        voucher__date__lte=date_to,
+    )
     if search:
         qs = qs.filter(
             Q(text__icontains=search) | Q(reference__icontains=search) | Q(voucher__text__icontains=search)

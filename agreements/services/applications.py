@@ -87,32 +87,9 @@ def online_bank_applications_apply_events(events: list[ChangeEvent], *, client=N
             continue  # an old event delivered late never moves the application back
         before, app.status = app.status, status
         changed.append((app, before))
-        if status == OnlineBankApplication.Status.READY_FOR_SIGNING:
-            notifications.append(
-                Notification(
-                    company=app.company,
-                    title=_("The online bank agreement is ready to sign"),
-                    body=_(
-                        "DNB has prepared the online bank agreement. Sign it with BankID on DNB's pages: %(url)s"
-                    )
-                    % {"url": app.url},
-                    link=app.url,
-                    dedup_key=f"online_bank_application:{app.pk}:ready",
-                )
-            )
-        elif status == OnlineBankApplication.Status.CREATED:
-            notifications.append(
-                Notification(
-                    company=app.company,
-                    title=_("The online bank is created"),
-                    body=_(
-                        "DNB has created the integrated online bank. You can now order the bank services with "
-                        "“Connect service” on the Agreements tab."
-                    ),
-                    link=reverse("agreements:connect"),
-                    dedup_key=f"online_bank_application:{app.pk}:created",
-                )
-            )
+        notification = _application_notification(app, status)
+        if notification is not None:
+            notifications.append(notification)
     if not changed:
         return 0
     with transaction.atomic():
@@ -129,6 +106,33 @@ def online_bank_applications_apply_events(events: list[ChangeEvent], *, client=N
         )
         notify_bulk(notifications)
     return len(changed)
+
+
+def _application_notification(app: OnlineBankApplication, status: str) -> Notification | None:
+    """What the company hears when DNB moves its online bank application on (nothing for the
+    steps in between)."""
+    if status == OnlineBankApplication.Status.READY_FOR_SIGNING:
+        step, link = "ready", app.url
+        title = _("The online bank agreement is ready to sign")
+        body = _(
+            "DNB has prepared the online bank agreement. Sign it with BankID on DNB's pages: %(url)s"
+        ) % {"url": app.url}
+    elif status == OnlineBankApplication.Status.CREATED:
+        step, link = "created", reverse("agreements:connect")
+        title = _("The online bank is created")
+        body = _(
+            "DNB has created the integrated online bank. You can now order the bank services with "
+            "“Connect service” on the Agreements tab."
+        )
+    else:
+        return None
+    return Notification(
+        company=app.company,
+        title=title,
+        body=body,
+        link=link,
+        dedup_key=f"online_bank_application:{app.pk}:{step}",
+    )
 
 
 # --- RgB ordering later ----------------------------------------------------------------------------

@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 # --- results from the change feed ----------------------------------------------------------------
 
 
-def _account_result_fields(order: ServiceOrder, result) -> tuple[str, list[dict], list[str], list[str]]:
+def _account_result_fields(result) -> tuple[str, list[dict], list[str], list[str]]:
     services = [
         {"service": s.service, "status": s.status, "code": s.code, "message": s.message}
         for s in result.services
@@ -186,6 +186,8 @@ def bank_rights_refresh(company: Company, *, client=None) -> None:
 
 
 def _apply_results(finished: list[ServiceOrder], details: dict, now, audits: list[AuditEvent]) -> None:
+    """Store what the bank answered for each finished order: on the order, its account lines
+    and the bank accounts, with an audit row per changed account and the notifications."""
     lines = list(
         ServiceOrderAccount.objects.filter(order__in=finished).select_related(
             "bank_account", "order__company"
@@ -196,130 +198,29 @@ def _apply_results(finished: list[ServiceOrder], details: dict, now, audits: lis
         by_order[line.order_id][line.account_number] = line
     accounts_changed: dict[int, BankAccount] = {}
     notifications: list[Notification] = []
-    orders_changed: list[ServiceOrder] = []
     for order in finished:
         detail = details[order.pk]
-        order.code = (detail.code or "")[:60]
-        order.message = detail.message or ""
-        order.subscription_upgraded = detail.subscription_upgraded
-        order.raw_response = _detail_json(detail)
-        orders_changed.append(order)
+        _record_detail(order, detail)
         link = order_link(order)
         if order.status == ServiceOrder.Status.REJECTED:
-            for line in by_order[order.pk].values():
-                line.result = ServiceOrderAccount.Result.FAILED
-                line.errors = [detail.message or detail.code or ""]
-            notifications.append(
-                Notification(
-                    company=order.company,
-                    level=Notification.Level.ERROR,
-                    title=_("%(bank)s rejected the service order") % {"bank": order.get_bank_display()},
-                    body=_("%(bank)s rejected service order #%(id)s: %(reason)s What to do: %(todo)s")
-                    % {
-                        "bank": order.get_bank_display(),
-                        "id": order.pk,
-                        "reason": detail.message or detail.code or _("no reason given."),
-                        "todo": rejection_advice(detail.code),
-                    },
-                    link=link,
-                    dedup_key=f"service_order:{order.pk}:rejected",
-                )
-            )
+            _reject_lines(by_order[order.pk].values(), detail)
+            notifications.append(_rejected_notification(order, detail, link))
             continue
         done_accounts = []
         for result in detail.results:
             line = by_order[order.pk].get(result.account)
             if line is None:
                 continue
-            verdict, services, ok, errors = _account_result_fields(order, result)
-            line.result = verdict
-            line.service_results = services
-            line.errors = errors
-            line.agreement_id = result.agreement_id or ""
-            line.division_name = result.division_name or ""
-            line.division_number = result.division_number or ""
-            account = accounts_changed.get(line.bank_account_id, line.bank_account)
-            before = {
-                "agreement_id": account.agreement_id,
-                "division_name": account.division_name,
-                "division_number": account.division_number,
-                "services": list(account.services),
-            }
-            # No AvtaleID for Nets OCR: DNB does not know it, so an empty answer never clears one.
-            if result.agreement_id:
-                account.agreement_id = result.agreement_id
-            if result.division_name:
-                account.division_name = result.division_name
-            if result.division_number:
-                account.division_number = result.division_number
-            account.services = sorted(
-                set(account.services) | {ACCOUNT_SERVICE[s] for s in ok if s in ACCOUNT_SERVICE}
-            )
-            account.updated_at = now
-            accounts_changed[account.pk] = account
-            after = {k: getattr(account, k) for k in before}
-            audits.extend(
-                audit_events_build(
-                    "bank_account.agreement_set",
-                    [account],
-                    {
-                        account.pk: {
-                            k: {"before": before[k], "after": after[k]}
-                            for k in before
-                            if before[k] != after[k]
-                        }
-                    },
-                )
-            )
+            account, ok = _apply_account_result(line, result, accounts_changed, now, audits)
             if ok:
                 done_accounts.append(account)
-            for s in result.services:
-                if s.status == "ok":
-                    continue
-                if s.code == "kid_mismatch":
-                    body = _kid_mismatch_text(order, account.account_number_display, s.message or "")
-                    title = _("Nets OCR: the KID structure does not match DNB's OCR agreement")
-                else:
-                    body = _(
-                        "DNB could not activate %(service)s on account %(account)s: %(reason)s What to do: %(todo)s"
-                    ) % {
-                        "service": s.service,
-                        "account": account.account_number_display,
-                        "reason": s.message or s.code or _("no reason given."),
-                        "todo": rejection_advice(s.code),
-                    }
-                    title = _("DNB could not activate a service")
-                notifications.append(
-                    Notification(
-                        company=order.company,
-                        level=Notification.Level.ERROR,
-                        title=title,
-                        body=body,
-                        link=link,
-                        dedup_key=f"service_order:{order.pk}:{account.account_number}:{s.service}",
-                    )
-                )
-        if done_accounts:
-            text = _("%(bank)s has registered the agreement for %(accounts)s.") % {
-                "bank": order.get_bank_display(),
-                "accounts": ", ".join(
-                    f"{a.account_number_display} ({_('AvtaleID')} {a.agreement_id or '–'}, "
-                    f"{a.division_name or '–'} {a.division_number or ''})".replace(" )", ")")
-                    for a in done_accounts
-                ),
-            }
-            if detail.subscription_upgraded:
-                text += " " + _("The basic online bank subscription was upgraded to integrated with ERP.")
-            notifications.append(
-                Notification(
-                    company=order.company,
-                    level=Notification.Level.INFO,
-                    title=_("Avtalen er registrert"),
-                    body=text,
-                    link=link,
-                    dedup_key=f"service_order:{order.pk}:registered",
-                )
+            notifications.extend(
+                _service_failed_notification(order, account, s, link)
+                for s in result.services
+                if s.status != "ok"
             )
+        if done_accounts:
+            notifications.append(_registered_notification(order, detail, done_accounts, link))
     if accounts_changed:
         BankAccount.objects.bulk_update(
             list(accounts_changed.values()),
@@ -329,10 +230,134 @@ def _apply_results(finished: list[ServiceOrder], details: dict, now, audits: lis
         ServiceOrderAccount.objects.bulk_update(
             lines, ["result", "service_results", "errors", "agreement_id", "division_name", "division_number"]
         )
-    ServiceOrder.objects.bulk_update(
-        orders_changed, ["code", "message", "subscription_upgraded", "raw_response"]
-    )
+    ServiceOrder.objects.bulk_update(finished, ["code", "message", "subscription_upgraded", "raw_response"])
     notify_bulk(notifications)
+
+
+def _record_detail(order: ServiceOrder, detail) -> None:
+    order.code = (detail.code or "")[:60]
+    order.message = detail.message or ""
+    order.subscription_upgraded = detail.subscription_upgraded
+    order.raw_response = _detail_json(detail)
+
+
+def _reject_lines(lines, detail) -> None:
+    for line in lines:
+        line.result = ServiceOrderAccount.Result.FAILED
+        line.errors = [detail.message or detail.code or ""]
+
+
+def _apply_account_result(
+    line: ServiceOrderAccount, result, accounts_changed: dict[int, BankAccount], now, audits: list[AuditEvent]
+) -> tuple[BankAccount, list[str]]:
+    """One account's result: onto its order line and its bank account (audited); the account
+    and the services the bank set up on it."""
+    verdict, services, ok, errors = _account_result_fields(result)
+    line.result = verdict
+    line.service_results = services
+    line.errors = errors
+    line.agreement_id = result.agreement_id or ""
+    line.division_name = result.division_name or ""
+    line.division_number = result.division_number or ""
+    account = accounts_changed.get(line.bank_account_id, line.bank_account)
+    before = {
+        "agreement_id": account.agreement_id,
+        "division_name": account.division_name,
+        "division_number": account.division_number,
+        "services": list(account.services),
+    }
+    # No AvtaleID for Nets OCR: DNB does not know it, so an empty answer never clears one.
+    if result.agreement_id:
+        account.agreement_id = result.agreement_id
+    if result.division_name:
+        account.division_name = result.division_name
+    if result.division_number:
+        account.division_number = result.division_number
+    account.services = sorted(
+        set(account.services) | {ACCOUNT_SERVICE[s] for s in ok if s in ACCOUNT_SERVICE}
+    )
+    account.updated_at = now
+    accounts_changed[account.pk] = account
+    after = {k: getattr(account, k) for k in before}
+    audits.extend(
+        audit_events_build(
+            "bank_account.agreement_set",
+            [account],
+            {
+                account.pk: {
+                    k: {"before": before[k], "after": after[k]} for k in before if before[k] != after[k]
+                }
+            },
+        )
+    )
+    return account, ok
+
+
+def _rejected_notification(order: ServiceOrder, detail, link: str) -> Notification:
+    return _order_notification(
+        order,
+        link,
+        "rejected",
+        Notification.Level.ERROR,
+        _("%(bank)s rejected the service order") % {"bank": order.get_bank_display()},
+        _("%(bank)s rejected service order #%(id)s: %(reason)s What to do: %(todo)s")
+        % {
+            "bank": order.get_bank_display(),
+            "id": order.pk,
+            "reason": detail.message or detail.code or _("no reason given."),
+            "todo": rejection_advice(detail.code),
+        },
+    )
+
+
+def _service_failed_notification(order: ServiceOrder, account: BankAccount, s, link: str) -> Notification:
+    if s.code == "kid_mismatch":
+        body = _kid_mismatch_text(order, account.account_number_display, s.message or "")
+        title = _("Nets OCR: the KID structure does not match DNB's OCR agreement")
+    else:
+        body = _(
+            "DNB could not activate %(service)s on account %(account)s: %(reason)s What to do: %(todo)s"
+        ) % {
+            "service": s.service,
+            "account": account.account_number_display,
+            "reason": s.message or s.code or _("no reason given."),
+            "todo": rejection_advice(s.code),
+        }
+        title = _("DNB could not activate a service")
+    key = f"{account.account_number}:{s.service}"
+    return _order_notification(order, link, key, Notification.Level.ERROR, title, body)
+
+
+def _registered_notification(
+    order: ServiceOrder, detail, done_accounts: list[BankAccount], link: str
+) -> Notification:
+    text = _("%(bank)s has registered the agreement for %(accounts)s.") % {
+        "bank": order.get_bank_display(),
+        "accounts": ", ".join(
+            f"{a.account_number_display} ({_('AvtaleID')} {a.agreement_id or '–'}, "
+            f"{a.division_name or '–'} {a.division_number or ''})".replace(" )", ")")
+            for a in done_accounts
+        ),
+    }
+    if detail.subscription_upgraded:
+        text += " " + _("The basic online bank subscription was upgraded to integrated with ERP.")
+    return _order_notification(
+        order, link, "registered", Notification.Level.INFO, _("Avtalen er registrert"), text
+    )
+
+
+def _order_notification(
+    order: ServiceOrder, link: str, key: str, level: str, title: str, body: str
+) -> Notification:
+    # One notice per order and key: the feed may deliver an order's result twice.
+    return Notification(
+        company=order.company,
+        level=level,
+        title=title,
+        body=body,
+        link=link,
+        dedup_key=f"service_order:{order.pk}:{key}",
+    )
 
 
 def _detail_json(detail) -> dict:

@@ -60,7 +60,7 @@ from lxml import etree
 from stdnum.no import kontonr
 
 from ..errors import IsoFormatError
-from ..xsd import NS_PAIN001, assert_valid, parse_xml
+from ..xsd import NS_PAIN001, Tags, assert_valid, parse_xml
 from .fields import AMOUNT_TEXT, check_batch, check_header, check_payment, is_valid_kid
 from .model import BBAN_SCHEME, CENT, CURRENCY, ORG_ID_SCHEME, Pain001Batch, Pain001Message
 
@@ -70,48 +70,7 @@ VERSION = "pain.001.001.03"
 
 # ------------------------------------------------------------------------------- writing
 
-_N = "{" + NS_PAIN001 + "}"
-T_DOCUMENT = _N + "Document"
-T_ROOT = _N + "CstmrCdtTrfInitn"
-T_GRPHDR = _N + "GrpHdr"
-T_MSGID = _N + "MsgId"
-T_CREDTTM = _N + "CreDtTm"
-T_AUTHSTN = _N + "Authstn"
-T_PRTRY = _N + "Prtry"
-T_NBOFTXS = _N + "NbOfTxs"
-T_CTRLSUM = _N + "CtrlSum"
-T_INITGPTY = _N + "InitgPty"
-T_NM = _N + "Nm"
-T_ID = _N + "Id"
-T_ORGID = _N + "OrgId"
-T_OTHR = _N + "Othr"
-T_SCHMENM = _N + "SchmeNm"
-T_CD = _N + "Cd"
-T_PMTINF = _N + "PmtInf"
-T_PMTINFID = _N + "PmtInfId"
-T_PMTMTD = _N + "PmtMtd"
-T_BTCHBOOKG = _N + "BtchBookg"
-T_REQDEXCTNDT = _N + "ReqdExctnDt"
-T_DBTR = _N + "Dbtr"
-T_DBTRACCT = _N + "DbtrAcct"
-T_CCY = _N + "Ccy"
-T_DBTRAGT = _N + "DbtrAgt"
-T_FININSTNID = _N + "FinInstnId"
-T_BIC = _N + "BIC"
-T_CDTTRFTXINF = _N + "CdtTrfTxInf"
-T_PMTID = _N + "PmtId"
-T_ENDTOENDID = _N + "EndToEndId"
-T_AMT = _N + "Amt"
-T_INSTDAMT = _N + "InstdAmt"
-T_CDTR = _N + "Cdtr"
-T_CDTRACCT = _N + "CdtrAcct"
-T_RMTINF = _N + "RmtInf"
-T_USTRD = _N + "Ustrd"
-T_STRD = _N + "Strd"
-T_CDTRREFINF = _N + "CdtrRefInf"
-T_TP = _N + "Tp"
-T_CDORPRTRY = _N + "CdOrPrtry"
-T_REF = _N + "Ref"
+T = Tags(NS_PAIN001)
 
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -124,19 +83,19 @@ def _text(parent: etree._Element, tag: str, text: str) -> etree._Element:
 
 def _party(parent: etree._Element, tag: str, name: str, org_number: str) -> None:
     party = etree.SubElement(parent, tag)
-    _text(party, T_NM, name)
-    othr = etree.SubElement(etree.SubElement(etree.SubElement(party, T_ID), T_ORGID), T_OTHR)
-    _text(othr, T_ID, org_number)
-    _text(etree.SubElement(othr, T_SCHMENM), T_CD, ORG_ID_SCHEME)
+    _text(party, T.Nm, name)
+    othr = etree.SubElement(etree.SubElement(etree.SubElement(party, T.Id), T.OrgId), T.Othr)
+    _text(othr, T.Id, org_number)
+    _text(etree.SubElement(othr, T.SchmeNm), T.Cd, ORG_ID_SCHEME)
 
 
 def _account(parent: etree._Element, tag: str, bban: str, *, currency: bool) -> None:
     acct = etree.SubElement(parent, tag)
-    othr = etree.SubElement(etree.SubElement(acct, T_ID), T_OTHR)
-    _text(othr, T_ID, bban)
-    _text(etree.SubElement(othr, T_SCHMENM), T_CD, BBAN_SCHEME)
+    othr = etree.SubElement(etree.SubElement(acct, T.Id), T.Othr)
+    _text(othr, T.Id, bban)
+    _text(etree.SubElement(othr, T.SchmeNm), T.Cd, BBAN_SCHEME)
     if currency:
-        _text(acct, T_CCY, CURRENCY)
+        _text(acct, T.Ccy, CURRENCY)
 
 
 def build_pain001(msg: Pain001Message) -> bytes:
@@ -149,18 +108,18 @@ def build_pain001(msg: Pain001Message) -> bytes:
     if not isinstance(msg, Pain001Message):
         raise TypeError(f"build_pain001 takes a Pain001Message, not {type(msg).__name__}")
     msg_id, created_at, initiator, initiator_org, reference = check_header(msg)
-    root = etree.Element(T_DOCUMENT, nsmap={None: NS_PAIN001})
-    initn = etree.SubElement(root, T_ROOT)
-    hdr = etree.SubElement(initn, T_GRPHDR)
-    _text(hdr, T_MSGID, msg_id)
-    _text(hdr, T_CREDTTM, created_at.isoformat(timespec="seconds"))
+    root = etree.Element(T.Document, nsmap={None: NS_PAIN001})
+    initn = etree.SubElement(root, T.CstmrCdtTrfInitn)
+    hdr = etree.SubElement(initn, T.GrpHdr)
+    _text(hdr, T.MsgId, msg_id)
+    _text(hdr, T.CreDtTm, created_at.isoformat(timespec="seconds"))
     if msg.pre_approved:
-        _text(etree.SubElement(hdr, T_AUTHSTN), T_CD, "AUTH")
+        _text(etree.SubElement(hdr, T.Authstn), T.Cd, "AUTH")
         if reference is not None:
-            _text(etree.SubElement(hdr, T_AUTHSTN), T_PRTRY, reference)
-    grp_count = _text(hdr, T_NBOFTXS, "")
-    grp_sum = _text(hdr, T_CTRLSUM, "")
-    _party(hdr, T_INITGPTY, initiator, initiator_org)
+            _text(etree.SubElement(hdr, T.Authstn), T.Prtry, reference)
+    grp_count = _text(hdr, T.NbOfTxs, "")
+    grp_sum = _text(hdr, T.CtrlSum, "")
+    _party(hdr, T.InitgPty, initiator, initiator_org)
 
     total_count = 0
     total_sum = Decimal(0)
@@ -190,16 +149,16 @@ def _write_batch(
 ) -> tuple[int, Decimal]:
     """One ``PmtInf`` with its payments; its count and sum."""
     pmt_inf_id, exec_date, debtor, debtor_org, debtor_acct = check_batch(batch, bw, seen_batches)
-    pmt = etree.SubElement(initn, T_PMTINF)
-    _text(pmt, T_PMTINFID, pmt_inf_id)
-    _text(pmt, T_PMTMTD, "TRF")
-    _text(pmt, T_BTCHBOOKG, "true" if batch.batch_booking else "false")
-    b_count = _text(pmt, T_NBOFTXS, "")
-    b_sum_el = _text(pmt, T_CTRLSUM, "")
-    _text(pmt, T_REQDEXCTNDT, exec_date.isoformat())
-    _party(pmt, T_DBTR, debtor, debtor_org)
-    _account(pmt, T_DBTRACCT, debtor_acct, currency=True)
-    _text(etree.SubElement(etree.SubElement(pmt, T_DBTRAGT), T_FININSTNID), T_BIC, batch.debtor_bic)
+    pmt = etree.SubElement(initn, T.PmtInf)
+    _text(pmt, T.PmtInfId, pmt_inf_id)
+    _text(pmt, T.PmtMtd, "TRF")
+    _text(pmt, T.BtchBookg, "true" if batch.batch_booking else "false")
+    b_count = _text(pmt, T.NbOfTxs, "")
+    b_sum_el = _text(pmt, T.CtrlSum, "")
+    _text(pmt, T.ReqdExctnDt, exec_date.isoformat())
+    _party(pmt, T.Dbtr, debtor, debtor_org)
+    _account(pmt, T.DbtrAcct, debtor_acct, currency=True)
+    _text(etree.SubElement(etree.SubElement(pmt, T.DbtrAgt), T.FinInstnId), T.BIC, batch.debtor_bic)
 
     b_sum = Decimal(0)
     # A local alias: the payment loop runs tens of thousands of times per file.
@@ -208,19 +167,19 @@ def _write_batch(
         e2e, amount, creditor, creditor_acct, kid, message = check_payment(
             p, f"{bw}.payments[{p_index}]", seen_e2e, accounts
         )
-        tx = SubElement(pmt, T_CDTTRFTXINF)
-        SubElement(SubElement(tx, T_PMTID), T_ENDTOENDID).text = e2e
-        SubElement(SubElement(tx, T_AMT), T_INSTDAMT, Ccy=CURRENCY).text = amount
-        SubElement(SubElement(tx, T_CDTR), T_NM).text = creditor
-        acct_othr = SubElement(SubElement(SubElement(tx, T_CDTRACCT), T_ID), T_OTHR)
-        SubElement(acct_othr, T_ID).text = creditor_acct
-        SubElement(SubElement(acct_othr, T_SCHMENM), T_CD).text = BBAN_SCHEME
+        tx = SubElement(pmt, T.CdtTrfTxInf)
+        SubElement(SubElement(tx, T.PmtId), T.EndToEndId).text = e2e
+        SubElement(SubElement(tx, T.Amt), T.InstdAmt, Ccy=CURRENCY).text = amount
+        SubElement(SubElement(tx, T.Cdtr), T.Nm).text = creditor
+        acct_othr = SubElement(SubElement(SubElement(tx, T.CdtrAcct), T.Id), T.Othr)
+        SubElement(acct_othr, T.Id).text = creditor_acct
+        SubElement(SubElement(acct_othr, T.SchmeNm), T.Cd).text = BBAN_SCHEME
         if kid is not None:
-            ref = SubElement(SubElement(SubElement(tx, T_RMTINF), T_STRD), T_CDTRREFINF)
-            SubElement(SubElement(SubElement(ref, T_TP), T_CDORPRTRY), T_CD).text = "SCOR"
-            SubElement(ref, T_REF).text = kid
+            ref = SubElement(SubElement(SubElement(tx, T.RmtInf), T.Strd), T.CdtrRefInf)
+            SubElement(SubElement(SubElement(ref, T.Tp), T.CdOrPrtry), T.Cd).text = "SCOR"
+            SubElement(ref, T.Ref).text = kid
         elif message is not None:
-            SubElement(SubElement(tx, T_RMTINF), T_USTRD).text = message
+            SubElement(SubElement(tx, T.RmtInf), T.Ustrd).text = message
         b_sum += p.amount
     b_count.text = str(len(batch.payments))
     b_sum_el.text = f"{b_sum.quantize(CENT):f}"
@@ -260,10 +219,10 @@ def _tx_path(b: int, t: int, rest: str = "") -> str:
 def _check_account(acct: etree._Element, where: str, known_good: set[str]) -> None:
     # The XSD guarantees CashAccount16 starts with Id, a choice of IBAN or Othr.
     othr = acct[0][0]
-    if othr.tag != T_OTHR:
+    if othr.tag != T.Othr:
         raise IsoFormatError("The account must be a Norwegian account number in Id/Othr/Id.", f"{where}/Id")
     bban = othr[0].text or ""
-    scheme = othr.findtext(f"{T_SCHMENM}/{T_CD}")
+    scheme = othr.findtext(f"{T.SchmeNm}/{T.Cd}")
     if scheme != BBAN_SCHEME:
         raise IsoFormatError(
             f"The account scheme must be {BBAN_SCHEME}, not {scheme!r}.", f"{where}/Id/Othr/SchmeNm/Cd"
@@ -291,13 +250,13 @@ def _check_rules(root: etree._Element, accounts: set[str]) -> None:
     grp_sum = Decimal(0)
     pmt_ids: set[str] = set()
     e2e_ids: set[str] = set()
-    for b, pmt in enumerate(initn.iterchildren(T_PMTINF), start=1):
+    for b, pmt in enumerate(initn.iterchildren(T.PmtInf), start=1):
         bw = f"{_P_ROOT}/PmtInf[{b}]"
         pmt_inf_id = pmt[0].text
         if pmt_inf_id in pmt_ids:
             raise IsoFormatError(f"PmtInfId {pmt_inf_id!r} appears in two batches.", f"{bw}/PmtInfId")
         pmt_ids.add(pmt_inf_id)
-        _check_account(pmt.find(T_DBTRACCT), f"{bw}/DbtrAcct", accounts)
+        _check_account(pmt.find(T.DbtrAcct), f"{bw}/DbtrAcct", accounts)
         b_count, b_sum = _batch_totals(pmt, b, e2e_ids, accounts)
         _check_totals(pmt, b_count, b_sum, bw, "batch")
         grp_count += b_count
@@ -305,7 +264,7 @@ def _check_rules(root: etree._Element, accounts: set[str]) -> None:
     _check_totals(initn[0], grp_count, grp_sum, f"{_P_ROOT}/GrpHdr", "file")
 
 
-_KID_CODE_PATH = f"{T_CDTRREFINF}/{T_TP}/{T_CDORPRTRY}/{T_CD}"
+_KID_CODE_PATH = f"{T.CdtrRefInf}/{T.Tp}/{T.CdOrPrtry}/{T.Cd}"
 
 
 def _batch_totals(pmt: etree._Element, b: int, e2e_ids: set[str], accounts: set[str]) -> tuple[int, Decimal]:
@@ -318,9 +277,9 @@ def _batch_totals(pmt: etree._Element, b: int, e2e_ids: set[str], accounts: set[
     that something is wrong; :func:`_first_fault` then walks the batch payment by payment to
     say what and where.
     """
-    count = sum(1 for _ in pmt.iterchildren(T_CDTTRFTXINF))
+    count = sum(1 for _ in pmt.iterchildren(T.CdtTrfTxInf))
     values = _swept_amounts(pmt, count)
-    e2e_list = [e.text for e in pmt.iter(T_ENDTOENDID)]
+    e2e_list = [e.text for e in pmt.iter(T.EndToEndId)]
     e2e = set(e2e_list)
     if (
         values is None
@@ -337,7 +296,7 @@ def _batch_totals(pmt: etree._Element, b: int, e2e_ids: set[str], accounts: set[
 
 def _swept_amounts(pmt: etree._Element, count: int) -> list[Decimal] | None:
     """The batch's amounts if there is one NOK ``InstdAmt`` above zero per payment, else ``None``."""
-    amount_els = list(pmt.iter(T_INSTDAMT))
+    amount_els = list(pmt.iter(T.InstdAmt))
     if len(amount_els) != count or any(e.get("Ccy") != CURRENCY for e in amount_els):
         return None
     amounts = [e.text for e in amount_els]
@@ -351,13 +310,13 @@ def _swept_accounts(pmt: etree._Element, count: int, accounts: set[str]) -> bool
     """Whether every payment has a creditor's BBAN with a valid check digit (new ones join ``accounts``)."""
     numbers = set()
     n_accounts = 0
-    for acct in pmt.iter(T_CDTRACCT):
+    for acct in pmt.iter(T.CdtrAcct):
         othr = acct[0][0]
         # GenericAccountIdentification1 is Id, then SchmeNm (a choice of Cd or Prtry).
-        if othr.tag != T_OTHR or len(othr) < 2:
+        if othr.tag != T.Othr or len(othr) < 2:
             return False
         scheme = othr[1][0]
-        if scheme.tag != T_CD or scheme.text != BBAN_SCHEME:
+        if scheme.tag != T.Cd or scheme.text != BBAN_SCHEME:
             return False
         numbers.add(othr[0].text)
         n_accounts += 1
@@ -372,21 +331,21 @@ def _swept_accounts(pmt: etree._Element, count: int, accounts: set[str]) -> bool
 
 def _swept_remittance(pmt: etree._Element) -> bool:
     """Whether every ``RmtInf`` is one message or one ``SCOR`` KID with a valid check digit."""
-    for rmt in pmt.iter(T_RMTINF):
+    for rmt in pmt.iter(T.RmtInf):
         if len(rmt) != 1:
             return False
         part = rmt[0]
-        if part.tag == T_STRD and part.findtext(_KID_CODE_PATH) != "SCOR":
+        if part.tag == T.Strd and part.findtext(_KID_CODE_PATH) != "SCOR":
             return False
-    n_strd = sum(1 for _ in pmt.iter(T_STRD))
-    kids = [e.text for e in pmt.iter(T_REF)]
+    n_strd = sum(1 for _ in pmt.iter(T.Strd))
+    kids = [e.text for e in pmt.iter(T.Ref)]
     return len(kids) == n_strd and all(map(is_valid_kid, kids))
 
 
 def _first_fault(pmt: etree._Element, b: int, e2e_ids: set[str], accounts: set[str]) -> None:
     """Raise the first fault of a batch a sweep of :func:`_batch_totals` found wrong, with its place."""
-    for t, tx in enumerate(pmt.iterchildren(T_CDTTRFTXINF), start=1):
-        e2e = tx[0].findtext(T_ENDTOENDID)
+    for t, tx in enumerate(pmt.iterchildren(T.CdtTrfTxInf), start=1):
+        e2e = tx[0].findtext(T.EndToEndId)
         if e2e in e2e_ids:
             raise IsoFormatError(
                 f"EndToEndId {e2e!r} appears twice in the file.", _tx_path(b, t, "/PmtId/EndToEndId")
@@ -402,13 +361,13 @@ def _check_transaction(tx: etree._Element, b: int, t: int, accounts: set[str]) -
     instd = acct = rmt = None
     for child in tx:
         tag = child.tag
-        if tag == T_AMT:
+        if tag == T.Amt:
             instd = child[0]
-        elif tag == T_CDTRACCT:
+        elif tag == T.CdtrAcct:
             acct = child
-        elif tag == T_RMTINF:
+        elif tag == T.RmtInf:
             rmt = child
-    if instd is None or instd.tag != T_INSTDAMT:
+    if instd is None or instd.tag != T.InstdAmt:
         raise IsoFormatError("Only InstdAmt amounts are supported.", _tx_path(b, t, "/Amt"))
     if instd.get("Ccy") != CURRENCY:
         raise IsoFormatError(
@@ -428,13 +387,13 @@ def _check_transaction(tx: etree._Element, b: int, t: int, accounts: set[str]) -
 
 
 def _check_totals(el: etree._Element, count: int, total: Decimal, where: str, level: str) -> None:
-    declared_count = el.findtext(T_NBOFTXS)
+    declared_count = el.findtext(T.NbOfTxs)
     if declared_count is None or int(declared_count) != count:
         raise IsoFormatError(
             f"NbOfTxs of the {level} says {declared_count}, but it holds {count} transactions.",
             f"{where}/NbOfTxs",
         )
-    declared_sum = el.findtext(T_CTRLSUM)
+    declared_sum = el.findtext(T.CtrlSum)
     if declared_sum is None:
         raise IsoFormatError(
             f"The {level} has no CtrlSum; the bank needs it to check the total.", f"{where}/CtrlSum"
@@ -450,11 +409,11 @@ def _check_remittance(rmt: etree._Element, where: str) -> None:
     if len(rmt) != 1:
         raise IsoFormatError("A payment carries one KID or one message, never both or several.", where)
     part = rmt[0]
-    if part.tag == T_USTRD:
+    if part.tag == T.Ustrd:
         return  # the XSD has already held it to 1–140 characters
-    ref = part.find(T_CDTRREFINF)
-    code = ref.findtext(f"{T_TP}/{T_CDORPRTRY}/{T_CD}") if ref is not None else None
-    kid = ref.findtext(T_REF) if ref is not None else None
+    ref = part.find(T.CdtrRefInf)
+    code = ref.findtext(f"{T.Tp}/{T.CdOrPrtry}/{T.Cd}") if ref is not None else None
+    kid = ref.findtext(T.Ref) if ref is not None else None
     if code != "SCOR" or kid is None:
         raise IsoFormatError(
             "A KID goes in Strd/CdtrRefInf with Tp/CdOrPrtry/Cd SCOR and Ref.", f"{where}/Strd"

@@ -21,6 +21,7 @@ from .bills import (
     bills_mark_paid_bulk,
     bills_unschedule_bulk,
     clean_bill_reference,
+    clean_payment_reference,
     supplier_create,
 )
 from .chart import (
@@ -73,6 +74,7 @@ __all__ = [
     "bills_unschedule_bulk",
     "clean_bill_reference",
     "clean_ledger_account",
+    "clean_payment_reference",
     "customer_create",
     "customers_create_bulk",
     "invoice_create",

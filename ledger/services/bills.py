@@ -42,12 +42,23 @@ def supplier_create(company, *, name: str, account_number: str, org_number: str 
     return supplier
 
 
-def clean_bill_reference(kid: str, message: str) -> tuple[str, str]:
+def clean_payment_reference(kid: str, message: str) -> tuple[str, str]:
+    """The KID (compacted) and the message of a payment to a supplier, checked for what the bank
+    carries: one of them, never both, and a message of at most 140 characters. The KID's own
+    checks are the caller's (a bill and a payment word them differently)."""
     kid_value = kidrules.compact(kid or "")
     text = (message or "").strip()
     if kid_value and text:
         msg = _("Give either a KID or a message, not both: the bank carries only one of them.")
         raise ValidationFailed(msg, fields={"kid": [msg], "message": [msg]})
+    if len(text) > 140:
+        msg = _("The message can be at most 140 characters (it has %(count)d).") % {"count": len(text)}
+        raise ValidationFailed(msg, fields={"message": [msg]})
+    return kid_value, text
+
+
+def clean_bill_reference(kid: str, message: str) -> tuple[str, str]:
+    kid_value, text = clean_payment_reference(kid, message)
     if not kid_value and not text:
         msg = _("Give the KID or a message for the supplier.")
         raise ValidationFailed(msg, fields={"kid": [msg]})
@@ -62,9 +73,6 @@ def clean_bill_reference(kid: str, message: str) -> tuple[str, str]:
                 ),
             }.get(problem, _("Enter the KID.")) % {"kid": kid, "count": len(kid_value)}
             raise ValidationFailed(msg, fields={"kid": [msg]})
-    if len(text) > 140:
-        msg = _("The message can be at most 140 characters (it has %(count)d).") % {"count": len(text)}
-        raise ValidationFailed(msg, fields={"message": [msg]})
     return kid_value, text
 
 

@@ -119,24 +119,12 @@ def check_totals(
     """
     (s_count, s_records, s_total), (a_count, a_records, a_total, a_credits) = stated, actual
     scope = {} if assignment is None else {"assignment": assignment.number, "start": assignment.line_no}
-    if s_count != a_count:
-        raise error(
-            _TOTALS[record, "count"],
-            line_no,
-            "number_of_transactions",
-            stated=s_count,
-            actual=a_count,
-            **scope,
-        )
-    if s_records != a_records:
-        raise error(
-            _TOTALS[record, "records"],
-            line_no,
-            "number_of_records",
-            stated=s_records,
-            actual=a_records,
-            **scope,
-        )
+    for what, field, s_number, a_number in (
+        ("count", "number_of_transactions", s_count, a_count),
+        ("records", "number_of_records", s_records, a_records),
+    ):
+        if s_number != a_number:
+            raise error(_TOTALS[record, what], line_no, field, stated=s_number, actual=a_number, **scope)
     if s_total != a_total:
         amounts = {"stated": kroner(s_total), "actual": kroner(a_total)}
         if a_credits:

@@ -18,7 +18,7 @@ from companies.services import audit_record
 from ledger import kid as kidrules
 from ledger.models import Bill
 from ledger.money import clean_amount
-from ledger.services import bill_schedule, bills_unschedule_bulk
+from ledger.services import bill_schedule, bills_unschedule_bulk, clean_payment_reference
 
 from ..banking_days import NoBankingDay, banking_day_on_or_after, days_after
 from ..models import Payment, PaymentBatch
@@ -78,19 +78,12 @@ def _execution_date(value: date | None) -> tuple[date, str]:
 
 
 def _clean_reference(kid: str, message: str) -> tuple[str, str]:
-    kid_value = kidrules.compact(kid or "")
-    text = (message or "").strip()
-    if kid_value and text:
-        msg = _("Give either a KID or a message, not both: the bank carries only one of them.")
-        raise ValidationFailed(msg, fields={"kid": [msg], "message": [msg]})
+    kid_value, text = clean_payment_reference(kid, message)
     if kid_value and not (kid_value.isdigit() and kidrules.is_valid(kid_value)):
         msg = _("KID “%(kid)s” has the wrong check digit or length: check it against the invoice.") % {
             "kid": kid
         }
         raise ValidationFailed(msg, fields={"kid": [msg]})
-    if len(text) > 140:
-        msg = _("The message can be at most 140 characters (it has %(count)d).") % {"count": len(text)}
-        raise ValidationFailed(msg, fields={"message": [msg]})
     return kid_value, text
 
 
