@@ -14,6 +14,7 @@ FORMAT_MODULES = [
         for p in (Path(settings.BASE_DIR) / package).rglob("*.py")
     ),
     "reconciliation/matching.py",
+    "reconciliation/banking_days.py",
     "ledger/kid.py",
 ]
 
