@@ -1,15 +1,13 @@
 """What every job of the bank shares: its refusal (``BankError``), the checks of the
 numbers a request carries (organisation and account numbers, amounts, KID structure) and
-the tokens and URLs it hands out."""
+the tokens it hands out."""
 
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import date, datetime
 from decimal import Decimal
 
-from django.conf import settings
 from stdnum.no import orgnr
 
 from banksim import formats
@@ -40,15 +38,6 @@ def mask_national_id(value: str) -> str:
     if not digits:
         return ""
     return f"{digits[:6]} *****" if len(digits) == 11 else "*****"
-
-
-def iso_or_none(value: date | datetime | None) -> str | None:
-    """A date or time as JSON gives it: ISO 8601, or null when there is none (yet)."""
-    return value.isoformat() if value else None
-
-
-def public_url(path: str) -> str:
-    return f"{settings.BANKSIM_PUBLIC_URL}{path}"
 
 
 def validate_org_number(value: str) -> str:

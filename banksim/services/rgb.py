@@ -10,16 +10,9 @@ from django.db import transaction
 
 from banksim import clock
 from banksim.models import Account, BankUser, Customer, RgbOrder
-from banksim.services.common import (
-    BankError,
-    by_reference,
-    iso_or_none,
-    public_url,
-    token,
-    validate_account,
-    validate_org_number,
-)
+from banksim.services.common import BankError, by_reference, token, validate_account, validate_org_number
 from banksim.services.feed import event
+from banksim.services.public import fields_of, fields_or_none, iso_or_none, public_url
 
 ERP_VENDORS = (
     "24SevenOffice",
@@ -59,12 +52,8 @@ def rgb_order_create(data: dict) -> tuple[RgbOrder, bool]:
 def rgb_order_public(order: RgbOrder) -> dict:
     return {
         "id": order.pk,
-        "reference": order.reference,
-        "org_number": order.org_number or None,
-        "accounts": order.accounts,
-        "vendor": order.vendor or None,
-        "user_id": order.user_id or None,
-        "status": order.status,
+        **fields_of(order, "reference", "accounts", "status"),
+        **fields_or_none(order, "org_number", "vendor", "user_id"),
         "results": order.result,
         "url": public_url(f"/rgb/{order.token}/"),
         "confirmed_at": iso_or_none(order.confirmed_at),
