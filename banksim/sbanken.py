@@ -10,10 +10,9 @@ abstraction holds both banks.
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import JsonResponse
 
 from banksim import clock
-from banksim.api import found_or_404, json_body, partner
+from banksim.api import create_view, detail_view
 from banksim.models import SbankenActivation
 from banksim.pages.common import get_or_404, render_page
 from banksim.services import BankError, event, order_create, order_request, partner_order_public
@@ -77,18 +76,8 @@ def activation_consent(a: SbankenActivation, *, give: bool) -> SbankenActivation
 # --- partner API ------------------------------------------------------------------------------
 
 
-@partner("POST")
-def api_activation_create(request):
-    activation, created = activation_create(json_body(request))
-    return JsonResponse(activation_public(activation), status=201 if created else 200)
-
-
-@partner("GET")
-def api_activation_detail(request, pk):
-    activation = found_or_404(
-        SbankenActivation.objects.filter(pk=pk).first(), f"Aktivering {pk} finnes ikke."
-    )
-    return JsonResponse(activation_public(activation))
+api_activation_create = create_view(activation_create, activation_public)
+api_activation_detail = detail_view(SbankenActivation, activation_public, "Aktivering {pk} finnes ikke.")
 
 
 # --- the consent page -------------------------------------------------------------------------
