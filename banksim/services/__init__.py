@@ -7,7 +7,7 @@ door a request came in by. This package is their one public surface: callers imp
 each other directly, never this package.
 
 - ``common``: ``BankError`` and the checks every job shares (organisation and account
-  numbers, amounts, KID structure, return URLs, a partner's reference).
+  numbers, amounts, KID structure, return URLs, a partner's reference, a user's login).
 - ``public``: how the partner API shows the bank's rows (fields, null for blank, ISO dates, URLs).
 - ``feed``: the change feed (``event`` writes it, ``changes`` reads it).
 - ``books``: ``book``, the one way an amount lands on an account.
@@ -25,7 +25,7 @@ each other directly, never this package.
 - ``controls``: the ``/sim/`` clock, reset and state.
 """
 
-from banksim.services.common import BankError, mask_national_id, token, validate_org_number
+from banksim.services.common import BankError, bank_user_login, mask_national_id, token, validate_org_number
 from banksim.services.controls import clock_advance, clock_public, sim_reset, sim_state
 from banksim.services.customers import customer_public, customer_upsert, kid_payee_add
 from banksim.services.due import process_due
@@ -80,6 +80,7 @@ __all__ = [
     "application_public",
     "application_start_signing",
     "application_submit",
+    "bank_user_login",
     "changes",
     "clock_advance",
     "clock_public",

@@ -1,6 +1,6 @@
 """What every job of the bank shares: its refusal (``BankError``), the checks of the
-numbers a request carries (organisation and account numbers, amounts, KID structure) and
-the tokens it hands out."""
+numbers a request carries (organisation and account numbers, amounts, KID structure, the
+bruker-ID a user logs in with) and the tokens it hands out."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from decimal import Decimal
 from stdnum.no import orgnr
 
 from banksim import formats
-from banksim.models import Account
+from banksim.models import Account, BankUser
 
 
 class BankError(Exception):
@@ -108,3 +108,17 @@ def by_reference(model, data: dict) -> tuple[str | None, object | None]:
         return None, None
     reference = str(reference)[:100]
     return reference, model.objects.filter(reference=reference).first()
+
+
+def bank_user_login(user_id: str) -> BankUser:
+    """The online-bank user who logs in with ``user_id`` (as the page has tidied it)."""
+    if re.fullmatch(r"\d{11}", user_id):
+        # The bank's login takes a bruker-ID, never a fødselsnummer: say so without echoing
+        # the number, which is personal data.
+        raise BankError(
+            "national_id_not_allowed", "Logg inn med bruker-ID (f.eks. TB12345), ikke fødselsnummer."
+        )
+    user = BankUser.objects.filter(user_id=user_id).first()
+    if user is None:
+        raise BankError("unknown_user", "Ukjent bruker-ID.")
+    return user

@@ -10,7 +10,14 @@ from django.db import transaction
 
 from banksim import clock
 from banksim.models import Account, BankUser, Customer, RgbOrder
-from banksim.services.common import BankError, by_reference, token, validate_account, validate_org_number
+from banksim.services.common import (
+    BankError,
+    bank_user_login,
+    by_reference,
+    token,
+    validate_account,
+    validate_org_number,
+)
 from banksim.services.feed import event
 from banksim.services.public import fields_of, fields_or_none, iso_or_none, public_url
 
@@ -61,16 +68,7 @@ def rgb_order_public(order: RgbOrder) -> dict:
 
 
 def rgb_login(order: RgbOrder, user_id: str) -> BankUser:
-    user_id = re.sub(r"\s", "", user_id or "").upper()
-    if re.fullmatch(r"\d{11}", user_id):
-        # The bank's login takes a bruker-ID, never a fødselsnummer: say so without echoing
-        # the number, which is personal data.
-        raise BankError(
-            "national_id_not_allowed", "Logg inn med bruker-ID (f.eks. TB12345), ikke fødselsnummer."
-        )
-    user = BankUser.objects.filter(user_id=user_id).first()
-    if user is None:
-        raise BankError("unknown_user", "Ukjent bruker-ID.")
+    user = bank_user_login(re.sub(r"\s", "", user_id or "").upper())
     order.user_id = user.user_id
     order.save(update_fields=["user_id"])
     return user
