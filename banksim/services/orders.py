@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from banksim import clock
-from banksim.models import Account, Customer, SbankenActivation, ServiceOrder
+from banksim.models import Account, Customer, PartnerOrder, ServiceOrder
 from banksim.services.common import (
     BankError,
     by_reference,
@@ -80,7 +80,7 @@ def service_order_create(data: dict) -> tuple[ServiceOrder, bool]:
     )
 
 
-def order_create(model, event_type: str, reference: str | None, **fields) -> tuple:
+def order_create(model: type[PartnerOrder], event_type: str, reference: str | None, **fields) -> tuple:
     """Make a partner's order (a DNB service order, an S'banken activation) and tell the feed:
     the order and True, or, when a request with the same reference raced this one, the order
     that one made and False (the first one wins)."""
@@ -93,7 +93,7 @@ def order_create(model, event_type: str, reference: str | None, **fields) -> tup
     return order, True
 
 
-def partner_order_public(order: ServiceOrder | SbankenActivation, wizard_path: str) -> dict:
+def partner_order_public(order: PartnerOrder, wizard_path: str) -> dict:
     """An order of services as both banks answer it (a DNB service order, an S'banken
     activation): the same shape, so the portal's client reads either bank's alike."""
     return {
