@@ -137,40 +137,39 @@ def customer_detail(request, org_number):
     return JsonResponse(services.customer_public(customer))
 
 
-@partner("POST")
-def service_order_create(request):
-    order, created = services.service_order_create(json_body(request))
-    return JsonResponse(services.service_order_public(order), status=201 if created else 200)
+def create_view(create, public):
+    """POST: a partner's create request; 201 with what it made, or 200 with what a request
+    with the same reference made before."""
+
+    @partner("POST")
+    def view(request):
+        obj, created = create(json_body(request))
+        return JsonResponse(public(obj), status=201 if created else 200)
+
+    return view
 
 
-@partner("GET")
-def service_order_detail(request, pk):
-    order = found_or_404(ServiceOrder.objects.filter(pk=pk).first(), f"Bestilling {pk} finnes ikke.")
-    return JsonResponse(services.service_order_public(order))
+def detail_view(model, public, missing: str):
+    """GET ``<pk>``: one of what the partner created, or a 404 saying ``missing`` (``{pk}`` in it
+    stands for the key asked for)."""
+
+    @partner("GET")
+    def view(request, pk):
+        return JsonResponse(public(found_or_404(model.objects.filter(pk=pk).first(), missing.format(pk=pk))))
+
+    return view
 
 
-@partner("POST")
-def application_create(request):
-    app, created = services.application_create(json_body(request))
-    return JsonResponse(services.application_public(app), status=201 if created else 200)
-
-
-@partner("GET")
-def application_detail(request, pk):
-    app = found_or_404(OnlineBankApplication.objects.filter(pk=pk).first(), f"Søknad {pk} finnes ikke.")
-    return JsonResponse(services.application_public(app))
-
-
-@partner("POST")
-def rgb_order_create(request):
-    order, created = services.rgb_order_create(json_body(request))
-    return JsonResponse(services.rgb_order_public(order), status=201 if created else 200)
-
-
-@partner("GET")
-def rgb_order_detail(request, pk):
-    order = found_or_404(RgbOrder.objects.filter(pk=pk).first(), f"RgB-bestilling {pk} finnes ikke.")
-    return JsonResponse(services.rgb_order_public(order))
+service_order_create = create_view(services.service_order_create, services.service_order_public)
+service_order_detail = detail_view(
+    ServiceOrder, services.service_order_public, "Bestilling {pk} finnes ikke."
+)
+application_create = create_view(services.application_create, services.application_public)
+application_detail = detail_view(
+    OnlineBankApplication, services.application_public, "Søknad {pk} finnes ikke."
+)
+rgb_order_create = create_view(services.rgb_order_create, services.rgb_order_public)
+rgb_order_detail = detail_view(RgbOrder, services.rgb_order_public, "RgB-bestilling {pk} finnes ikke.")
 
 
 @partner("POST")
@@ -179,10 +178,7 @@ def signing_create(request):
     return JsonResponse(services.signing_public(session), status=201)
 
 
-@partner("GET")
-def signing_detail(request, pk):
-    session = found_or_404(SigningSession.objects.filter(pk=pk).first(), f"Signering {pk} finnes ikke.")
-    return JsonResponse(services.signing_public(session))
+signing_detail = detail_view(SigningSession, services.signing_public, "Signering {pk} finnes ikke.")
 
 
 @partner("POST")

@@ -248,6 +248,28 @@ def _sub(parent, tag: str, text: str | None = None, ns: str = NS_PAIN002, **attr
     return el
 
 
+def _timestamp(at: datetime) -> str:
+    return at.replace(microsecond=0).isoformat()
+
+
+def _document(ns: str, message: str, msg_id: str, created_at: datetime):
+    """A message to write: its Document, the message element in it, and that message's group
+    header with MsgId and CreDtTm filled in."""
+    root = etree.Element(f"{{{ns}}}Document", nsmap={None: ns})
+    body = _sub(root, message, ns=ns)
+    grp = _sub(body, "GrpHdr", ns=ns)
+    _sub(grp, "MsgId", msg_id, ns=ns)
+    _sub(grp, "CreDtTm", _timestamp(created_at), ns=ns)
+    return root, body, grp
+
+
+def _valid_bytes(root, schema_name: str) -> bytes:
+    """The message's bytes, checked against its XSD: the bank never sends an invalid file."""
+    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    assert_valid(schema_name, xml)
+    return xml
+
+
 def _reason(parent, code: str, text: str, ns: str = NS_PAIN002) -> None:
     if not code:
         return
@@ -272,11 +294,7 @@ def write_pain002(
     group_reason_text: str,
     batches: list[BatchStatus],
 ) -> bytes:
-    root = etree.Element(f"{{{NS_PAIN002}}}Document", nsmap={None: NS_PAIN002})
-    rpt = _sub(root, "CstmrPmtStsRpt")
-    grp = _sub(rpt, "GrpHdr")
-    _sub(grp, "MsgId", msg_id)
-    _sub(grp, "CreDtTm", created_at.replace(microsecond=0).isoformat())
+    root, rpt, grp = _document(NS_PAIN002, "CstmrPmtStsRpt", msg_id, created_at)
     _sub(_sub(_sub(grp, "DbtrAgt"), "FinInstnId"), "BIC", DNB_BIC)
     orig = _sub(rpt, "OrgnlGrpInfAndSts")
     _sub(orig, "OrgnlMsgId", original_msg_id)
@@ -304,9 +322,7 @@ def write_pain002(
             _sub(inf, "OrgnlEndToEndId", tx.end_to_end_id)
             _sub(inf, "TxSts", tx.status)
             _reason(inf, tx.reason, tx.reason_text)
-    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    assert_valid("pain.002.001.03", xml)
-    return xml
+    return _valid_bytes(root, "pain.002.001.03")
 
 
 # --- camt.053 / camt.054 out --------------------------------------------------------------
@@ -413,17 +429,13 @@ def write_camt053(
     if opening + sum((e.amount for e in entries), Decimal(0)) != closing:
         # The simulator's own books disagree: never emit a statement that does not add up.
         raise AssertionError(f"statement for {account} {statement_date} does not add up")
-    root = etree.Element(f"{{{ns}}}Document", nsmap={None: ns})
-    body = _sub(root, "BkToCstmrStmt", ns=ns)
-    grp = _sub(body, "GrpHdr", ns=ns)
-    _sub(grp, "MsgId", msg_id, ns=ns)
-    _sub(grp, "CreDtTm", created_at.replace(microsecond=0).isoformat(), ns=ns)
+    root, body, grp = _document(ns, "BkToCstmrStmt", msg_id, created_at)
     rcpt = _sub(grp, "MsgRcpt", ns=ns)
     _sub(_sub(_sub(_sub(rcpt, "Id", ns=ns), "OrgId", ns=ns), "Othr", ns=ns), "Id", owner_org, ns=ns)
     stmt = _sub(body, "Stmt", ns=ns)
     _sub(stmt, "Id", f"{account}-{statement_date:%Y%m%d}", ns=ns)
     _sub(stmt, "ElctrncSeqNb", str(sequence), ns=ns)
-    _sub(stmt, "CreDtTm", created_at.replace(microsecond=0).isoformat(), ns=ns)
+    _sub(stmt, "CreDtTm", _timestamp(created_at), ns=ns)
     frto = _sub(stmt, "FrToDt", ns=ns)
     _sub(frto, "FrDtTm", f"{statement_date.isoformat()}T00:00:00", ns=ns)
     _sub(frto, "ToDtTm", f"{statement_date.isoformat()}T23:59:59", ns=ns)
@@ -443,9 +455,7 @@ def write_camt053(
         _sub(summary, "CdtDbtInd", "DBIT" if net < 0 else "CRDT", ns=ns)
     for e in entries:
         _entry(stmt, e, ns)
-    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    assert_valid("camt.053.001.02", xml)
-    return xml
+    return _valid_bytes(root, "camt.053.001.02")
 
 
 def write_camt054(
@@ -457,20 +467,14 @@ def write_camt054(
     entries: list[CamtEntry],
 ) -> bytes:
     ns = NS_CAMT054
-    root = etree.Element(f"{{{ns}}}Document", nsmap={None: ns})
-    body = _sub(root, "BkToCstmrDbtCdtNtfctn", ns=ns)
-    grp = _sub(body, "GrpHdr", ns=ns)
-    _sub(grp, "MsgId", msg_id, ns=ns)
-    _sub(grp, "CreDtTm", created_at.replace(microsecond=0).isoformat(), ns=ns)
+    root, body, _ = _document(ns, "BkToCstmrDbtCdtNtfctn", msg_id, created_at)
     ntf = _sub(body, "Ntfctn", ns=ns)
     _sub(ntf, "Id", msg_id, ns=ns)
-    _sub(ntf, "CreDtTm", created_at.replace(microsecond=0).isoformat(), ns=ns)
+    _sub(ntf, "CreDtTm", _timestamp(created_at), ns=ns)
     _account(ntf, account, ns, account_name)
     for e in entries:
         _entry(ntf, e, ns)
-    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    assert_valid("camt.054.001.02", xml)
-    return xml
+    return _valid_bytes(root, "camt.054.001.02")
 
 
 # --- Nets OCR out --------------------------------------------------------------------------

@@ -48,6 +48,23 @@ class PartnerRequest(BankModel):
         abstract = True
 
 
+class PartnerOrder(PartnerRequest):
+    """An order of services for a customer's accounts, as both banks take it (a DNB service
+    order, an S'banken activation) and answer it (``results`` per account)."""
+
+    org_number = models.CharField(max_length=9)
+    accounts = models.JSONField(default=list)
+    services = models.JSONField(default=list)
+    code = models.CharField(max_length=40, blank=True)
+    message = models.TextField(blank=True)
+    result = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        abstract = True
+
+
 class SimState(BankModel):
     offset_seconds = models.FloatField(default=0)
     # The last business date whose bookings have run, and the last date closed (OCR file
@@ -138,7 +155,7 @@ class KidPayee(BankModel):
     name = models.CharField(max_length=100, blank=True)
 
 
-class ServiceOrder(PartnerRequest):
+class ServiceOrder(PartnerOrder):
     class Status(models.TextChoices):
         AWAITING_CONFIRMATION = "AWAITING_CONFIRMATION"
         PROCESSING = "PROCESSING"
@@ -147,24 +164,16 @@ class ServiceOrder(PartnerRequest):
         REJECTED = "REJECTED"
         CANCELLED = "CANCELLED"
 
-    org_number = models.CharField(max_length=9)
-    accounts = models.JSONField(default=list)
-    services = models.JSONField(default=list)
     fee_account = models.CharField(max_length=20, blank=True)
     kid_length = models.PositiveSmallIntegerField(null=True)
     kid_check = models.CharField(max_length=5, blank=True)
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.AWAITING_CONFIRMATION)
-    code = models.CharField(max_length=40, blank=True)
-    message = models.TextField(blank=True)
     kontofullmakt = models.JSONField(default=list)
     # Where the receipt page sends the user back to (the ERP's order page).
     return_url = models.CharField(max_length=500, blank=True)
     subscription_upgraded = models.BooleanField(default=False)
-    result = models.JSONField(default=list)
-    created_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True)
     due_at = models.DateTimeField(null=True)
-    completed_at = models.DateTimeField(null=True)
 
 
 class SigningSession(BankModel):
@@ -358,7 +367,7 @@ class Event(BankModel):
     created_at = models.DateTimeField()
 
 
-class SbankenActivation(PartnerRequest):
+class SbankenActivation(PartnerOrder):
     """S'banken bedrift: API-based activation with a consent step instead of an order wizard."""
 
     class Status(models.TextChoices):
@@ -367,12 +376,4 @@ class SbankenActivation(PartnerRequest):
         REJECTED = "REJECTED"
         CANCELLED = "CANCELLED"
 
-    org_number = models.CharField(max_length=9)
-    accounts = models.JSONField(default=list)
-    services = models.JSONField(default=list)
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.AWAITING_CONSENT)
-    code = models.CharField(max_length=40, blank=True)
-    message = models.TextField(blank=True)
-    result = models.JSONField(default=list)
-    created_at = models.DateTimeField()
-    completed_at = models.DateTimeField(null=True)

@@ -9,14 +9,13 @@ abstraction holds both banks.
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.http import JsonResponse
+from django.db import transaction
 
 from banksim import clock
-from banksim.api import found_or_404, json_body, partner
+from banksim.api import create_view, detail_view
 from banksim.models import SbankenActivation
 from banksim.pages.common import get_or_404, render_page
-from banksim.services import BankError, event, iso_or_none, order_request, public_url, token
+from banksim.services import BankError, event, order_create, order_request, partner_order_public
 
 SBANKEN_SERVICES = ("remittance", "incoming_reconciliation")
 # S'banken's registry codes (first four digits of the account number).
@@ -28,38 +27,17 @@ def activation_create(data: dict) -> tuple[SbankenActivation, bool]:
     reference, existing, org, accounts, services = order_request(data, SbankenActivation, SBANKEN_SERVICES)
     if existing:
         return existing, False
-    try:
-        with transaction.atomic():
-            activation = SbankenActivation.objects.create(
-                token=token(),
-                reference=reference,
-                org_number=org,
-                accounts=accounts,
-                services=sorted(set(services)),
-                created_at=clock.now(),
-            )
-            event(EVENT, org, activation.pk, {"status": activation.status})
-    except IntegrityError:
-        return SbankenActivation.objects.get(reference=reference), False
-    return activation, True
+    return order_create(
+        SbankenActivation, EVENT, reference, org_number=org, accounts=accounts, services=sorted(set(services))
+    )
 
 
 def activation_public(a: SbankenActivation) -> dict:
+    # S'banken upgrades no subscription and has no kontofullmakt to ask for.
     return {
-        "id": a.pk,
-        "reference": a.reference,
-        "org_number": a.org_number,
-        "accounts": a.accounts,
-        "services": a.services,
-        "status": a.status,
-        "code": a.code or None,
-        "message": a.message or None,
+        **partner_order_public(a, f"/sbanken/samtykke/{a.token}/"),
         "subscription_upgraded": False,
         "kontofullmakt_accounts": [],
-        "wizard_url": public_url(f"/sbanken/samtykke/{a.token}/"),
-        "created_at": a.created_at.isoformat(),
-        "completed_at": iso_or_none(a.completed_at),
-        "results": a.result,
     }
 
 
@@ -98,18 +76,8 @@ def activation_consent(a: SbankenActivation, *, give: bool) -> SbankenActivation
 # --- partner API ------------------------------------------------------------------------------
 
 
-@partner("POST")
-def api_activation_create(request):
-    activation, created = activation_create(json_body(request))
-    return JsonResponse(activation_public(activation), status=201 if created else 200)
-
-
-@partner("GET")
-def api_activation_detail(request, pk):
-    activation = found_or_404(
-        SbankenActivation.objects.filter(pk=pk).first(), f"Aktivering {pk} finnes ikke."
-    )
-    return JsonResponse(activation_public(activation))
+api_activation_create = create_view(activation_create, activation_public)
+api_activation_detail = detail_view(SbankenActivation, activation_public, "Aktivering {pk} finnes ikke.")
 
 
 # --- the consent page -------------------------------------------------------------------------

@@ -23,24 +23,33 @@ def home(request):
     )
 
 
+def _resource(route: str, name: str, create, detail) -> list:
+    """A partner resource: POST ``route`` creates one (``<name>_create``), GET ``route/<pk>``
+    shows it (``<name>_detail``)."""
+    return [
+        path(route, create, name=f"{name}_create"),
+        path(f"{route}/<int:pk>", detail, name=f"{name}_detail"),
+    ]
+
+
 urlpatterns = [
     path("", home, name="home"),
     # partner API
     path("api/v1/health", api.health, name="health"),
     path("api/v1/changes", api.changes, name="changes"),
     path("api/v1/customers/<str:org_number>", api.customer_detail, name="customer_detail"),
-    path("api/v1/service-orders", api.service_order_create, name="service_order_create"),
-    path("api/v1/service-orders/<int:pk>", api.service_order_detail, name="service_order_detail"),
-    path("api/v1/online-bank-applications", api.application_create, name="application_create"),
-    path("api/v1/online-bank-applications/<int:pk>", api.application_detail, name="application_detail"),
-    path("api/v1/rgb-orders", api.rgb_order_create, name="rgb_order_create"),
-    path("api/v1/rgb-orders/<int:pk>", api.rgb_order_detail, name="rgb_order_detail"),
-    path("api/v1/sbanken/activations", sbanken.api_activation_create, name="sbanken_activation_create"),
-    path(
-        "api/v1/sbanken/activations/<int:pk>", sbanken.api_activation_detail, name="sbanken_activation_detail"
+    *_resource("api/v1/service-orders", "service_order", api.service_order_create, api.service_order_detail),
+    *_resource(
+        "api/v1/online-bank-applications", "application", api.application_create, api.application_detail
     ),
-    path("api/v1/signing-sessions", api.signing_create, name="signing_create"),
-    path("api/v1/signing-sessions/<int:pk>", api.signing_detail, name="signing_detail"),
+    *_resource("api/v1/rgb-orders", "rgb_order", api.rgb_order_create, api.rgb_order_detail),
+    *_resource(
+        "api/v1/sbanken/activations",
+        "sbanken_activation",
+        sbanken.api_activation_create,
+        sbanken.api_activation_detail,
+    ),
+    *_resource("api/v1/signing-sessions", "signing", api.signing_create, api.signing_detail),
     path("api/v1/payment-files", api.payment_file_submit, name="payment_file_submit"),
     path("api/v1/payment-files/<str:msg_id>", api.payment_file_detail, name="payment_file_detail"),
     path("api/v1/payment-files/<str:msg_id>/pain002", api.payment_file_pain002, name="payment_file_pain002"),

@@ -7,7 +7,7 @@ from django import forms
 
 from banksim import services
 from banksim.models import SigningSession
-from banksim.pages.common import get_or_404, render_page
+from banksim.pages.common import get_current_or_404, render_page
 from banksim.services import BankError
 
 
@@ -21,8 +21,7 @@ class OtpForm(forms.Form):
 
 
 def bankid_sign(request, token):
-    services.process_due()
-    session = get_or_404(SigningSession, token=token)
+    session = get_current_or_404(SigningSession, token=token)
     form = OtpForm(request.POST or None)
     errors = []
     if request.method == "POST" and form.is_valid():

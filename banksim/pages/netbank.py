@@ -3,40 +3,24 @@ approves the payment batches waiting on accounts they have approval rights on.""
 
 from __future__ import annotations
 
-import re
-
 from django.shortcuts import redirect
 
 from banksim import services
 from banksim.models import BankUser, PaymentFile
-from banksim.pages.common import LoginForm, get_or_404, render_page
+from banksim.pages.common import get_current_or_404, login_page, render_page
 from banksim.services import BankError
 
 
 def netbank_login(request):
-    form = LoginForm(request.POST or None)
-    errors = []
-    if request.method == "POST" and form.is_valid():
-        user_id = form.cleaned_data["user_id"].strip().upper()
-        if re.fullmatch(r"\d{11}", user_id):
-            errors.append("Logg inn med bruker-ID (f.eks. TB12345), ikke fødselsnummer.")
-        elif not BankUser.objects.filter(user_id=user_id).exists():
-            errors.append("Ukjent bruker-ID.")
-        else:
-            return redirect("netbank_payments", user_id=user_id)
-    return render_page(
-        request,
-        "Bedriftsnettbank",
-        status=400 if errors or form.errors else 200,
-        form=form,
-        errors=errors,
-        buttons=[{"value": "login", "text": "Logg inn"}],
-    )
+    def log_in(user_id):
+        user = services.bank_user_login(user_id.strip().upper())
+        return redirect("netbank_payments", user_id=user.user_id)
+
+    return login_page(request, log_in, "Bedriftsnettbank")
 
 
 def netbank_payments(request, user_id):
-    services.process_due()
-    user = get_or_404(BankUser, user_id=user_id)
+    user = get_current_or_404(BankUser, user_id=user_id)
     errors, notices = [], []
     if request.method == "POST":
         msg_id, _, pmt_inf_id = (request.POST.get("action") or "").partition("|")

@@ -11,7 +11,15 @@ from stdnum.no import fodselsnummer, orgnr
 
 from banksim import services
 from banksim.models import OnlineBankApplication
-from banksim.pages.common import get_or_404, render_page, wizard_steps
+from banksim.pages.common import (
+    form_page,
+    get_current_or_404,
+    get_or_404,
+    new_page,
+    render_page,
+    wizard_step,
+    wizard_steps,
+)
 from banksim.services import BankError
 
 ADMIN_ROLE = "Administrator med bestillerfullmakt"
@@ -112,38 +120,35 @@ class BekreftForm(forms.Form):
     )
 
 
-def application_new(request):
-    app, _ = services.application_create({})
-    return redirect("application_firma", token=app.token)
+application_new = new_page(services.application_create, "application_firma")
+_draft_step = wizard_step(OnlineBankApplication, OnlineBankApplication.Status.DRAFT, "application_receipt")
 
 
-def application_firma(request, token):
-    app = get_or_404(OnlineBankApplication, token=token)
-    if app.status != OnlineBankApplication.Status.DRAFT:
-        return redirect("application_receipt", token=token)
+@_draft_step
+def application_firma(request, app):
     form = FirmaForm(
         request.POST or None, initial={"org_number": app.org_number, "company_name": app.company_name}
     )
-    if request.method == "POST" and form.is_valid():
-        app.org_number, app.company_name = form.cleaned_data["org_number"], form.cleaned_data["company_name"]
+
+    def save(data):
+        app.org_number, app.company_name = data["org_number"], data["company_name"]
         app.save(update_fields=["org_number", "company_name"])
-        return redirect("application_users", token=token)
-    return render_page(
+        return redirect("application_users", token=app.token)
+
+    return form_page(
         request,
+        form,
+        save,
         "Opprett nettbankavtale",
-        status=400 if form.errors else 200,
         steps=wizard_steps(APP_STEPS, 0),
-        form=form,
         buttons=[{"value": "next", "text": "Neste"}],
     )
 
 
-def application_users(request, token):
-    app = get_or_404(OnlineBankApplication, token=token)
-    if app.status != OnlineBankApplication.Status.DRAFT:
-        return redirect("application_receipt", token=token)
+@_draft_step
+def application_users(request, app):
     if not app.org_number:
-        return redirect("application_firma", token=token)
+        return redirect("application_firma", token=app.token)
     initial = app.users or [{"role": ADMIN_ROLE, "country_code": "+47", "nationality": "Norsk"}]
     formset = UserFormSet(request.POST or None, prefix="users", initial=initial)
     if request.method == "GET":
@@ -154,7 +159,7 @@ def application_users(request, token):
         app.users = users
         app.contact = users[0]
         app.save(update_fields=["users", "contact"])
-        return redirect("application_confirm", token=token)
+        return redirect("application_confirm", token=app.token)
     return render_page(
         request,
         "Brukere",
@@ -166,20 +171,15 @@ def application_users(request, token):
     )
 
 
-def application_confirm(request, token):
-    app = get_or_404(OnlineBankApplication, token=token)
-    if app.status != OnlineBankApplication.Status.DRAFT:
-        return redirect("application_receipt", token=token)
+@_draft_step
+def application_confirm(request, app):
     if not app.users:
-        return redirect("application_users", token=token)
-    form = BekreftForm(request.POST or None)
-    errors = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.application_submit(app, form.cleaned_data["signing_method"])
-            return redirect("application_receipt", token=token)
-        except BankError as exc:
-            errors.append(exc.detail)
+        return redirect("application_users", token=app.token)
+
+    def submit(data):
+        services.application_submit(app, data["signing_method"])
+        return redirect("application_receipt", token=app.token)
+
     rows = [("Firma", f"{app.company_name} ({app.org_number})")] + [
         (
             u.get("role"),
@@ -187,21 +187,19 @@ def application_confirm(request, token):
         )
         for u in app.users
     ]
-    return render_page(
+    return form_page(
         request,
+        BekreftForm(request.POST or None),
+        submit,
         "Bekreft",
-        status=400 if form.errors or errors else 200,
         steps=wizard_steps(APP_STEPS, 2),
         rows=rows,
-        form=form,
-        errors=errors,
         buttons=[{"value": "submit", "text": "Send søknad"}],
     )
 
 
 def application_receipt(request, token):
-    services.process_due()
-    app = get_or_404(OnlineBankApplication, token=token)
+    app = get_current_or_404(OnlineBankApplication, token=token)
     errors = []
     if request.method == "POST":
         try:

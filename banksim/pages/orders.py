@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 
 from banksim import services
 from banksim.models import ServiceOrder
-from banksim.pages.common import get_or_404, render_page, wizard_steps
+from banksim.pages.common import get_current_or_404, get_or_404, render_page, wizard_steps
 from banksim.services import BankError
 
 ORDER_STEPS = ["Bestilling", "Bekreft", "Kvittering"]
@@ -23,8 +23,7 @@ SERVICE_NAMES = {
 
 
 def order_wizard(request, token):
-    services.process_due()
-    order = get_or_404(ServiceOrder, token=token)
+    order = get_current_or_404(ServiceOrder, token=token)
     errors = []
     if request.method == "POST":
         try:
@@ -107,8 +106,7 @@ def order_kontofullmakt(request, token):
 
 
 def order_receipt(request, token):
-    services.process_due()
-    order = get_or_404(ServiceOrder, token=token)
+    order = get_current_or_404(ServiceOrder, token=token)
     text = {
         ServiceOrder.Status.PROCESSING: "Takk! Bestillingen er mottatt og behandles normalt i løpet av dagen.",
         ServiceOrder.Status.CANCELLED: "Bestillingen er avbrutt.",

@@ -8,38 +8,35 @@ from django.shortcuts import redirect
 
 from banksim import services
 from banksim.models import BankUser, Customer, RgbOrder
-from banksim.pages.common import LoginForm, get_or_404, render_page, wizard_steps
-from banksim.services import BankError
+from banksim.pages.common import (
+    form_page,
+    get_or_404,
+    login_page,
+    new_page,
+    render_page,
+    wizard_step,
+    wizard_steps,
+)
 
 RGB_STEPS = ["Logg inn", "Regnskapssystem", "Kontoer", "Kvittering"]
 
 
-def rgb_new(request):
-    order, _ = services.rgb_order_create({})
-    return redirect("rgb_login", token=order.token)
+rgb_new = new_page(services.rgb_order_create, "rgb_login")
+_open_step = wizard_step(RgbOrder, RgbOrder.Status.AWAITING_USER, "rgb_receipt")
 
 
-def rgb_login(request, token):
-    order = get_or_404(RgbOrder, token=token)
-    if order.status != RgbOrder.Status.AWAITING_USER:
-        return redirect("rgb_receipt", token=token)
-    form = LoginForm(request.POST or None)
-    errors = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rgb_login(order, form.cleaned_data["user_id"])
-            return redirect("rgb_choose", token=token)
-        except BankError as exc:
-            errors.append(exc.detail)
-    return render_page(
+@_open_step
+def rgb_login(request, order):
+    def log_in(user_id):
+        services.rgb_login(order, user_id)
+        return redirect("rgb_choose", token=order.token)
+
+    return login_page(
         request,
+        log_in,
         "Regnskapsgodkjente betalinger",
-        status=400 if errors or form.errors else 200,
         steps=wizard_steps(RGB_STEPS, 0),
         lead="Logg inn med bruker-ID og BankID.",
-        form=form,
-        errors=errors,
-        buttons=[{"value": "login", "text": "Logg inn"}],
     )
 
 
@@ -63,38 +60,32 @@ def rgb_choose(request, token):
     order = get_or_404(RgbOrder, token=token)
     if not order.user_id:
         return redirect("rgb_login", token=token)
-    user = BankUser.objects.get(user_id=order.user_id)
-    customers = services.rgb_customers_for(user)
+    customers = services.rgb_customers_for(BankUser.objects.get(user_id=order.user_id))
     form = ChooseForm(
         request.POST or None,
         customers=customers,
         initial={"vendor": order.vendor, "client": order.org_number or customers[0].org_number},
     )
-    errors = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rgb_choose(order, form.cleaned_data["vendor"], form.cleaned_data["client"])
-            return redirect("rgb_accounts", token=token)
-        except BankError as exc:
-            errors.append(exc.detail)
-    return render_page(
+
+    def choose(data):
+        services.rgb_choose(order, data["vendor"], data["client"])
+        return redirect("rgb_accounts", token=token)
+
+    return form_page(
         request,
+        form,
+        choose,
         "Velg regnskapssystem og klient",
-        status=400 if errors or form.errors else 200,
         steps=wizard_steps(RGB_STEPS, 1),
         lead="Regnskapsførere velger hvilken klient bestillingen gjelder.",
-        form=form,
-        errors=errors,
         buttons=[{"value": "next", "text": "Neste"}],
     )
 
 
-def rgb_accounts(request, token):
-    order = get_or_404(RgbOrder, token=token)
+@_open_step
+def rgb_accounts(request, order):
     if not order.user_id or not order.vendor:
-        return redirect("rgb_login", token=token)
-    if order.status != RgbOrder.Status.AWAITING_USER:
-        return redirect("rgb_receipt", token=token)
+        return redirect("rgb_login", token=order.token)
     customer = Customer.objects.get(org_number=order.org_number)
     choices = [(a.number, f"{a.number} {a.name}") for a in customer.accounts.order_by("number")]
 
@@ -106,27 +97,22 @@ def rgb_accounts(request, token):
             error_messages={"required": "Velg minst én konto."},
         )
 
-    form = AccountsForm(request.POST or None, initial={"accounts": order.accounts})
-    errors = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rgb_confirm(order, form.cleaned_data["accounts"])
-            return redirect("rgb_receipt", token=token)
-        except BankError as exc:
-            errors.append(exc.detail)
+    def confirm(data):
+        services.rgb_confirm(order, data["accounts"])
+        return redirect("rgb_receipt", token=order.token)
+
     notices = []
     if customer.dual_approval:
         notices.append(
             "Avtalen krever dobbel godkjenning. Kontoer med dobbel godkjenning kan ikke bruke RgB."
         )
-    return render_page(
+    return form_page(
         request,
+        AccountsForm(request.POST or None, initial={"accounts": order.accounts}),
+        confirm,
         "Velg kontoer",
-        status=400 if errors or form.errors else 200,
         steps=wizard_steps(RGB_STEPS, 2),
         lead=f"{customer.name} · {order.vendor}",
-        form=form,
-        errors=errors,
         notices=notices,
         buttons=[{"value": "confirm", "text": "Bekreft"}],
     )

@@ -7,7 +7,8 @@ door a request came in by. This package is their one public surface: callers imp
 each other directly, never this package.
 
 - ``common``: ``BankError`` and the checks every job shares (organisation and account
-  numbers, amounts, KID structure, return URLs, a partner's reference).
+  numbers, amounts, KID structure, return URLs, a partner's reference, a user's login).
+- ``public``: how the partner API shows the bank's rows (fields, null for blank, ISO dates, URLs).
 - ``feed``: the change feed (``event`` writes it, ``changes`` reads it).
 - ``books``: ``book``, the one way an amount lands on an account.
 - ``customers``: customers, accounts and users (the ``seed_demo_customer``
@@ -24,14 +25,7 @@ each other directly, never this package.
 - ``controls``: the ``/sim/`` clock, reset and state.
 """
 
-from banksim.services.common import (
-    BankError,
-    iso_or_none,
-    mask_national_id,
-    public_url,
-    token,
-    validate_org_number,
-)
+from banksim.services.common import BankError, bank_user_login, mask_national_id, token, validate_org_number
 from banksim.services.controls import clock_advance, clock_public, sim_reset, sim_state
 from banksim.services.customers import customer_public, customer_upsert, kid_payee_add
 from banksim.services.due import process_due
@@ -50,7 +44,9 @@ from banksim.services.online_bank import (
 )
 from banksim.services.orders import (
     kontofullmakt_request,
+    order_create,
     order_request,
+    partner_order_public,
     service_order_cancel,
     service_order_confirm,
     service_order_create,
@@ -62,6 +58,7 @@ from banksim.services.payments import (
     payment_file_submit,
     pending_approval_for,
 )
+from banksim.services.public import iso_or_none, public_url
 from banksim.services.rgb import (
     ERP_VENDORS,
     UNSUPPORTED_VENDORS,
@@ -83,6 +80,7 @@ __all__ = [
     "application_public",
     "application_start_signing",
     "application_submit",
+    "bank_user_login",
     "changes",
     "clock_advance",
     "clock_public",
@@ -94,7 +92,9 @@ __all__ = [
     "kid_payee_add",
     "kontofullmakt_request",
     "mask_national_id",
+    "order_create",
     "order_request",
+    "partner_order_public",
     "payment_file_approve",
     "payment_file_public",
     "payment_file_submit",

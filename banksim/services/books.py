@@ -8,9 +8,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import F
+from django.utils import timezone
 
 from banksim import clock, formats
-from banksim.models import Account, Entry
+from banksim.models import Account, DebitNotification, Entry, Statement
+from banksim.services.feed import event
 
 
 def book(
@@ -47,3 +49,27 @@ def camt_entry(e: Entry) -> formats.CamtEntry:
         counterparty_name=e.counterparty_name,
         counterparty_account=e.counterparty_account,
     )
+
+
+def camt_store(
+    document: Statement | DebitNotification,
+    write,
+    msg_prefix: str,
+    entries: list[Entry],
+    event_type: str,
+    event_data: dict,
+    **content,
+) -> None:
+    """Write the camt file of a statement or debit notification just created (its MsgId made
+    from the row's key), keep its exact bytes so every download is the same, and tell the feed."""
+    account = document.account
+    document.xml = write(
+        msg_id=f"{msg_prefix}{document.pk:012d}",
+        created_at=timezone.localtime(document.created_at),
+        account=account.number,
+        account_name=account.name,
+        entries=[camt_entry(e) for e in entries],
+        **content,
+    )
+    document.save(update_fields=["xml"])
+    event(event_type, account.customer.org_number, document.pk, {"account": account.number, **event_data})

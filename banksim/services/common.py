@@ -1,19 +1,17 @@
 """What every job of the bank shares: its refusal (``BankError``), the checks of the
-numbers a request carries (organisation and account numbers, amounts, KID structure) and
-the tokens and URLs it hands out."""
+numbers a request carries (organisation and account numbers, amounts, KID structure, the
+bruker-ID a user logs in with) and the tokens it hands out."""
 
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import date, datetime
 from decimal import Decimal
 
-from django.conf import settings
 from stdnum.no import orgnr
 
 from banksim import formats
-from banksim.models import Account
+from banksim.models import Account, BankUser
 
 
 class BankError(Exception):
@@ -40,15 +38,6 @@ def mask_national_id(value: str) -> str:
     if not digits:
         return ""
     return f"{digits[:6]} *****" if len(digits) == 11 else "*****"
-
-
-def iso_or_none(value: date | datetime | None) -> str | None:
-    """A date or time as JSON gives it: ISO 8601, or null when there is none (yet)."""
-    return value.isoformat() if value else None
-
-
-def public_url(path: str) -> str:
-    return f"{settings.BANKSIM_PUBLIC_URL}{path}"
 
 
 def validate_org_number(value: str) -> str:
@@ -119,3 +108,17 @@ def by_reference(model, data: dict) -> tuple[str | None, object | None]:
         return None, None
     reference = str(reference)[:100]
     return reference, model.objects.filter(reference=reference).first()
+
+
+def bank_user_login(user_id: str) -> BankUser:
+    """The online-bank user who logs in with ``user_id`` (as the page has tidied it)."""
+    if re.fullmatch(r"\d{11}", user_id):
+        # The bank's login takes a bruker-ID, never a fødselsnummer: say so without echoing
+        # the number, which is personal data.
+        raise BankError(
+            "national_id_not_allowed", "Logg inn med bruker-ID (f.eks. TB12345), ikke fødselsnummer."
+        )
+    user = BankUser.objects.filter(user_id=user_id).first()
+    if user is None:
+        raise BankError("unknown_user", "Ukjent bruker-ID.")
+    return user

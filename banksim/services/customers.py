@@ -20,6 +20,7 @@ from banksim.services.common import (
     validate_account,
     validate_org_number,
 )
+from banksim.services.public import fields_of, fields_or_none
 
 ACCOUNT_FLAGS = ("remittance", "reconciliation", "rgb_enabled")
 
@@ -111,15 +112,11 @@ def kid_payee_add(account: str, name: str = "") -> KidPayee:
 
 def customer_public(customer: Customer) -> dict:
     return {
-        "org_number": customer.org_number,
-        "name": customer.name,
-        "subscription": customer.subscription,
-        "dual_approval": customer.dual_approval,
+        **fields_of(customer, "org_number", "name", "subscription", "dual_approval"),
         "accounts": [_account_public(a) for a in customer.accounts.order_by("number")],
         "users": [
             {
-                "user_id": u.user_id,
-                "name": u.name,
+                **fields_of(u, "user_id", "name"),
                 "approval_accounts": sorted(a.number for a in u.approval_accounts.all()),
                 "clients": sorted(c.org_number for c in u.clients.all()),
             }
@@ -130,15 +127,10 @@ def customer_public(customer: Customer) -> dict:
 
 def _account_public(a: Account) -> dict:
     return {
-        "number": a.number,
-        "name": a.name,
+        **fields_of(a, "number", "name"),
         "balance": f"{a.balance:.2f}",
-        "remittance": a.remittance,
-        "reconciliation": a.reconciliation,
-        "rgb_enabled": a.rgb_enabled,
-        "agreement_id": a.agreement_id or None,
-        "division_name": a.division_name or None,
-        "division_number": a.division_number or None,
+        **fields_of(a, *ACCOUNT_FLAGS),
+        **fields_or_none(a, "agreement_id", "division_name", "division_number"),
         "ocr": {
             "agreement_id": a.ocr_agreement_id,
             "kid_length": a.kid_length,

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from banksim import clock, formats
 from banksim.models import (
@@ -23,8 +22,7 @@ from banksim.models import (
     PaymentFile,
     SimState,
 )
-from banksim.services.books import book, camt_entry
-from banksim.services.feed import event
+from banksim.services.books import book, camt_store
 from banksim.services.payment_status import refresh_file
 
 
@@ -111,31 +109,19 @@ def _credit_internal(payment: Payment, debtor: Account, day: date) -> None:
 
 
 def _debit_notification(account: Account, batch: PaymentBatch, entries: list[Entry]) -> None:
-    current = clock.now()
     note = DebitNotification.objects.create(
         account=account,
         msg_id=batch.file.msg_id,
         pmt_inf_id=batch.pmt_inf_id,
         booking_date=entries[0].booking_date,
         xml=b"",
-        created_at=current,
+        created_at=clock.now(),
     )
-    note.xml = formats.write_camt054(
-        msg_id=f"C54{note.pk:012d}",
-        created_at=timezone.localtime(current),
-        account=account.number,
-        account_name=account.name,
-        entries=[camt_entry(e) for e in entries],
-    )
-    note.save(update_fields=["xml"])
-    event(
+    camt_store(
+        note,
+        formats.write_camt054,
+        "C54",
+        entries,
         "debit_notification.created",
-        account.customer.org_number,
-        note.pk,
-        {
-            "account": account.number,
-            "msg_id": note.msg_id,
-            "pmt_inf_id": note.pmt_inf_id,
-            "booking_date": note.booking_date.isoformat(),
-        },
+        {"msg_id": note.msg_id, "pmt_inf_id": note.pmt_inf_id, "booking_date": note.booking_date.isoformat()},
     )

@@ -23,13 +23,12 @@ from banksim.services.common import (
     BankError,
     by_reference,
     clean_return_url,
-    iso_or_none,
     mask_national_id,
-    public_url,
     token,
     validate_org_number,
 )
 from banksim.services.feed import event
+from banksim.services.public import fields_of, fields_or_none, iso_or_none, public_url
 
 MAX_ONLINE_BANK_USERS = 5
 BANKID_TEST_OTP = "123456"
@@ -67,10 +66,8 @@ def signing_start(data: dict, purpose: str = "") -> SigningSession:
 def signing_public(session: SigningSession) -> dict:
     return {
         "id": session.pk,
-        "name": session.name,
+        **fields_of(session, "name", "text", "status"),
         "national_id": session.national_id_masked or None,
-        "text": session.text,
-        "status": session.status,
         "signature_ref": session.signature_ref or None,
         "url": public_url(f"/bankid/{session.token}/"),
         "expires_at": session.expires_at.isoformat(),
@@ -137,14 +134,10 @@ def _masked_person(person: dict) -> dict:
 def application_public(app: OnlineBankApplication) -> dict:
     return {
         "id": app.pk,
-        "reference": app.reference,
-        "org_number": app.org_number or None,
-        "company_name": app.company_name or None,
-        "status": app.status,
-        "signing_method": app.signing_method or None,
+        **fields_of(app, "reference", "status", "created_users"),
+        **fields_or_none(app, "org_number", "company_name", "signing_method"),
         "contact": _masked_person(app.contact) if app.contact else None,
         "users": [_masked_person(u) for u in app.users],
-        "created_users": app.created_users,
         "signing": signing_public(app.signing) if app.signing else None,
         "url": public_url(f"/nettbankavtale/{app.token}/firma/"),
         "received_at": iso_or_none(app.received_at),

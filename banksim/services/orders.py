@@ -12,20 +12,19 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from banksim import clock
-from banksim.models import Account, Customer, ServiceOrder
+from banksim.models import Account, Customer, PartnerOrder, ServiceOrder
 from banksim.services.common import (
     BankError,
     by_reference,
     clean_return_url,
-    iso_or_none,
     kid_structure,
     ocr_agreement_id,
-    public_url,
     token,
     validate_account,
     validate_org_number,
 )
 from banksim.services.feed import event
+from banksim.services.public import fields_of, fields_or_none, iso_or_none, public_url
 
 SERVICES = ("remittance", "incoming_reconciliation", "nets_ocr", "rgb")
 KONTOFULLMAKT_MAX_ACCOUNTS = 6
@@ -67,45 +66,55 @@ def service_order_create(data: dict) -> tuple[ServiceOrder, bool]:
         raise BankError(
             "invalid_fee_account", "Konto for bankgebyr må være et hovedbokskontonummer, f.eks. 7770."
         )
+    return order_create(
+        ServiceOrder,
+        "service_order.updated",
+        reference,
+        org_number=org,
+        accounts=accounts,
+        services=sorted(set(services)),
+        fee_account=fee_account,
+        kid_length=kid_length,
+        kid_check=kid_check or "",
+        return_url=clean_return_url(data.get("return_url")),
+    )
+
+
+def order_create(model: type[PartnerOrder], event_type: str, reference: str | None, **fields) -> tuple:
+    """Make a partner's order (a DNB service order, an S'banken activation) and tell the feed:
+    the order and True, or, when a request with the same reference raced this one, the order
+    that one made and False (the first one wins)."""
     try:
         with transaction.atomic():
-            order = ServiceOrder.objects.create(
-                token=token(),
-                reference=reference,
-                org_number=org,
-                accounts=accounts,
-                services=sorted(set(services)),
-                fee_account=fee_account,
-                kid_length=kid_length,
-                kid_check=kid_check or "",
-                return_url=clean_return_url(data.get("return_url")),
-                created_at=clock.now(),
-            )
-            event("service_order.updated", org, order.pk, {"status": order.status})
-    except IntegrityError:  # the same reference raced in: the first one wins
-        return ServiceOrder.objects.get(reference=reference), False
+            order = model.objects.create(token=token(), reference=reference, created_at=clock.now(), **fields)
+            event(event_type, order.org_number, order.pk, {"status": order.status})
+    except IntegrityError:
+        return model.objects.get(reference=reference), False
     return order, True
+
+
+def partner_order_public(order: PartnerOrder, wizard_path: str) -> dict:
+    """An order of services as both banks answer it (a DNB service order, an S'banken
+    activation): the same shape, so the portal's client reads either bank's alike."""
+    return {
+        "id": order.pk,
+        **fields_of(order, "reference", "org_number", "accounts", "services", "status"),
+        **fields_or_none(order, "code", "message"),
+        "wizard_url": public_url(wizard_path),
+        "created_at": order.created_at.isoformat(),
+        "completed_at": iso_or_none(order.completed_at),
+        "results": order.result,
+    }
 
 
 def service_order_public(order: ServiceOrder) -> dict:
     return {
-        "id": order.pk,
-        "reference": order.reference,
-        "org_number": order.org_number,
-        "accounts": order.accounts,
-        "services": order.services,
+        **partner_order_public(order, f"/bestilling/{order.token}/"),
         "fee_account": order.fee_account or None,
         "kid": {"length": order.kid_length, "check": order.kid_check} if order.kid_length else None,
-        "status": order.status,
-        "code": order.code or None,
-        "message": order.message or None,
         "subscription_upgraded": order.subscription_upgraded,
         "kontofullmakt_accounts": order.kontofullmakt,
-        "wizard_url": public_url(f"/bestilling/{order.token}/"),
-        "created_at": order.created_at.isoformat(),
         "confirmed_at": iso_or_none(order.confirmed_at),
-        "completed_at": iso_or_none(order.completed_at),
-        "results": order.result,
     }
 
 

@@ -12,9 +12,10 @@ from django.db import IntegrityError, transaction
 
 from banksim import clock, formats
 from banksim.models import Account, BankUser, Customer, KidPayee, Payment, PaymentBatch, PaymentFile
-from banksim.services.common import BankError, iso_or_none
+from banksim.services.common import BankError
 from banksim.services.execution import book_today
 from banksim.services.payment_status import derive_status, refresh_file
+from banksim.services.public import fields_of, iso_or_none
 
 # A registry code no bank uses: creditor accounts there pass MOD11 but "do not exist",
 # which lets tests provoke AC01 deterministically.
@@ -223,12 +224,10 @@ def _kid_verdict(tx: formats.Pain001Tx) -> _TxVerdict:
 
 def payment_file_public(payment_file: PaymentFile) -> dict:
     return {
-        "msg_id": payment_file.msg_id,
-        "org_number": payment_file.org_number,
-        "approval_mode": payment_file.approval_mode,
-        "status": payment_file.group_status,
-        "reason": payment_file.group_reason or None,
-        "reason_text": payment_file.group_reason_text or None,
+        **fields_of(payment_file, "msg_id", "org_number", "approval_mode"),
+        **_status_public(
+            payment_file.group_status, payment_file.group_reason, payment_file.group_reason_text
+        ),
         "received_at": payment_file.received_at.isoformat(),
         "pain002_version": payment_file.pain002_version,
         "batches": [_batch_public(b) for b in payment_file.batches.order_by("pk")],
@@ -237,12 +236,9 @@ def payment_file_public(payment_file: PaymentFile) -> dict:
 
 def _batch_public(b: PaymentBatch) -> dict:
     return {
-        "pmt_inf_id": b.pmt_inf_id,
-        "debtor_account": b.debtor_account,
+        **fields_of(b, "pmt_inf_id", "debtor_account"),
         "execution_date": b.execution_date.isoformat(),
-        "status": b.status,
-        "reason": b.reason or None,
-        "reason_text": b.reason_text or None,
+        **_status_public(b.status, b.reason, b.reason_text),
         "approvals": b.approvals,
         "payments": [_payment_public(p) for p in b.payments.order_by("pk")],
     }
@@ -254,11 +250,15 @@ def _payment_public(p: Payment) -> dict:
         "amount": f"{p.amount.normalize():f}" if p.amount.as_tuple().exponent < -2 else f"{p.amount:.2f}",
         "creditor_account": p.creditor_account,
         "kid": p.kid or None,
-        "status": p.status,
-        "reason": p.reason or None,
-        "reason_text": p.reason_text or None,
+        **_status_public(p.status, p.reason, p.reason_text),
         "booked_date": iso_or_none(p.booked_date),
     }
+
+
+def _status_public(status: str, reason: str, reason_text: str) -> dict:
+    """A file's, batch's or payment's status as the partner API shows it, with the reason of a
+    rejection (null when it has none)."""
+    return {"status": status, "reason": reason or None, "reason_text": reason_text or None}
 
 
 def payment_file_approve(

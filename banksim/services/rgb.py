@@ -12,14 +12,14 @@ from banksim import clock
 from banksim.models import Account, BankUser, Customer, RgbOrder
 from banksim.services.common import (
     BankError,
+    bank_user_login,
     by_reference,
-    iso_or_none,
-    public_url,
     token,
     validate_account,
     validate_org_number,
 )
 from banksim.services.feed import event
+from banksim.services.public import fields_of, fields_or_none, iso_or_none, public_url
 
 ERP_VENDORS = (
     "24SevenOffice",
@@ -59,12 +59,8 @@ def rgb_order_create(data: dict) -> tuple[RgbOrder, bool]:
 def rgb_order_public(order: RgbOrder) -> dict:
     return {
         "id": order.pk,
-        "reference": order.reference,
-        "org_number": order.org_number or None,
-        "accounts": order.accounts,
-        "vendor": order.vendor or None,
-        "user_id": order.user_id or None,
-        "status": order.status,
+        **fields_of(order, "reference", "accounts", "status"),
+        **fields_or_none(order, "org_number", "vendor", "user_id"),
         "results": order.result,
         "url": public_url(f"/rgb/{order.token}/"),
         "confirmed_at": iso_or_none(order.confirmed_at),
@@ -72,16 +68,7 @@ def rgb_order_public(order: RgbOrder) -> dict:
 
 
 def rgb_login(order: RgbOrder, user_id: str) -> BankUser:
-    user_id = re.sub(r"\s", "", user_id or "").upper()
-    if re.fullmatch(r"\d{11}", user_id):
-        # The bank's login takes a bruker-ID, never a fødselsnummer: say so without echoing
-        # the number, which is personal data.
-        raise BankError(
-            "national_id_not_allowed", "Logg inn med bruker-ID (f.eks. TB12345), ikke fødselsnummer."
-        )
-    user = BankUser.objects.filter(user_id=user_id).first()
-    if user is None:
-        raise BankError("unknown_user", "Ukjent bruker-ID.")
+    user = bank_user_login(re.sub(r"\s", "", user_id or "").upper())
     order.user_id = user.user_id
     order.save(update_fields=["user_id"])
     return user

@@ -7,12 +7,10 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Sum
-from django.utils import timezone
 
 from banksim import clock, formats
 from banksim.models import Account, Statement
-from banksim.services.books import camt_entry
-from banksim.services.feed import event
+from banksim.services.books import camt_store
 
 
 def statements_for(day: date) -> None:
@@ -25,7 +23,6 @@ def statements_for(day: date) -> None:
         closing = opening + sum((e.amount for e in entries), Decimal(0))
         account.statement_seq += 1
         account.save(update_fields=["statement_seq"])
-        current = clock.now()
         statement = Statement.objects.create(
             account=account,
             statement_date=day,
@@ -34,30 +31,23 @@ def statements_for(day: date) -> None:
             closing_balance=closing,
             entries=len(entries),
             xml=b"",
-            created_at=current,
+            created_at=clock.now(),
         )
-        statement.xml = formats.write_camt053(
-            msg_id=f"C53{statement.pk:012d}",
-            created_at=timezone.localtime(current),
-            account=account.number,
-            account_name=account.name,
-            owner_org=account.customer.org_number,
-            statement_date=day,
-            sequence=statement.sequence,
-            opening=opening,
-            closing=closing,
-            entries=[camt_entry(e) for e in entries],
-        )
-        statement.save(update_fields=["xml"])
-        event(
+        camt_store(
+            statement,
+            formats.write_camt053,
+            "C53",
+            entries,
             "statement.created",
-            account.customer.org_number,
-            statement.pk,
             {
-                "account": account.number,
                 "date": day.isoformat(),
                 "sequence": statement.sequence,
                 "opening_balance": f"{opening:.2f}",
                 "closing_balance": f"{closing:.2f}",
             },
+            owner_org=account.customer.org_number,
+            statement_date=day,
+            sequence=statement.sequence,
+            opening=opening,
+            closing=closing,
         )
