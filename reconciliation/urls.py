@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import invoice_views, views
 
 app_name = "reconciliation"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("matching/match/", views.match_create, name="match"),
     path("matching/post/", views.post_and_match, name="post"),
     path("matches/<int:pk>/unmatch/", views.unmatch, name="unmatch"),
+    path("entries/<int:pk>/open-items/", invoice_views.entry_open_items, name="entry_open_items"),
+    path("entries/<int:pk>/settle/", invoice_views.entry_settle, name="entry_settle"),
 ]
