@@ -18,6 +18,7 @@ from companies.forms import ThrottledAdminAuthenticationForm, ThrottledAuthentic
 from ledger import views as ledger_views
 from notifications import views as notification_views
 from ocr import views as ocr_views
+from reconciliation import invoice_views as reconciliation_invoice_views
 from reconciliation import views as reconciliation_views
 from remittance import views as remittance_views
 
@@ -99,6 +100,8 @@ reconciliation_urls = [
     path("matching/match/", reconciliation_views.match_create, name="match"),
     path("matching/post/", reconciliation_views.post_and_match, name="post"),
     path("matches/<int:pk>/unmatch/", reconciliation_views.unmatch, name="unmatch"),
+    path("entries/<int:pk>/open-items/", reconciliation_invoice_views.entry_open_items, name="entry_open_items"),
+    path("entries/<int:pk>/settle/", reconciliation_invoice_views.entry_settle, name="entry_settle"),
 ]
 
 # companies: switching the active company.

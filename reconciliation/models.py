@@ -222,6 +222,9 @@ class Match(_AccountCopies):
         FEE = "FEE", _("Bank fee")
         MANUAL = "MANUAL", _("Manual")
         POSTED = "POSTED", _("Posted and matched")
+        # A payment voucher posted for open invoices or bills, which it settles; undoing
+        # the match reverses that voucher (reconciliation.services.settling).
+        INVOICES = "INVOICES", _("Invoices or bills settled")
 
     # Copies, set only by the matching services from the bank account whose row they hold
     # locked: the account of the matched entries' statement, and its company. No per-row

@@ -34,6 +34,7 @@ from .selectors import (
     statement_file_list,
 )
 from .services import entries_match, entry_post_and_match, match_undo, statement_file_import, upload_source
+from .suggestions import entry_suggestions
 
 ROWS = 200
 
@@ -153,6 +154,11 @@ def matching(request):
                 search=search,
             )[:ROWS]
         )
+        proposals = entry_suggestions(
+            request.company, entries
+        )  # open invoices or bills, for a person to confirm
+        for entry in entries:
+            entry.proposal = proposals.get(entry.pk)
         lines = list(open_line_list(account, date_from=date_from, date_to=date_to, search=search)[:ROWS])
         matched = list(
             Match.objects.filter(company=request.company, bank_account=account)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -234,3 +235,85 @@ def bills_mark_paid_bulk(company, payment_vouchers: dict[int, int]) -> int:
             changes={"bill_ids": [b.pk for b in bills], "count": len(bills)},
         )
     return len(bills)
+
+
+# --- bills paid outside the ERP (in the online bank), found on the bank statement -------------
+
+
+@transaction.atomic
+def bills_pay_from_bank(
+    company,
+    bill_ids: Sequence[int],
+    *,
+    bank_account,
+    date: datetime.date,
+    text: str,
+    adjustments: Sequence[LineSpec] = (),
+) -> Voucher:
+    """Open bills the bank statement shows paid (paid in the online bank, not through the ERP).
+
+    One payment voucher debits payables (2400) per bill and credits the bank's ledger account
+    with what balances it after ``adjustments`` (a small difference to the rounding account: a
+    bill paid 0.50 short credits it 0.50, and the bank is credited the 0.50 less); the
+    bills become PAID with it as their payment voucher. Only OPEN bills: a SCHEDULED one is on
+    its way to the bank in a batch, which books it. A bill is paid in full (a bill has no
+    partly paid state). ``bills_payment_undo`` is the way back.
+    """
+    if bank_account.company_id != company.pk:
+        message = _("The bank account is not one of this company's accounts.")
+        raise ValidationFailed(message, fields={"bank_account": [message]})
+    ids = sorted(set(bill_ids))
+    bills = list(
+        Bill.objects.select_for_update().filter(company=company, pk__in=ids).select_related("supplier")
+    )
+    if not ids or len(bills) != len(ids):
+        message = _("Some of the selected bills are not this company's bills.")
+        raise ValidationFailed(message, fields={"bills": [message]})
+    not_open = [b for b in bills if b.status != Bill.Status.OPEN]
+    if not_open:
+        raise IllegalTransition(
+            _("The bill %(bill)s is %(status)s, not open.")
+            % {"bill": not_open[0], "status": not_open[0].get_status_display().lower()}
+        )
+    total = sum((b.amount for b in bills), Decimal("0.00"))
+    bank_amount = total + sum((line.amount for line in adjustments), Decimal("0.00"))
+    voucher = vouchers_insert(
+        company,
+        [
+            VoucherSpec(
+                date=date,
+                text=text,
+                kind=Voucher.Kind.PAYMENT_OUT,
+                lines=[
+                    *(LineSpec(PAYABLES, b.amount, bill_id=b.pk) for b in bills),
+                    *adjustments,
+                    LineSpec(bank_account.ledger_account, -bank_amount, bank_account=bank_account),
+                ],
+            )
+        ],
+        audit=False,
+    )[0]
+    Bill.objects.filter(pk__in=ids).update(
+        status=Bill.Status.PAID, paid_at=timezone.now(), payment_voucher=voucher
+    )
+    audit_record(
+        "bill.paid_from_bank",
+        obj=voucher,
+        company=company,
+        changes={"bill_ids": ids, "total": f"{total:.2f}", "bank": f"{bank_amount:.2f}"},
+    )
+    return voucher
+
+
+@transaction.atomic
+def bills_payment_undo(company, voucher: Voucher) -> int:
+    """The bills ``bills_pay_from_bank`` paid with ``voucher`` are open again (its reversal is the caller's)."""
+    ids = sorted(
+        Bill.objects.select_for_update()
+        .filter(company=company, payment_voucher=voucher, status=Bill.Status.PAID)
+        .values_list("pk", flat=True)
+    )
+    Bill.objects.filter(pk__in=ids).update(status=Bill.Status.OPEN, paid_at=None, payment_voucher=None)
+    if ids:
+        audit_record("bill.open_bulk", company=company, changes={"bill_ids": ids, "count": len(ids)})
+    return len(ids)

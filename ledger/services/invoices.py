@@ -199,12 +199,15 @@ def invoices_settle_bulk(
     text: str = "",
     bank_reference: str = "",
     bank_reference_kind: str = ReferenceKind.OCR_ASSIGNMENT,
+    adjustments: Sequence[LineSpec] = (),
 ) -> Voucher:
     """Settle many invoices with one voucher, in a constant number of queries.
 
     The voucher debits the bank's ledger account once with the total (the bank books an OCR
     assignment as one credit entry, which is what reconciliation matches) and
-    credits receivables (1500) per invoice with the payer's KID.
+    credits receivables (1500) per invoice with the payer's KID. ``adjustments`` are further
+    lines (a small difference to the rounding account): the bank line takes the rest, so the
+    bank is debited with the settled total less the adjustments.
     """
     if not settlements:
         raise ValidationFailed(_("Nothing to settle."))
@@ -223,7 +226,7 @@ def invoices_settle_bulk(
             "ids": ", ".join(map(str, missing))
         }
         raise ValidationFailed(message, fields={"invoice": [message]})
-    total = sum((a for _i, a, _r in items), ZERO)
+    total = sum((a for _i, a, _r in items), ZERO) - sum((line.amount for line in adjustments), ZERO)
     lines = [
         LineSpec(
             RECEIVABLES,
@@ -234,6 +237,7 @@ def invoices_settle_bulk(
         )
         for invoice_id, amount, ref in items
     ]
+    lines.extend(adjustments)
     if total:
         lines.insert(
             0,

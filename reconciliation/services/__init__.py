@@ -8,6 +8,7 @@ from .feed import statements_fetch
 from .importing import ImportResult, statement_file_import, upload_source
 from .manual import entries_match, entry_post_and_match, entry_unmatch, match_undo
 from .reasons import unmatched_reason_text
+from .settling import entry_settle_open_items
 
 __all__ = [
     "ImportResult",
@@ -15,6 +16,7 @@ __all__ = [
     "bank_account_reconcile",
     "entries_match",
     "entry_post_and_match",
+    "entry_settle_open_items",
     "entry_unmatch",
     "match_undo",
     "open_ledger_lines",

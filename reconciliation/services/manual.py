@@ -156,7 +156,9 @@ def match_undo(company, match: Match) -> None:
     """Unmatch: the entries are open again and the ledger lines unreconciled.
 
     A voucher posted for the match (a fee, "Poster og match") stays: a posted voucher is never
-    deleted, and the person decides whether to reverse it or match it elsewhere.
+    deleted, and the person decides whether to reverse it or match it elsewhere. The payment
+    voucher of a match to invoices or bills is reversed (``settling.settlement_undo``): it
+    settled them, and they are open again.
     """
     _lock_account(Match.objects.values_list("bank_account_id", flat=True).get(pk=match.pk, company=company))
     match = Match.objects.select_for_update().get(pk=match.pk, company=company)
@@ -166,6 +168,11 @@ def match_undo(company, match: Match) -> None:
         status=StatementEntry.Status.UNMATCHED, matched_rule="", match=None
     )
     voucher_lines_mark_reconciled(company, line_ids, reconciled=False)
+    reversal = None
+    if match.rule == Match.Rule.INVOICES:  # the invoices or bills it settled are open again
+        from .settling import settlement_undo
+
+        reversal = settlement_undo(company, match, line_ids)
     audit_record(
         "reconciliation.unmatch",
         obj=match,
@@ -175,6 +182,7 @@ def match_undo(company, match: Match) -> None:
             "entries": entry_ids,
             "lines": line_ids,
             "amount": f"{match.amount:.2f}",
+            **({"reversal": reversal.number} if reversal is not None else {}),
         },
     )
     match.delete()

@@ -260,6 +260,8 @@ UI_POLICY: dict[str, dict] = {
     "reconciliation/matching/match/": {"POST": LEDGER},
     "reconciliation/matching/post/": {"POST": LEDGER},
     "reconciliation/matches/<pk>/unmatch/": {"POST": LEDGER},
+    "reconciliation/entries/<pk>/open-items/": {"GET": V},
+    "reconciliation/entries/<pk>/settle/": {"POST": LEDGER},
     "payments/": {"GET": V, "POST": PREP},
     "payments/from-bill/": {"POST": PREP},
     "payments/build/": {"POST": PREP},

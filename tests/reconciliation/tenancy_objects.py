@@ -11,6 +11,8 @@ from tests.reconciliation.camtgen import EntrySpec, TxSpec, simple_statement
 UI_OBJECT_ROUTES = {
     "reconciliation/files/<int:pk>/": StatementFile,
     "reconciliation/matches/<int:pk>/unmatch/": Match,
+    "reconciliation/entries/<int:pk>/open-items/": StatementEntry,
+    "reconciliation/entries/<int:pk>/settle/": StatementEntry,
 }
 
 
