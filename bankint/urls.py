@@ -100,7 +100,9 @@ reconciliation_urls = [
     path("matching/match/", reconciliation_views.match_create, name="match"),
     path("matching/post/", reconciliation_views.post_and_match, name="post"),
     path("matches/<int:pk>/unmatch/", reconciliation_views.unmatch, name="unmatch"),
-    path("entries/<int:pk>/open-items/", reconciliation_invoice_views.entry_open_items, name="entry_open_items"),
+    path(
+        "entries/<int:pk>/open-items/", reconciliation_invoice_views.entry_open_items, name="entry_open_items"
+    ),
     path("entries/<int:pk>/settle/", reconciliation_invoice_views.entry_settle, name="entry_settle"),
 ]
 
