@@ -28,10 +28,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from bankint.account_numbers import format_account_number
+from bankint.models import MONEY, unconstrained_fk
 
 from .kid import Algorithm, Layout
-
-MONEY = {"max_digits": 15, "decimal_places": 2}
 
 
 class LedgerAccount(models.Model):
@@ -93,40 +92,44 @@ class InvoiceSettings(models.Model):
         return Layout(self.kid_length, Algorithm(self.kid_algorithm), self.kid_customer_digits)
 
 
-class Customer(models.Model):
+class _Party(models.Model):
+    """A customer or a supplier: numbered per company from its ``NumberSeries``, listed and
+    shown by number. Each declares its own fields: the number's label differs, and the admin
+    shows them in the order declared."""
+
     company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+        ordering = ["company", "number"]
+        constraints = [models.UniqueConstraint(fields=["company", "number"], name="uniq_%(class)s_number")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class Customer(_Party):
     number = models.PositiveIntegerField(_("customer number"))
     name = models.CharField(_("name"), max_length=200)
     org_number = models.CharField(_("organisation number"), max_length=9, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(_Party.Meta):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        ordering = ["company", "number"]
-        constraints = [models.UniqueConstraint(fields=["company", "number"], name="uniq_customer_number")]
-
-    def __str__(self) -> str:
-        return f"{self.number} {self.name}"
 
 
-class Supplier(models.Model):
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+class Supplier(_Party):
     number = models.PositiveIntegerField(_("supplier number"))
     name = models.CharField(_("name"), max_length=200)
     account_number = models.CharField(_("account number"), max_length=11)
     org_number = models.CharField(_("organisation number"), max_length=9, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(_Party.Meta):
         verbose_name = _("supplier")
         verbose_name_plural = _("suppliers")
-        ordering = ["company", "number"]
-        constraints = [models.UniqueConstraint(fields=["company", "number"], name="uniq_supplier_number")]
-
-    def __str__(self) -> str:
-        return f"{self.number} {self.name}"
 
     @property
     def account_number_display(self) -> str:
@@ -153,13 +156,8 @@ class Voucher(models.Model):
     )
     posted_at = models.DateTimeField(_("posted at"))
     # No FK constraint: a posted voucher is immutable, so it cannot follow a user's deletion.
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        blank=True,
-        related_name="+",
+    posted_by = unconstrained_fk(
+        settings.AUTH_USER_MODEL, models.DO_NOTHING, null=True, blank=True, related_name="+", db_index=True
     )
 
     class Meta:
@@ -196,45 +194,20 @@ class VoucherLine(models.Model):
     # never updated: whether it is reconciled is whether it is still in ``OpenBankLine``.
     # The references are checked once per INSERT statement by the database (ledger 0009), not
     # by foreign keys: five deferred checks per line at commit cost more than the posting.
-    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="lines", db_constraint=False)
-    company = models.ForeignKey(
-        "companies.Company", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
-    )
+    voucher = unconstrained_fk(Voucher, related_name="lines", db_index=True)
+    company = unconstrained_fk("companies.Company", related_name="+")
     ledger_account = models.CharField(_("ledger account"), max_length=4)
     # Debit positive, credit negative: a voucher balances when its lines sum to zero.
     amount = models.DecimalField(_("amount"), **MONEY)
     text = models.CharField(_("text"), max_length=200, blank=True)
-    bank_account = models.ForeignKey(
-        "accounts.BankAccount",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,  # only deleting an unused bank account looks lines up by it
-        db_constraint=False,
-    )
+    # No index: only deleting an unused bank account looks lines up by it.
+    bank_account = unconstrained_fk("accounts.BankAccount", null=True, blank=True, related_name="+")
     reference_kind = models.CharField(
         _("reference kind"), max_length=20, choices=ReferenceKind.choices, default=ReferenceKind.NONE
     )
     reference = models.CharField(_("reference"), max_length=35, blank=True)
-    invoice = models.ForeignKey(
-        "Invoice",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="voucher_lines",
-        db_index=False,
-        db_constraint=False,
-    )
-    bill = models.ForeignKey(
-        "Bill",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="voucher_lines",
-        db_index=False,
-        db_constraint=False,
-    )
+    invoice = unconstrained_fk("Invoice", null=True, blank=True, related_name="voucher_lines")
+    bill = unconstrained_fk("Bill", null=True, blank=True, related_name="voucher_lines")
 
     class Meta:
         verbose_name = _("voucher line")
@@ -292,22 +265,10 @@ class OpenBankLine(models.Model):
         related_name="open_entry",
         db_constraint=False,  # the trigger copies it from the line just inserted
     )
-    company = models.ForeignKey(
-        "companies.Company",
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    company = unconstrained_fk("companies.Company", models.DO_NOTHING, related_name="+")
     ledger_account = models.CharField(_("ledger account"), max_length=4)
-    bank_account = models.ForeignKey(
-        "accounts.BankAccount",
-        on_delete=models.DO_NOTHING,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
+    bank_account = unconstrained_fk(
+        "accounts.BankAccount", models.DO_NOTHING, null=True, blank=True, related_name="+"
     )
     date = models.DateField(_("date"))
     amount = models.DecimalField(_("amount"), **MONEY)
@@ -389,13 +350,9 @@ class InvoiceSettlement(models.Model):
     # foreign keys said), and an invoice with settlements cannot be deleted. Vouchers are
     # never deleted or edited anyway (0002). An OCR file's 100,000 settlement rows then cost
     # one join at insert instead of 300,000 deferred checks at commit.
-    company = models.ForeignKey(
-        "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
-    )
-    invoice = models.ForeignKey(
-        Invoice, on_delete=models.PROTECT, related_name="settlements", db_constraint=False
-    )
-    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    company = unconstrained_fk("companies.Company", related_name="+")
+    invoice = unconstrained_fk(Invoice, related_name="settlements", db_index=True)
+    voucher = unconstrained_fk(Voucher, related_name="+", db_index=True)
     amount = models.DecimalField(_("amount"), **MONEY)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     reference = models.CharField(_("reference"), max_length=35, blank=True)

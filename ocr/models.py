@@ -29,9 +29,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from bankint.models import ReceivedBankFile
-
-MONEY = {"max_digits": 15, "decimal_places": 2}
+from bankint.models import MONEY, ReceivedBankFile, unconstrained_fk
 
 
 class OcrFile(ReceivedBankFile):
@@ -160,21 +158,11 @@ class OcrTransaction(models.Model):
     # the assignment's) in the same transaction, and only services write here: no database
     # constraint, so committing 100,000 payments does not run 500,000 deferred foreign-key
     # checks, and no index the queries do not use.
-    company = models.ForeignKey(
-        "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
-    )
+    company = unconstrained_fk("companies.Company", related_name="+")
     # One index (file, assignment, number) serves a file's transactions in page order; the
     # two foreign keys need none of their own.
-    file = models.ForeignKey(
-        OcrFile, on_delete=models.PROTECT, related_name="transactions", db_constraint=False, db_index=False
-    )
-    assignment = models.ForeignKey(
-        OcrAssignment,
-        on_delete=models.PROTECT,
-        related_name="transactions",
-        db_constraint=False,
-        db_index=False,
-    )
+    file = unconstrained_fk(OcrFile, related_name="transactions")
+    assignment = unconstrained_fk(OcrAssignment, related_name="transactions")
     account = models.CharField(_("assignment account"), max_length=11)
     assignment_number = models.CharField(_("assignment number"), max_length=7)
     number = models.PositiveIntegerField(_("transaction number"))
@@ -191,27 +179,11 @@ class OcrTransaction(models.Model):
     # The settlement row the import writes next to it (ledger.InvoiceSettlement) carries the
     # constrained link to the same invoice; a second check per payment here only costs time,
     # and so would an index: nothing looks OCR payments up by invoice.
-    invoice = models.ForeignKey(
-        "ledger.Invoice",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    invoice = unconstrained_fk("ledger.Invoice", null=True, blank=True, related_name="+")
     reverses = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by", db_index=False
     )
-    voucher = models.ForeignKey(
-        "ledger.Voucher",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    voucher = unconstrained_fk("ledger.Voucher", null=True, blank=True, related_name="+")
     # Why it is unmatched (or what it reversed): what the person allocating it needs to know.
     note = models.CharField(_("note"), max_length=200, blank=True)
 

@@ -22,9 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from bankint.models import ReceivedBankFile
-
-MONEY = {"max_digits": 15, "decimal_places": 2}
+from bankint.models import MONEY, ReceivedBankFile, unconstrained_fk
 
 
 class StatementFile(ReceivedBankFile):
@@ -105,16 +103,8 @@ class _AccountCopies(models.Model):
     account the row belongs to: no per-row foreign-key constraint and no index of their own
     (each model says what checks them instead and which index serves them)."""
 
-    company = models.ForeignKey(
-        "companies.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
-    )
-    bank_account = models.ForeignKey(
-        "accounts.BankAccount",
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    company = unconstrained_fk("companies.Company", related_name="+")
+    bank_account = unconstrained_fk("accounts.BankAccount", related_name="+")
 
     class Meta:
         abstract = True
@@ -138,12 +128,8 @@ class StatementEntry(_AccountCopies):
     # statement exists and has the entry's company, account and file (migration 0004,
     # tests/reconciliation/test_link_checks.py); a row trigger keeps a statement with entries
     # from being deleted.
-    statement = models.ForeignKey(
-        Statement, on_delete=models.PROTECT, related_name="entries", db_constraint=False
-    )
-    file = models.ForeignKey(
-        StatementFile, on_delete=models.PROTECT, related_name="entries", db_constraint=False, db_index=False
-    )
+    statement = unconstrained_fk(Statement, related_name="entries", db_index=True)
+    file = unconstrained_fk(StatementFile, related_name="entries")
     dedup_key = models.CharField(_("deduplication key"), max_length=120)
     booking_date = models.DateField(_("booking date"))
     value_date = models.DateField(_("value date"), null=True, blank=True)
@@ -173,14 +159,8 @@ class StatementEntry(_AccountCopies):
     # The entry's match, set with the status: written in the entry's own row, so an import's
     # 100,000 matched entries need no link rows of their own. Checked per statement against
     # the match's bank account (migration 0008), like the other copies.
-    match = models.ForeignKey(
-        "Match",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="entries",
-        db_constraint=False,
-        verbose_name=_("match"),
+    match = unconstrained_fk(
+        "Match", null=True, blank=True, related_name="entries", db_index=True, verbose_name=_("match")
     )
     # Why the automatic matcher left it for a person, worded for people; cleared when matched.
     # db_default: the import's INSERT … SELECT from its staging table does not name the column.
@@ -233,24 +213,10 @@ class Match(_AccountCopies):
     # entry must be of this bank account (0008), a ledger-line link of this company (0004).
     rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
-    voucher = models.ForeignKey(
-        "ledger.Voucher",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    voucher = unconstrained_fk("ledger.Voucher", null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("matched at"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
+    created_by = unconstrained_fk(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta:
@@ -268,7 +234,7 @@ class Match(_AccountCopies):
 # A ledger line's link is keyed by the line (in one match at most): no id of its own, no
 # sequence and one index fewer for each of 100,000 links of a file.
 class MatchLine(models.Model):
-    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="line_links", db_constraint=False)
+    match = unconstrained_fk(Match, models.CASCADE, related_name="line_links", db_index=True)
     voucher_line = models.OneToOneField(
         "ledger.VoucherLine",
         on_delete=models.PROTECT,

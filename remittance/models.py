@@ -30,9 +30,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import BankAccount
 from bankint.account_numbers import format_account_number
+from bankint.models import MONEY
 
-MONEY = {"max_digits": 15, "decimal_places": 2}
 # The largest amount a MONEY column holds, and so the largest batch total. pain.001 allows more
 # (InstdAmt 18 digits with 5 decimals, CtrlSum 18 digits), so the column is the tighter bound.
 # No lower cap per payment: large settlements (NICS gross, property, group transfers) are
@@ -54,9 +55,8 @@ class PaymentBatch(models.Model):
         REJECTED = "REJECTED", _("Rejected")
         BOOKED = "BOOKED", _("Booked")
 
-    class ApprovalMode(models.TextChoices):
-        RGB = "RGB", _("Accounting-approved payments (RgB)")
-        POST_APPROVAL = "POST_APPROVAL", _("Post-approval in the online bank")
+    # The debit account's mode when the batch was built (remittance.services.batches).
+    ApprovalMode = BankAccount.ApprovalMode
 
     _ANSWERS = frozenset(
         {"SUBMITTED", "AWAITING_APPROVAL", "ACCEPTED", "PARTLY_ACCEPTED", "REJECTED", "BOOKED"}
