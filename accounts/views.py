@@ -6,6 +6,7 @@ Thin views: forms check shape, services decide; only ``Perm.MANAGE_BANK`` may po
 from __future__ import annotations
 
 from django.contrib import messages
+from django.forms.models import model_to_dict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from bankint.errors import DomainError
 from bankint.forms import add_domain_errors
+from bankint.views import errors_as_messages
 from companies.permissions import company_view
 from companies.roles import Perm
 
@@ -82,15 +84,8 @@ def bank_account_edit(request, pk: int):
                 return redirect("settings_bank_accounts")
         status = 400
     else:
-        form = BankAccountEditForm(
-            initial={
-                "name": account.name,
-                "ledger_account": account.ledger_account,
-                "fee_account": account.fee_account,
-                "incoming_payment_methods": account.incoming_payment_methods,
-                "approval_mode": account.approval_mode,
-            }
-        )
+        editable = ["name", "ledger_account", "fee_account", "incoming_payment_methods", "approval_mode"]
+        form = BankAccountEditForm(initial=model_to_dict(account, fields=editable))
         status = 200
     return render(
         request,
@@ -104,11 +99,8 @@ def bank_account_edit(request, pk: int):
 @company_view(Perm.MANAGE_BANK)
 def bank_account_deactivate_view(request, pk: int):
     account = get_object_or_404(bank_account_list(request.company), pk=pk)
-    try:
+    with errors_as_messages(request):
         bank_account_deactivate(account)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("Account %(account)s is deactivated.") % {"account": str(account)})
     return redirect("settings_bank_accounts")
 

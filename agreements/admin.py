@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from bankclient import BankRejected, BankUnavailable
-from bankint.admin import ReadOnlyAdmin, ReadOnlyInline
+from bankint.admin import ModelFieldsMixin, ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
     BankFeedCursor,
@@ -27,32 +27,11 @@ class ServiceOrderAccountInline(ReadOnlyInline):
 
 
 @admin.register(ServiceOrder)
-class ServiceOrderAdmin(ReadOnlyAdmin):
+class ServiceOrderAdmin(ModelFieldsMixin, ReadOnlyAdmin):
     list_display = ["id", "company", "bank", "status", "bank_order_id", "code", "created_at", "completed_at"]
     list_filter = ["status", "bank"]
     search_fields = ["company__name", "company__org_number", "reference", "bank_order_id"]
-    readonly_fields = [
-        "company",
-        "bank",
-        "created_by",
-        "idempotency_key",
-        "reference",
-        "bank_order_id",
-        "status",
-        "services",
-        "fee_account",
-        "kid_length",
-        "kid_check",
-        "wizard_url",
-        "subscription_upgraded",
-        "code",
-        "message",
-        "raw_response",
-        "created_at",
-        "submitted_at",
-        "processing_at",
-        "completed_at",
-    ]
+    exclude = ["id", "claim", "updated_at"]  # the key, a poll's claim on a change, bookkeeping
     inlines = [ServiceOrderAccountInline]
     actions = ["repoll"]
 

@@ -100,28 +100,20 @@ def order_list(request):
     return render(request, "agreements/orders.html", {"orders": orders})
 
 
-def _order(request, pk):
-    return get_object_or_404(service_order_list(request.company), pk=pk)
+def _order_page(request, pk, template: str):
+    order = get_object_or_404(service_order_list(request.company), pk=pk)
+    return render(request, template, {"order": order, "warning": service_order_outage_warning(order)})
 
 
 @company_view()
 def order_detail(request, pk: int):
-    order = _order(request, pk)
-    return render(
-        request,
-        "agreements/order_detail.html",
-        {"order": order, "warning": service_order_outage_warning(order)},
-    )
+    return _order_page(request, pk, "agreements/order_detail.html")
 
 
 @company_view()
 def order_status(request, pk: int):
-    order = _order(request, pk)
-    return render(
-        request,
-        "agreements/_order_status.html",
-        {"order": order, "warning": service_order_outage_warning(order)},
-    )
+    """The order page's status part, fetched again while the order is under way."""
+    return _order_page(request, pk, "agreements/_order_status.html")
 
 
 @require_POST

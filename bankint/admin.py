@@ -24,6 +24,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ModelFieldsMixin:
+    """The change page shows the model's fields as they are, in the model's order, but ``exclude``."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in (self.exclude or ())]
+
+
 class ReadOnlyInline(admin.TabularInline):
     """A tabular inline that shows its ``fields`` (or ``readonly_fields``) and changes nothing."""
 

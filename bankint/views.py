@@ -1,10 +1,12 @@
-"""Operational endpoints."""
+"""Operational endpoints, and what the apps' pages share."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
@@ -12,8 +14,22 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
+from .errors import DomainError
 from .health import run_registered
 from .tasks import HEARTBEAT_KEY
+
+
+@contextmanager
+def errors_as_messages(request):
+    """A page's action: a domain error ends the block and is shown as an error message.
+
+    What follows the service call in the block (the success message) runs only when it
+    succeeded; the page then redirects either way.
+    """
+    try:
+        yield
+    except DomainError as exc:
+        messages.error(request, exc.message)
 
 
 def _check_database() -> tuple[bool, str]:

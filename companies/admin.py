@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from bankint.admin import ModelFieldsMixin, ReadOnlyAdmin
+
 from .models import ApiToken, AuditEvent, Company, Membership, UserProfile
 from .tokens import RevokeReason, api_token_revoke
 
@@ -43,7 +45,7 @@ class UserProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ModelFieldsMixin, ReadOnlyAdmin):
     list_display = [
         "created_at",
         "company",
@@ -59,21 +61,9 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["company"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ModelFieldsMixin, admin.ModelAdmin):
     """Support sees every user's tokens and revokes a leaked one; keys are never stored."""
 
     list_display = [
@@ -110,9 +100,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name not in self.exclude]
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.forms.models import model_to_dict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -108,14 +109,7 @@ def invoice_settings(request):
                 return redirect("ledger:invoice_settings")
         status = 400
     else:
-        form = InvoiceSettingsForm(
-            initial={
-                "kid_enabled": current.kid_enabled,
-                "kid_length": current.kid_length,
-                "kid_algorithm": current.kid_algorithm,
-                "kid_customer_digits": current.kid_customer_digits,
-            }
-        )
+        form = InvoiceSettingsForm(initial=model_to_dict(current, fields=InvoiceSettingsForm.base_fields))
     return render(
         request,
         "ledger/invoice_settings.html",

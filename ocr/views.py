@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bankint.api.params import screen_status
-from bankint.errors import DomainError
+from bankint.views import errors_as_messages
 from companies.permissions import company_view
 from companies.roles import Perm
 from ledger.models import Invoice
@@ -159,11 +159,8 @@ def allocate(request, pk: int):
             request, _("There is no invoice number %(n)d.") % {"n": form.cleaned_data["invoice_number"]}
         )
         return redirect("ocr:unmatched")
-    try:
+    with errors_as_messages(request):
         ocr_transaction_allocate(tx, invoice, user=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(
             request,
             _("Payment of %(amount)s allocated to invoice %(n)d.")

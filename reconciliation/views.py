@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import BankAccount
 from bankint.api.params import as_id
-from bankint.errors import DomainError
+from bankint.views import errors_as_messages
 from companies.permissions import company_view
 from companies.roles import Perm
 from iso20022.camt053 import DEFAULT_MAX_BYTES
@@ -196,13 +196,10 @@ def _ids(values) -> list[int]:
 @company_view(Perm.MANAGE_LEDGER)
 @require_POST
 def match_create(request):
-    try:
+    with errors_as_messages(request):
         match = entries_match(
             request.company, _ids(request.POST.getlist("entries")), _ids(request.POST.getlist("lines"))
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("Matched %(amount)s.") % {"amount": f"{match.amount:.2f}"})
     return redirect(_back(request, request.POST.get("account", "")))
 
@@ -215,16 +212,13 @@ def post_and_match(request):
         messages.error(request, _("Select exactly one bank entry to post."))
         return redirect(_back(request, request.POST.get("account", "")))
     entry = get_object_or_404(StatementEntry, company=request.company, pk=entry_ids[0])
-    try:
+    with errors_as_messages(request):
         match = entry_post_and_match(
             request.company,
             entry,
             ledger_account=request.POST.get("ledger_account", ""),
             text=request.POST.get("text", "")[:200],
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(
             request,
             _("Posted %(amount)s to %(number)s and matched it.")
@@ -238,10 +232,7 @@ def post_and_match(request):
 def unmatch(request, pk: int):
     match = get_object_or_404(Match, company=request.company, pk=pk)
     account_id = match.bank_account_id
-    try:
+    with errors_as_messages(request):
         match_undo(request.company, match)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("The match was undone."))
     return redirect(_back(request, account_id))

@@ -18,6 +18,7 @@ from accounts.models import BankAccount, BankService
 from bankint.api.params import screen_status
 from bankint.errors import DomainError
 from bankint.forms import add_domain_errors
+from bankint.views import errors_as_messages
 from companies.permissions import company_view
 from companies.roles import Perm
 from iso20022.pain002 import reason_text
@@ -122,11 +123,8 @@ def payment_from_bill(request):
         bills=Bill.objects.filter(company=company, status=Bill.Status.OPEN).select_related("supplier"),
     )
     if form.is_valid():
-        try:
+        with errors_as_messages(request):
             payment = services.payment_create_from_bill(company, user=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
             messages.success(
                 request, _("The payment to %(name)s is registered.") % {"name": payment.creditor_name}
             )
@@ -201,11 +199,8 @@ def payment_correct_view(request, pk):
 @require_POST
 def payment_cancel_view(request, pk):
     payment = get_object_or_404(Payment, company=request.company, pk=pk)
-    try:
+    with errors_as_messages(request):
         services.payment_cancel(payment)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("The payment is cancelled."))
     return redirect("remittance:payments")
 
@@ -309,11 +304,8 @@ def batch_send(request, pk):
     # API does), not shown an error message on the batch page.
     if not any(p in request.company_perms for p in (Perm.PREPARE_PAYMENTS, Perm.APPROVE_PAYMENTS)):
         return render(request, "403.html", status=403)
-    try:
+    with errors_as_messages(request):
         services.payment_batch_send(batch, request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
         messages.success(request, _("The batch is being sent to the bank."))
     return redirect("remittance:batch_detail", pk=pk)
 

@@ -2,12 +2,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from bankint.api.params import id_param
-from companies.api.mixins import CompanyScopedMixin
+from bankint.api.params import id_param, id_parameter
+from companies.api.mixins import CompanyCreateViewSet
 from companies.roles import Perm
 
 from ..models import ApprovalAuthorisation, BankAccount, BankApprovalRight
@@ -28,37 +28,26 @@ from .serializers import AuthorisationSerializer, BankAccountSerializer, BankAcc
         parameters=[OpenApiParameter("active", OpenApiTypes.BOOL, description="Only active or inactive")]
     )
 )
-class BankAccountViewSet(
-    CompanyScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class BankAccountViewSet(mixins.UpdateModelMixin, mixins.DestroyModelMixin, CompanyCreateViewSet):
     """The company's bank accounts. Filter with ``?active=true|false``."""
 
     queryset = BankAccount.objects.all()
     serializer_class = BankAccountSerializer
     write_perm = Perm.MANAGE_BANK
+    selector = staticmethod(bank_account_list)
+    creator = staticmethod(bank_account_create)
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
             return BankAccountUpdateSerializer
         return BankAccountSerializer
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return BankAccount.objects.none()
-        value = (self.request.query_params.get("active") or "").lower() if self.action == "list" else ""
+    def list_filters(self):
+        value = (self.request.query_params.get("active") or "").lower()
         choices = {"true": True, "1": True, "false": False, "0": False}
         if value and value not in choices:
             raise serializers.ValidationError({"active": [_("Use true or false.")]})
-        return bank_account_list(self.company, active=choices.get(value))
-
-    def perform_create(self, serializer):
-        serializer.instance = bank_account_create(self.company, **serializer.validated_data)
+        return {"active": choices.get(value)}
 
     def perform_update(self, serializer):
         serializer.instance = bank_account_update(serializer.instance, **serializer.validated_data)
@@ -73,32 +62,23 @@ class BankAccountViewSet(
         return Response(BankAccountSerializer(account).data)
 
 
-@extend_schema_view(
-    list=extend_schema(parameters=[OpenApiParameter("bank_account", {"type": "integer", "minimum": 0})])
-)
-class AuthorisationViewSet(
-    CompanyScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+@extend_schema_view(list=extend_schema(parameters=[id_parameter("bank_account")]))
+class AuthorisationViewSet(mixins.DestroyModelMixin, CompanyCreateViewSet):
     """Who may approve payments from which account (RgB), and whether the bank agrees."""
 
     queryset = ApprovalAuthorisation.objects.all()
     serializer_class = AuthorisationSerializer
     write_perm = Perm.MANAGE_BANK
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ApprovalAuthorisation.objects.none()
+    def list_filters(self):
+        return {"bank_account_id": id_param(self.request, "bank_account")}
+
+    def rows(self, bank_account_id=None):
         rights = BankApprovalRight.objects.filter(bank_account=OuterRef("bank_account")).filter(
             Q(user=OuterRef("user")) | Q(bank_user_id=OuterRef("user__profile__bank_user_id"))
         )
         qs = authorisation_list(self.company).annotate(in_bank=Exists(rights))
-        account = id_param(self.request, "bank_account") if self.action == "list" else None
-        return qs.filter(bank_account_id=account) if account is not None else qs
+        return qs.filter(bank_account_id=bank_account_id) if bank_account_id is not None else qs
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -1,8 +1,8 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status
 from rest_framework.response import Response
 
-from companies.api.mixins import CompanyScopedMixin
+from companies.api.mixins import CompanyViewSet
 from companies.roles import Perm
 
 from ..models import ServiceOrder
@@ -11,22 +11,13 @@ from ..services.orders import service_order_create
 from .serializers import ServiceOrderCreateSerializer, ServiceOrderSerializer
 
 
-class ServiceOrderViewSet(
-    CompanyScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class ServiceOrderViewSet(CompanyViewSet):
     """The company's orders of bank services, with the result and errors per account."""
 
     queryset = ServiceOrder.objects.all()
     serializer_class = ServiceOrderSerializer
     write_perm = Perm.MANAGE_BANK
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ServiceOrder.objects.none()
-        return service_order_list(self.company)
+    selector = staticmethod(service_order_list)
 
     @extend_schema(request=ServiceOrderCreateSerializer, responses={201: ServiceOrderSerializer})
     def create(self, request, company_id=None):

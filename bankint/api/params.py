@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 MAX_ID = 2**63 - 1  # the largest key a bigint id holds
@@ -37,6 +39,16 @@ def id_param(request, name: str) -> int | None:
         raise serializers.ValidationError({name: [_("A number is required.")]})
     number = as_id(value)
     return -1 if number is None else number
+
+
+def id_parameter(name: str, **kwargs) -> OpenApiParameter:
+    """The schema of an :func:`id_param` filter."""
+    return OpenApiParameter(name, {"type": "integer", "minimum": 0}, **kwargs)
+
+
+def status_parameter(choices) -> OpenApiParameter:
+    """The schema of a :func:`status_param` filter: the values as the API spells them."""
+    return OpenApiParameter("status", OpenApiTypes.STR, enum=[v.lower() for v in choices.values])
 
 
 def status_param(request, choices) -> str | None:

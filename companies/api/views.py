@@ -23,11 +23,6 @@ from .serializers import (
 )
 
 
-class InvalidCredentials(DomainError):
-    code = "invalid_credentials"
-    status_code = 400
-
-
 class LoginLocked(DomainError):
     code = "throttled"
     status_code = 429
@@ -60,7 +55,7 @@ class TokenView(APIView):
         user = authenticate(request=request, username=username, password=data.validated_data["password"])
         if user is None or not user.is_active:
             login_failed(username, ip)
-            raise InvalidCredentials("The username or password is wrong.")
+            raise DomainError("The username or password is wrong.", code="invalid_credentials")
         login_succeeded(username, ip)
         token, key = api_token_create(user=user, name=data.validated_data.get("name"))
         body = {"token": key, "id": token.pk, "name": token.name, "prefix": token.prefix}

@@ -134,6 +134,10 @@ class SupplierSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "number", "created_at"]
 
 
+# What the services set as the bill moves on: never the client's to send.
+BILL_STATE_FIELDS = ["status", "voucher", "payment_voucher", "created_at", "scheduled_at", "paid_at"]
+
+
 class BillSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     supplier = serializers.IntegerField(source="supplier_id")
     supplier_name = serializers.CharField(source="supplier.name", read_only=True)
@@ -155,23 +159,9 @@ class BillSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             "due_date",
             "kid",
             "message",
-            "status",
-            "voucher",
-            "payment_voucher",
-            "created_at",
-            "scheduled_at",
-            "paid_at",
+            *BILL_STATE_FIELDS,
         ]
-        read_only_fields = [
-            "id",
-            "currency",
-            "status",
-            "voucher",
-            "payment_voucher",
-            "created_at",
-            "scheduled_at",
-            "paid_at",
-        ]
+        read_only_fields = ["id", "currency", *BILL_STATE_FIELDS]
 
 
 class VoucherLineSerializer(StrictSerializerMixin, serializers.ModelSerializer):

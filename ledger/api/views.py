@@ -1,14 +1,12 @@
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from bankint.api.params import id_param, status_param
+from bankint.api.params import id_param, id_parameter, status_param, status_parameter
 from bankint.errors import ValidationFailed
-from companies.api.mixins import CompanyScopedMixin
+from companies.api.mixins import CompanyCreateViewSet, CompanySettingsView
 from companies.roles import Perm
 
 from ..models import Bill, Customer, Invoice, InvoiceSettings, Supplier, Voucher
@@ -43,140 +41,78 @@ from .serializers import (
 )
 
 
-class InvoiceSettingsView(CompanyScopedMixin, APIView):
+class InvoiceSettingsView(CompanySettingsView):
     """The company's invoice settings (a singleton): KID on/off, length, MOD10/MOD11."""
 
     queryset = InvoiceSettings.objects.all()
     write_perm = Perm.MANAGE_LEDGER
     serializer_class = InvoiceSettingsSerializer
 
-    def get_queryset(self):  # the mixin's scoping is not used by a singleton
-        return InvoiceSettings.objects.filter(company=self.company)
+    def settings_get(self):
+        return invoice_settings_get(self.company)
 
-    @extend_schema(responses={200: InvoiceSettingsSerializer})
-    def get(self, request, company_id=None):
-        return Response(InvoiceSettingsSerializer(invoice_settings_get(self.company)).data)
-
-    def _update(self, request, partial: bool):
-        serializer = InvoiceSettingsSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        settings, warnings = invoice_settings_update(self.company, **serializer.validated_data)
-        return Response({**InvoiceSettingsSerializer(settings).data, "warnings": warnings})
-
-    @extend_schema(request=InvoiceSettingsSerializer, responses={200: InvoiceSettingsSerializer})
-    def put(self, request, company_id=None):
-        return self._update(request, partial=False)
-
-    @extend_schema(request=InvoiceSettingsSerializer, responses={200: InvoiceSettingsSerializer})
-    def patch(self, request, company_id=None):
-        return self._update(request, partial=True)
+    def settings_update(self, request, values):
+        settings, warnings = invoice_settings_update(self.company, **values)
+        return {**InvoiceSettingsSerializer(settings).data, "warnings": warnings}
 
 
-class _CreateListRetrieve(
-    CompanyScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class _LedgerViewSet(CompanyCreateViewSet):
     write_perm = Perm.MANAGE_LEDGER
 
 
-class CustomerViewSet(_CreateListRetrieve):
+class CustomerViewSet(_LedgerViewSet):
     queryset = Customer.objects.all()
     serializer_class = CustomerSerializer
-
-    def get_queryset(self):
-        return (
-            Customer.objects.none()
-            if getattr(self, "swagger_fake_view", False)
-            else customer_list(self.company)
-        )
-
-    def perform_create(self, serializer):
-        serializer.instance = customer_create(self.company, **serializer.validated_data)
+    selector = staticmethod(customer_list)
+    creator = staticmethod(customer_create)
 
 
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=["open", "partly_paid", "paid", "overpaid"]),
-            OpenApiParameter("customer", {"type": "integer", "minimum": 0}),
-        ]
-    )
+    list=extend_schema(parameters=[status_parameter(Invoice.Status), id_parameter("customer")])
 )
-class InvoiceViewSet(_CreateListRetrieve):
+class InvoiceViewSet(_LedgerViewSet):
     """Invoices are issued on create: number, KID (when on) and voucher in one step."""
 
     queryset = Invoice.objects.all()
     serializer_class = InvoiceSerializer
+    creator = staticmethod(invoice_create)
 
     def get_serializer_class(self):
         return InvoiceDetailSerializer if self.action == "retrieve" else InvoiceSerializer
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Invoice.objects.none()
-        if self.action != "list":  # the filters are the list's
-            qs = invoice_list(self.company)
-        else:
-            qs = invoice_list(
-                self.company,
-                status=status_param(self.request, Invoice.Status),
-                customer_id=id_param(self.request, "customer"),
-            )
-        if self.action == "retrieve":
-            qs = qs.prefetch_related("settlements__voucher")
-        return qs
+    def list_filters(self):
+        return {
+            "status": status_param(self.request, Invoice.Status),
+            "customer_id": id_param(self.request, "customer"),
+        }
 
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        serializer.instance = invoice_create(self.company, **data)
+    def rows(self, **filters):
+        qs = invoice_list(self.company, **filters)
+        return qs.prefetch_related("settlements__voucher") if self.action == "retrieve" else qs
 
 
-class SupplierViewSet(_CreateListRetrieve):
+class SupplierViewSet(_LedgerViewSet):
     queryset = Supplier.objects.all()
     serializer_class = SupplierSerializer
-
-    def get_queryset(self):
-        return (
-            Supplier.objects.none()
-            if getattr(self, "swagger_fake_view", False)
-            else supplier_list(self.company)
-        )
-
-    def perform_create(self, serializer):
-        serializer.instance = supplier_create(self.company, **serializer.validated_data)
+    selector = staticmethod(supplier_list)
+    creator = staticmethod(supplier_create)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=["open", "scheduled", "paid"]),
-            OpenApiParameter("supplier", {"type": "integer", "minimum": 0}),
-        ]
-    )
-)
-class BillViewSet(_CreateListRetrieve):
+@extend_schema_view(list=extend_schema(parameters=[status_parameter(Bill.Status), id_parameter("supplier")]))
+class BillViewSet(_LedgerViewSet):
     queryset = Bill.objects.all()
     serializer_class = BillSerializer
+    selector = staticmethod(bill_list)
+    creator = staticmethod(bill_create)
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Bill.objects.none()
-        if self.action != "list":  # the filters are the list's
-            return bill_list(self.company)
-        return bill_list(
-            self.company,
-            status=status_param(self.request, Bill.Status),
-            supplier_id=id_param(self.request, "supplier"),
-        )
-
-    def perform_create(self, serializer):
-        serializer.instance = bill_create(self.company, **serializer.validated_data)
+    def list_filters(self):
+        return {
+            "status": status_param(self.request, Bill.Status),
+            "supplier_id": id_param(self.request, "supplier"),
+        }
 
 
-class VoucherViewSet(_CreateListRetrieve):
+class VoucherViewSet(_LedgerViewSet):
     """Vouchers: list, retrieve, post a manual voucher (lines must balance), reverse one.
 
     Posted vouchers are never edited; there is no update or delete.
@@ -184,13 +120,7 @@ class VoucherViewSet(_CreateListRetrieve):
 
     queryset = Voucher.objects.all()
     serializer_class = VoucherSerializer
-
-    def get_queryset(self):
-        return (
-            Voucher.objects.none()
-            if getattr(self, "swagger_fake_view", False)
-            else voucher_list(self.company)
-        )
+    selector = staticmethod(voucher_list)
 
     def perform_create(self, serializer):
         data = serializer.validated_data

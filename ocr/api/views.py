@@ -1,16 +1,15 @@
 """``ocr-files/`` (upload, list, retrieve) and ``ocr-transactions/`` (list, allocate)."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from bankint.api.params import id_param
+from bankint.api.params import id_param, id_parameter, status_parameter
 from bankint.errors import BankFileRejected, ValidationFailed
-from companies.api.mixins import CompanyScopedMixin
+from companies.api.mixins import CompanyViewSet
 from companies.roles import Perm
 from ledger.models import Invoice
 
@@ -47,18 +46,8 @@ def _choice(request, name: str, choices) -> str | None:
     return value
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "status", OpenApiTypes.STR, enum=["imported", "partly_unassigned", "duplicate", "rejected"]
-            )
-        ]
-    )
-)
-class OcrFileViewSet(
-    CompanyScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+@extend_schema_view(list=extend_schema(parameters=[status_parameter(OcrFile.Status)]))
+class OcrFileViewSet(CompanyViewSet):
     """Nets OCR files: upload (multipart ``file``), list, retrieve with assignments and transactions.
 
     Upload answers 201 (imported), 200 (a duplicate: ``duplicate_of`` names the original) or
@@ -70,6 +59,7 @@ class OcrFileViewSet(
 
     queryset = OcrFile.objects.all()
     serializer_class = OcrFileSerializer
+    selector = staticmethod(ocr_file_list)
     write_perm = Perm.MANAGE_LEDGER
     parser_classes = [MultiPartParser, FormParser]
 
@@ -82,12 +72,8 @@ class OcrFileViewSet(
             return OcrTransactionSerializer
         return OcrFileSerializer
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return OcrFile.objects.none()
-        if self.action != "list":  # the filter is the list's
-            return ocr_file_list(self.company)
-        return ocr_file_list(self.company, status=_choice(self.request, "status", OcrFile.Status))
+    def list_filters(self):
+        return {"status": _choice(self.request, "status", OcrFile.Status)}
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -134,39 +120,24 @@ class OcrFileViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "status",
-                OpenApiTypes.STR,
-                enum=["settled", "unmatched", "reversed", "reversal", "unassigned"],
-            ),
-            OpenApiParameter("file", {"type": "integer", "minimum": 0}),
-        ]
-    )
+    list=extend_schema(parameters=[status_parameter(OcrTransaction.Status), id_parameter("file")])
 )
-class OcrTransactionViewSet(
-    CompanyScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class OcrTransactionViewSet(CompanyViewSet):
     """OCR payments; ``?status=unmatched`` is the manual-allocation queue; ``allocate/`` settles one."""
 
     queryset = OcrTransaction.objects.all()
     serializer_class = OcrTransactionSerializer
+    selector = staticmethod(ocr_transaction_list)
     write_perm = Perm.MANAGE_LEDGER
 
     def get_serializer_class(self):
         return AllocateSerializer if self.action == "allocate" else OcrTransactionSerializer
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return OcrTransaction.objects.none()
-        if self.action != "list":  # the filters are the list's
-            return ocr_transaction_list(self.company)
-        return ocr_transaction_list(
-            self.company,
-            file_id=id_param(self.request, "file"),
-            status=_choice(self.request, "status", OcrTransaction.Status),
-        )
+    def list_filters(self):
+        return {
+            "file_id": id_param(self.request, "file"),
+            "status": _choice(self.request, "status", OcrTransaction.Status),
+        }
 
     @extend_schema(request=AllocateSerializer, responses={200: OcrTransactionSerializer})
     @action(detail=True, methods=["post"])

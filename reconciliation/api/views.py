@@ -7,14 +7,14 @@ from datetime import date
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from bankint.api.params import id_param
+from bankint.api.params import id_param, id_parameter, status_parameter
 from bankint.errors import BankFileRejected, Conflict
-from companies.api.mixins import CompanyScopedMixin
+from companies.api.mixins import CompanyViewSet
 from companies.roles import Perm
 from iso20022.camt053 import DEFAULT_MAX_BYTES
 
@@ -42,19 +42,13 @@ from .serializers import (
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            OpenApiParameter(
-                "bank_account",
-                {"type": "integer", "minimum": 0},
-                description="Files holding a statement for this bank account.",
-            ),
+            id_parameter("bank_account", description="Files holding a statement for this bank account."),
             OpenApiParameter("date_from", OpenApiTypes.DATE, description="Statements closing on or after."),
             OpenApiParameter("date_to", OpenApiTypes.DATE, description="Statements closing on or before."),
         ]
     )
 )
-class StatementViewSet(
-    CompanyScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class StatementViewSet(CompanyViewSet):
     """camt.053 statement files: upload one (multipart ``file``), list, retrieve with its statements."""
 
     queryset = StatementFile.objects.all()
@@ -62,17 +56,16 @@ class StatementViewSet(
     write_perm = Perm.MANAGE_LEDGER
     parser_classes = [MultiPartParser, FormParser]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return StatementFile.objects.none()
-        if self.action != "list":  # the filters are the list's
-            return statement_file_list(self.company).prefetch_related("statements__bank_account")
-        return statement_file_list(
-            self.company,
-            bank_account_id=id_param(self.request, "bank_account"),
-            date_from=_date_param(self.request, "date_from"),
-            date_to=_date_param(self.request, "date_to"),
-        )
+    def list_filters(self):
+        return {
+            "bank_account_id": id_param(self.request, "bank_account"),
+            "date_from": _date_param(self.request, "date_from"),
+            "date_to": _date_param(self.request, "date_to"),
+        }
+
+    def rows(self, **filters):
+        qs = statement_file_list(self.company, **filters)
+        return qs if self.action == "list" else qs.prefetch_related("statements__bank_account")
 
     def get_serializer_class(self):
         return StatementFileDetailSerializer if self.action == "retrieve" else StatementFileSerializer
@@ -122,38 +115,31 @@ def _date_param(request, name: str) -> date | None:
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=["unmatched", "matched"]),
-            OpenApiParameter("bank_account", {"type": "integer", "minimum": 0}),
+            status_parameter(StatementEntry.Status),
+            id_parameter("bank_account"),
             OpenApiParameter("date_from", OpenApiTypes.DATE),
             OpenApiParameter("date_to", OpenApiTypes.DATE),
         ]
     )
 )
-class StatementEntryViewSet(
-    CompanyScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class StatementEntryViewSet(CompanyViewSet):
     """Bank entries; ``match/`` (with ledger lines), ``unmatch/`` and ``post/`` ("Poster og match")."""
 
     queryset = StatementEntry.objects.all()
     serializer_class = StatementEntrySerializer
+    selector = staticmethod(statement_entry_list)
     write_perm = Perm.MANAGE_LEDGER
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return StatementEntry.objects.none()
-        if self.action != "list":  # the filters are the list's
-            return statement_entry_list(self.company)
-        params = self.request.query_params
-        value = (params.get("status") or "").strip().upper()
+    def list_filters(self):
+        value = (self.request.query_params.get("status") or "").strip().upper()
         if value and value not in StatementEntry.Status.values:
             raise serializers.ValidationError({"status": [_("Use unmatched or matched.")]})
-        return statement_entry_list(
-            self.company,
-            status=value or None,
-            bank_account_id=id_param(self.request, "bank_account"),
-            date_from=_date_param(self.request, "date_from"),
-            date_to=_date_param(self.request, "date_to"),
-        )
+        return {
+            "status": value or None,
+            "bank_account_id": id_param(self.request, "bank_account"),
+            "date_from": _date_param(self.request, "date_from"),
+            "date_to": _date_param(self.request, "date_to"),
+        }
 
     def _match_response(self, match, code=status.HTTP_200_OK):
         match = Match.objects.prefetch_related("entries", "line_links").get(pk=match.pk)

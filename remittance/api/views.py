@@ -3,22 +3,19 @@ through the services."""
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from bankint.api.params import status_param
+from bankint.api.params import status_param, status_parameter
 from bankint.errors import ValidationFailed
-from companies.api.mixins import CompanyScopedMixin
+from companies.api.mixins import CompanyCreateViewSet, CompanySettingsView
 from companies.roles import Perm
 
 from .. import services
@@ -32,31 +29,18 @@ from .serializers import (
 )
 
 
-class _Base(
-    CompanyScopedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class _Base(CompanyCreateViewSet):
     write_perm = Perm.PREPARE_PAYMENTS
 
+    def list_filters(self):
+        return {"status": status_param(self.request, self.queryset.model.Status)}
 
-def _status_parameter(choices) -> OpenApiParameter:
-    return OpenApiParameter("status", OpenApiTypes.STR, enum=[v.lower() for v in choices.values])
 
-
-@extend_schema_view(list=extend_schema(parameters=[_status_parameter(Payment.Status)]))
+@extend_schema_view(list=extend_schema(parameters=[status_parameter(Payment.Status)]))
 class PaymentViewSet(_Base):
     queryset = Payment.objects.all()
     serializer_class = PaymentSerializer
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Payment.objects.none()
-        if self.action != "list":  # the filter is the list's
-            return payment_list(self.company)
-        return payment_list(self.company, status=status_param(self.request, Payment.Status))
+    selector = staticmethod(payment_list)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -97,20 +81,14 @@ _BUILT = PolymorphicProxySerializer(
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[_status_parameter(PaymentBatch.Status)]),
+    list=extend_schema(parameters=[status_parameter(PaymentBatch.Status)]),
     create=extend_schema(responses={201: _BUILT}),
 )
 class PaymentBatchViewSet(_Base):
     queryset = PaymentBatch.objects.all()
     serializer_class = PaymentBatchSerializer
     write_perm = {"approve": Perm.APPROVE_PAYMENTS, "send": Perm.VIEW, "default": Perm.PREPARE_PAYMENTS}
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return PaymentBatch.objects.none()
-        if self.action != "list":  # the filter is the list's
-            return payment_batch_list(self.company)
-        return payment_batch_list(self.company, status=status_param(self.request, PaymentBatch.Status))
+    selector = staticmethod(payment_batch_list)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -177,7 +155,7 @@ class PaymentBatchViewSet(_Base):
         return response
 
 
-class PaymentSettingsView(CompanyScopedMixin, APIView):
+class PaymentSettingsView(CompanySettingsView):
     """The company's payment settings (a singleton): the four-eyes rule.
 
     Every member reads them; only the company's system administrators change them.
@@ -188,28 +166,15 @@ class PaymentSettingsView(CompanyScopedMixin, APIView):
     write_perm = Perm.MANAGE_BANK
     serializer_class = PaymentSettingsSerializer
 
-    def get_queryset(self):  # the mixin's scoping is not used by a singleton
-        return PaymentSettings.objects.filter(company=self.company)
-
-    @extend_schema(responses={200: PaymentSettingsSerializer})
-    def get(self, request, company_id=None):
-        return Response(PaymentSettingsSerializer(payment_settings_state(self.company)).data)
+    def settings_get(self):
+        return payment_settings_state(self.company)
 
     def _update(self, request, partial: bool):
         # Who may change comes before what: an accountant's body is not worth validating.
         services.payment_settings_check_may_change(self.company, request.user)
-        serializer = PaymentSettingsSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        if "four_eyes" in serializer.validated_data:
-            services.payment_settings_update(
-                self.company, request.user, four_eyes=serializer.validated_data["four_eyes"]
-            )
-        return Response(PaymentSettingsSerializer(payment_settings_state(self.company)).data)
+        return super()._update(request, partial)
 
-    @extend_schema(request=PaymentSettingsSerializer, responses={200: PaymentSettingsSerializer})
-    def put(self, request, company_id=None):
-        return self._update(request, partial=False)
-
-    @extend_schema(request=PaymentSettingsSerializer, responses={200: PaymentSettingsSerializer})
-    def patch(self, request, company_id=None):
-        return self._update(request, partial=True)
+    def settings_update(self, request, values):
+        if "four_eyes" in values:
+            services.payment_settings_update(self.company, request.user, four_eyes=values["four_eyes"])
+        return PaymentSettingsSerializer(payment_settings_state(self.company)).data
