@@ -17,25 +17,59 @@ from accounts.models import BankAccount
 from accounts.selectors import bank_account_list
 from bankclient import BankRejected, BankUnavailable
 from bankint.errors import DomainError
+from bankint.formatting import account
 from bankint.forms import add_domain_errors
 from companies.permissions import company_view
 from companies.roles import Perm
 from companies.selectors import company_list_for_user
 
 from .forms import ConnectForm, RgbForm
-from .models import Bank
+from .models import Bank, OnlineBankApplication, OrderService, RgbOrder
 from .selectors import (
     online_bank_application_current,
     service_order_list,
     service_order_list_for_user,
     service_order_outage_warning,
 )
-from .services.applications import online_bank_application_start, rgb_order_start
+from .services.applications import (
+    online_bank_application_refresh,
+    online_bank_application_start,
+    rgb_order_refresh,
+    rgb_order_start,
+)
+from .services.order_results import service_order_repoll
 from .services.orders import BANK_SERVICES, bank_accounts_for, service_order_create
 
 
 def _bank(value) -> str:
     return Bank.SBANKEN if str(value or "").upper() == Bank.SBANKEN else Bank.DNB
+
+
+def _preselected(accounts: list[BankAccount], chosen: list[str]) -> list[str]:
+    """The accounts ticked when the order form opens: those chosen in "Oppsett av bankkonto",
+    else the ones without an agreement yet."""
+    ids = {str(a.pk) for a in accounts}
+    return [i for i in chosen if i in ids] or [str(a.pk) for a in accounts if not a.agreement_id]
+
+
+@company_view(Perm.MANAGE_BANK)
+def connect_setup(request):
+    """ "Oppsett av bankkonto", the step before ordering: the company's accounts in the bank as
+    registered in the portal, the ones to order for ticked; Neste opens the order form with
+    them, Avbryt goes back to the Avtaler tab."""
+    bank = _bank(request.GET.get("bank"))
+    accounts = bank_accounts_for(request.company, bank)
+    return render(
+        request,
+        "agreements/connect_setup.html",
+        {
+            "bank": bank,
+            "bank_label": Bank(bank).label,
+            "accounts": accounts,
+            "checked": _preselected(accounts, []),
+            "companies": company_list_for_user(request.user),
+        },
+    )
 
 
 def _connect_page(request, form=None, rgb_form=None, status=200, bank=Bank.DNB):
@@ -45,7 +79,11 @@ def _connect_page(request, form=None, rgb_form=None, status=200, bank=Bank.DNB):
         form = ConnectForm(
             accounts=accounts,
             services=BANK_SERVICES[bank],
-            initial={"idempotency_key": uuid.uuid4().hex, "bank": bank},
+            initial={
+                "idempotency_key": uuid.uuid4().hex,
+                "bank": bank,
+                "accounts": _preselected(accounts, request.GET.getlist("accounts")),
+            },
         )
     rgb_accounts = [
         a
@@ -100,20 +138,84 @@ def order_list(request):
     return render(request, "agreements/orders.html", {"orders": orders})
 
 
-def _order_page(request, pk, template: str):
-    order = get_object_or_404(service_order_list(request.company), pk=pk)
-    return render(request, template, {"order": order, "warning": service_order_outage_warning(order)})
+def _order(request, pk):
+    return get_object_or_404(service_order_list(request.company), pk=pk)
+
+
+def _order_context(order) -> dict:
+    lines = list(order.lines.all())
+    return {
+        "order": order,
+        "warning": service_order_outage_warning(order),
+        "lines": lines,
+        "failed_lines": [line for line in lines if line.result == line.Result.FAILED],
+        "service_names": [OrderService(s).label if s in OrderService.values else s for s in order.services],
+    }
 
 
 @company_view()
 def order_detail(request, pk: int):
-    return _order_page(request, pk, "agreements/order_detail.html")
+    return render(request, "agreements/order_detail.html", _order_context(_order(request, pk)))
 
 
 @company_view()
 def order_status(request, pk: int):
     """The order page's status part, fetched again while the order is under way."""
-    return _order_page(request, pk, "agreements/_order_status.html")
+    return render(request, "agreements/_order_status.html", _order_context(_order(request, pk)))
+
+
+def _ask_the_bank(request, refresh, row) -> None:
+    """Back from the bank's pages: ask the bank about ``row`` now, so the page the user lands on
+    is current (the feed would tell us within its poll interval). A bank that does not answer
+    leaves the row as it was, with a word to the user; the feed catches up later."""
+    try:
+        refresh(row)
+    except (BankUnavailable, BankRejected) as exc:
+        messages.warning(
+            request,
+            _("DNB did not answer just now (%(error)s); the status is updated automatically shortly.")
+            % {"error": exc},
+        )
+
+
+@company_view()
+def order_return(request, pk: int):
+    order = _order(request, pk)
+    _ask_the_bank(request, service_order_repoll, order)
+    return redirect("agreements:order_detail", pk=order.pk)
+
+
+@company_view()
+def online_bank_return(request, pk: int):
+    app = get_object_or_404(OnlineBankApplication.objects.filter(company=request.company), pk=pk)
+    _ask_the_bank(request, online_bank_application_refresh, app)
+    app.refresh_from_db()
+    messages.info(request, _("Online bank application: %(status)s") % {"status": app.get_status_display()})
+    return redirect(reverse("agreements:connect") + "#online-bank")
+
+
+@company_view()
+def rgb_return(request, pk: int):
+    order = get_object_or_404(RgbOrder.objects.filter(company=request.company), pk=pk)
+    _ask_the_bank(request, rgb_order_refresh, order)
+    order.refresh_from_db()
+    if order.status != RgbOrder.Status.CONFIRMED:
+        messages.info(request, _("RgB order: %(status)s") % {"status": order.get_status_display()})
+    for result in order.raw_response.get("results") or []:
+        if result.get("status") == "enabled":
+            messages.success(
+                request, _("RgB is active for %(account)s.") % {"account": account(result["account"])}
+            )
+        else:
+            messages.error(
+                request,
+                _("DNB refused RgB for %(account)s: %(reason)s")
+                % {
+                    "account": account(result["account"]),
+                    "reason": result.get("message") or result.get("code"),
+                },
+            )
+    return redirect(reverse("agreements:connect") + "#rgb")
 
 
 @require_POST

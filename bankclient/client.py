@@ -165,12 +165,14 @@ class BankClient(_Http):
         accounts: Iterable[str],
         services: Iterable[str],
         reference: str | None = None,
+        return_url: str = "",
     ) -> ServiceOrder:
         """Same answer shape as a DNB order; ``wizard_url`` is S'banken's consent page."""
         body: dict[str, Any] = {
             "org_number": org_number,
             "accounts": list(accounts),
             "services": list(services),
+            "return_url": return_url,
         }
         if reference is not None:
             body["reference"] = reference
@@ -182,9 +184,19 @@ class BankClient(_Http):
     # --- online bank agreement, RgB, BankID ----------------------------------------------------------
 
     def create_online_bank_application(
-        self, *, org_number: str = "", company_name: str = "", reference: str | None = None
+        self,
+        *,
+        org_number: str = "",
+        company_name: str = "",
+        reference: str | None = None,
+        return_url: str = "",
     ) -> OnlineBankApplication:
-        body = {"org_number": org_number, "company_name": company_name, "reference": reference}
+        body = {
+            "org_number": org_number,
+            "company_name": company_name,
+            "reference": reference,
+            "return_url": return_url,
+        }
         return OnlineBankApplication.from_json(
             self.json("POST", "/api/v1/online-bank-applications", json=body)
         )
@@ -201,12 +213,14 @@ class BankClient(_Http):
         accounts: Iterable[str] = (),
         vendor: str = "",
         reference: str | None = None,
+        return_url: str = "",
     ) -> RgbOrder:
         body = {
             "org_number": org_number,
             "accounts": list(accounts),
             "vendor": vendor,
             "reference": reference,
+            "return_url": return_url,
         }
         return RgbOrder.from_json(self.json("POST", "/api/v1/rgb-orders", json=body))
 

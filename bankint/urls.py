@@ -56,6 +56,11 @@ agreement_urls = [
     path("orders/", agreement_views.order_list, name="orders"),
     path("orders/<int:pk>/", agreement_views.order_detail, name="order_detail"),
     path("orders/<int:pk>/status/", agreement_views.order_status, name="order_status"),
+    # Where the bank's pages send the user back to: the portal asks the bank, then shows the page.
+    path("orders/<int:pk>/return/", agreement_views.order_return, name="order_return"),
+    path("online-bank/<int:pk>/return/", agreement_views.online_bank_return, name="online_bank_return"),
+    path("rgb/<int:pk>/return/", agreement_views.rgb_return, name="rgb_return"),
+    path("connect/setup/", agreement_views.connect_setup, name="connect_setup"),
     path("online-bank/", agreement_views.online_bank_start, name="online_bank_start"),
     path("rgb/", agreement_views.rgb_start, name="rgb_start"),
 ]

@@ -43,6 +43,9 @@ class PartnerRequest(BankModel):
     token = models.CharField(max_length=40, unique=True)
     # The partner's own reference: a retried create request finds what it made before.
     reference = models.CharField(max_length=100, null=True, unique=True)
+    # Where every page of it links the user back to (the partner's page for it); checked
+    # against the partners' registered origins when the partner creates it.
+    return_url = models.CharField(max_length=500, blank=True)
 
     class Meta:
         abstract = True
@@ -169,8 +172,6 @@ class ServiceOrder(PartnerOrder):
     kid_check = models.CharField(max_length=5, blank=True)
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.AWAITING_CONFIRMATION)
     kontofullmakt = models.JSONField(default=list)
-    # Where the receipt page sends the user back to (the ERP's order page).
-    return_url = models.CharField(max_length=500, blank=True)
     subscription_upgraded = models.BooleanField(default=False)
     confirmed_at = models.DateTimeField(null=True)
     due_at = models.DateTimeField(null=True)

@@ -15,7 +15,14 @@ from banksim import clock
 from banksim.api import create_view, detail_view
 from banksim.models import SbankenActivation
 from banksim.pages.common import get_or_404, render_page
-from banksim.services import BankError, event, order_create, order_request, partner_order_public
+from banksim.services import (
+    BankError,
+    clean_return_url,
+    event,
+    order_create,
+    order_request,
+    partner_order_public,
+)
 
 SBANKEN_SERVICES = ("remittance", "incoming_reconciliation")
 # S'banken's registry codes (first four digits of the account number).
@@ -28,7 +35,13 @@ def activation_create(data: dict) -> tuple[SbankenActivation, bool]:
     if existing:
         return existing, False
     return order_create(
-        SbankenActivation, EVENT, reference, org_number=org, accounts=accounts, services=sorted(set(services))
+        SbankenActivation,
+        EVENT,
+        reference,
+        org_number=org,
+        accounts=accounts,
+        services=sorted(set(services)),
+        return_url=clean_return_url(data.get("return_url")),
     )
 
 
@@ -113,4 +126,5 @@ def consent_page(request, token):
         ]
         if open_
         else [],
+        back_url=activation.return_url,
     )

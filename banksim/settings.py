@@ -41,6 +41,12 @@ ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 BANKSIM_PARTNER_API_KEYS = _env_list("BANKSIM_PARTNER_API_KEYS", "sim-partner-key-dev")
 BANKSIM_ALLOW_RESET = _env_bool("BANKSIM_ALLOW_RESET", True)
 BANKSIM_PUBLIC_URL = _env("BANKSIM_PUBLIC_URL", "http://127.0.0.1:8001").rstrip("/")
+# Where the bank's pages may send a user back to: the partners' registered origins (scheme, host
+# and port). A return_url elsewhere is refused, so the bank's "back" link is never an open
+# redirect. By default the portal's own public URL, which `make run` gives both processes.
+BANKSIM_RETURN_URL_ORIGINS = _env_list(
+    "BANKSIM_RETURN_URL_ORIGINS", _env("PORTAL_PUBLIC_URL", "http://127.0.0.1:8000")
+)
 # "Normally within the day": a service order is processed this long after the user confirms.
 BANKSIM_ORDER_DELAY_SECONDS = int(_env("BANKSIM_ORDER_DELAY_SECONDS", "3600"))
 # An online-bank application is ready for signing this long after it is received.

@@ -46,6 +46,9 @@ def banksim_url(tmp_path_factory):
         "BANKSIM_PARTNER_API_KEYS": KEY,
         "BANKSIM_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "BANKSIM_ALLOW_RESET": "true",
+        # The portals the bank's pages may send users back to: the live test servers run on
+        # loopback, whose any port the bank accepts (RFC 8252 7.3).
+        "BANKSIM_RETURN_URL_ORIGINS": "http://127.0.0.1:8000,http://localhost:8000",
         "PYTHONPATH": str(ROOT),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)

@@ -24,7 +24,7 @@ from notifications.models import Notification
 from notifications.services import notify_bulk
 
 from ..models import OnlineBankApplication, RgbOrder
-from .orders import rejection_advice
+from .orders import rejection_advice, return_url
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,10 @@ def online_bank_application_start(company: Company, *, client=None) -> OnlineBan
         audit_record("online_bank_application.create", obj=app)
     client = client or get_client()
     answer = client.create_online_bank_application(
-        org_number=company.org_number, company_name=company.name, reference=app.reference
+        org_number=company.org_number,
+        company_name=company.name,
+        reference=app.reference,
+        return_url=return_url("agreements:online_bank_return", app.pk),
     )
     with transaction.atomic():
         OnlineBankApplication.objects.filter(pk=app.pk).update(
@@ -58,6 +61,26 @@ def online_bank_application_start(company: Company, *, client=None) -> OnlineBan
         )
     app.refresh_from_db()
     return app
+
+
+def online_bank_application_refresh(app: OnlineBankApplication, *, client=None) -> OnlineBankApplication:
+    """The user back from DNB's pages (``agreements:online_bank_return``): ask the bank about
+    the application now and apply its status as the feed would (audited, notified once), and
+    keep its link to the step the user is at. The bank being down leaves it as it was."""
+    if app.bank_application_id is None:
+        return app
+    client = client or get_client()
+    detail = client.get_online_bank_application(app.bank_application_id)
+    if detail.url and detail.url != app.url:
+        OnlineBankApplication.objects.filter(pk=app.pk).update(url=detail.url)
+    online_bank_applications_apply_events([_event(app.bank_application_id, detail.status)])
+    app.refresh_from_db()
+    return app
+
+
+def _event(resource_id: int, status: str) -> ChangeEvent:
+    """What the bank answered when asked, in the shape of its change feed's event."""
+    return ChangeEvent(0, "", None, str(resource_id), {"status": status}, timezone.now())
 
 
 def online_bank_applications_apply_events(events: list[ChangeEvent], *, client=None) -> int:
@@ -179,8 +202,24 @@ def rgb_order_start(company: Company, *, account_ids: Sequence, client=None) -> 
         accounts=order.accounts,
         vendor="PowerOffice GO",
         reference=order.reference,
+        return_url=return_url("agreements:rgb_return", order.pk),
     )
     RgbOrder.objects.filter(pk=order.pk).update(bank_order_id=answer.id, url=answer.url)
+    order.refresh_from_db()
+    return order
+
+
+def rgb_order_refresh(order: RgbOrder, *, client=None) -> RgbOrder:
+    """The user back from DNB's RgB pages (``agreements:rgb_return``): ask the bank about the
+    order now; confirmed, it is applied as the feed would (accounts to RgB, notifications)."""
+    if order.bank_order_id is None or order.status != RgbOrder.Status.AWAITING_USER:
+        return order
+    client = client or get_client()
+    detail = client.get_rgb_order(order.bank_order_id)
+    if detail.url and detail.url != order.url:
+        RgbOrder.objects.filter(pk=order.pk).update(url=detail.url)
+    if detail.status == RgbOrder.Status.CONFIRMED:
+        _rgb_orders_confirm([order], {order.pk: detail})
     order.refresh_from_db()
     return order
 
@@ -201,7 +240,12 @@ def rgb_orders_apply_events(events: list[ChangeEvent], *, client=None) -> int:
     if not orders:
         return 0
     client = client or get_client()
-    details = {o.pk: client.get_rgb_order(o.bank_order_id) for o in orders}
+    return _rgb_orders_confirm(orders, {o.pk: client.get_rgb_order(o.bank_order_id) for o in orders})
+
+
+def _rgb_orders_confirm(orders: list[RgbOrder], details: dict) -> int:
+    """Record what the bank confirmed for each order (once, whoever comes first: the feed or
+    the user back from the bank): accounts enabled switch to RgB, each refusal is told."""
     done = 0
     for order in orders:
         detail = details[order.pk]

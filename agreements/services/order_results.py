@@ -23,7 +23,7 @@ from companies.services import audit_events_build
 from notifications.models import Notification
 from notifications.services import notify_bulk
 
-from ..models import Bank, ServiceOrder, ServiceOrderAccount
+from ..models import Bank, OrderService, ServiceOrder, ServiceOrderAccount
 from .orders import (
     ACCOUNT_SERVICE,
     BANK_FINAL,
@@ -46,7 +46,8 @@ def _account_result_fields(result) -> tuple[str, list[dict], list[str], list[str
         for s in result.services
     ]
     ok = [s.service for s in result.services if s.status == "ok"]
-    errors = [s.message or s.code or "" for s in result.services if s.status != "ok"]
+    # Each reason once: an account that is not the customer's fails every service alike.
+    errors = list(dict.fromkeys(s.message or s.code or "" for s in result.services if s.status != "ok"))
     verdict = ServiceOrderAccount.Result.FAILED if errors and not ok else ServiceOrderAccount.Result.OK
     if errors and ok:
         verdict = ServiceOrderAccount.Result.FAILED
@@ -105,13 +106,18 @@ def service_orders_apply_events(events: list[ChangeEvent], *, client=None, bank:
 
 
 def service_order_repoll(order: ServiceOrder, *, client=None) -> ServiceOrder:
-    """Support's "re-poll": ask the bank for one order now and apply what it says."""
+    """Ask the bank for one order now and apply what it says: support's "re-poll", and the user
+    back from the bank's pages (``agreements:order_return``), whose order page is then current
+    at once instead of after the next feed poll."""
     if order.bank_order_id is None:
         return service_order_submit(order, client=client)
     if order.status in ServiceOrder.FINAL:
         return order
     client = client or get_client()
     detail = _fetch(client, order)
+    if detail.wizard_url and detail.wizard_url != order.wizard_url:
+        # "Continue at DNB" leads to the step of the bank's wizard the order is at.
+        ServiceOrder.objects.filter(pk=order.pk).update(wizard_url=detail.wizard_url)
     last = {order.bank_order_id: detail.status}
     details = {order.pk: detail} if detail.status in BANK_FINAL else {}
     _apply_order_updates([order], last, details, client=client)
@@ -214,11 +220,12 @@ def _apply_results(finished: list[ServiceOrder], details: dict, now, audits: lis
             account, ok = _apply_account_result(line, result, accounts_changed, now, audits)
             if ok:
                 done_accounts.append(account)
-            notifications.extend(
-                _service_failed_notification(order, account, s, link)
-                for s in result.services
-                if s.status != "ok"
-            )
+            failed = [s for s in result.services if s.status != "ok"]
+            if failed and not ok and len({s.code for s in failed}) == 1:
+                # The whole account failed for one reason (not the customer's, say): one notice.
+                notifications.append(_account_failed_notification(order, account, failed[0], link))
+            else:
+                notifications.extend(_service_failed_notification(order, account, s, link) for s in failed)
         if done_accounts:
             notifications.append(_registered_notification(order, detail, done_accounts, link))
     if accounts_changed:
@@ -310,6 +317,27 @@ def _rejected_notification(order: ServiceOrder, detail, link: str) -> Notificati
     )
 
 
+def _account_failed_notification(order: ServiceOrder, account: BankAccount, s, link: str) -> Notification:
+    body = _(
+        "%(bank)s could not set up account %(account)s in service order #%(id)s: %(reason)s The order's "
+        "other accounts are set up as usual. What to do: %(todo)s"
+    ) % {
+        "bank": order.get_bank_display(),
+        "account": account.account_number_display,
+        "id": order.pk,
+        "reason": s.message or s.code or _("no reason given."),
+        "todo": rejection_advice(s.code),
+    }
+    title = _("%(bank)s could not set up an account") % {"bank": order.get_bank_display()}
+    return _order_notification(
+        order, link, f"{account.account_number}:account", Notification.Level.ERROR, title, body
+    )
+
+
+def _service_label(code: str) -> str:
+    return OrderService(code).label if code in OrderService.values else code
+
+
 def _service_failed_notification(order: ServiceOrder, account: BankAccount, s, link: str) -> Notification:
     if s.code == "kid_mismatch":
         body = _kid_mismatch_text(order, account.account_number_display, s.message or "")
@@ -318,7 +346,7 @@ def _service_failed_notification(order: ServiceOrder, account: BankAccount, s, l
         body = _(
             "DNB could not activate %(service)s on account %(account)s: %(reason)s What to do: %(todo)s"
         ) % {
-            "service": s.service,
+            "service": _service_label(s.service),
             "account": account.account_number_display,
             "reason": s.message or s.code or _("no reason given."),
             "todo": rejection_advice(s.code),

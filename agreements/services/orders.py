@@ -70,6 +70,13 @@ def order_link(order: ServiceOrder) -> str:
     return reverse("agreements:order_detail", args=[order.pk])
 
 
+def return_url(name: str, pk: int) -> str:
+    """The portal page the bank's pages send the user back to, at the portal's public address
+    (the one the bank has registered; it refuses any other): there the portal asks the bank
+    what happened, so the page is current at once, not at the next feed poll."""
+    return settings.PORTAL_PUBLIC_URL + reverse(name, args=[pk])
+
+
 def rejection_advice(code: str | None) -> str:
     advice = {
         "no_online_bank": _(
@@ -294,6 +301,7 @@ def service_order_submit(order: ServiceOrder, *, client=None, enqueue_retry: boo
                 accounts=accounts,
                 services=order.services,
                 reference=order.reference,
+                return_url=return_url("agreements:order_return", order.pk),
             )
         else:
             answer = client.create_service_order(
@@ -304,8 +312,8 @@ def service_order_submit(order: ServiceOrder, *, client=None, enqueue_retry: boo
                 kid_length=order.kid_length,
                 kid_check=order.kid_check or None,
                 reference=order.reference,
-                # The bank's receipt page links back to this order's page in the portal.
-                return_url=settings.PORTAL_PUBLIC_URL + reverse("agreements:order_detail", args=[order.pk]),
+                # Every page of the bank's order wizard links back to this order in the portal.
+                return_url=return_url("agreements:order_return", order.pk),
             )
     except BankRejected as exc:
         with transaction.atomic():

@@ -7,7 +7,7 @@ from django import forms
 
 from banksim import services
 from banksim.models import SigningSession
-from banksim.pages.common import get_current_or_404, render_page
+from banksim.pages.common import get_current_or_404, render_page, status_word
 from banksim.services import BankError
 
 
@@ -42,13 +42,12 @@ def bankid_sign(request, token):
         rows=[
             ("Navn", session.name),
             ("Fødselsnummer", session.national_id_masked or "–"),
-            ("Status", session.status),
+            ("Status", status_word(session.status)),
         ],
         form=form if pending else None,
         errors=errors,
-        links=[{"url": session.return_url, "text": "Tilbake til regnskapssystemet"}]
-        if session.return_url and not pending
-        else [],
+        # The way back once the signing is answered (signed or cancelled), not before.
+        back_url="" if pending else session.return_url,
         buttons=[
             {"value": "confirm", "text": "Signer"},
             {"value": "cancel", "text": "Avbryt", "secondary": True},

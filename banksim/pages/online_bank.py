@@ -17,6 +17,7 @@ from banksim.pages.common import (
     get_or_404,
     new_page,
     render_page,
+    status_word,
     wizard_step,
     wizard_steps,
 )
@@ -142,6 +143,7 @@ def application_firma(request, app):
         "Opprett nettbankavtale",
         steps=wizard_steps(APP_STEPS, 0),
         buttons=[{"value": "next", "text": "Neste"}],
+        back_url=app.return_url,
     )
 
 
@@ -168,6 +170,7 @@ def application_users(request, app):
         lead=f"Kontaktpersonen blir «{ADMIN_ROLE}». Du kan registrere høyst {services.MAX_ONLINE_BANK_USERS} brukere.",
         formset=formset,
         buttons=[{"value": "next", "text": "Neste"}],
+        back_url=app.return_url,
     )
 
 
@@ -195,6 +198,7 @@ def application_confirm(request, app):
         steps=wizard_steps(APP_STEPS, 2),
         rows=rows,
         buttons=[{"value": "submit", "text": "Send søknad"}],
+        back_url=app.return_url,
     )
 
 
@@ -224,7 +228,7 @@ def application_receipt(request, token):
                 "text": "Skriv ut avtalen, signer og send den til banken",
             }
         )
-    rows = [("Søknad", app.pk), ("Status", app.status)] + [
+    rows = [("Søknad", app.pk), ("Status", status_word(app.status))] + [
         (u["user_id"], u["name"]) for u in app.created_users
     ]
     return render_page(
@@ -236,6 +240,7 @@ def application_receipt(request, token):
         errors=errors,
         links=links,
         buttons=[{"value": "sign", "text": "Signer med BankID"}] if ready_bankid else [],
+        back_url=app.return_url,
     )
 
 
@@ -248,4 +253,5 @@ def application_print(request, token):
         rows=[("Firma", f"{app.company_name} ({app.org_number})")]
         + [(u.get("role"), u.get("name")) for u in app.users]
         + [("Signatur", "______________________________")],
+        back_url=app.return_url,
     )

@@ -9,8 +9,9 @@ from django import forms
 from django.shortcuts import redirect
 
 from banksim import services
+from banksim.formats import account_display
 from banksim.models import ServiceOrder
-from banksim.pages.common import get_current_or_404, get_or_404, render_page, wizard_steps
+from banksim.pages.common import get_current_or_404, get_or_404, render_page, status_word, wizard_steps
 from banksim.services import BankError
 
 ORDER_STEPS = ["Bestilling", "Bekreft", "Kvittering"]
@@ -36,7 +37,7 @@ def order_wizard(request, token):
             errors.append(exc.detail)
     rows = [
         ("Organisasjonsnummer", order.org_number),
-        ("Kontoer", ", ".join(order.accounts)),
+        ("Kontoer", ", ".join(account_display(a) for a in order.accounts)),
         ("Tjenester", ", ".join(SERVICE_NAMES.get(s, s) for s in order.services)),
         ("Konto for bankgebyr", order.fee_account or "–"),
     ]
@@ -52,7 +53,7 @@ def order_wizard(request, token):
         notices=[f"Kontofullmakt er bedt om for: {', '.join(order.kontofullmakt)}"]
         if order.kontofullmakt
         else [],
-        errors=errors or ([] if awaiting else [f"Bestillingen har status {order.status}."]),
+        errors=errors or ([] if awaiting else [f"Bestillingen har status «{status_word(order.status)}»."]),
         links=[
             {
                 "url": f"/bestilling/{token}/kontofullmakt/",
@@ -65,6 +66,7 @@ def order_wizard(request, token):
         ]
         if awaiting
         else [],
+        back_url=order.return_url,
     )
 
 
@@ -102,6 +104,7 @@ def order_kontofullmakt(request, token):
         errors=errors,
         links=[{"url": f"/bestilling/{token}/", "text": "Tilbake til bestillingen"}],
         buttons=[{"value": "request", "text": "Send forespørsel"}],
+        back_url=order.return_url,
     )
 
 
@@ -116,8 +119,13 @@ def order_receipt(request, token):
         "Kvittering",
         steps=wizard_steps(ORDER_STEPS, 2),
         lead=text,
-        rows=[("Bestillingsnummer", order.pk), ("Status", order.status)],
-        links=[{"url": order.return_url, "text": "Tilbake til regnskapssystemet"}]
-        if order.return_url
-        else [],
+        rows=[("Bestillingsnummer", order.pk), ("Status", status_word(order.status))]
+        + [(account_display(r["account"]), _account_outcome(r)) for r in order.result],
+        back_url=order.return_url,
     )
+
+
+def _account_outcome(result: dict) -> str:
+    """One account's line on the receipt: set up, or why not (each reason once)."""
+    failed = dict.fromkeys(s["message"] for s in result["services"] if s["status"] != "ok")
+    return "Ikke satt opp: " + " ".join(failed) if failed else "Satt opp"

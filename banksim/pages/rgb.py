@@ -7,6 +7,7 @@ from django import forms
 from django.shortcuts import redirect
 
 from banksim import services
+from banksim.formats import account_display
 from banksim.models import BankUser, Customer, RgbOrder
 from banksim.pages.common import (
     form_page,
@@ -14,6 +15,7 @@ from banksim.pages.common import (
     login_page,
     new_page,
     render_page,
+    status_word,
     wizard_step,
     wizard_steps,
 )
@@ -37,6 +39,7 @@ def rgb_login(request, order):
         "Regnskapsgodkjente betalinger",
         steps=wizard_steps(RGB_STEPS, 0),
         lead="Logg inn med bruker-ID og BankID.",
+        back_url=order.return_url,
     )
 
 
@@ -79,6 +82,7 @@ def rgb_choose(request, token):
         steps=wizard_steps(RGB_STEPS, 1),
         lead="Regnskapsførere velger hvilken klient bestillingen gjelder.",
         buttons=[{"value": "next", "text": "Neste"}],
+        back_url=order.return_url,
     )
 
 
@@ -115,6 +119,7 @@ def rgb_accounts(request, order):
         lead=f"{customer.name} · {order.vendor}",
         notices=notices,
         buttons=[{"value": "confirm", "text": "Bekreft"}],
+        back_url=order.return_url,
     )
 
 
@@ -124,10 +129,15 @@ def rgb_receipt(request, token):
         request,
         "Kvittering",
         steps=wizard_steps(RGB_STEPS, 3),
-        lead=f"Status: {order.status}",
+        lead=f"Status: {status_word(order.status)}",
         headers=["Konto", "Resultat", "Begrunnelse"],
         rows=[
-            (r["account"], "Aktivert" if r["status"] == "enabled" else "Avvist", r["message"] or "")
+            (
+                account_display(r["account"]),
+                "Aktivert" if r["status"] == "enabled" else "Avvist",
+                r["message"] or "",
+            )
             for r in order.result
         ],
+        back_url=order.return_url,
     )

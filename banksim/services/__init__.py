@@ -25,7 +25,14 @@ each other directly, never this package.
 - ``controls``: the ``/sim/`` clock, reset and state.
 """
 
-from banksim.services.common import BankError, bank_user_login, mask_national_id, token, validate_org_number
+from banksim.services.common import (
+    BankError,
+    bank_user_login,
+    clean_return_url,
+    mask_national_id,
+    token,
+    validate_org_number,
+)
 from banksim.services.controls import clock_advance, clock_public, sim_reset, sim_state
 from banksim.services.customers import customer_public, customer_upsert, kid_payee_add
 from banksim.services.due import process_due
@@ -82,6 +89,7 @@ __all__ = [
     "application_submit",
     "bank_user_login",
     "changes",
+    "clean_return_url",
     "clock_advance",
     "clock_public",
     "customer_public",

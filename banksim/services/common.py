@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 import secrets
 from decimal import Decimal
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from stdnum.no import orgnr
 
 from banksim import formats
@@ -91,13 +93,36 @@ def ocr_agreement_id(account: Account) -> str:
 
 
 def clean_return_url(value) -> str:
-    """A partner's page to send the user back to: http(s) only, never a script URL."""
+    """A partner's page to send the user back to: http(s), on one of the partners' registered
+    origins (``BANKSIM_RETURN_URL_ORIGINS``), so the bank's "back" link never sends anyone to a
+    site the partner did not register. On a loopback origin any port is accepted, as OAuth does
+    for native apps (RFC 8252, 7.3): a test server's port is chosen when it starts."""
     url = str(value or "").strip()
     if not url:
         return ""
-    if len(url) > 500 or not re.fullmatch(r"https?://[^\s<>\"']+", url):
+    if len(url) > 500 or not re.fullmatch(r"https?://[^\s<>\"'\\]+", url):
         raise BankError("invalid_return_url", "return_url må være en http(s)-adresse på inntil 500 tegn.")
+    if not any(_same_origin(url, origin) for origin in settings.BANKSIM_RETURN_URL_ORIGINS):
+        raise BankError(
+            "return_url_not_registered",
+            "return_url må peke til regnskapssystemets registrerte adresse "
+            f"({', '.join(settings.BANKSIM_RETURN_URL_ORIGINS)}).",
+        )
     return url
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _same_origin(url: str, origin: str) -> bool:
+    try:
+        got, allowed = urlsplit(url), urlsplit(origin)
+        ports = got.port, allowed.port
+    except ValueError:
+        return False
+    if got.username or got.password or got.scheme != allowed.scheme or got.hostname != allowed.hostname:
+        return False
+    return got.hostname in LOOPBACK or ports[0] == ports[1]
 
 
 def by_reference(model, data: dict) -> tuple[str | None, object | None]:

@@ -115,6 +115,7 @@ def application_create(data: dict) -> tuple[OnlineBankApplication, bool]:
         reference=reference,
         org_number=org,
         company_name=str(data.get("company_name") or "")[:200],
+        return_url=clean_return_url(data.get("return_url")),
         created_at=clock.now(),
     )
     _application_event(app)
@@ -139,11 +140,23 @@ def application_public(app: OnlineBankApplication) -> dict:
         "contact": _masked_person(app.contact) if app.contact else None,
         "users": [_masked_person(u) for u in app.users],
         "signing": signing_public(app.signing) if app.signing else None,
-        "url": public_url(f"/nettbankavtale/{app.token}/firma/"),
+        "url": public_url(application_step_path(app)),
         "received_at": iso_or_none(app.received_at),
         "signed_at": iso_or_none(app.signed_at),
         "bank_created_date": iso_or_none(app.bank_created_date),
     }
+
+
+def application_step_path(app: OnlineBankApplication) -> str:
+    """The page of the application the user is at: the next step to fill in while it is a
+    draft, then its receipt (where it is signed)."""
+    if app.status != OnlineBankApplication.Status.DRAFT:
+        step = "kvittering"
+    else:
+        # The users are saved only after the company step (a partner may have prefilled it,
+        # but the user still confirms it there).
+        step = "bekreft" if app.users else "firma"
+    return f"/nettbankavtale/{app.token}/{step}/"
 
 
 def application_submit(app: OnlineBankApplication, signing_method: str) -> None:
@@ -173,6 +186,8 @@ def application_start_signing(app: OnlineBankApplication) -> SigningSession:
             "name": contact.get("name") or "Kontaktperson",
             "national_id": contact.get("national_id", ""),
             "text": f"Jeg signerer nettbankavtale (integrert med regnskapssystem) for {app.company_name} ({app.org_number}).",
+            # Signed, the user goes back to the partner that started the application.
+            "return_url": app.return_url,
         },
         purpose=f"{APPLICATION_PURPOSE}{app.pk}",
     )

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from banksim import clock
+from banksim import clock, formats
 from banksim.models import Account, Customer, PartnerOrder, ServiceOrder
 from banksim.services.common import (
     BankError,
@@ -109,13 +109,21 @@ def partner_order_public(order: PartnerOrder, wizard_path: str) -> dict:
 
 def service_order_public(order: ServiceOrder) -> dict:
     return {
-        **partner_order_public(order, f"/bestilling/{order.token}/"),
+        **partner_order_public(order, service_order_step_path(order)),
         "fee_account": order.fee_account or None,
         "kid": {"length": order.kid_length, "check": order.kid_check} if order.kid_length else None,
         "subscription_upgraded": order.subscription_upgraded,
         "kontofullmakt_accounts": order.kontofullmakt,
         "confirmed_at": iso_or_none(order.confirmed_at),
     }
+
+
+def service_order_step_path(order: ServiceOrder) -> str:
+    """The page of the order wizard the order is at: the order to confirm, or once confirmed
+    or cancelled, its receipt."""
+    if order.status == ServiceOrder.Status.AWAITING_CONFIRMATION:
+        return f"/bestilling/{order.token}/"
+    return f"/bestilling/{order.token}/kvittering/"
 
 
 def service_order_confirm(order: ServiceOrder) -> None:
@@ -193,13 +201,17 @@ def _order_refusal(order: ServiceOrder, customer: Customer | None) -> tuple[str,
             f"{customer.name} har ikke bedriftsnettbank i DNB. Opprett en nettbankavtale "
             "(integrert med regnskapssystem) før du bestiller tjenester."
         )
-    owned = set(customer.accounts.filter(number__in=order.accounts).values_list("number", flat=True))
-    missing = [a for a in order.accounts if a not in owned]
-    if missing:
+    if not customer.accounts.filter(number__in=order.accounts).exists():
+        # One wrong account fails only itself (see _order_carry_out); none right fails the order.
         return "account_not_owned", (
-            f"Kontoene {', '.join(missing)} tilhører ikke {customer.name} ({customer.org_number})."
+            f"{_accounts_text(order.accounts)} tilhører ikke {customer.name} ({customer.org_number})."
         )
     return None
+
+
+def _accounts_text(numbers: list[str]) -> str:
+    shown = ", ".join(formats.account_display(n) for n in numbers)
+    return f"Konto {shown}" if len(numbers) == 1 else f"Kontoene {shown}"
 
 
 def _order_carry_out(order: ServiceOrder, customer: Customer) -> None:
@@ -210,11 +222,14 @@ def _order_carry_out(order: ServiceOrder, customer: Customer) -> None:
         customer.save(update_fields=["subscription"])
         order.subscription_upgraded = True
     owned = {a.number: a for a in customer.accounts.filter(number__in=order.accounts)}
-    order.result = [_order_account(order, customer, owned[n]) for n in order.accounts]
+    order.result = [
+        _order_account(order, customer, owned[n]) if n in owned else _not_owned(order, customer, n)
+        for n in order.accounts
+    ]
     failed = [s for r in order.result for s in r["services"] if s["status"] == "failed"]
     order.status = ServiceOrder.Status.PARTIALLY_COMPLETED if failed else ServiceOrder.Status.COMPLETED
     order.code = failed[0]["code"] if failed else ""
-    order.message = " ".join(s["message"] for s in failed)
+    order.message = " ".join(dict.fromkeys(s["message"] for s in failed))  # each reason once
 
 
 def _order_account(order: ServiceOrder, customer: Customer, account: Account) -> dict:
@@ -239,6 +254,22 @@ def _order_account(order: ServiceOrder, customer: Customer, account: Account) ->
         "division_name": account.division_name or None if bank_services else None,
         "division_number": account.division_number or None if bank_services else None,
         "services": results,
+    }
+
+
+def _not_owned(order: ServiceOrder, customer: Customer, number: str) -> dict:
+    """An account of the order that is not the customer's: its line says so for each service,
+    and the rest of the order goes ahead."""
+    message = f"{_accounts_text([number])} tilhører ikke {customer.name} ({customer.org_number})."
+    return {
+        "account": number,
+        "agreement_id": None,
+        "division_name": None,
+        "division_number": None,
+        "services": [
+            {"service": s, "status": "failed", "code": "account_not_owned", "message": message}
+            for s in order.services
+        ],
     }
 
 

@@ -14,6 +14,7 @@ from banksim.services.common import (
     BankError,
     bank_user_login,
     by_reference,
+    clean_return_url,
     token,
     validate_account,
     validate_org_number,
@@ -50,6 +51,7 @@ def rgb_order_create(data: dict) -> tuple[RgbOrder, bool]:
         org_number=org,
         accounts=sorted({validate_account(a) for a in accounts}),
         vendor=vendor,
+        return_url=clean_return_url(data.get("return_url")),
         created_at=clock.now(),
     )
     event("rgb_order.updated", org, order.pk, {"status": order.status})
@@ -62,9 +64,19 @@ def rgb_order_public(order: RgbOrder) -> dict:
         **fields_of(order, "reference", "accounts", "status"),
         **fields_or_none(order, "org_number", "vendor", "user_id"),
         "results": order.result,
-        "url": public_url(f"/rgb/{order.token}/"),
+        "url": public_url(rgb_step_path(order)),
         "confirmed_at": iso_or_none(order.confirmed_at),
     }
+
+
+def rgb_step_path(order: RgbOrder) -> str:
+    """The page of the order the user is at: log in, choose the ERP and client, choose the
+    accounts, then the receipt."""
+    if order.status != RgbOrder.Status.AWAITING_USER:
+        return f"/rgb/{order.token}/kvittering/"
+    if not order.user_id:
+        return f"/rgb/{order.token}/"
+    return f"/rgb/{order.token}/{'kontoer' if order.vendor and order.org_number else 'bestilling'}/"
 
 
 def rgb_login(order: RgbOrder, user_id: str) -> BankUser:

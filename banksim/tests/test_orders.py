@@ -65,14 +65,42 @@ def test_no_subscription_is_rejected_with_a_code(demo):
     assert "nettbankavtale" in done["message"]
 
 
-def test_accounts_not_owned_are_rejected(demo):
+def test_an_account_not_owned_fails_alone_and_the_others_are_ordered(demo):
     order = create(demo, accounts=[DRIFT, "15032080135"])  # the second belongs to Demo Klient AS
     confirm_in_wizard(demo, order)
     demo.advance(seconds=3600)
     done = demo.get(f"/api/v1/service-orders/{order['id']}").json()
+    assert (done["status"], done["code"]) == ("PARTIALLY_COMPLETED", "account_not_owned")
+    assert done["message"] == "Konto 1503.20.80135 tilhører ikke Demo Regnskap AS (123456785)."
+    by_account = {r["account"]: r for r in done["results"]}
+    assert by_account[DRIFT]["agreement_id"] and {s["status"] for s in by_account[DRIFT]["services"]} == {
+        "ok"
+    }
+    wrong = by_account["15032080135"]
+    assert wrong["agreement_id"] is None
+    assert {(s["status"], s["code"]) for s in wrong["services"]} == {("failed", "account_not_owned")}
+    assert Account.objects.get(number=DRIFT).agreement_id != ""
+    assert Account.objects.get(number="15032080135").agreement_id == ""
+    receipt = demo.client.get(done["wizard_url"].replace("http://127.0.0.1:8001", "")).content.decode()
+    assert "Delvis fullført" in receipt and "PARTIALLY_COMPLETED" not in receipt
+    assert "Ikke satt opp: Konto 1503.20.80135 tilhører ikke" in receipt and "Satt opp" in receipt
+
+
+def test_no_account_owned_rejects_the_order(demo):
+    order = create(demo, accounts=["15032080135"])
+    confirm_in_wizard(demo, order)
+    demo.advance(seconds=3600)
+    done = demo.get(f"/api/v1/service-orders/{order['id']}").json()
     assert (done["status"], done["code"]) == ("REJECTED", "account_not_owned")
-    assert "15032080135" in done["message"]
-    assert Account.objects.get(number=DRIFT).agreement_id == ""
+    assert "1503.20.80135" in done["message"]
+
+
+def test_wizard_url_follows_the_step_the_order_is_at(demo):
+    order = create(demo)
+    assert order["wizard_url"].endswith(f"/bestilling/{order['wizard_url'].split('/')[-2]}/")
+    confirm_in_wizard(demo, order)
+    after = demo.get(f"/api/v1/service-orders/{order['id']}").json()
+    assert after["wizard_url"] == order["wizard_url"] + "kvittering/"
 
 
 def test_unknown_organisation_is_rejected(demo):

@@ -6,6 +6,8 @@ texts point users at these pages and a demo walks through them.
 
 import re
 
+import pytest
+
 from banksim.models import Account, BankUser, Customer, OnlineBankApplication, RgbOrder, SigningSession
 from banksim.tests.conftest import DRIFT, SKATT
 
@@ -275,21 +277,25 @@ def test_bankid_session_states(bank):
     assert BankUser.objects.count() == 0
 
 
+PORTAL = "http://127.0.0.1:8000"
+
+
 def test_bankid_and_order_receipt_link_back_to_the_erp(bank, demo):
-    back = "http://erp.example/payments/batches/7/"
+    back = f"{PORTAL}/payments/batches/7/"
     body = bank.post(
         "/api/v1/signing-sessions", {"name": "Kari", "text": "Godkjenn", "return_url": back}
     ).json()
     path = body["url"].replace("http://127.0.0.1:8001", "")
     assert back not in bank.client.get(path).content.decode()  # no way back before answering
-    signed = bank.client.post(path, {"action": "confirm", "otp": "123456"})
-    assert f'href="{back}"' in signed.content.decode()
+    signed = bank.client.post(path, {"action": "confirm", "otp": "123456"}).content.decode()
+    assert f'href="{back}"' in signed
+    assert "<td>Signert</td>" in signed and "COMPLETE" not in signed
     refused = bank.post(
         "/api/v1/signing-sessions", {"name": "K", "text": "x", "return_url": "javascript:alert(1)"}
     )
     assert refused.status_code == 400 and refused.json()["code"] == "invalid_return_url"
 
-    order_back = "http://erp.example/agreements/orders/3/"
+    order_back = f"{PORTAL}/agreements/orders/3/return/"
     order = bank.post(
         "/api/v1/service-orders",
         {
@@ -299,5 +305,104 @@ def test_bankid_and_order_receipt_link_back_to_the_erp(bank, demo):
             "return_url": order_back,
         },
     ).json()
-    receipt_path = order["wizard_url"].replace("http://127.0.0.1:8001", "").rstrip("/") + "/kvittering/"
-    assert f'href="{order_back}"' in bank.client.get(receipt_path).content.decode()
+    wizard = order["wizard_url"].replace("http://127.0.0.1:8001", "")
+    for step in (wizard, wizard + "kontofullmakt/", wizard + "kvittering/"):
+        assert f'href="{order_back}"' in bank.client.get(step).content.decode(), step
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://evil.example/agreements/orders/3/return/",
+        "https://127.0.0.1:8000/x/",  # another scheme is another origin
+        "http://127.0.0.1.evil.example/x/",
+        "http://user@evil.example@127.0.0.1:8000/x/",
+    ],
+)
+def test_a_return_url_off_the_partners_registered_origins_is_refused(bank, demo, url):
+    """No open redirect: the bank's "back" link only ever leads to the registered portal."""
+    for path, data in [
+        (
+            "/api/v1/service-orders",
+            {"org_number": "123456785", "accounts": [DRIFT], "services": ["remittance"]},
+        ),
+        ("/api/v1/signing-sessions", {"name": "K", "text": "x"}),
+        ("/api/v1/online-bank-applications", {}),
+        ("/api/v1/rgb-orders", {}),
+    ]:
+        answer = bank.post(path, {**data, "return_url": url})
+        assert answer.status_code == 400, (path, answer.content)
+        assert answer.json()["code"] in ("invalid_return_url", "return_url_not_registered")
+
+
+def test_a_loopback_portal_may_come_back_on_any_port(bank, demo, settings):
+    """RFC 8252 7.3: a loopback origin is registered without its port (test servers)."""
+    settings.BANKSIM_RETURN_URL_ORIGINS = ["http://localhost:8000", "https://erp.example"]
+    ok = bank.post(
+        "/api/v1/signing-sessions", {"name": "K", "text": "x", "return_url": "http://localhost:41234/b/"}
+    )
+    assert ok.status_code == 201
+    assert (
+        bank.post(
+            "/api/v1/signing-sessions", {"name": "K", "text": "x", "return_url": "https://erp.example/b/"}
+        ).status_code
+        == 201
+    )
+    assert (
+        bank.post(
+            "/api/v1/signing-sessions",
+            {"name": "K", "text": "x", "return_url": "https://erp.example:8443/b/"},
+        ).json()["code"]
+        == "return_url_not_registered"
+    )
+
+
+def test_every_page_of_the_online_bank_application_leads_back_and_bankid_returns(bank):
+    back = f"{PORTAL}/agreements/online-bank/1/return/"
+    body = bank.post(
+        "/api/v1/online-bank-applications",
+        {"org_number": "974760673", "company_name": "Ny Kunde AS", "return_url": back},
+    ).json()
+    base = body["url"].replace("http://127.0.0.1:8001", "")
+    assert base.endswith("/firma/")
+    link = f'href="{back}"'
+    assert link in bank.client.get(base).content.decode()
+    bank.client.post(
+        base, {"org_number": "974760673", "company_name": "Ny Kunde AS", "subscription": "integrated"}
+    )
+    base = base.removesuffix("firma/")
+    assert link in bank.client.get(base + "brukere/").content.decode()
+    bank.client.post(base + "brukere/", users_post({}))
+    status = lambda: bank.get(f"/api/v1/online-bank-applications/{body['id']}").json()  # noqa: E731
+    assert status()["url"].endswith("/bekreft/")  # "Continue at DNB" goes where the user left off
+    assert link in bank.client.get(base + "bekreft/").content.decode()
+    bank.client.post(base + "bekreft/", {"signing_method": "bankid", "terms": "on"})
+    assert status()["url"].endswith("/kvittering/")
+    receipt = bank.client.get(base + "kvittering/").content.decode()
+    assert link in receipt and "Mottatt" in receipt and "RECEIVED" not in receipt
+    bank.advance(seconds=3600)
+    sign = bank.client.post(base + "kvittering/")
+    signed = bank.client.post(sign["Location"], {"otp": "123456", "action": "confirm"}).content.decode()
+    assert link in signed and "<td>Signert</td>" in signed and "COMPLETE" not in signed
+
+
+def test_every_rgb_page_leads_back_and_the_receipt_too(demo):
+    back = f"{PORTAL}/agreements/rgb/1/return/"
+    order = demo.post(
+        "/api/v1/rgb-orders", {"org_number": "123456785", "accounts": [DRIFT], "return_url": back}
+    ).json()
+    base = order["url"].replace("http://127.0.0.1:8001", "")
+    link = f'href="{back}"'
+    assert link in demo.client.get(base).content.decode()
+    demo.client.post(base, {"user_id": "TB12345"})
+    url = lambda: demo.get(f"/api/v1/rgb-orders/{order['id']}").json()["url"]  # noqa: E731
+    assert url().endswith("/bestilling/")
+    assert link in demo.client.get(base + "bestilling/").content.decode()
+    demo.client.post(base + "bestilling/", {"vendor": "PowerOffice GO", "client": "123456785"})
+    assert url().endswith("/kontoer/")
+    assert link in demo.client.get(base + "kontoer/").content.decode()
+    demo.client.post(base + "kontoer/", {"accounts": [DRIFT]})
+    assert url().endswith("/kvittering/")
+    receipt = demo.client.get(base + "kvittering/").content.decode()
+    assert link in receipt and "Status: Bekreftet" in receipt and "CONFIRMED" not in receipt
+    assert "1503.20.80119" in receipt

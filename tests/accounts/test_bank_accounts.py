@@ -328,7 +328,8 @@ def test_avtaler_tab_has_the_bank_cards(client, company_a, admin_a):
     page = client.get("/settings/bank-accounts/?tab=agreements").content.decode()
     assert 'data-testid="connect-dnb"' in page and 'data-testid="connect-sbanken"' in page
     # both cards lead into the agreements flow (issue 5)
-    assert 'href="/agreements/connect/"' in page and 'href="/agreements/connect/?bank=SBANKEN"' in page
+    assert 'href="/agreements/connect/setup/"' in page
+    assert 'href="/agreements/connect/setup/?bank=SBANKEN"' in page
     assert "S'banken bedrift" in page or "S&#x27;banken bedrift" in page
     assert "Finner du ikke banken din her?" in page
     assert "Bestill bankintegrasjon på nett" in page

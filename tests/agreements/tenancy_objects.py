@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from agreements.models import ServiceOrder, ServiceOrderAccount
+from agreements.models import OnlineBankApplication, RgbOrder, ServiceOrder, ServiceOrderAccount
 
 UI_OBJECT_ROUTES = {
     "agreements/orders/<int:pk>/": ServiceOrder,
     "agreements/orders/<int:pk>/status/": ServiceOrder,
+    "agreements/orders/<int:pk>/return/": ServiceOrder,
+    "agreements/online-bank/<int:pk>/return/": OnlineBankApplication,
+    "agreements/rgb/<int:pk>/return/": RgbOrder,
 }
 
 
@@ -24,4 +27,12 @@ def populate(company) -> dict:
     ServiceOrderAccount.objects.create(
         order=order, company=company, bank_account=account, account_number=account.account_number
     )
-    return {ServiceOrder: order}
+    return {
+        ServiceOrder: order,
+        OnlineBankApplication: OnlineBankApplication.objects.create(
+            company=company, reference=f"probe-app-{company.pk}"
+        ),
+        RgbOrder: RgbOrder.objects.create(
+            company=company, reference=f"probe-rgb-{company.pk}", accounts=[account.account_number]
+        ),
+    }

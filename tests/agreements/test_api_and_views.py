@@ -70,10 +70,11 @@ def _browser(user):
 def test_agreements_tab_leads_to_the_wizard_and_guard_without_dnb_account(company_a, admin_a):
     client = _browser(admin_a)
     tab = client.get("/settings/bank-accounts/?tab=agreements").content.decode()
-    assert 'href="/agreements/connect/"' in tab
-    page = client.get("/agreements/connect/")
-    assert page.status_code == 200 and b'data-testid="setup-bank-account"' in page.content
-    assert b"?tab=accounts" in page.content
+    assert 'href="/agreements/connect/setup/"' in tab
+    for url in ("/agreements/connect/setup/", "/agreements/connect/"):
+        page = client.get(url)
+        assert page.status_code == 200 and b'data-testid="setup-bank-account"' in page.content
+        assert b"?tab=accounts" in page.content
 
 
 def test_wizard_orders_once_and_sends_the_user_to_the_bank(bank, sim, company_a, admin_a, demo_accounts):

@@ -79,7 +79,8 @@ def test_sbanken_card_leads_into_the_flow(bank, sim, company_a, admin_a):
     client = Client()
     client.login(username=admin_a.username, password=PASSWORD)
     tab = client.get("/settings/bank-accounts/?tab=agreements").content.decode()
-    assert 'href="/agreements/connect/?bank=SBANKEN"' in tab
+    assert 'href="/agreements/connect/setup/?bank=SBANKEN"' in tab
+    assert "Oppsett av bankkonto" in client.get("/agreements/connect/setup/?bank=SBANKEN").content.decode()
     page = client.get("/agreements/connect/?bank=SBANKEN").content.decode()
     assert (
         "S&#x27;banken bedrift" in page and 'value="nets_ocr"' not in page and "online-bank-start" not in page

@@ -27,6 +27,7 @@ def test_connect_dnb_fills_in_avtaleid_and_notifies(
     expect(page.get_by_test_id("bank-account-row")).to_have_count(1)
     page.get_by_test_id("tab-agreements").click()
     page.get_by_test_id("connect-dnb").click()
+    page.get_by_test_id("setup-next").click()  # Oppsett av bankkonto: the account is ticked
     expect(page.get_by_test_id("connect-form")).to_be_visible()
     expect(page.locator("#id_fee_account")).to_have_value("7770")
     page.check("input[name=accounts]")
