@@ -1,4 +1,6 @@
-"""What the benchmarks share: a database of their own and a company with an API client.
+"""What the benchmarks share: the table's row, the rows' usual forms (a figure under a limit,
+a ratio to the same-run baseline, queries per page that do not grow), a database of their own,
+a company with an API client and Django's queries counted around a call.
 
 Not a benchmark itself (no ``run``), so ``bench/run.py`` adds no rows for it.
 """
@@ -6,9 +8,70 @@ Not a benchmark itself (no ``run``), so ``bench/run.py`` adds no rows for it.
 from __future__ import annotations
 
 import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import connection
-from django.test.utils import setup_test_environment, teardown_test_environment
+from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
+
+
+@dataclass
+class Row:
+    """One row of ``make bench``'s table (``bench/run.py`` hands this class to each ``run``)."""
+
+    name: str
+    figure: str
+    baseline: str = "-"
+    ratio: str = "-"
+    target: str = "-"
+    met: bool | None = None
+    why: str = ""  # for a missed target: where the time or memory goes
+
+
+def at_most(name: str, figure: str, value: float, limit: float, target: str, **more) -> Row:
+    """A row met when ``value`` (what ``figure`` says) is at most ``limit`` (what ``target`` says)."""
+    return Row(name, figure, target=target, met=value <= limit, **more)
+
+
+def ratio_at_most(
+    name: str,
+    figure: str,
+    baseline: str,
+    ratio: float,
+    limit: float,
+    *,
+    target: str = "",
+    unit: str = "",
+    why="",
+) -> Row:
+    """A row met when the figure is at most ``limit`` times the baseline measured in the same run."""
+    return at_most(
+        name,
+        figure,
+        ratio,
+        limit,
+        target or f"≤ {limit}{unit}",
+        baseline=baseline,
+        ratio=f"{ratio:.2f}{unit}",
+        why=why,
+    )
+
+
+def queries_per_page(
+    name: str, figure: str, baseline: str, large: int, small: int, target="= baseline (constant per page)"
+) -> Row:
+    """A row for the queries per page with much data (``large``) against little (``small``): met
+    when they are the same, the number of queries not growing with the data."""
+    return Row(name, figure, baseline, f"{large / small:.2f}", target, large == small)
+
+
+def queries_and_seconds(call: Callable[[], object]) -> tuple[int, float]:
+    """Django's queries during ``call()``, and its wall time."""
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as ctx:
+        call()
+    return len(ctx.captured_queries), time.perf_counter() - started
 
 
 @contextlib.contextmanager

@@ -12,23 +12,15 @@ import os
 import sys
 import time
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.common import Row
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bankint.settings.base")
-
-
-@dataclass
-class Row:
-    name: str
-    figure: str
-    baseline: str = "-"
-    ratio: str = "-"
-    target: str = "-"
-    met: bool | None = None
-    why: str = ""  # for a missed target: where the time or memory goes
 
 
 def _table(rows: list[Row]) -> str:
@@ -54,6 +46,8 @@ def main() -> int:
 
     django.setup()
     import importlib
+
+    from bench.common import Row
 
     only = set(sys.argv[1:])  # `make bench` runs all; `python bench/run.py ocr_import` runs one
     names = sorted(p.stem for p in Path(__file__).parent.glob("*.py") if p.stem not in ("__init__", "run"))

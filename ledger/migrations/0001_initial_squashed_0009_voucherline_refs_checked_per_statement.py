@@ -5,6 +5,8 @@ rules itself; their SQL is in ledger/sql/ and docs/DATABASE.md says what each on
 
 * voucher_immutable.sql: posted vouchers and lines are never edited or deleted;
 * voucher_balanced.sql: every voucher sums to zero at commit;
+* refs_check.sql: the check of the foreign keys a table has no constraint for, once per
+  statement (ledger's and reconciliation's triggers name the references they stand in for);
 * voucherline_refs.sql: a line's voucher, bank account, invoice and bill exist and are its
   company's (checked per INSERT statement instead of by five foreign keys per line), and what
   lines name cannot be deleted;
@@ -324,12 +326,16 @@ class Migration(migrations.Migration):
             reverse_sql=["DROP FUNCTION ledger_voucher_balance_check() CASCADE"],
         ),
         migrations.RunSQL(
+            [read_sql("ledger", "refs_check")],
+            reverse_sql=["DROP FUNCTION bankint_refs_check() CASCADE"],
+        ),
+        migrations.RunSQL(
             [read_sql("ledger", "voucherline_refs")],
-            reverse_sql=["DROP FUNCTION ledger_line_refs_check(), ledger_line_referenced_guard() CASCADE"],
+            reverse_sql=["DROP FUNCTION ledger_line_referenced_guard() CASCADE"],
         ),
         migrations.RunSQL(
             [read_sql("ledger", "settlement_refs")],
-            reverse_sql=["DROP FUNCTION ledger_settlement_refs_check(), ledger_invoice_settled_guard() CASCADE"],
+            reverse_sql=["DROP FUNCTION ledger_invoice_settled_guard() CASCADE"],
         ),
         migrations.RunSQL(
             [read_sql("ledger", "open_bank_lines")],

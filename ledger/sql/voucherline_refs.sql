@@ -1,62 +1,18 @@
 -- A voucher line's voucher, and its bank account, invoice and bill where it has one, exist
 -- and are the line's company's, checked once per INSERT or COPY statement over its new rows
--- (a transition table) instead of by five deferred foreign keys per line: reconciliation's
--- fee vouchers post 20,000 lines at once. Dynamic SQL, so each statement is planned for its
--- own row count. Lines are never updated in what they name (voucher_immutable.sql), so INSERT
--- is the only way in. See docs/DATABASE.md.
-
-CREATE OR REPLACE FUNCTION ledger_line_refs_check() RETURNS trigger AS $$
-DECLARE
-    bad bigint;
-BEGIN
-    EXECUTE 'SELECT n.voucher_id
-               FROM (SELECT DISTINCT voucher_id, company_id FROM ledger_line_rows
-                      WHERE voucher_id IS NOT NULL) AS n
-              WHERE NOT EXISTS (SELECT 1 FROM ledger_voucher AS r
-                                 WHERE r.id = n.voucher_id AND r.company_id = n.company_id)
-              LIMIT 1' INTO bad;
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'voucher line refers to voucher %, which is not a voucher of its company', bad
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    EXECUTE 'SELECT n.bank_account_id
-               FROM (SELECT DISTINCT bank_account_id, company_id FROM ledger_line_rows
-                      WHERE bank_account_id IS NOT NULL) AS n
-              WHERE NOT EXISTS (SELECT 1 FROM accounts_bankaccount AS r
-                                 WHERE r.id = n.bank_account_id AND r.company_id = n.company_id)
-              LIMIT 1' INTO bad;
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'voucher line refers to bank account %, which is not a bank account of its company', bad
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    EXECUTE 'SELECT n.invoice_id
-               FROM (SELECT DISTINCT invoice_id, company_id FROM ledger_line_rows
-                      WHERE invoice_id IS NOT NULL) AS n
-              WHERE NOT EXISTS (SELECT 1 FROM ledger_invoice AS r
-                                 WHERE r.id = n.invoice_id AND r.company_id = n.company_id)
-              LIMIT 1' INTO bad;
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'voucher line refers to invoice %, which is not an invoice of its company', bad
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    EXECUTE 'SELECT n.bill_id
-               FROM (SELECT DISTINCT bill_id, company_id FROM ledger_line_rows
-                      WHERE bill_id IS NOT NULL) AS n
-              WHERE NOT EXISTS (SELECT 1 FROM ledger_bill AS r
-                                 WHERE r.id = n.bill_id AND r.company_id = n.company_id)
-              LIMIT 1' INTO bad;
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'voucher line refers to bill %, which is not a bill of its company', bad
-            USING ERRCODE = 'foreign_key_violation';
-    END IF;
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
+-- (refs_check.sql) instead of by five deferred foreign keys per line: reconciliation's fee
+-- vouchers post 20,000 lines at once. Lines are never updated in what they name
+-- (voucher_immutable.sql), so INSERT is the only way in. See docs/DATABASE.md.
 
 CREATE OR REPLACE TRIGGER ledger_voucherline_refs_ins
     AFTER INSERT ON ledger_voucherline
-    REFERENCING NEW TABLE AS ledger_line_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_line_refs_check();
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION bankint_refs_check(
+        'voucher_id', 'ledger_voucher', 'company_id', 'distinct',
+        'bank_account_id', 'accounts_bankaccount', 'company_id', 'distinct',
+        'invoice_id', 'ledger_invoice', 'company_id', 'distinct',
+        'bill_id', 'ledger_bill', 'company_id', 'distinct'
+    );
 
 -- The other side of the foreign keys: a bank account, invoice or bill that lines name cannot
 -- be deleted or re-keyed. TG_ARGV[0]: the line column that names the row. The triggers on

@@ -194,14 +194,21 @@ $$;
                 " reconciliation_matchline_voucher_line_id_23cc7ba2_pk TO reconciliation_matchline_pkey"
             ],
         ),
-        # The rules. Reverse: dropping a function drops its triggers (CASCADE).
+        # The rules. Reverse: dropping a function drops its triggers (CASCADE); the triggers
+        # of ledger's bankint_refs_check are dropped by name.
         migrations.RunSQL(
             [read_sql("reconciliation", "entry_refs")],
-            reverse_sql=["DROP FUNCTION recon_entry_refs_check() CASCADE"],
+            reverse_sql=[
+                "DROP TRIGGER recon_entry_refs_ins ON reconciliation_statemententry",
+                "DROP TRIGGER recon_entry_refs_upd ON reconciliation_statemententry",
+            ],
         ),
         migrations.RunSQL(
             [read_sql("reconciliation", "match_refs")],
-            reverse_sql=["DROP FUNCTION recon_match_refs_check() CASCADE"],
+            reverse_sql=[
+                "DROP TRIGGER recon_match_refs_ins ON reconciliation_match",
+                "DROP TRIGGER recon_match_refs_upd ON reconciliation_match",
+            ],
         ),
         migrations.RunSQL(
             [read_sql("reconciliation", "matchline_refs")],
