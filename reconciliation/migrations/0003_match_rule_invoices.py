@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reconciliation', '0001_initial_squashed_0009_entry_foreign_amounts'),
+        ('reconciliation', '0002_refs_checked_by_one_function'),
     ]
 
     operations = [
