@@ -43,6 +43,29 @@ def _bank_words(status: str, reason_code: str = "", reason: str = "") -> str:
     return " · ".join(p for p in parts if p)
 
 
+class LabelledRelationsMixin:
+    """The company, account, people and batch under translated labels (the model's fields have none)."""
+
+    @admin.display(description=_("company"), ordering="company__name")
+    def company_shown(self, obj):
+        return obj.company
+
+    @admin.display(description=_("bank account"))
+    def bank_account_shown(self, obj):
+        return obj.bank_account
+
+    @admin.display(description=_("created by"))
+    def created_by_shown(self, obj):
+        return obj.created_by or ""
+
+    @admin.display(description=_("payment batch"))
+    def batch_shown(self, obj):
+        if obj.batch_id is None:
+            return ""
+        url = reverse("admin:remittance_paymentbatch_change", args=[obj.batch_id])
+        return format_html('<a href="{}">{}</a>', url, obj.batch)
+
+
 class PaymentInline(ReadOnlyInline):
     model = Payment
     show_change_link = True
@@ -55,9 +78,17 @@ class PaymentInline(ReadOnlyInline):
         "message",
         "status",
         "bank_answer",
-        "bill",
-        "voucher",
+        "bill_shown",
+        "voucher_shown",
     ]
+
+    @admin.display(description=_("bill"))
+    def bill_shown(self, obj):
+        return obj.bill or ""
+
+    @admin.display(description=_("voucher"))
+    def voucher_shown(self, obj):
+        return obj.voucher or ""
 
     @admin.display(description=_("creditor account"))
     def creditor_account_shown(self, obj):
@@ -96,12 +127,12 @@ class BankReportInline(ReadOnlyInline):
 
 
 @admin.register(PaymentBatch)
-class PaymentBatchAdmin(SupportAdminMixin, ReadOnlyAdmin):
+class PaymentBatchAdmin(SupportAdminMixin, LabelledRelationsMixin, ReadOnlyAdmin):
     list_display = [
         "id",
-        "company",
+        "company_shown",
         "msg_id",
-        "bank_account",
+        "bank_account_shown",
         "execution_date",
         "approval_mode",
         "status",
@@ -126,16 +157,16 @@ class PaymentBatchAdmin(SupportAdminMixin, ReadOnlyAdmin):
             None,
             {
                 "fields": [
-                    "company",
-                    "bank_account",
+                    "company_shown",
+                    "bank_account_shown",
                     "status",
                     "bank_answer",
                     "execution_date",
                     "approval_mode",
                     "payment_count",
                     "total_shown",
-                    "created_by",
-                    "approved_by",
+                    "created_by_shown",
+                    "approved_by_shown",
                 ]
             },
         ),
@@ -162,11 +193,24 @@ class PaymentBatchAdmin(SupportAdminMixin, ReadOnlyAdmin):
             },
         ),
     ]
-    readonly_fields = ["bank_answer", "total_shown", "files", "trail"]
+    readonly_fields = [
+        "company_shown",
+        "bank_account_shown",
+        "bank_answer",
+        "total_shown",
+        "created_by_shown",
+        "approved_by_shown",
+        "files",
+        "trail",
+    ]
     inlines = [PaymentInline, BankReportInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("pain001")
+
+    @admin.display(description=_("approved by"))
+    def approved_by_shown(self, obj):
+        return obj.approved_by or ""
 
     @admin.display(description=_("total"), ordering="total")
     def total_shown(self, obj):
@@ -279,19 +323,19 @@ class PaymentBatchAdmin(SupportAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(SupportAdminMixin, ReadOnlyAdmin):
+class PaymentAdmin(SupportAdminMixin, LabelledRelationsMixin, ReadOnlyAdmin):
     list_display = [
         "id",
-        "company",
+        "company_shown",
         "creditor_name",
-        "creditor_account",
+        "creditor_account_shown",
         "amount_shown",
         "kid",
         "end_to_end_id",
         "execution_date",
         "status",
         "reason_code",
-        "batch",
+        "batch_shown",
     ]
     list_filter = ["status"]
     search_fields = [
@@ -307,6 +351,10 @@ class PaymentAdmin(SupportAdminMixin, ReadOnlyAdmin):
     date_search_fields = ("execution_date", "requested_date", "booked_date", "created_at")
     list_select_related = ["company", "batch"]
     readonly_fields = ["bank_answer"]
+
+    @admin.display(description=_("creditor account"))
+    def creditor_account_shown(self, obj):
+        return formatting.account(obj.creditor_account)
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_shown(self, obj):

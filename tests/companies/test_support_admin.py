@@ -63,6 +63,10 @@ def _found(desk, url: str, term: str) -> set[int]:
 
 @pytest.fixture
 def sent_batch(company_a, company_b, make_user):
+    return make_sent_batch(company_a, company_b, make_user)
+
+
+def make_sent_batch(company_a, company_b, make_user):
     """Company A's batch sent as pain.001, one payment accepted, one rejected (AC03) by pain.002."""
     tenancy.populate(company_b)  # another company's batch and payment, never found for A's keys
     setup = make_setup(company_a, make_user)
