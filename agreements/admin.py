@@ -4,11 +4,16 @@ Read-only: every change goes through the services (guards, audit rows). The "re-
 action asks the bank for the chosen orders now, through the same service the feed uses.
 """
 
+import json
+
 from django.contrib import admin, messages
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from bankclient import BankRejected, BankUnavailable
 from bankint.admin import ModelFieldsMixin, ReadOnlyAdmin, ReadOnlyInline
+from bankint.personal import mask_fodselsnummer_in_text
+from companies.support import SupportAdminMixin
 
 from .models import (
     BankFeedCursor,
@@ -21,24 +26,45 @@ from .models import (
 from .services.order_results import service_order_repoll
 
 
+class BankAnswerMixin:
+    """The bank's raw answer, shown as text with any fødselsnummer in it masked."""
+
+    @admin.display(description=_("the bank's answer"))
+    def bank_answer(self, obj):
+        text = json.dumps(obj.raw_response, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+        return format_html("<pre>{}</pre>", mask_fodselsnummer_in_text(text))
+
+
 class ServiceOrderAccountInline(ReadOnlyInline):
     model = ServiceOrderAccount
     fields = ["account_number", "result", "agreement_id", "division_name", "division_number", "errors"]
 
 
 @admin.register(ServiceOrder)
-class ServiceOrderAdmin(ModelFieldsMixin, ReadOnlyAdmin):
+class ServiceOrderAdmin(SupportAdminMixin, BankAnswerMixin, ModelFieldsMixin, ReadOnlyAdmin):
     list_display = ["id", "company", "bank", "status", "bank_order_id", "code", "created_at", "completed_at"]
     list_filter = ["status", "bank"]
-    search_fields = ["company__name", "company__org_number", "reference", "bank_order_id"]
-    exclude = ["id", "claim", "updated_at"]  # the key, a poll's claim on a change, bookkeeping
+    search_fields = [
+        "company__name",
+        "company__org_number",
+        "reference",
+        "bank_order_id",
+        "lines__account_number",
+    ]
+    date_search_fields = ("created_at", "completed_at")
+    # the key, a poll's claim on a change, bookkeeping; the raw answer is shown masked (bank_answer)
+    exclude = ["id", "claim", "updated_at", "raw_response"]
     inlines = [ServiceOrderAccountInline]
     actions = ["repoll"]
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super(ReadOnlyAdmin, self).has_change_permission(request, obj)
 
-    @admin.action(description=_("Re-poll the chosen orders from the bank"))
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "bank_answer"]
+
+    # Support staff (view only) get no action: a re-poll is for those who may change orders.
+    @admin.action(description=_("Re-poll the chosen orders from the bank"), permissions=["change"])
     def repoll(self, request, queryset):
         done = 0
         for order in queryset[:50]:
@@ -51,15 +77,23 @@ class ServiceOrderAdmin(ModelFieldsMixin, ReadOnlyAdmin):
 
 
 @admin.register(OnlineBankApplication)
-class OnlineBankApplicationAdmin(ReadOnlyAdmin):
+class OnlineBankApplicationAdmin(SupportAdminMixin, BankAnswerMixin, ReadOnlyAdmin):
     list_display = ["id", "company", "status", "bank_application_id", "created_at"]
     list_filter = ["status"]
+    search_fields = ["company__name", "company__org_number", "reference"]
+    date_search_fields = ("created_at",)
+    exclude = ["raw_response"]
+    readonly_fields = ["bank_answer"]
 
 
 @admin.register(RgbOrder)
-class RgbOrderAdmin(ReadOnlyAdmin):
+class RgbOrderAdmin(SupportAdminMixin, BankAnswerMixin, ReadOnlyAdmin):
     list_display = ["id", "company", "status", "bank_order_id", "created_at", "confirmed_at"]
     list_filter = ["status"]
+    search_fields = ["company__name", "company__org_number", "reference"]
+    date_search_fields = ("created_at",)
+    exclude = ["raw_response"]
+    readonly_fields = ["bank_answer"]
 
 
 @admin.register(BankFeedCursor)

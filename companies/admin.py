@@ -1,10 +1,17 @@
+import json
+
 from django.contrib import admin, messages
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from bankint import formatting
 from bankint.admin import ModelFieldsMixin, ReadOnlyAdmin
+from bankint.personal import mask_fodselsnummer_in_text
 
+from .audit_words import action_words
 from .models import ApiToken, AuditEvent, Company, Membership, UserProfile
+from .support import SupportAdminMixin
 from .tokens import RevokeReason, api_token_revoke
 
 
@@ -44,22 +51,83 @@ class UserProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """The actions present in the trail, in words (``companies.audit_words``)."""
+
+    title = _("what happened")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        codes = AuditEvent.objects.order_by().values_list("action", flat=True).distinct()
+        return sorted(((code, action_words(code)) for code in codes), key=lambda choice: choice[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(ModelFieldsMixin, ReadOnlyAdmin):
-    list_display = [
-        "created_at",
-        "company",
-        "actor_label",
-        "action",
-        "object_type",
-        "object_repr",
-        "source",
-        "ip",
+class AuditEventAdmin(SupportAdminMixin, ReadOnlyAdmin):
+    """The trail in words and in the reader's language; personal numbers in it stay masked."""
+
+    list_display = ["when", "company_name", "who", "what", "object", "source_words", "address"]
+    fields = readonly_fields = [
+        "when",
+        "company_name",
+        "who",
+        "what",
+        "object",
+        "object_kind",
+        "details",
+        "source_words",
+        "address",
+        "request",
     ]
-    list_filter = ["action", "source", "object_type"]
-    search_fields = ["action", "object_repr", "object_id", "actor_label", "request_id"]
+    list_filter = [AuditActionFilter, "source", "object_type"]
+    search_fields = ["action", "object_repr", "object_id", "actor_label", "request_id", "company__name"]
+    date_search_fields = ("created_at",)
     date_hierarchy = "created_at"
     list_select_related = ["company"]
+
+    @admin.display(description=_("time"), ordering="created_at")
+    def when(self, obj):
+        return formatting.moment(obj.created_at)
+
+    @admin.display(description=_("company"), ordering="company__name")
+    def company_name(self, obj):
+        return obj.company.name if obj.company_id and obj.company else ""
+
+    @admin.display(description=_("who"), ordering="actor_label")
+    def who(self, obj):
+        return obj.actor_label or _("the system")
+
+    @admin.display(description=_("what happened"), ordering="action")
+    def what(self, obj):
+        return action_words(obj.action)
+
+    @admin.display(description=_("concerns"))
+    def object(self, obj):
+        return mask_fodselsnummer_in_text(obj.object_repr)
+
+    @admin.display(description=_("kind and id"))
+    def object_kind(self, obj):
+        return f"{obj.object_type} {obj.object_id}".strip()
+
+    @admin.display(description=_("details"))
+    def details(self, obj):
+        text = json.dumps(obj.changes, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+        return format_html("<pre>{}</pre>", mask_fodselsnummer_in_text(text))
+
+    @admin.display(description=_("source"), ordering="source")
+    def source_words(self, obj):
+        return obj.source
+
+    @admin.display(description=_("address"), ordering="ip")
+    def address(self, obj):
+        return obj.ip or ""
+
+    @admin.display(description=_("request id"))
+    def request(self, obj):
+        return obj.request_id
 
 
 @admin.register(ApiToken)

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from bankint.admin import RawFileAdminMixin, ReadOnlyAdmin, ReadOnlyInline
+from companies.support import SupportAdminMixin
 
 from .models import OcrAssignment, OcrFile, OcrTransaction
 
@@ -24,7 +25,7 @@ class AssignmentInline(ReadOnlyInline):
 
 
 @admin.register(OcrFile)
-class OcrFileAdmin(RawFileAdminMixin, ReadOnlyAdmin):
+class OcrFileAdmin(SupportAdminMixin, RawFileAdminMixin, ReadOnlyAdmin):
     list_display = [
         "id",
         "company",
@@ -36,7 +37,16 @@ class OcrFileAdmin(RawFileAdminMixin, ReadOnlyAdmin):
         "created_at",
     ]
     list_filter = ["status", "source"]
-    search_fields = ["sha256", "transmission_number", "filename", "company__name"]
+    search_fields = [
+        "sha256",
+        "transmission_number",
+        "filename",
+        "company__name",
+        "company__org_number",
+        "=transactions__kid",
+    ]
+    amount_search_fields = ("total_amount",)
+    date_search_fields = ("created_at",)
     exclude = ["raw"]
     readonly_fields = ["raw_file", "raw_preview"]
     inlines = [AssignmentInline]
@@ -54,7 +64,7 @@ class OcrFileAdmin(RawFileAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(OcrTransaction)
-class OcrTransactionAdmin(ReadOnlyAdmin):
+class OcrTransactionAdmin(SupportAdminMixin, ReadOnlyAdmin):
     list_display = [
         "id",
         "company",
@@ -68,6 +78,8 @@ class OcrTransactionAdmin(ReadOnlyAdmin):
         "invoice",
     ]
     list_filter = ["status", "type"]
-    search_fields = ["kid", "payer_account", "text"]
+    search_fields = ["=kid", "payer_account", "text", "company__name", "company__org_number"]
+    amount_search_fields = ("amount",)
+    date_search_fields = ("nets_date", "bank_date")
     raw_id_fields = ["file", "assignment", "invoice", "reverses", "voucher"]
     list_select_related = ["company", "invoice"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from bankint.admin import RawFileAdminMixin, ReadOnlyAdmin, ReadOnlyInline
+from companies.support import SupportAdminMixin
 
 from .models import Match, MatchLine, Statement, StatementEntry, StatementFile
 
@@ -26,7 +27,7 @@ class StatementInline(ReadOnlyInline):
 
 
 @admin.register(StatementFile)
-class StatementFileAdmin(RawFileAdminMixin, ReadOnlyAdmin):
+class StatementFileAdmin(SupportAdminMixin, RawFileAdminMixin, ReadOnlyAdmin):
     list_display = [
         "id",
         "company",
@@ -38,7 +39,8 @@ class StatementFileAdmin(RawFileAdminMixin, ReadOnlyAdmin):
         "created_at",
     ]
     list_filter = ["status", "source"]
-    search_fields = ["filename", "sha256", "company__name"]
+    search_fields = ["filename", "sha256", "company__name", "company__org_number"]
+    date_search_fields = ("created_at",)
     exclude = ["data"]
     readonly_fields = ["raw_file"]
     inlines = [StatementInline]
@@ -47,16 +49,38 @@ class StatementFileAdmin(RawFileAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(ReadOnlyAdmin):
-    list_display = ["id", "bank_account", "statement_id", "closing_date", "closing_balance", "balance_ok"]
+class StatementAdmin(SupportAdminMixin, ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "company",
+        "bank_account",
+        "statement_id",
+        "closing_date",
+        "closing_balance",
+        "balance_ok",
+    ]
     list_filter = ["balance_ok"]
+    search_fields = ["statement_id", "company__name", "company__org_number", "bank_account__account_number"]
+    amount_search_fields = ("opening_balance", "closing_balance")
+    date_search_fields = ("closing_date", "from_date", "to_date")
+    list_select_related = ["company", "bank_account"]
 
 
 @admin.register(StatementEntry)
-class StatementEntryAdmin(ReadOnlyAdmin):
+class StatementEntryAdmin(SupportAdminMixin, ReadOnlyAdmin):
     list_display = ["id", "bank_account", "booking_date", "amount", "status", "matched_rule", "acct_svcr_ref"]
     list_filter = ["status", "matched_rule", "is_charge", "reversal"]
-    search_fields = ["acct_svcr_ref", "text", "counterparty_name"]
+    search_fields = [
+        "acct_svcr_ref",
+        "text",
+        "counterparty_name",
+        "end_to_end_ids",
+        "kids",
+        "company__name",
+        "company__org_number",
+    ]
+    amount_search_fields = ("amount",)
+    date_search_fields = ("booking_date", "value_date")
     readonly_fields = ["unmatched_reason"]
 
 
@@ -74,7 +98,7 @@ class MatchLineInline(ReadOnlyInline):
 
 
 @admin.register(Match)
-class MatchAdmin(ReadOnlyAdmin):
+class MatchAdmin(SupportAdminMixin, ReadOnlyAdmin):
     list_display = ["id", "company", "bank_account", "rule", "amount", "created_at"]
     list_filter = ["rule"]
     inlines = [MatchEntryInline, MatchLineInline]

@@ -9,13 +9,13 @@ import importlib
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from companies.models import Company
 from companies.roles import Role
 from companies.services import company_create, membership_grant, user_create, user_profile_update
+from companies.support import support_group_sync
 from notifications.services import notify
 
 DEMO_PASSWORD = "bankint-demo-2026"  # demo data only: printed on start, never in settings
@@ -47,24 +47,6 @@ USERS = [
     ("demo-approver", "Stian", "Stenstad", [("main", Role.APPROVER)], False),
     ("demo-readonly", "Lise", "Leser", [("main", Role.READ_ONLY)], False),
     ("demo-support", "Sam", "Support", [], True),
-]
-SUPPORT_MODELS = [
-    "company",
-    "membership",
-    "userprofile",
-    "auditevent",
-    "notification",
-    # bank accounts and the ledger (read-only admin screens)
-    "bankaccount",
-    "approvalauthorisation",
-    "bankapprovalright",
-    "customer",
-    "invoice",
-    "invoicesettlement",
-    "invoicesettings",
-    "supplier",
-    "bill",
-    "voucher",
 ]
 
 
@@ -207,13 +189,7 @@ class Command(BaseCommand):
                 )
             for key, role in memberships:
                 membership_grant(company=companies[key], user=user, role=role)
-        support = Group.objects.get_or_create(name="Support")[0]
-        support.permissions.set(
-            Permission.objects.filter(
-                codename__in=[f"view_{m}" for m in SUPPORT_MODELS] + ["change_notification"]
-            )
-        )
-        User.objects.get(username="demo-support").groups.add(support)
+        User.objects.get(username="demo-support").groups.add(support_group_sync())
         approver = User.objects.get(username="demo-approver")
         if not getattr(approver, "profile", None) or not approver.profile.national_id:
             # A synthetic test fødselsnummer (valid check digits, nobody's); the online-bank user id is the bank's TB12345.
