@@ -158,14 +158,17 @@ def bills_to_pay(request):
                 add_domain_errors(form, exc)
                 status = 409 if exc.status_code == 409 else 400
             else:
+                bills_done = ngettext(
+                    "%(count)d bill is paid.", "%(count)d bills are paid.", len(paid.payments)
+                )
+                in_batches = ngettext(
+                    "The payments are in %(count)d batch, ready for approval.",
+                    "The payments are in %(count)d batches, ready for approval.",
+                    len(paid.batches),
+                )
                 messages.success(
                     request,
-                    ngettext(
-                        "%(count)d bill is paid: the payment is in a batch.",
-                        "%(count)d bills are paid: the payments are in %(batches)d batch(es).",
-                        len(paid.payments),
-                    )
-                    % {"count": len(paid.payments), "batches": len(paid.batches)},
+                    f"{bills_done % {'count': len(paid.payments)}} {in_batches % {'count': len(paid.batches)}}",
                 )
                 for warning in paid.warnings:
                     messages.warning(request, warning)
@@ -174,6 +177,9 @@ def bills_to_pay(request):
                 return redirect("remittance:batches")
         else:
             status = 400
+    if not form.has_error("confirm_duplicate"):
+        # Asked only when the service found a possible duplicate, as it names the bill.
+        del form.fields["confirm_duplicate"]
     today = timezone.localdate()
     bills = list(
         Bill.objects.filter(company=company, status=Bill.Status.OPEN)

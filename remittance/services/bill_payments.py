@@ -106,10 +106,16 @@ def bills_pay(
     bills = _bills(company, bill_ids)
     today = timezone.localdate()
     overdue = [b for b in bills if b.due_date < today] if execution_date is None else []
+    if overdue:
+        try:
+            first = banking_day_on_or_after(today)
+        except NoBankingDay:  # not reachable from a real today: leave the refusal to the payment
+            first = today
     payments = []
     notices: list[str] = []
     for bill in bills:
-        wanted = execution_date or max(bill.due_date, today)
+        # A bill already due is paid on the first banking day (said once, in the warning below).
+        wanted = execution_date or (bill.due_date if bill.due_date >= today else first)
         try:
             payment = payment_create_from_bill(
                 company,
@@ -131,10 +137,6 @@ def bills_pay(
     batches = payment_batches_build(company, payment_ids=[p.pk for p in payments], user=user)
     warnings = []
     if overdue:
-        try:
-            first = day(banking_day_on_or_after(today))
-        except NoBankingDay:  # not reachable from a real today; the payments above would have failed
-            first = day(today)
         warnings.append(
             ngettext(
                 "%(count)d bill is already due and is paid on the first banking day, %(date)s: %(bills)s.",
@@ -143,7 +145,7 @@ def bills_pay(
             )
             % {
                 "count": len(overdue),
-                "date": first,
+                "date": day(first),
                 "bills": _listed(
                     [
                         _("%(bill)s (due %(date)s)") % {"bill": _bill_label(b), "date": day(b.due_date)}

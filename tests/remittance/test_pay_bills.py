@@ -191,3 +191,16 @@ def test_the_payments_page_says_payments_out_when_empty(client, setup):
     client.login(username=setup.preparer.username, password=PASSWORD)
     client.post("/i18n/setlang/", {"language": "nb", "next": "/"})
     assert "Ingen utbetalinger ennå" in client.get("/payments/").content.decode()
+
+
+def test_the_page_asks_to_confirm_a_possible_duplicate(client, setup):
+    twins = [_bill(setup, "250.00", _ahead(4), "Faktura 7") for _ in range(2)]
+    client.login(username=setup.preparer.username, password=PASSWORD)
+    assert b'name="confirm_duplicate"' not in client.get("/payments/bills/").content
+    data = {"bank_account_id": setup.account.pk, "bill_ids": [b.pk for b in twins]}
+    refused = client.post("/payments/bills/", data)
+    assert refused.status_code == 409
+    assert b'name="confirm_duplicate"' in refused.content
+    assert not Payment.objects.filter(company=setup.company).exists()
+    assert client.post("/payments/bills/", {**data, "confirm_duplicate": "on"}).status_code == 302
+    assert Payment.objects.filter(company=setup.company).count() == 2
