@@ -17,3 +17,9 @@ class AgreementsConfig(AppConfig):
         bankfeed.register("sbanken_activation.updated", handlers.on_sbanken_activations)
         bankfeed.register("online_bank_application.updated", handlers.on_online_bank_applications)
         bankfeed.register("rgb_order.updated", handlers.on_rgb_orders)
+
+        from bankint import todos as home_todos
+
+        from .todos import agreement_todos
+
+        home_todos.register(agreement_todos)

@@ -78,6 +78,7 @@ ocr_urls = [
 remittance_urls = [
     path("", remittance_views.payments, name="payments"),
     path("from-bill/", remittance_views.payment_from_bill, name="payment_from_bill"),
+    path("bills/", remittance_views.bills_to_pay, name="bills"),
     path("build/", remittance_views.batches_build, name="batches_build"),
     path("rejected/", remittance_views.rejected, name="rejected"),
     path("settings/", remittance_views.payment_settings, name="settings"),

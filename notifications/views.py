@@ -2,6 +2,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from bankint.todos import todos_for
 from companies.permissions import company_view
 
 from .selectors import notification_list_for_user, notification_unread_count
@@ -10,9 +11,10 @@ from .services import notification_mark_all_read, notification_mark_read
 
 @company_view()
 def home(request):
-    """The front page: the company's latest news."""
+    """The front page: what waits for this user in the company, then the latest news."""
     recent = notification_list_for_user(request.user, request.company)[:5]
-    return render(request, "notifications/home.html", {"recent_notifications": recent})
+    todos = todos_for(request.user, request.company, request.company_perms)
+    return render(request, "notifications/home.html", {"recent_notifications": recent, "todos": todos})
 
 
 @company_view()

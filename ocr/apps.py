@@ -12,3 +12,9 @@ class OcrConfig(AppConfig):
         from .services import ocr_files_fetch
 
         feed.register("ocr_file.created", ocr_files_fetch)
+
+        from bankint import todos as home_todos
+
+        from .todos import ocr_todos
+
+        home_todos.register(ocr_todos)

@@ -13,3 +13,9 @@ class ReconciliationConfig(AppConfig):
 
         # The bank closes each day with one camt.053 per account (bankclient README).
         feed.register("statement.created", statements_fetch)
+
+        from bankint import todos as home_todos
+
+        from .todos import reconciliation_todos
+
+        home_todos.register(reconciliation_todos)

@@ -15,3 +15,9 @@ class RemittanceConfig(AppConfig):
         feed.register("payment_file.updated", bank_events.feed_payment_file_updated)
         feed.register("debit_notification.created", bank_events.feed_debit_notification_created)
         feed.register("signing.updated", bank_events.feed_signing_updated)
+
+        from bankint import todos as home_todos
+
+        from .todos import remittance_todos
+
+        home_todos.register(remittance_todos)

@@ -33,6 +33,23 @@ class BillPaymentForm(forms.Form):
         self.fields["bill_id"].choices = [(b.pk, f"{b} · {b.amount:.2f}") for b in bills]
 
 
+class BillsPayForm(forms.Form):
+    """Paying many bills: the bills are the page's checkboxes (``bill_ids``), checked by the service."""
+
+    bank_account_id = forms.TypedChoiceField(label=_("Pay from account"), coerce=int)
+    execution_date = forms.DateField(
+        label=_("Execution date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty to pay each bill on its due date."),
+    )
+    confirm_duplicate = forms.BooleanField(label=_("Yes, these are not duplicates"), required=False)
+
+    def __init__(self, *args, accounts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bank_account_id"].choices = [(a.pk, str(a)) for a in accounts]
+
+
 class CorrectionForm(forms.Form):
     creditor_name = forms.CharField(label=_("Creditor"), max_length=200)
     creditor_account = forms.CharField(label=_("Creditor account"), max_length=40)

@@ -111,6 +111,17 @@ def payment_people(company) -> QuerySet:
     )
 
 
+def payment_approvers(company) -> QuerySet:
+    """The active users who may approve the company's payments with BankID (the approver role)."""
+    approving = sorted(role for role, perms in ROLE_PERMS.items() if Perm.APPROVE_PAYMENTS in perms)
+    return (
+        get_user_model()
+        .objects.filter(memberships__company=company, memberships__role__in=approving, is_active=True)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
 def four_eyes_in_force(company) -> bool:
     """Whether an approver must not be the one who built the batch or entered its payments.
 

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +25,7 @@ from iso20022.pain002 import reason_text
 from ledger.models import Bill
 
 from . import services
-from .forms import BillPaymentForm, CorrectionForm, PaymentForm, PaymentSettingsForm
+from .forms import BillPaymentForm, BillsPayForm, CorrectionForm, PaymentForm, PaymentSettingsForm
 from .models import Payment, PaymentBatch
 from .selectors import (
     payment_batch_list,
@@ -34,6 +34,7 @@ from .selectors import (
     payment_list_rejected_uncorrected,
     payment_settings_state,
 )
+from .services.bill_payments import MAX_BILLS
 
 PAGE_SIZE = 50
 
@@ -133,6 +134,65 @@ def payment_from_bill(request):
     else:
         messages.error(request, _("Choose a bill and an account."))
     return redirect("remittance:payments")
+
+
+@company_view()
+def bills_to_pay(request):
+    """The company's open bills with checkboxes: pay the chosen ones at once, into batches."""
+    company = request.company
+    can = Perm.PREPARE_PAYMENTS in request.company_perms
+    if request.method == "POST" and not can:
+        return render(request, "403.html", status=403)
+    form = BillsPayForm(request.POST if request.method == "POST" else None, accounts=_accounts(company))
+    chosen = set(request.POST.getlist("bill_ids")) if request.method == "POST" else set()
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                paid = services.bills_pay(
+                    company, bill_ids=sorted(chosen), user=request.user, **form.cleaned_data
+                )
+            except DomainError as exc:
+                add_domain_errors(form, exc)
+                status = 409 if exc.status_code == 409 else 400
+            else:
+                bills_done = ngettext(
+                    "%(count)d bill is paid.", "%(count)d bills are paid.", len(paid.payments)
+                )
+                in_batches = ngettext(
+                    "The payments are in %(count)d batch, ready for approval.",
+                    "The payments are in %(count)d batches, ready for approval.",
+                    len(paid.batches),
+                )
+                messages.success(
+                    request,
+                    f"{bills_done % {'count': len(paid.payments)}} {in_batches % {'count': len(paid.batches)}}",
+                )
+                for warning in paid.warnings:
+                    messages.warning(request, warning)
+                if len(paid.batches) == 1:
+                    return redirect("remittance:batch_detail", pk=paid.batches[0].pk)
+                return redirect("remittance:batches")
+        else:
+            status = 400
+    if not form.has_error("confirm_duplicate"):
+        # Asked only when the service found a possible duplicate, as it names the bill.
+        del form.fields["confirm_duplicate"]
+    today = timezone.localdate()
+    bills = list(
+        Bill.objects.filter(company=company, status=Bill.Status.OPEN)
+        .select_related("supplier")
+        .order_by("due_date", "pk")[:MAX_BILLS]
+    )
+    for bill in bills:
+        bill.overdue = bill.due_date < today
+        bill.chosen = str(bill.pk) in chosen
+    return render(
+        request,
+        "remittance/bills.html",
+        {"bills": bills, "form": form, "can_prepare": can, "overdue": sum(b.overdue for b in bills)},
+        status=status,
+    )
 
 
 @company_view(Perm.PREPARE_PAYMENTS)

@@ -196,6 +196,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "bankint <noreply@bankint.example
 
 # The bank (DNB, Nets, BankID) is reached only through bankclient, over HTTP.
 BANK_API_URL = env("BANK_API_URL", "http://127.0.0.1:8001")
+# Where users approve post-approval batches: the bank's online bank, as a browser reaches it.
+BANK_ONLINE_BANK_URL = env("BANK_ONLINE_BANK_URL", "") or (
+    (env("BANKSIM_PUBLIC_URL", "") or BANK_API_URL).rstrip("/") + "/nettbank/"
+)
 BANK_API_KEY = env("BANK_API_KEY", "sim-partner-key-dev")
 BANK_TIMEOUT_SECONDS = float(env("BANK_TIMEOUT_SECONDS", "10"))
 # The portal's own address, for links the bank's pages send the user back through.

@@ -1,6 +1,7 @@
 """Every write in remittance, one module per job:
 
 * ``payments``: register, cancel and correct payments;
+* ``bill_payments``: pay many open bills at once, into draft batches;
 * ``batches``: group payments into draft batches, and a batch's pain.001 file;
 * ``approval``: the approval checks, the RgB approval with BankID, the four-eyes setting;
 * ``submission``: send a batch to the bank at most once, and find interrupted sends again;
@@ -38,6 +39,7 @@ from .batches import (
     payment_batch_pain001,
     payment_batches_build,
 )
+from .bill_payments import BillsPaid, bills_pay
 from .payments import payment_cancel, payment_correct, payment_create, payment_create_from_bill
 from .submission import (
     payment_batch_resolve,
@@ -49,7 +51,9 @@ from .submission import (
 __all__ = [
     "FOUR_EYES_OFF",
     "ApprovalCheck",
+    "BillsPaid",
     "SigningPending",
+    "bills_pay",
     "feed_debit_notification_created",
     "feed_payment_file_updated",
     "feed_signing_updated",

@@ -5,16 +5,23 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from bankint.errors import ValidationFailed
+from bankint.formatting import money
 from companies.services import audit_record
 from iso20022.errors import IsoFormatError
 from iso20022.pain001 import Pain001Batch, Pain001Message, Pain001Payment, build_pain001
+from notifications.models import Notification
+from notifications.services import notify_bulk
 
 from ..models import MAX_BATCH_TOTAL, Payment, PaymentBatch
+from ..selectors import payment_approvers
 from .common import P, file_reason
 from .payments import new_id
 
@@ -56,7 +63,63 @@ def payment_batches_build(company, *, payment_ids=None, user=None) -> list[Payme
                 after["part"] = f"{number}/{len(parts)}"
             audit_record("payment_batch.create", obj=batch, changes={"after": after})
             batches.append(batch)
+    payment_batches_notify_approvers(company, batches, user=user)
     return batches
+
+
+def payment_batches_notify_approvers(company, batches: list[PaymentBatch], *, user=None) -> int:
+    """Tell each approver that RgB batches wait for their approval: one notification each.
+
+    Post-approval batches are approved in the online bank, not here, so they notify no one.
+    Whoever built the batches is not told (under the four-eyes rule they may not approve
+    them; without it they know). Notifications store their text, so it is written in the
+    portal's language (Norwegian), which every member reads. Returns the number notified.
+    """
+    rgb = [b for b in batches if b.approval_mode == PaymentBatch.ApprovalMode.RGB]
+    if not rgb:
+        return 0
+    approvers = list(payment_approvers(company).exclude(pk=getattr(user, "pk", None)))
+    if not approvers:
+        return 0
+    count, total = len(rgb), sum((b.total for b in rgb), Decimal(0))
+    link = (
+        reverse("remittance:batch_detail", args=[rgb[0].pk]) if count == 1 else reverse("remittance:batches")
+    )
+    who = (user.get_full_name() or user.get_username()) if getattr(user, "pk", None) else ""
+    with translation.override(settings.LANGUAGE_CODE):
+        title = ngettext(
+            "A payment batch waits for your approval",
+            "%(count)d payment batches wait for your approval",
+            count,
+        ) % {"count": count}
+        body = ngettext(
+            "A batch of %(total)s is ready for approval with BankID%(by)s.",
+            "%(count)d batches of %(total)s in all are ready for approval with BankID%(by)s.",
+            count,
+        ) % {
+            "count": count,
+            "total": money(total),
+            "by": (_(" (built by %(name)s)") % {"name": who}) if who else "",
+        }
+        body += " " + _(
+            "Open the batch, check the payments and approve them; the bank pays them on the execution date."
+        )
+    notify_bulk(
+        [
+            Notification(
+                company=company,
+                audience=Notification.Audience.USER,
+                user=approver,
+                level=Notification.Level.INFO,
+                title=title[:200],
+                body=body,
+                link=link,
+                dedup_key=f"remittance:approve:{rgb[0].pk}:{approver.pk}",
+            )
+            for approver in approvers
+        ]
+    )
+    return len(approvers)
 
 
 def _parts_within_total(payments: list[Payment]) -> list[tuple[list[Payment], Decimal]]:

@@ -268,6 +268,7 @@ UI_POLICY: dict[str, dict] = {
     "reconciliation/entries/<pk>/settle/": {"POST": LEDGER},
     "payments/": {"GET": V, "POST": PREP},
     "payments/from-bill/": {"POST": PREP},
+    "payments/bills/": {"GET": V, "POST": PREP},
     "payments/build/": {"POST": PREP},
     "payments/rejected/": {"GET": V},
     "payments/<pk>/correct/": {"GET": PREP, "POST": PREP},
