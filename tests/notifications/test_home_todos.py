@@ -89,7 +89,7 @@ def test_a_lone_preparer_is_told_that_nobody_can_approve(company_a, make_user):
 
 
 def test_post_approval_batches_point_to_the_online_bank_and_drafts_to_sending(company_a, make_user, settings):
-    settings.BANK_API_URL = "http://bank.example"
+    settings.BANK_ONLINE_BANK_URL = "http://bank.example/nettbank/"
     setup = make_setup(company_a, make_user, mode=BankAccount.ApprovalMode.POST_APPROVAL)
     draft = _batch(setup)
     sent = _batch(setup, "99.00", "Faktura 3")
