@@ -16,6 +16,7 @@ from banksim.api import create_view, detail_view
 from banksim.models import SbankenActivation
 from banksim.pages.common import get_or_404, render_page
 from banksim.services import BankError, event, order_create, order_request, partner_order_public
+from banksim.words import kontoer
 
 SBANKEN_SERVICES = ("remittance", "incoming_reconciliation")
 # S'banken's registry codes (first four digits of the account number).
@@ -53,7 +54,11 @@ def activation_consent(a: SbankenActivation, *, give: bool) -> SbankenActivation
             foreign = [n for n in a.accounts if not n.startswith(SBANKEN_REGISTRY)]
             if foreign:
                 a.status, a.code = SbankenActivation.Status.REJECTED, "account_not_in_bank"
-                a.message = f"Kontoene {', '.join(foreign)} er ikke kontoer i Sbanken."
+                a.message = (
+                    f"Kontoene {kontoer(foreign)} er ikke kontoer i Sbanken."
+                    if len(foreign) > 1
+                    else f"Kontoen {kontoer(foreign)} er ikke en konto i Sbanken."
+                )
             else:
                 a.status = SbankenActivation.Status.COMPLETED
                 a.result = [

@@ -4,8 +4,10 @@ matches. Everything changes only through the services, so the admin is read-only
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from bankint.admin import RawFileAdminMixin, ReadOnlyAdmin, ReadOnlyInline
+from bankint.stored_text import render
 
 from .models import Match, MatchLine, Statement, StatementEntry, StatementFile
 
@@ -57,7 +59,12 @@ class StatementEntryAdmin(ReadOnlyAdmin):
     list_display = ["id", "bank_account", "booking_date", "amount", "status", "matched_rule", "acct_svcr_ref"]
     list_filter = ["status", "matched_rule", "is_charge", "reversal"]
     search_fields = ["acct_svcr_ref", "text", "counterparty_name"]
-    readonly_fields = ["unmatched_reason"]
+    readonly_fields = ["why_unmatched"]
+    exclude = ["unmatched_reason"]
+
+    @admin.display(description=_("why unmatched"))
+    def why_unmatched(self, obj) -> str:
+        return render(obj.unmatched_reason)
 
 
 class MatchEntryInline(ReadOnlyInline):

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import BankAccount
 from bankint.api.params import as_id
 from bankint.errors import DomainError
+from bankint.formatting import amount as fmt_amount
 from companies.permissions import company_view
 from companies.roles import Perm
 from iso20022.camt053 import DEFAULT_MAX_BYTES
@@ -203,7 +204,7 @@ def match_create(request):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Matched %(amount)s.") % {"amount": f"{match.amount:.2f}"})
+        messages.success(request, _("Matched %(amount)s.") % {"amount": fmt_amount(match.amount)})
     return redirect(_back(request, request.POST.get("account", "")))
 
 
@@ -228,7 +229,7 @@ def post_and_match(request):
         messages.success(
             request,
             _("Posted %(amount)s to %(number)s and matched it.")
-            % {"amount": f"{match.amount:.2f}", "number": request.POST.get("ledger_account", "")},
+            % {"amount": fmt_amount(match.amount), "number": request.POST.get("ledger_account", "")},
         )
     return redirect(_back(request, entry.bank_account_id))
 

@@ -9,7 +9,7 @@ from django import forms
 from django.shortcuts import redirect
 from stdnum.no import fodselsnummer, orgnr
 
-from banksim import services
+from banksim import services, words
 from banksim.models import OnlineBankApplication
 from banksim.pages.common import (
     form_page,
@@ -224,7 +224,7 @@ def application_receipt(request, token):
                 "text": "Skriv ut avtalen, signer og send den til banken",
             }
         )
-    rows = [("Søknad", app.pk), ("Status", app.status)] + [
+    rows = [("Søknad", app.pk), ("Status", words.status(app.status))] + [
         (u["user_id"], u["name"]) for u in app.created_users
     ]
     return render_page(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.shortcuts import redirect
 
-from banksim import services
+from banksim import services, words
 from banksim.models import BankUser, Customer, RgbOrder
 from banksim.pages.common import (
     form_page,
@@ -124,10 +124,14 @@ def rgb_receipt(request, token):
         request,
         "Kvittering",
         steps=wizard_steps(RGB_STEPS, 3),
-        lead=f"Status: {order.status}",
+        lead=f"Status: {words.status(order.status)}",
         headers=["Konto", "Resultat", "Begrunnelse"],
         rows=[
-            (r["account"], "Aktivert" if r["status"] == "enabled" else "Avvist", r["message"] or "")
+            (
+                words.konto(r["account"]),
+                "Aktivert" if r["status"] == "enabled" else "Avvist",
+                r["message"] or "",
+            )
             for r in order.result
         ],
     )

@@ -25,6 +25,7 @@ from banksim.services.common import (
 )
 from banksim.services.feed import event
 from banksim.services.public import fields_of, fields_or_none, iso_or_none, public_url
+from banksim.words import kontoer
 
 SERVICES = ("remittance", "incoming_reconciliation", "nets_ocr", "rgb")
 KONTOFULLMAKT_MAX_ACCOUNTS = 6
@@ -197,7 +198,8 @@ def _order_refusal(order: ServiceOrder, customer: Customer | None) -> tuple[str,
     missing = [a for a in order.accounts if a not in owned]
     if missing:
         return "account_not_owned", (
-            f"Kontoene {', '.join(missing)} tilhører ikke {customer.name} ({customer.org_number})."
+            f"{'Kontoene' if len(missing) > 1 else 'Kontoen'} {kontoer(missing)} tilhører ikke {customer.name} "
+            f"({customer.org_number})."
         )
     return None
 
