@@ -71,7 +71,7 @@ def test_accounts_not_owned_are_rejected(demo):
     demo.advance(seconds=3600)
     done = demo.get(f"/api/v1/service-orders/{order['id']}").json()
     assert (done["status"], done["code"]) == ("REJECTED", "account_not_owned")
-    assert "15032080135" in done["message"]
+    assert "1503.20.80135" in done["message"]
     assert Account.objects.get(number=DRIFT).agreement_id == ""
 
 
