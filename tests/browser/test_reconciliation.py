@@ -40,7 +40,7 @@ def test_manual_matching_one_entry_to_two_lines(page, live_server, make_user, ma
     expect(page.get_by_test_id("diff-sum")).to_have_text("0,00")
     screenshot("reconciliation-matching")
     page.get_by_test_id("match-button").click()
-    expect(page.locator(".messages")).to_contain_text("Avstemte 1250.50")
+    expect(page.locator(".messages")).to_contain_text("Avstemte 1 250,50")
     expect(page.get_by_test_id(f"entry-{entry.pk}")).to_have_count(0)
     match = Match.objects.get(rule="MANUAL")
     assert match.amount == Decimal("1250.50")
