@@ -176,6 +176,12 @@ class ServiceOrder(models.Model):
     def is_pending(self) -> bool:
         return self.status in self.PENDING
 
+    @property
+    def service_names(self) -> list[str]:
+        """The ordered services in words (``services`` keeps the bank's wire names)."""
+        names = dict(OrderService.choices)
+        return [str(names.get(code, code)) for code in self.services]
+
 
 class ServiceOrderAccount(models.Model):
     class Result(models.TextChoices):

@@ -39,7 +39,7 @@ def clean_entered_date(value: datetime.date, *, field: str) -> datetime.date:
     if first <= value <= last:
         return value
     message = _("%(date)s is outside the dates this product accepts (%(first)s to %(last)s).") % {
-        "date": value.isoformat(),
+        "date": date_format(value, "SHORT_DATE_FORMAT"),
         "first": date_format(first, "SHORT_DATE_FORMAT"),
         "last": date_format(last, "SHORT_DATE_FORMAT"),
     }

@@ -78,11 +78,6 @@ def account_valid(number: str) -> bool:
     return len(number) == 11 and number.isdigit() and kontonr.is_valid(number)
 
 
-def account_display(number: str) -> str:
-    """A Norwegian account number as people write it: 1503.20.80119."""
-    return f"{number[:4]}.{number[4:6]}.{number[6:]}" if len(number) == 11 else number
-
-
 def kid_mod11_check(body: str) -> str:
     """MOD11 check character for a KID body: weights 2..7 from the right; 10 → '-'."""
     weights = (2, 3, 4, 5, 6, 7)

@@ -23,6 +23,7 @@ from banksim.services import (
     order_request,
     partner_order_public,
 )
+from banksim.words import kontoer
 
 SBANKEN_SERVICES = ("remittance", "incoming_reconciliation")
 # S'banken's registry codes (first four digits of the account number).
@@ -66,7 +67,11 @@ def activation_consent(a: SbankenActivation, *, give: bool) -> SbankenActivation
             foreign = [n for n in a.accounts if not n.startswith(SBANKEN_REGISTRY)]
             if foreign:
                 a.status, a.code = SbankenActivation.Status.REJECTED, "account_not_in_bank"
-                a.message = f"Kontoene {', '.join(foreign)} er ikke kontoer i Sbanken."
+                a.message = (
+                    f"Kontoene {kontoer(foreign)} er ikke kontoer i Sbanken."
+                    if len(foreign) > 1
+                    else f"Kontoen {kontoer(foreign)} er ikke en konto i Sbanken."
+                )
             else:
                 a.status = SbankenActivation.Status.COMPLETED
                 a.result = [

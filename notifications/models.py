@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bankint.stored_text import render
 from companies.models import Company
 
 
@@ -92,6 +93,16 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.level}] {self.title}"
+
+    @property
+    def title_text(self) -> str:
+        """The title in the reader's language (stored as a message id and values; older rows as
+        they were written)."""
+        return render(self.title)
+
+    @property
+    def body_text(self) -> str:
+        return render(self.body)
 
     @property
     def safe_link(self) -> str:

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from bankint.stored_text import render
 from bankint.tasks import enqueue_on_commit
 from companies.models import Company
 
@@ -48,7 +49,7 @@ def notify(
         "audience": Notification.Audience.USER if user is not None else Notification.Audience.ADMINS,
         "user": user,
         "level": level,
-        "title": title[:200],
+        "title": title if len(title) <= 200 else render(title)[:200],
         "body": body,
         "link": link,
         "dedup_key": dedup_key,
@@ -133,8 +134,8 @@ def notification_email_send(notification_id: int) -> int:
     if not recipients:
         return 0
     send_mail(
-        subject=f"[{notification.company.name}] {notification.title}",
-        message=notification.body,
+        subject=f"[{notification.company.name}] {notification.title_text}",
+        message=notification.body_text,
         from_email=None,
         recipient_list=recipients,
     )

@@ -4,8 +4,10 @@ matches. Everything changes only through the services, so the admin is read-only
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from bankint.admin import RawFileAdminMixin, ReadOnlyAdmin, ReadOnlyInline
+from bankint.stored_text import render
 from companies.support import SupportAdminMixin
 
 from .models import Match, MatchLine, Statement, StatementEntry, StatementFile
@@ -81,7 +83,12 @@ class StatementEntryAdmin(SupportAdminMixin, ReadOnlyAdmin):
     ]
     amount_search_fields = ("amount",)
     date_search_fields = ("booking_date", "value_date")
-    readonly_fields = ["unmatched_reason"]
+    readonly_fields = ["why_unmatched"]
+    exclude = ["unmatched_reason"]
+
+    @admin.display(description=_("why unmatched"))
+    def why_unmatched(self, obj) -> str:
+        return render(obj.unmatched_reason)
 
 
 class MatchEntryInline(ReadOnlyInline):

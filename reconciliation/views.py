@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import BankAccount
 from bankint.api.params import as_id
+from bankint.formatting import amount as fmt_amount
 from bankint.views import errors_as_messages
 from companies.permissions import company_view
 from companies.roles import Perm
@@ -200,7 +201,7 @@ def match_create(request):
         match = entries_match(
             request.company, _ids(request.POST.getlist("entries")), _ids(request.POST.getlist("lines"))
         )
-        messages.success(request, _("Matched %(amount)s.") % {"amount": f"{match.amount:.2f}"})
+        messages.success(request, _("Matched %(amount)s.") % {"amount": fmt_amount(match.amount)})
     return redirect(_back(request, request.POST.get("account", "")))
 
 
@@ -222,7 +223,7 @@ def post_and_match(request):
         messages.success(
             request,
             _("Posted %(amount)s to %(number)s and matched it.")
-            % {"amount": f"{match.amount:.2f}", "number": request.POST.get("ledger_account", "")},
+            % {"amount": fmt_amount(match.amount), "number": request.POST.get("ledger_account", "")},
         )
     return redirect(_back(request, entry.bank_account_id))
 

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from bankint.formatting import money
+
 
 class PaymentForm(forms.Form):
     bank_account_id = forms.TypedChoiceField(label=_("Pay from account"), coerce=int)
@@ -30,7 +32,7 @@ class BillPaymentForm(forms.Form):
     def __init__(self, *args, accounts=(), bills=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["bank_account_id"].choices = [(a.pk, str(a)) for a in accounts]
-        self.fields["bill_id"].choices = [(b.pk, f"{b} · {b.amount:.2f}") for b in bills]
+        self.fields["bill_id"].choices = [(b.pk, f"{b} · {money(b.amount, b.currency)}") for b in bills]
 
 
 class BillsPayForm(forms.Form):

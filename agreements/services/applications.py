@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from accounts.models import BankAccount
 from accounts.selectors import bank_account_list
@@ -18,13 +19,14 @@ from accounts.services import bank_account_update
 from bankclient import get_client
 from bankclient.dto import ChangeEvent
 from bankint.errors import Conflict, ValidationFailed
+from bankint.stored_text import Account, Code, stored
 from companies.models import AuditEvent, Company
 from companies.services import audit_events_build, audit_record
 from notifications.models import Notification
 from notifications.services import notify_bulk
 
 from ..models import OnlineBankApplication, RgbOrder
-from .orders import rejection_advice, return_url
+from .orders import return_url
 
 logger = logging.getLogger(__name__)
 
@@ -136,16 +138,19 @@ def _application_notification(app: OnlineBankApplication, status: str) -> Notifi
     steps in between)."""
     if status == OnlineBankApplication.Status.READY_FOR_SIGNING:
         step, link = "ready", app.url
-        title = _("The online bank agreement is ready to sign")
-        body = _(
-            "DNB has prepared the online bank agreement. Sign it with BankID on DNB's pages: %(url)s"
-        ) % {"url": app.url}
+        title = stored(N_("The online bank agreement is ready to sign"))
+        body = stored(
+            N_("DNB has prepared the online bank agreement. Sign it with BankID on DNB's pages: %(url)s"),
+            url=app.url,
+        )
     elif status == OnlineBankApplication.Status.CREATED:
         step, link = "created", reverse("agreements:connect")
-        title = _("The online bank is created")
-        body = _(
-            "DNB has created the integrated online bank. You can now order the bank services with "
-            "“Connect service” on the Agreements tab."
+        title = stored(N_("The online bank is created"))
+        body = stored(
+            N_(
+                "DNB has created the integrated online bank. You can now order the bank services with "
+                "“Connect service” on the Agreements tab."
+            )
         )
     else:
         return None
@@ -279,9 +284,11 @@ def _rgb_orders_confirm(orders: list[RgbOrder], details: dict) -> int:
                 notes.append(
                     Notification(
                         company=order.company,
-                        title=_("RgB is active"),
-                        body=_("DNB confirmed accounting-approved payments (RgB) for %(accounts)s.")
-                        % {"accounts": ", ".join(enabled)},
+                        title=stored(N_("RgB is active")),
+                        body=stored(
+                            N_("DNB confirmed accounting-approved payments (RgB) for %(accounts)s."),
+                            accounts=[Account(number) for number in enabled],
+                        ),
                         dedup_key=f"rgb_order:{order.pk}:confirmed",
                     )
                 )
@@ -290,13 +297,13 @@ def _rgb_orders_confirm(orders: list[RgbOrder], details: dict) -> int:
                     Notification(
                         company=order.company,
                         level=Notification.Level.ERROR,
-                        title=_("DNB refused RgB for an account"),
-                        body=_("DNB refused RgB for %(account)s: %(reason)s What to do: %(todo)s")
-                        % {
-                            "account": r.account,
-                            "reason": r.message or r.code,
-                            "todo": rejection_advice(r.code),
-                        },
+                        title=stored(N_("DNB refused RgB for an account")),
+                        body=stored(
+                            N_("DNB refused RgB for %(account)s: %(reason)s What to do: %(todo)s"),
+                            account=Account(r.account),
+                            reason=r.message or r.code,
+                            todo=Code("order_advice", r.code or ""),
+                        ),
                         dedup_key=f"rgb_order:{order.pk}:{r.account}:refused",
                     )
                 )

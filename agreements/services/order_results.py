@@ -10,27 +10,27 @@ from collections import defaultdict
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from accounts.models import BankAccount
 from accounts.selectors import bank_account_list
 from accounts.services import bank_approval_rights_replace
 from bankclient import BankRejected, BankUnavailable, get_client
 from bankclient.dto import ChangeEvent
+from bankint.stored_text import Account, Code, stored
 from bankint.tasks import enqueue_on_commit
 from companies.models import AuditEvent, Company
 from companies.services import audit_events_build
 from notifications.models import Notification
 from notifications.services import notify_bulk
 
-from ..models import Bank, OrderService, ServiceOrder, ServiceOrderAccount
+from ..models import Bank, ServiceOrder, ServiceOrderAccount
 from .orders import (
     ACCOUNT_SERVICE,
     BANK_FINAL,
     BANK_STATUS,
     RIGHTS_REFRESH_TASK,
     order_link,
-    rejection_advice,
     service_order_submit,
     sources_for,
 )
@@ -55,18 +55,19 @@ def _account_result_fields(result) -> tuple[str, list[dict], list[str], list[str
 
 
 def _kid_mismatch_text(order: ServiceOrder, account_number: str, bank_message: str) -> str:
-    return _(
-        "DNB could not set up Nets OCR on account %(account)s because the KID structure does not match. "
-        "The portal's invoice settings make KIDs of %(length)s digits with %(check)s check digit, but the "
-        "bank's OCR agreement for the account expects another structure (the bank said: “%(bank)s”). "
-        "Change the KID length and check digit in the invoice settings to match the OCR agreement (or ask "
-        "DNB to change the agreement), then order Nets OCR again. Invoices already sent keep their KIDs."
-    ) % {
-        "account": account_number,
-        "length": order.kid_length or "?",
-        "check": order.kid_check or "?",
-        "bank": bank_message,
-    }
+    return stored(
+        N_(
+            "DNB could not set up Nets OCR on account %(account)s because the KID structure does not match. "
+            "The portal's invoice settings make KIDs of %(length)s digits with %(check)s check digit, but the "
+            "bank's OCR agreement for the account expects another structure (the bank said: “%(bank)s”). "
+            "Change the KID length and check digit in the invoice settings to match the OCR agreement (or ask "
+            "DNB to change the agreement), then order Nets OCR again. Invoices already sent keep their KIDs."
+        ),
+        account=Account(account_number),
+        length=order.kid_length or "?",
+        check=order.kid_check or "?",
+        bank=bank_message,
+    )
 
 
 def _fetch(client, order: ServiceOrder):
@@ -306,52 +307,48 @@ def _rejected_notification(order: ServiceOrder, detail, link: str) -> Notificati
         link,
         "rejected",
         Notification.Level.ERROR,
-        _("%(bank)s rejected the service order") % {"bank": order.get_bank_display()},
-        _("%(bank)s rejected service order #%(id)s: %(reason)s What to do: %(todo)s")
-        % {
-            "bank": order.get_bank_display(),
-            "id": order.pk,
-            "reason": detail.message or detail.code or _("no reason given."),
-            "todo": rejection_advice(detail.code),
-        },
+        stored(N_("%(bank)s rejected the service order"), bank=order.get_bank_display()),
+        stored(
+            N_("%(bank)s rejected service order #%(id)s: %(reason)s What to do: %(todo)s"),
+            bank=order.get_bank_display(),
+            id=order.pk,
+            reason=detail.message or detail.code or stored(N_("no reason given.")),
+            todo=Code("order_advice", detail.code or ""),
+        ),
     )
 
 
 def _account_failed_notification(order: ServiceOrder, account: BankAccount, s, link: str) -> Notification:
-    body = _(
-        "%(bank)s could not set up account %(account)s in service order #%(id)s: %(reason)s The order's "
-        "other accounts are set up as usual. What to do: %(todo)s"
-    ) % {
-        "bank": order.get_bank_display(),
-        "account": account.account_number_display,
-        "id": order.pk,
-        "reason": s.message or s.code or _("no reason given."),
-        "todo": rejection_advice(s.code),
-    }
-    title = _("%(bank)s could not set up an account") % {"bank": order.get_bank_display()}
+    body = stored(
+        N_(
+            "%(bank)s could not set up account %(account)s in service order #%(id)s: %(reason)s The order's "
+            "other accounts are set up as usual. What to do: %(todo)s"
+        ),
+        bank=order.get_bank_display(),
+        account=Account(account.account_number),
+        id=order.pk,
+        reason=s.message or s.code or stored(N_("no reason given.")),
+        todo=Code("order_advice", s.code or ""),
+    )
+    title = stored(N_("%(bank)s could not set up an account"), bank=order.get_bank_display())
     return _order_notification(
         order, link, f"{account.account_number}:account", Notification.Level.ERROR, title, body
     )
 
 
-def _service_label(code: str) -> str:
-    return OrderService(code).label if code in OrderService.values else code
-
-
 def _service_failed_notification(order: ServiceOrder, account: BankAccount, s, link: str) -> Notification:
     if s.code == "kid_mismatch":
-        body = _kid_mismatch_text(order, account.account_number_display, s.message or "")
-        title = _("Nets OCR: the KID structure does not match DNB's OCR agreement")
+        body = _kid_mismatch_text(order, account.account_number, s.message or "")
+        title = stored(N_("Nets OCR: the KID structure does not match DNB's OCR agreement"))
     else:
-        body = _(
-            "DNB could not activate %(service)s on account %(account)s: %(reason)s What to do: %(todo)s"
-        ) % {
-            "service": _service_label(s.service),
-            "account": account.account_number_display,
-            "reason": s.message or s.code or _("no reason given."),
-            "todo": rejection_advice(s.code),
-        }
-        title = _("DNB could not activate a service")
+        body = stored(
+            N_("DNB could not activate %(service)s on account %(account)s: %(reason)s What to do: %(todo)s"),
+            service=Code("order_service", s.service),
+            account=Account(account.account_number),
+            reason=s.message or s.code or stored(N_("no reason given.")),
+            todo=Code("order_advice", s.code or ""),
+        )
+        title = stored(N_("DNB could not activate a service"))
     key = f"{account.account_number}:{s.service}"
     return _order_notification(order, link, key, Notification.Level.ERROR, title, body)
 
@@ -359,18 +356,26 @@ def _service_failed_notification(order: ServiceOrder, account: BankAccount, s, l
 def _registered_notification(
     order: ServiceOrder, detail, done_accounts: list[BankAccount], link: str
 ) -> Notification:
-    text = _("%(bank)s has registered the agreement for %(accounts)s.") % {
-        "bank": order.get_bank_display(),
-        "accounts": ", ".join(
-            f"{a.account_number_display} ({_('AvtaleID')} {a.agreement_id or '–'}, "
-            f"{a.division_name or '–'} {a.division_number or ''})".replace(" )", ")")
-            for a in done_accounts
+    text = stored(
+        N_("%(bank)s has registered the agreement for %(accounts)s.")
+        if not detail.subscription_upgraded
+        else N_(
+            "%(bank)s has registered the agreement for %(accounts)s. The basic online bank subscription "
+            "was upgraded to integrated with ERP."
         ),
-    }
-    if detail.subscription_upgraded:
-        text += " " + _("The basic online bank subscription was upgraded to integrated with ERP.")
+        bank=order.get_bank_display(),
+        accounts=[
+            stored(
+                N_("%(account)s (AvtaleID %(agreement)s, division %(division)s)"),
+                account=Account(a.account_number),
+                agreement=a.agreement_id or "–",
+                division=f"{a.division_name or '–'} {a.division_number or ''}".strip(),
+            )
+            for a in done_accounts
+        ],
+    )
     return _order_notification(
-        order, link, "registered", Notification.Level.INFO, _("Avtalen er registrert"), text
+        order, link, "registered", Notification.Level.INFO, stored(N_("The agreement is registered")), text
     )
 
 

@@ -24,6 +24,7 @@ from accounts.selectors import bank_account_list
 from accounts.services import bank_account_update
 from bankclient import BankRejected, BankUnavailable, get_client
 from bankint.errors import ValidationFailed
+from bankint.stored_text import register_code
 from bankint.tasks import enqueue_on_commit
 from companies.models import Company
 from companies.roles import Role
@@ -89,6 +90,11 @@ def rejection_advice(code: str | None) -> str:
         "dual_approval_required": _("Use post-approval in the online bank for this account."),
     }
     return advice.get(code or "", _("Correct what the bank says and order again, or contact DNB's support."))
+
+
+# Stored notifications name the advice by the bank's code; it is worded when read.
+register_code("order_advice", lambda code, _lang: rejection_advice(code))
+register_code("order_service", lambda code, _lang: str(dict(OrderService.choices).get(code, code)))
 
 
 # --- ordering ---------------------------------------------------------------------------------

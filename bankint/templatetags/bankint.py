@@ -2,7 +2,7 @@
 
 from django import template
 
-from bankint import formatting
+from bankint import formatting, stored_text
 
 register = template.Library()
 
@@ -15,3 +15,7 @@ register.filter("account", formatting.account, is_safe=True)
 @register.filter(is_safe=True)
 def money(value, currency="NOK"):
     return formatting.money(value, currency or "NOK")
+
+
+# Text stored as a message id and its values (notifications, reasons, notes): worded now.
+register.filter("words", stored_text.render, is_safe=False)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django import forms
 
-from banksim import services
+from banksim import services, words
 from banksim.models import SigningSession
-from banksim.pages.common import get_current_or_404, render_page, status_word
+from banksim.pages.common import get_current_or_404, render_page
 from banksim.services import BankError
 
 
@@ -42,7 +42,7 @@ def bankid_sign(request, token):
         rows=[
             ("Navn", session.name),
             ("Fødselsnummer", session.national_id_masked or "–"),
-            ("Status", status_word(session.status)),
+            ("Status", words.status(session.status)),
         ],
         form=form if pending else None,
         errors=errors,

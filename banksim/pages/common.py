@@ -26,32 +26,6 @@ def render_page(request, title: str, status: int = 200, **context):
     return render(request, "banksim/page.html", {"title": title, **context}, status=status)
 
 
-# What the bank's pages say for a status: words, never the code the API answers with.
-STATUS_WORDS = {
-    "AWAITING_CONFIRMATION": "Venter på bekreftelse",
-    "AWAITING_CONSENT": "Venter på samtykke",
-    "AWAITING_USER": "Venter på deg",
-    "PROCESSING": "Under behandling",
-    "COMPLETED": "Fullført",
-    "PARTIALLY_COMPLETED": "Delvis fullført",
-    "REJECTED": "Avvist",
-    "CANCELLED": "Avbrutt",
-    "CONFIRMED": "Bekreftet",
-    "DRAFT": "Under utfylling",
-    "RECEIVED": "Mottatt",
-    "READY_FOR_SIGNING": "Klar til signering",
-    "SIGNED": "Signert",
-    "CREATED": "Opprettet",
-    "PENDING": "Venter på signering",
-    "COMPLETE": "Signert",
-    "EXPIRED": "Utløpt",
-}
-
-
-def status_word(status: str) -> str:
-    return STATUS_WORDS.get(status, status)
-
-
 def get_or_404(model, **lookup):
     obj = model.objects.filter(**lookup).first()
     if obj is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.shortcuts import redirect
 
-from banksim import services
+from banksim import services, words
 from banksim.models import BankUser, PaymentFile
 from banksim.pages.common import get_current_or_404, login_page, render_page
 from banksim.services import BankError
@@ -37,9 +37,9 @@ def netbank_payments(request, user_id):
         (
             b.file.msg_id,
             b.pmt_inf_id,
-            b.debtor_account,
-            b.execution_date.isoformat(),
-            f"{sum(p.amount for p in b.payments.all()):.2f}",
+            words.konto(b.debtor_account),
+            words.dato(b.execution_date),
+            words.kroner(sum(p.amount for p in b.payments.all())),
             ", ".join(b.approvals) or "–",
         )
         for b in batches

@@ -9,7 +9,7 @@ from django import forms
 from django.shortcuts import redirect
 from stdnum.no import fodselsnummer, orgnr
 
-from banksim import services
+from banksim import services, words
 from banksim.models import OnlineBankApplication
 from banksim.pages.common import (
     form_page,
@@ -17,7 +17,6 @@ from banksim.pages.common import (
     get_or_404,
     new_page,
     render_page,
-    status_word,
     wizard_step,
     wizard_steps,
 )
@@ -228,7 +227,7 @@ def application_receipt(request, token):
                 "text": "Skriv ut avtalen, signer og send den til banken",
             }
         )
-    rows = [("Søknad", app.pk), ("Status", status_word(app.status))] + [
+    rows = [("Søknad", app.pk), ("Status", words.status(app.status))] + [
         (u["user_id"], u["name"]) for u in app.created_users
     ]
     return render_page(

@@ -8,10 +8,9 @@ import re
 from django import forms
 from django.shortcuts import redirect
 
-from banksim import services
-from banksim.formats import account_display
+from banksim import services, words
 from banksim.models import ServiceOrder
-from banksim.pages.common import get_current_or_404, get_or_404, render_page, status_word, wizard_steps
+from banksim.pages.common import get_current_or_404, get_or_404, render_page, wizard_steps
 from banksim.services import BankError
 
 ORDER_STEPS = ["Bestilling", "Bekreft", "Kvittering"]
@@ -37,7 +36,7 @@ def order_wizard(request, token):
             errors.append(exc.detail)
     rows = [
         ("Organisasjonsnummer", order.org_number),
-        ("Kontoer", ", ".join(account_display(a) for a in order.accounts)),
+        ("Kontoer" if len(order.accounts) != 1 else "Konto", words.kontoer(order.accounts)),
         ("Tjenester", ", ".join(SERVICE_NAMES.get(s, s) for s in order.services)),
         ("Konto for bankgebyr", order.fee_account or "–"),
     ]
@@ -50,10 +49,10 @@ def order_wizard(request, token):
         steps=wizard_steps(ORDER_STEPS, 0 if awaiting else 2),
         lead="Kontroller bestillingen fra regnskapssystemet og bekreft. Banken behandler den normalt i løpet av dagen.",
         rows=rows,
-        notices=[f"Kontofullmakt er bedt om for: {', '.join(order.kontofullmakt)}"]
+        notices=[f"Kontofullmakt er bedt om for: {words.kontoer(order.kontofullmakt)}"]
         if order.kontofullmakt
         else [],
-        errors=errors or ([] if awaiting else [f"Bestillingen har status «{status_word(order.status)}»."]),
+        errors=errors or ([] if awaiting else [f"Bestillingen har status «{words.status(order.status)}»."]),
         links=[
             {
                 "url": f"/bestilling/{token}/kontofullmakt/",
@@ -90,7 +89,8 @@ def order_kontofullmakt(request, token):
         accounts = [a for a in re.split(r"[\s,;]+", form.cleaned_data["accounts"]) if a]
         try:
             services.kontofullmakt_request(order, accounts)
-            notices.append(f"Kontofullmakt er bestilt for {len(set(accounts))} kontoer.")
+            count = len(set(accounts))
+            notices.append(f"Kontofullmakt er bestilt for {count} {'konto' if count == 1 else 'kontoer'}.")
             form = KontofullmaktForm()
         except BankError as exc:
             errors.append(exc.detail)
@@ -119,8 +119,8 @@ def order_receipt(request, token):
         "Kvittering",
         steps=wizard_steps(ORDER_STEPS, 2),
         lead=text,
-        rows=[("Bestillingsnummer", order.pk), ("Status", status_word(order.status))]
-        + [(account_display(r["account"]), _account_outcome(r)) for r in order.result],
+        rows=[("Bestillingsnummer", order.pk), ("Status", words.status(order.status))]
+        + [(words.konto(r["account"]), _account_outcome(r)) for r in order.result],
         back_url=order.return_url,
     )
 

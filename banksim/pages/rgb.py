@@ -6,8 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.shortcuts import redirect
 
-from banksim import services
-from banksim.formats import account_display
+from banksim import services, words
 from banksim.models import BankUser, Customer, RgbOrder
 from banksim.pages.common import (
     form_page,
@@ -15,7 +14,6 @@ from banksim.pages.common import (
     login_page,
     new_page,
     render_page,
-    status_word,
     wizard_step,
     wizard_steps,
 )
@@ -129,11 +127,11 @@ def rgb_receipt(request, token):
         request,
         "Kvittering",
         steps=wizard_steps(RGB_STEPS, 3),
-        lead=f"Status: {status_word(order.status)}",
+        lead=f"Status: {words.status(order.status)}",
         headers=["Konto", "Resultat", "Begrunnelse"],
         rows=[
             (
-                account_display(r["account"]),
+                words.konto(r["account"]),
                 "Aktivert" if r["status"] == "enabled" else "Avvist",
                 r["message"] or "",
             )

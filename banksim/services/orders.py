@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from banksim import clock, formats
+from banksim import clock
 from banksim.models import Account, Customer, PartnerOrder, ServiceOrder
 from banksim.services.common import (
     BankError,
@@ -25,6 +25,7 @@ from banksim.services.common import (
 )
 from banksim.services.feed import event
 from banksim.services.public import fields_of, fields_or_none, iso_or_none, public_url
+from banksim.words import kontoer
 
 SERVICES = ("remittance", "incoming_reconciliation", "nets_ocr", "rgb")
 KONTOFULLMAKT_MAX_ACCOUNTS = 6
@@ -210,8 +211,8 @@ def _order_refusal(order: ServiceOrder, customer: Customer | None) -> tuple[str,
 
 
 def _accounts_text(numbers: list[str]) -> str:
-    shown = ", ".join(formats.account_display(n) for n in numbers)
-    return f"Konto {shown}" if len(numbers) == 1 else f"Kontoene {shown}"
+    """``Kontoen 1503.20.80119`` / ``Kontoene 1503.20.80119 og 1503.20.80135``."""
+    return f"{'Kontoen' if len(numbers) == 1 else 'Kontoene'} {kontoer(numbers)}"
 
 
 def _order_carry_out(order: ServiceOrder, customer: Customer) -> None:

@@ -93,6 +93,7 @@ def test_no_account_owned_rejects_the_order(demo):
     done = demo.get(f"/api/v1/service-orders/{order['id']}").json()
     assert (done["status"], done["code"]) == ("REJECTED", "account_not_owned")
     assert "1503.20.80135" in done["message"]
+    assert Account.objects.get(number=DRIFT).agreement_id == ""
 
 
 def test_wizard_url_follows_the_step_the_order_is_at(demo):

@@ -38,7 +38,7 @@ def test_accounts_in_another_bank_are_rejected_in_plain_words(bank):
     consent(bank, activation)
     detail = bank.get(f"/api/v1/sbanken/activations/{activation['id']}").json()
     assert detail["status"] == "REJECTED" and detail["code"] == "account_not_in_bank"
-    assert "15032080119" in detail["message"] and "Sbanken" in detail["message"]
+    assert "1503.20.80119" in detail["message"] and "Sbanken" in detail["message"]
 
 
 def test_declined_consent_cancels_and_cannot_be_given_twice(bank):

@@ -21,6 +21,7 @@ from bankint import context
 from bankint.dates import clean_entered_date
 from bankint.db import copy_rows as insert_rows
 from bankint.errors import Conflict, ValidationFailed
+from bankint.formatting import amount as fmt_amount
 from companies.services import audit_record
 
 from ..models import (
@@ -93,7 +94,7 @@ def _check_lines(company, lines: Sequence[LineSpec], accounts: set[str]) -> list
                 _(
                     "The voucher does not balance: the lines sum to %(total)s, not 0.00 (debit must equal credit)."
                 )
-                % {"total": f"{total:.2f}"}
+                % {"total": fmt_amount(total)}
             )
     if problems:
         raise ValidationFailed(problems[0], fields={"lines": problems})

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from bankint.api.fields import StoredTextField
 from bankint.api.mixins import StrictSerializerMixin
 
 from ..models import OcrAssignment, OcrFile, OcrTransaction
@@ -7,6 +8,7 @@ from ..models import OcrAssignment, OcrFile, OcrTransaction
 
 class OcrFileSerializer(serializers.ModelSerializer):
     total_amount = serializers.DecimalField(max_digits=15, decimal_places=2, read_only=True)
+    reason = StoredTextField()
 
     class Meta:
         model = OcrFile
@@ -38,6 +40,7 @@ class OcrTransactionSerializer(serializers.ModelSerializer):
     invoice_number = serializers.IntegerField(
         source="invoice.number", read_only=True, default=None, allow_null=True
     )
+    note = StoredTextField()
 
     class Meta:
         model = OcrTransaction

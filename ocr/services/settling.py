@@ -12,14 +12,32 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from accounts.models import BankAccount, PaymentMethod
 from bankint.db import array_literal
+from bankint.stored_text import register_keys
+from bankint.stored_text import stored as keep
 from ledger.models import Invoice
 
 from ..models import OcrTransaction
 from .reading import Parsed, Tx
+
+# Notes are kept as a message id and values and worded when read (bankint.stored_text); the
+# column is narrow, so the long ones keep a short key.
+_CREDIT_NOTE = N_(
+    "A credit note (sign '-' in the file): it reduces the amount credited and settles no invoice. "
+    "Book it by hand."
+)
+register_keys(
+    {
+        "ocr.credit_note": _CREDIT_NOTE,
+        "ocr.credit_note_kid": N_(
+            "A credit note (sign '-' in the file): it reduces the amount credited and settles no invoice. "
+            "Book it by hand. The KID is that of invoice %(number)d."
+        ),
+    }
+)
 
 ZERO = Decimal("0.00")
 OPEN_STATUSES = (Invoice.Status.OPEN, Invoice.Status.PARTLY_PAID)
@@ -184,11 +202,9 @@ class _Decider:
             self.in_file = defaultdict(list)
         self.settled = OcrTransaction.Status.SETTLED.value
         self.unmatched = OcrTransaction.Status.UNMATCHED.value
-        self.no_invoice, self.no_kid = _("No invoice has this KID."), _("No KID: allocate by hand.")
-        self.credit_note = _(
-            "A credit note (sign '-' in the file): it reduces the amount credited and settles no invoice. "
-            "Book it by hand."
-        )
+        self.no_invoice = keep(N_("No invoice has this KID."))
+        self.no_kid = keep(N_("No KID: allocate by hand."))
+        self.credit_note = keep("", key="ocr.credit_note")
 
     def row(self, index: int, t: Tx, amount: Decimal, reversal: bool) -> Row:
         if t.amount < ZERO:
@@ -197,10 +213,7 @@ class _Decider:
             found = self.invoices.get(t.kid) if t.kid else None
             note = self.credit_note
             if found is not None:
-                note = _("%(note)s The KID is that of invoice %(number)d.") % {
-                    "note": note,
-                    "number": found[1],
-                }
+                note = keep("", key="ocr.credit_note_kid", number=found[1])
             return Row(index, t, amount, self.unmatched, note=note)
         if reversal:
             return _reverse(index, t, amount, self.invoices, self.targets, self.in_file or {})
@@ -215,7 +228,7 @@ class _Decider:
                 t,
                 amount,
                 self.unmatched,
-                note=_("Invoice %(number)d is already paid.") % {"number": found[1]},
+                note=keep(N_("Invoice %(number)d is already paid."), number=found[1]),
             )
         if self.in_file is not None:
             self.in_file[(t.kid, t.payer_account, t.amount, t.type)].append(row)
@@ -272,20 +285,20 @@ def _reverse(index, t: Tx, amount: Decimal, invoices, targets, in_file) -> Row:
         if earlier.status in (OcrTransaction.Status.SETTLED, OcrTransaction.Status.UNMATCHED):
             row.invoice_id = earlier.invoice_id
             earlier.status = OcrTransaction.Status.REVERSED
-            earlier.note = _("Reversed by transaction %(n)d.") % {"n": t.number}
-            row.note = _("Reverses transaction %(n)d.") % {"n": earlier.tx.number}
+            earlier.note = keep(N_("Reversed by transaction %(n)d."), n=t.number)
+            row.note = keep(N_("Reverses transaction %(n)d."), n=earlier.tx.number)
             return row
     stored = targets.get(key) or []
     while stored:
         pk, invoice_id, _status = stored.pop()
         row.invoice_id, row.reverses_id = invoice_id, pk
-        row.note = _("Reverses an earlier payment.")
+        row.note = keep(N_("Reverses an earlier payment."))
         return row
     found = invoices.get(t.kid) if t.kid else None
     if found is not None:
         row.invoice_id = found[0]  # the payment came by another route: undo it on the invoice
-        row.note = _("Reverses a payment of invoice %(number)d.") % {"number": found[1]}
+        row.note = keep(N_("Reverses a payment of invoice %(number)d."), number=found[1])
         return row
     row.status = OcrTransaction.Status.UNMATCHED
-    row.note = _("A reversal that refers to no payment we know: handle it by hand.")
+    row.note = keep(N_("A reversal that refers to no payment we know: handle it by hand."))
     return row

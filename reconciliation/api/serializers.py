@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from bankint.api.fields import StoredTextField
 from bankint.api.mixins import StrictSerializerMixin
 
 from ..models import Match, Statement, StatementEntry, StatementFile
@@ -80,6 +81,7 @@ class StatementUploadResultSerializer(StatementFileDetailSerializer):
 class StatementEntrySerializer(serializers.ModelSerializer):
     account_number = serializers.CharField(source="bank_account.account_number", read_only=True)
     match_id = serializers.SerializerMethodField()
+    unmatched_reason = StoredTextField()
 
     class Meta:
         model = StatementEntry

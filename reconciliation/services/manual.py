@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from accounts.models import BankAccount
 from bankint import context
 from bankint.errors import Conflict, ValidationFailed
+from bankint.formatting import amount as fmt_amount
+from bankint.formatting import day as fmt_day
 from companies.services import audit_record
 from ledger.models import Voucher, VoucherLine
 from ledger.services import LineSpec, VoucherSpec, voucher_lines_mark_reconciled, vouchers_post_bulk
@@ -52,7 +54,7 @@ def _selected(company, entry_ids, line_ids):
     if already:
         raise Conflict(
             _("The bank entry of %(date)s for %(amount)s is already matched.")
-            % {"date": already[0].booking_date.isoformat(), "amount": f"{already[0].amount:.2f}"}
+            % {"date": fmt_day(already[0].booking_date), "amount": fmt_amount(already[0].amount)}
         )
     return account, entries, lines
 
@@ -75,7 +77,11 @@ def entries_match(company, entry_ids: Iterable[int], line_ids: Iterable[int]) ->
         message = _(
             "The sums do not agree: the bank entries add up to %(bank)s, the ledger lines to %(ledger)s "
             "(difference %(diff)s)."
-        ) % {"bank": f"{bank_sum:.2f}", "ledger": f"{ledger_sum:.2f}", "diff": f"{bank_sum - ledger_sum:.2f}"}
+        ) % {
+            "bank": fmt_amount(bank_sum),
+            "ledger": fmt_amount(ledger_sum),
+            "diff": fmt_amount(bank_sum - ledger_sum),
+        }
         raise ValidationFailed(message, fields={"lines": [message]})
     return _match_one(account, Match.Rule.MANUAL, entries, [line.pk for line in lines], bank_sum, None)
 
@@ -130,7 +136,11 @@ def entry_post_and_match(company, entry: StatementEntry, *, ledger_account: str,
             "number": account.ledger_account
         }
         raise ValidationFailed(message, fields={"ledger_account": [message]})
-    text = (text or "").strip() or entry.text[:200] or _("Bank entry %(date)s") % {"date": entry.booking_date}
+    text = (
+        (text or "").strip()
+        or entry.text[:200]
+        or _("Bank entry %(date)s") % {"date": fmt_day(entry.booking_date)}
+    )
     voucher = vouchers_post_bulk(
         company,
         [

@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import connection
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
+
+from bankint.formatting import amount
+from bankint.stored_text import register_keys, stored
 
 from .. import matching
 from ..models import StatementEntry
@@ -20,52 +23,62 @@ def chunks(items: Sequence, size: int = CHUNK):
 
 
 _WHY = {
-    matching.Why.REFERENCE_AMBIGUOUS: gettext_lazy(
+    matching.Why.REFERENCE_AMBIGUOUS: gettext_noop(
         "%(count)d open ledger lines carry the reference %(reference)s; choose one by hand."
     ),
-    matching.Why.REFERENCE_PARTIAL: gettext_lazy(
+    matching.Why.REFERENCE_PARTIAL: gettext_noop(
         "Only %(found)d of its %(wanted)d references are on open ledger lines (not %(missing)s); "
         "match it by hand."
     ),
-    matching.Why.REFERENCE_SUM: gettext_lazy(
+    matching.Why.REFERENCE_SUM: gettext_noop(
         "The ledger lines with its references add up to %(total)s, but the bank booked %(amount)s; "
         "match it by hand."
     ),
-    matching.Why.OCR_TOTAL: gettext_lazy(
+    matching.Why.OCR_TOTAL: gettext_noop(
         "OCR assignment %(reference)s totals %(total)s, but the bank booked %(amount)s; match it by hand."
     ),
-    matching.Why.AMOUNT_DATE_AMBIGUOUS: gettext_lazy(
+    matching.Why.AMOUNT_DATE_AMBIGUOUS: gettext_noop(
         "%(count)d open ledger lines of %(amount)s within ±%(window)d banking days; choose one by hand."
     ),
-    matching.Why.AMOUNT_DATE_SHARED: gettext_lazy(
+    matching.Why.AMOUNT_DATE_SHARED: gettext_noop(
         "The one open ledger line of %(amount)s within ±%(window)d banking days also fits another "
         "bank entry; choose by hand."
     ),
-    matching.Why.REVERSAL: gettext_lazy("A reversal of an earlier booking: match or post it by hand."),
-    matching.Why.BATCH_CHARGES: gettext_lazy(
+    matching.Why.REVERSAL: gettext_noop("A reversal of an earlier booking: match or post it by hand."),
+    matching.Why.BATCH_CHARGES: gettext_noop(
         "A batch booking with charges whose payments were not all found; match it by hand."
     ),
-    matching.Why.NO_CANDIDATE: gettext_lazy(
+    matching.Why.NO_CANDIDATE: gettext_noop(
         "No open ledger line of %(amount)s within ±%(window)d banking days and no known reference."
     ),
 }
-_WHY_SUM_WITH_CHARGES = gettext_lazy(
+_WHY_SUM_WITH_CHARGES = gettext_noop(
     "The ledger lines with its references add up to %(total)s, but the bank booked %(amount)s "
     "with %(charges)s in charges; match it by hand."
 )
 
 
+# The column is narrow: it keeps a short key and the values, worded when a person reads it.
+register_keys({f"why.{code}": template for code, template in _WHY.items()})
+register_keys({"why.REFERENCE_SUM_CHARGES": _WHY_SUM_WITH_CHARGES})
+
+
 def unmatched_reason_text(unmatched: matching.Unmatched) -> str:
-    """The matcher's reason for leaving an entry, worded for a person in the active language."""
-    params = {
-        name: f"{value:.2f}" if isinstance(value, Decimal) else value for name, value in unmatched.params
-    }
-    template = _WHY.get(unmatched.code)
-    if template is None:
+    """The matcher's reason for leaving an entry, kept as a message id and its values
+    (:mod:`bankint.stored_text`), so each reader reads it in their own language."""
+    params = dict(unmatched.params)
+    key = f"why.{unmatched.code}"
+    if unmatched.code not in _WHY:
         return unmatched.reason[:200]
-    if unmatched.code == matching.Why.REFERENCE_SUM and params.get("charges") not in (None, "0.00"):
-        template = _WHY_SUM_WITH_CHARGES
-    return (str(template) % params)[:200]
+    if unmatched.code == matching.Why.REFERENCE_SUM and params.get("charges") not in (None, Decimal(0)):
+        key = "why.REFERENCE_SUM_CHARGES"
+    text = stored("", key=key, **params)
+    if len(text) > 200:  # long reference lists: worded now, in the importer's language
+        text = (
+            str(_WHY_SUM_WITH_CHARGES if key.endswith("CHARGES") else _WHY[unmatched.code])
+            % {name: amount(value) if isinstance(value, Decimal) else value for name, value in params.items()}
+        )[:200]
+    return text
 
 
 def store_unmatched_reasons(unmatched: Sequence[matching.Unmatched], sink=None, stored=frozenset()) -> None:

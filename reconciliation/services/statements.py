@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from accounts.models import BankAccount
 from bankint.errors import BankFileRejected
+from bankint.formatting import account as fmt_account
+from bankint.formatting import amount as fmt_amount
 from bankint.intake import Received
+from bankint.stored_text import Account, stored
 from iso20022 import camt053
 from notifications.models import Notification
 from notifications.services import notify
@@ -148,9 +152,9 @@ def _check_entry_currency(entry: camt053.Camt053Entry, account: BankAccount) -> 
             )
             % {
                 "line": entry.line,
-                "amount": f"{entry.amount:.2f}",
+                "amount": fmt_amount(entry.amount),
                 "ccy": entry.currency,
-                "number": account.account_number,
+                "number": fmt_account(account.account_number),
                 "acct_ccy": account.currency,
             },
             code="wrong_currency",
@@ -160,21 +164,20 @@ def _check_entry_currency(entry: camt053.Camt053Entry, account: BankAccount) -> 
 def notify_mismatch(company, statement: Statement) -> None:
     notify(
         company,
-        title=_("Bank statement %(id)s does not add up") % {"id": statement.statement_id},
-        body=_(
-            "On account %(number)s the statement for %(date)s has an opening balance of %(opening)s and a "
-            "closing balance of %(closing)s, but its entries add up to a difference of %(difference)s. "
-            "The entries were imported and are not matched automatically. Ask the bank for a corrected "
-            "statement, or check for missing entries before reconciling this account by hand."
-        )
-        % {
-            "id": statement.statement_id,
-            "number": statement.bank_account.account_number,
-            "date": statement.closing_date.isoformat(),
-            "opening": f"{statement.opening_balance:.2f}",
-            "closing": f"{statement.closing_balance:.2f}",
-            "difference": f"{statement.balance_difference:.2f}",
-        },
+        title=stored(N_("Bank statement %(id)s does not add up"), id=statement.statement_id),
+        body=stored(
+            N_(
+                "On account %(number)s the statement for %(date)s has an opening balance of %(opening)s and a "
+                "closing balance of %(closing)s, but its entries add up to a difference of %(difference)s. "
+                "The entries were imported and are not matched automatically. Ask the bank for a corrected "
+                "statement, or check for missing entries before reconciling this account by hand."
+            ),
+            number=Account(statement.bank_account.account_number),
+            date=statement.closing_date,
+            opening=statement.opening_balance,
+            closing=statement.closing_balance,
+            difference=statement.balance_difference,
+        ),
         level=Notification.Level.ERROR,
         dedup_key=f"camt053-balance:{statement.pk}",
     )
@@ -206,22 +209,24 @@ def continuity_gaps(file: StatementFile) -> list[tuple[Statement, Statement]]:
 def notify_gap(company, previous: Statement, statement: Statement) -> None:
     notify(
         company,
-        title=_("Bank statements for account %(number)s do not follow on")
-        % {"number": statement.bank_account.account_number},
-        body=_(
-            "The statement for %(date)s opens with %(opening)s, but the previous statement (%(previous)s) "
-            "closed with %(closing)s: %(difference)s is unaccounted for. A statement between them is "
-            "probably missing or was refused. Ask the bank for the statements from %(previous)s to "
-            "%(date)s (or upload them under Reconciliation › Files), and check this period by hand "
-            "before you reconcile it."
-        )
-        % {
-            "date": statement.closing_date.isoformat(),
-            "opening": f"{statement.opening_balance:.2f}",
-            "previous": previous.closing_date.isoformat(),
-            "closing": f"{previous.closing_balance:.2f}",
-            "difference": f"{statement.opening_balance - previous.closing_balance:.2f}",
-        },
+        title=stored(
+            N_("Bank statements for account %(number)s do not follow on"),
+            number=Account(statement.bank_account.account_number),
+        ),
+        body=stored(
+            N_(
+                "The statement for %(date)s opens with %(opening)s, but the previous statement (%(previous)s) "
+                "closed with %(closing)s: %(difference)s is unaccounted for. A statement between them is "
+                "probably missing or was refused. Ask the bank for the statements from %(previous)s to "
+                "%(date)s (or upload them under Reconciliation › Files), and check this period by hand "
+                "before you reconcile it."
+            ),
+            date=statement.closing_date,
+            opening=statement.opening_balance,
+            previous=previous.closing_date,
+            closing=previous.closing_balance,
+            difference=statement.opening_balance - previous.closing_balance,
+        ),
         level=Notification.Level.ERROR,
         dedup_key=f"camt053-gap:{statement.pk}",
     )

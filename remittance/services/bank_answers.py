@@ -11,12 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from bankint.errors import BankFileRejected
+from bankint.stored_text import Account, Code, stored
 from companies.services import audit_record
 from iso20022.camt054 import Camt054Report, parse_camt054
 from iso20022.errors import IsoFormatError
-from iso20022.pain002 import Pain002Report, StatusReason, UnidentifiedStatus, parse_pain002, reason_text
+from iso20022.pain002 import Pain002Report, StatusReason, UnidentifiedStatus, parse_pain002
 from ledger.models import ReferenceKind, Voucher
 from ledger.services import (
     PAYABLES,
@@ -81,25 +83,38 @@ def _lang() -> str:
 def _notify_rejections(batch: PaymentBatch, rejected: list[Payment], key: str, reason: str = "") -> None:
     if not rejected and not reason:
         return
-    # By code in both languages; a rejection with only the bank's words is given by them.
+    # By code, worded in the reader's language when read; a rejection with only the bank's
+    # words is given by them.
     lines = []
     for (code, text), n in Counter(
         (p.reason_code, "" if p.reason_code else p.reason_text) for p in rejected
     ).items():
-        words = text or f"{reason_text(code, 'nb')} / {reason_text(code, 'en')}"
-        lines.append(f"{code}: {words} ({n})" if code else f"{words} ({n})")
-    body = _(
-        "The bank rejected %(count)d payment(s) in batch %(msg_id)s from account %(account)s. %(reason)s "
-        "Correct the rejected payments under Payments › Rejected and send them again in a new batch."
-    ) % {
-        "count": len(rejected),
-        "msg_id": batch.msg_id,
-        "account": batch.bank_account.account_number_display,
-        "reason": reason or "; ".join(lines),
-    }
+        words = text or Code("pain002_reason", code)
+        lines.append(
+            stored(N_("%(code)s: %(words)s (%(count)d)"), code=code, words=words, count=n)
+            if code
+            else stored(N_("%(words)s (%(count)d)"), words=words, count=n)
+        )
+    body = stored(
+        N_(
+            "The bank rejected %(count)d payment in batch %(msg_id)s from account %(account)s. %(reason)s "
+            "Correct the rejected payment under Payments › Rejected and send it again in a new batch."
+        ),
+        plural=N_(
+            "The bank rejected %(count)d payments in batch %(msg_id)s from account %(account)s. %(reason)s "
+            "Correct the rejected payments under Payments › Rejected and send them again in a new batch."
+        ),
+        plural_by="count",
+        **{
+            "count": len(rejected),
+            "msg_id": batch.msg_id,
+            "account": Account(batch.bank_account.account_number),
+            "reason": reason or lines,
+        },
+    )
     notify(
         batch.company,
-        title=_("Payments rejected by the bank"),
+        title=stored(N_("Payments rejected by the bank")),
         body=body,
         level=Notification.Level.ERROR,
         link=f"/payments/batches/{batch.pk}/",
@@ -125,13 +140,17 @@ def _notify_unidentified(batch: PaymentBatch, statuses: list[UnidentifiedStatus]
     )
     notify(
         batch.company,
-        title=_("A status from the bank could not be matched to a payment"),
-        body=_(
-            "The bank's status report for batch %(msg_id)s gives %(count)d status(es) without saying which "
-            "payment they are for (no EndToEndId): %(statuses)s. The portal has not applied them to any "
-            "payment; check the batch's payments in the online bank."
-        )
-        % {"msg_id": batch.msg_id, "count": len(statuses), "statuses": described},
+        title=stored(N_("A status from the bank could not be matched to a payment")),
+        body=stored(
+            N_(
+                "The bank's status report for batch %(msg_id)s gives %(count)d status(es) without saying which "
+                "payment they are for (no EndToEndId): %(statuses)s. The portal has not applied them to any "
+                "payment; check the batch's payments in the online bank."
+            ),
+            msg_id=batch.msg_id,
+            count=len(statuses),
+            statuses=described,
+        ),
         level=Notification.Level.WARNING,
         link=f"/payments/batches/{batch.pk}/",
         dedup_key=f"remittance:{batch.pk}:{key}"[:100],
@@ -145,12 +164,15 @@ def report_unreadable(batch: PaymentBatch, exc: BankFileRejected) -> None:
     PaymentBatch.objects.filter(pk=batch.pk).update(last_error=exc.message[:500])
     notify(
         batch.company,
-        title=_("The bank's status report could not be read"),
-        body=_(
-            "The bank's answer to batch %(msg_id)s could not be applied: %(reason)s The batch keeps its "
-            "status until a readable answer comes; check it in the online bank."
-        )
-        % {"msg_id": batch.msg_id, "reason": exc.message},
+        title=stored(N_("The bank's status report could not be read")),
+        body=stored(
+            N_(
+                "The bank's answer to batch %(msg_id)s could not be applied: %(reason)s The batch keeps its "
+                "status until a readable answer comes; check it in the online bank."
+            ),
+            msg_id=batch.msg_id,
+            reason=exc.message,
+        ),
         level=Notification.Level.ERROR,
         link=f"/payments/batches/{batch.pk}/",
         dedup_key=f"remittance:{batch.pk}:unreadable:{hashlib.sha256(exc.message.encode()).hexdigest()[:16]}",
@@ -365,25 +387,28 @@ def _reason_fields(b_reasons: tuple[StatusReason, ...], payments: list[Payment])
 
 
 def _notify_booked_otherwise(company, payments: list[Payment], booked: dict, sha: str) -> None:
-    lines = "; ".join(
-        _("%(e2e)s: %(currency)s %(amount)s booked, the payment is %(own_currency)s %(own_amount)s")
-        % {
-            "e2e": p.end_to_end_id,
-            "currency": booked[p.end_to_end_id][1],
-            "amount": f"{booked[p.end_to_end_id][0]:.2f}",
-            "own_currency": p.currency,
-            "own_amount": f"{p.amount:.2f}",
-        }
+    lines = [
+        stored(
+            N_("%(e2e)s: %(currency)s %(amount)s booked, the payment is %(own_currency)s %(own_amount)s"),
+            e2e=p.end_to_end_id,
+            currency=booked[p.end_to_end_id][1],
+            amount=booked[p.end_to_end_id][0],
+            own_currency=p.currency,
+            own_amount=p.amount,
+        )
         for p in payments
-    )
+    ]
     notify(
         company,
-        title=_("The bank booked payments at another amount"),
-        body=_(
-            "A debit notification from the bank books %(count)d payment(s) at an amount or currency other "
-            "than the payment's: %(lines)s. They are not booked in the ledger; check them with the bank."
-        )
-        % {"count": len(payments), "lines": lines},
+        title=stored(N_("The bank booked payments at another amount")),
+        body=stored(
+            N_(
+                "A debit notification from the bank books %(count)d payment(s) at an amount or currency other "
+                "than the payment's: %(lines)s. They are not booked in the ledger; check them with the bank."
+            ),
+            count=len(payments),
+            lines=lines,
+        ),
         level=Notification.Level.WARNING,
         link="/payments/batches/",
         dedup_key=f"remittance:camt054-amount:{sha[:16]}",

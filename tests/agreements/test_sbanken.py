@@ -45,9 +45,9 @@ def test_sbanken_activation_ends_in_the_same_account_fields_and_notification(ban
     assert account.services == ["REMITTANCE"]
     note = Notification.objects.get(company=company_a)
     assert (
-        note.title == "Avtalen er registrert"
-        and "S'banken bedrift" in note.body
-        and "9710.00.00001" in note.body
+        note.title_text == "The agreement is registered"
+        and "S'banken bedrift" in note.body_text
+        and "9710.00.00001" in note.body_text
     )
 
 

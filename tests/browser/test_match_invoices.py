@@ -90,7 +90,7 @@ def test_receipt_matched_to_its_invoice(page, live_server, books, screenshot):
     box = page.get_by_test_id(f"item-invoice-{invoice44.pk}")
     expect(box).to_be_visible()  # ranked by the customer's name in the text
     box.check()
-    expect(page.get_by_test_id("diff-sum")).to_have_text("-1400.00")
+    expect(page.get_by_test_id("diff-sum")).to_have_text("-1 400,00")
     screenshot("match-invoices-entry-page")
     page.get_by_test_id("settle-button").click()
     expect(page.locator(".messages")).to_contain_text("faktura 44: delvis betalt, 1 400,00 fortsatt åpent")

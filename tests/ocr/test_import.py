@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from bankint.errors import ValidationFailed
+from bankint.stored_text import render
 from companies.models import AuditEvent
 from ledger.models import Invoice, InvoiceSettlement, ReferenceKind, VoucherLine
 from notifications.models import Notification
@@ -46,7 +47,7 @@ def test_settles_paid_partly_paid_and_overpaid(ocr_company, make_invoices):
     assert statuses[c.pk] == (Invoice.Status.OVERPAID, Decimal("250.50"))
     unmatched = OcrTransaction.objects.get(status=OcrTransaction.Status.UNMATCHED)
     assert unmatched.payer_account == "86011117947" and unmatched.kid == "1234567890"
-    assert "No invoice has this KID" in unmatched.note
+    assert "No invoice has this KID" in render(unmatched.note)
     # the voucher: the bank debited with the whole assignment, carrying the reconciliation reference
     assignment = OcrAssignment.objects.get()
     bank_line = VoucherLine.objects.get(voucher=assignment.voucher, ledger_account="1920")
@@ -107,8 +108,11 @@ def test_a_reused_transmission_number_with_other_content_is_a_conflict_not_a_dup
         inv.refresh_from_db()
         assert inv.status == Invoice.Status.PAID
     note = Notification.objects.get(level=Notification.Level.ERROR)
-    assert note.link == f"/ocr/{second.pk}/" and f"as OCR file #{first.pk}" in note.body
-    assert "it is not a duplicate" in note.body and "2 were new and are imported, 0 were already" in note.body
+    assert note.link == f"/ocr/{second.pk}/" and f"as OCR file #{first.pk}" in note.body_text
+    assert (
+        "it is not a duplicate" in note.body_text
+        and "2 were new and are imported, 0 were already" in note.body_text
+    )
     # reconciliation tells the two assignments apart, though their numbers are the same
     assert OcrAssignment.objects.values("reference").distinct().count() == 2
     assert (
@@ -191,7 +195,7 @@ def test_unknown_account_is_kept_aside_and_the_rest_imports(ocr_company, make_in
     assert kept.unassigned and kept.voucher is None
     assert kept.transactions.get().status == OcrTransaction.Status.UNASSIGNED
     note = Notification.objects.get(level=Notification.Level.WARNING)
-    assert OTHER_ACCOUNT in note.body and "Nets OCR" in note.body
+    assert OTHER_ACCOUNT in note.body_text and "Nets OCR" in note.body_text
 
 
 def test_reversal_with_kid_undoes_the_payment(ocr_company, make_invoices):
@@ -287,7 +291,7 @@ def test_paid_invoice_kid_is_unmatched_with_reason(ocr_company, make_invoices):
     ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [tx(1, 1000, inv.kid)]), number="0000001"))
     file = ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [tx(2, 1000, inv.kid)]), number="0000002"))
     row = OcrTransaction.objects.get(file=file)
-    assert row.status == OcrTransaction.Status.UNMATCHED and "already paid" in row.note
+    assert row.status == OcrTransaction.Status.UNMATCHED and "already paid" in render(row.note)
 
 
 def _mutate(data: bytes, line: int, start: int, new: bytes) -> bytes:
@@ -337,7 +341,7 @@ def test_bad_file_is_rejected_whole_with_a_reason(ocr_company, make_invoices, ca
     inv.refresh_from_db()
     assert inv.status == Invoice.Status.OPEN
     note = Notification.objects.get(level=Notification.Level.ERROR)
-    assert file.reason in note.body and "Ask the bank" in note.body
+    assert file.reason in note.body_text and "Ask the bank" in note.body_text
     assert AuditEvent.objects.filter(action="ocr_file.reject").count() == 1
 
 
@@ -362,7 +366,7 @@ def test_a_credit_note_reduces_the_credit_and_waits_for_a_person(ocr_company, ma
         Decimal("-50.00"),
         None,
     )
-    assert credit.note == (
+    assert render(credit.note) == (
         "A credit note (sign '-' in the file): it reduces the amount credited and settles no invoice. "
         f"Book it by hand. The KID is that of invoice {b.number}."
     )
@@ -392,7 +396,7 @@ def test_reversal_of_an_unknown_payment_waits_for_a_person(ocr_company):
     file = ocr_file_import(ocr_company, ocr_file((OCR_ACCOUNT, [tx(1, 500, "1234567890", type=18)])))
     row = OcrTransaction.objects.get(file=file)
     assert row.status == OcrTransaction.Status.UNMATCHED and row.amount == Decimal("-5.00")
-    assert "refers to no payment" in row.note
+    assert "refers to no payment" in render(row.note)
     bank_line = VoucherLine.objects.get(voucher=file.assignments.get().voucher, ledger_account="1920")
     assert bank_line.amount == Decimal("-5.00")  # the money left the account all the same
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from companies.roles import Role
 from ledger.models import Invoice
@@ -50,7 +51,11 @@ def test_unmatched_queue_and_allocation(client, admin_a, ocr_company, make_invoi
     row = OcrTransaction.objects.get()
     client.force_login(admin_a)
     page = client.get("/ocr/unmatched/").content.decode()
-    assert "12345678903" in page and "No invoice has this KID" in page
+    # The payer's account as Norwegians write it; the note in the reader's language (nb), not the
+    # importer's (en).
+    assert "1234.56.78903" in page and "No invoice has this KID" not in page
+    with translation.override("nb"):
+        assert translation.gettext("No invoice has this KID.") in page
     bad = client.post(f"/ocr/transactions/{row.pk}/allocate/", {"invoice_number": "999999"}, follow=True)
     assert "ingen faktura med nummer 999999" in bad.content.decode()
     done = client.post(f"/ocr/transactions/{row.pk}/allocate/", {"invoice_number": inv.number}, follow=True)

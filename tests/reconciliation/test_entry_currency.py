@@ -8,6 +8,7 @@ import pytest
 from lxml import etree
 
 from accounts.services import bank_account_create
+from bankint.account_numbers import format_account_number
 from reconciliation import services
 from reconciliation.models import Statement, StatementEntry, StatementFile
 from reconciliation.services import staging
@@ -53,7 +54,7 @@ def test_a_eur_entry_in_a_nok_statement_rejects_the_file_and_keeps_nothing(compa
     result = services.statement_file_import(company_a, data, source=UPLOAD)
     assert result.outcome == "rejected"
     assert result.message == (
-        f"The entry on line {line} is 25.00 EUR, but account {ACCOUNT} is kept in NOK. "
+        f"The entry on line {line} is 25.00 EUR, but account {format_account_number(ACCOUNT)} is kept in NOK. "
         "The file was not imported; ask the bank for a statement in NOK."
     )
     file = StatementFile.objects.get()
@@ -73,7 +74,7 @@ def test_the_api_answers_400_in_norwegian(api_for, admin_a, company_a, account):
     response = upload(api_for(admin_a), company_a, data)
     assert response.status_code == 400
     assert response.json()["detail"].startswith(
-        f"Posteringen på linje {line} er 25.00 EUR, men konto {ACCOUNT} føres i NOK."
+        f"Posteringen på linje {line} er 25,00 EUR, men konto {format_account_number(ACCOUNT)} føres i NOK."
     )
     assert StatementFile.objects.get().status == StatementFile.Status.REJECTED
     assert StatementEntry.objects.count() == 0

@@ -10,6 +10,8 @@ from django.db import IntegrityError
 from django.utils import translation
 
 from accounts.services import bank_account_create
+from bankint.formatting import amount
+from bankint.stored_text import render
 from ledger.models import ReferenceKind, VoucherLine
 from ledger.services import LineSpec, voucher_post
 from reconciliation import matching
@@ -29,7 +31,7 @@ from tests.reconciliation.test_import import ACCOUNT, DAY, credit
 pytestmark = pytest.mark.django_db
 UPLOAD = StatementFile.Source.UPLOAD
 NO_LINE_7 = "No open ledger line of 7.00 within ±3 banking days and no known reference."
-TWO_LINES_500_NB = "2 åpne hovedbokslinjer på 500.00 innenfor ±3 bankdager; velg én manuelt."
+TWO_LINES_500_NB = "2 åpne hovedbokslinjer på 500,00 innenfor ±3 bankdager; velg én manuelt."
 
 
 @pytest.fixture
@@ -38,7 +40,10 @@ def account(company_a):
 
 
 def reasons():
-    return dict(StatementEntry.objects.values_list("acct_svcr_ref", "unmatched_reason"))
+    return {
+        ref: render(why)
+        for ref, why in StatementEntry.objects.values_list("acct_svcr_ref", "unmatched_reason")
+    }
 
 
 def kid_line(company, account, amount, kid):
@@ -64,7 +69,8 @@ def test_two_candidate_lines_leave_a_reason_that_says_so_in_norwegian(company_a,
     assert result.outcome == "imported" and result.matched == 0
     entry = StatementEntry.objects.get(acct_svcr_ref="R1")
     assert entry.status == StatementEntry.Status.UNMATCHED
-    assert entry.unmatched_reason == TWO_LINES_500_NB
+    with translation.override("nb"):
+        assert render(entry.unmatched_reason) == TWO_LINES_500_NB
 
 
 def test_an_entry_without_candidate_keeps_its_reason_and_a_matched_one_has_none(company_a, account):
@@ -93,7 +99,8 @@ def test_a_later_run_rewords_the_reason_and_a_match_by_hand_clears_it(company_a,
     with translation.override("nb"):
         report = bank_account_reconcile(account)
     assert report.matched_entries == 0
-    assert reasons() == {"R1": TWO_LINES_500_NB}
+    with translation.override("nb"):
+        assert reasons() == {"R1": TWO_LINES_500_NB}
 
     entry = StatementEntry.objects.get(acct_svcr_ref="R1")
     match = entries_match(company_a, [entry.pk], [first.pk])
@@ -169,7 +176,8 @@ def test_the_api_shows_the_reason_read_only(api_for, admin_a, company_a, account
         url(company_a, f"statement-entries/{row['id']}/"), {"unmatched_reason": "x"}, format="json"
     )
     assert changed.status_code in (403, 405)
-    assert StatementEntry.objects.get(pk=row["id"]).unmatched_reason == TWO_LINES_500_NB
+    with translation.override("nb"):
+        assert render(StatementEntry.objects.get(pk=row["id"]).unmatched_reason) == TWO_LINES_500_NB
 
 
 def test_the_matching_screen_and_the_admin_show_the_reason(client, admin_a, admin_client, company_a, account):
@@ -207,13 +215,15 @@ SAMPLE_PARAMS = {
 def test_every_reason_code_has_a_norwegian_wording(code):
     unmatched = matching.Unmatched(1, "english", code, tuple(SAMPLE_PARAMS[code].items()))
     with translation.override("nb"):
-        norwegian = unmatched_reason_text(unmatched)
+        norwegian = render(unmatched_reason_text(unmatched))
     with translation.override("en"):
-        english = unmatched_reason_text(unmatched)
+        english = render(unmatched_reason_text(unmatched))
     assert norwegian and norwegian != english and "%(" not in norwegian and len(norwegian) <= 200
     for name, value in SAMPLE_PARAMS[code].items():
         if name not in ("rule", "charges"):  # the rule is implied; no charges are not mentioned
-            assert (f"{value:.2f}" if isinstance(value, Decimal) else str(value)) in norwegian
+            with translation.override("nb"):
+                shown = amount(value) if isinstance(value, Decimal) else str(value)
+            assert shown in norwegian
 
 
 def test_a_sum_with_charges_names_the_charges():
@@ -228,8 +238,8 @@ def test_a_sum_with_charges_names_the_charges():
             ("charges", Decimal("20.00")),
         ),
     )
-    assert "with 20.00 in charges" in unmatched_reason_text(unmatched)
+    assert "with 20.00 in charges" in render(unmatched_reason_text(unmatched))
 
 
 def test_a_reason_without_code_falls_back_to_the_matcher_text():
-    assert unmatched_reason_text(matching.Unmatched(1, "x" * 300)) == "x" * 200
+    assert render(unmatched_reason_text(matching.Unmatched(1, "x" * 300))) == "x" * 200

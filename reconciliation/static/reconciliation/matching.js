@@ -7,10 +7,14 @@
     var value = parseInt(parts[0] || "0", 10) * 100 + parseInt(((parts[1] || "") + "00").slice(0, 2), 10);
     return negative ? -value : value;
   }
+  // Written as the page's language writes amounts (<html lang>): 12 345,67 or 12,345.67.
+  var english = (document.documentElement.lang || "nb").slice(0, 2) === "en";
+  var format = new Intl.NumberFormat(english ? "en-GB" : "nb-NO", {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  });
   function kroner(value) {
-    var sign = value < 0 ? "-" : "";
-    value = Math.abs(value);
-    return sign + Math.floor(value / 100) + "." + String(value % 100).padStart(2, "0");
+    return format.format(value / 100).replace("\u2212", "-");
   }
   function total(side) {
     var sum = 0;
