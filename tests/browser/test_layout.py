@@ -13,6 +13,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from accounts.models import BankAccount, BankService
+from tests.banksim_server import KEY
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -166,3 +167,29 @@ def test_each_role_sees_a_one_row_header(page, live_server, username, screenshot
     expect(page.locator("html")).to_have_attribute("lang", "en")
     problems += _check(page, f"home-{username}-en", 1366, screenshot)
     assert not problems, "\n".join(problems)
+
+
+def test_the_banks_online_bank_form_shows_one_user_block_at_a_time(
+    page, live_server, settings, banksim_url, sim, screenshot
+):
+    """DNB's online-bank application (banksim): the contact person's block, then one more block
+    per "Legg til bruker", instead of five empty blocks and a 3,200 px page."""
+    settings.BANK_API_URL, settings.BANK_API_KEY = banksim_url, KEY
+    _demo(live_server)
+    login(page, live_server.url, "demo-admin")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/agreements/connect/")
+    page.get_by_test_id("online-bank-start").click()
+    page.wait_for_url(f"{banksim_url}/nettbankavtale/*/firma/")
+    page.get_by_role("button", name="Neste").click()
+    page.wait_for_url("**/brukere/")
+    blocks = page.locator("fieldset.person")
+    expect(blocks.filter(visible=True)).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollHeight") < 1300
+    screenshot("layout-online-bank-users-1366")
+    page.get_by_role("button", name="Legg til bruker").click()
+    expect(blocks.filter(visible=True)).to_have_count(2)
+    expect(page.locator("#id_users-1-name")).to_be_focused()
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot("layout-online-bank-users-390")
