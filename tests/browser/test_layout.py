@@ -119,7 +119,20 @@ def test_every_main_page_fits_at_laptop_desktop_and_phone_width(page, live_serve
             response = page.goto(f"{live_server.url}{path}")
             assert response.status == 200, f"{name}: {response.status}"
             problems += _check(page, name, width, screenshot)
+    # On a laptop a group opens under its title, the user's links under the name.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/payments/")
+    expect(page.locator(".menu-group.current .menu-title")).to_have_text("Betalinger")
+    expect(page.locator("nav.menu a[aria-current=page]")).to_have_count(1)
+    page.hover(".menu-title:has-text('Betalinger')")
+    expect(page.get_by_test_id("menu-payment-batches")).to_be_visible()
+    screenshot("layout-menu-dropdown-1366")
+    page.hover(".user-menu .menu-title")
+    expect(page.get_by_test_id("logout")).to_be_visible()
+    screenshot("layout-user-menu-1366")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     # On the phone the menu folds behind one button and opens below the bar.
+    page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/payments/")
     expect(page.locator("nav.menu")).to_be_hidden()
     page.get_by_test_id("menu-toggle").click()
