@@ -71,7 +71,7 @@ def test_an_account_not_owned_fails_alone_and_the_others_are_ordered(demo):
     demo.advance(seconds=3600)
     done = demo.get(f"/api/v1/service-orders/{order['id']}").json()
     assert (done["status"], done["code"]) == ("PARTIALLY_COMPLETED", "account_not_owned")
-    assert done["message"] == "Konto 1503.20.80135 tilhører ikke Demo Regnskap AS (123456785)."
+    assert done["message"] == "Kontoen 1503.20.80135 tilhører ikke Demo Regnskap AS (123456785)."
     by_account = {r["account"]: r for r in done["results"]}
     assert by_account[DRIFT]["agreement_id"] and {s["status"] for s in by_account[DRIFT]["services"]} == {
         "ok"
@@ -83,7 +83,7 @@ def test_an_account_not_owned_fails_alone_and_the_others_are_ordered(demo):
     assert Account.objects.get(number="15032080135").agreement_id == ""
     receipt = demo.client.get(done["wizard_url"].replace("http://127.0.0.1:8001", "")).content.decode()
     assert "Delvis fullført" in receipt and "PARTIALLY_COMPLETED" not in receipt
-    assert "Ikke satt opp: Konto 1503.20.80135 tilhører ikke" in receipt and "Satt opp" in receipt
+    assert "Ikke satt opp: Kontoen 1503.20.80135 tilhører ikke" in receipt and "Satt opp" in receipt
 
 
 def test_no_account_owned_rejects_the_order(demo):

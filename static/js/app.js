@@ -29,3 +29,25 @@ document.addEventListener("change", function (event) {
     }
   }
 });
+
+// The top bar: "Menu" folds the main menu open on a narrow screen.
+document.addEventListener("click", function (event) {
+  var toggle = event.target.closest && event.target.closest(".menu-toggle");
+  if (!toggle) return;
+  var open = toggle.closest(".topbar").classList.toggle("menu-open");
+  toggle.setAttribute("aria-expanded", open ? "true" : "false");
+});
+
+// The current page in the main menu: its link and its group are marked (aria-current), no other.
+document.addEventListener("DOMContentLoaded", function () {
+  var here = window.location.pathname, best = null, bestLength = 0;
+  document.querySelectorAll("nav.menu a[href]").forEach(function (link) {
+    var path = new URL(link.href, window.location.href).pathname;
+    var matches = path === "/" ? here === "/" : here.indexOf(path) === 0;
+    if (matches && path.length > bestLength) { best = link; bestLength = path.length; }
+  });
+  if (!best) return;
+  best.setAttribute("aria-current", "page");
+  var group = best.closest(".menu-group");
+  if (group) group.classList.add("current");
+});

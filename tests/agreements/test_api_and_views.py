@@ -108,6 +108,7 @@ def test_wizard_shows_the_services_refusal_on_the_form(company_a, admin_a, demo_
         "/agreements/connect/", {"accounts": [drift.pk], "services": ["nets_ocr"], "fee_account": "7770"}
     )
     assert r.status_code == 400 and "fakturainnstillingene" in r.content.decode()
+    assert '<a href="/ledger/invoice-settings/">' in r.content.decode()  # the fix is one click away
 
 
 def test_accountant_sees_all_clients_orders(make_user, company_a, company_b):

@@ -61,7 +61,7 @@ def test_one_account_not_the_companys_fails_alone(bank, sim, company_a, admin_a,
     assert lines[drift.account_number].result == "OK" and lines[drift.account_number].agreement_id
     failed = lines[CLIENT_ACCOUNT]
     assert failed.result == "FAILED"
-    assert failed.errors == ["Konto 1503.20.80135 tilhører ikke Demo Regnskap AS (123456785)."]
+    assert failed.errors == ["Kontoen 1503.20.80135 tilhører ikke Demo Regnskap AS (123456785)."]
     drift.refresh_from_db()
     assert drift.agreement_id and "REMITTANCE" in {s.upper() for s in drift.services}
     notes = Notification.objects.filter(company=company_a, level=Notification.Level.ERROR)

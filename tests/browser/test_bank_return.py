@@ -100,7 +100,7 @@ def test_one_wrong_account_is_ordered_around_and_named(page, live_server, sim, p
     sim.sim_advance_clock(seconds=2 * 3600)  # DNB carries the order out
     page.reload()
     expect(page.locator("main")).to_contain_text("Delvis fullført")
-    expect(page.locator("main")).to_contain_text("Ikke satt opp: Konto 1503.20.80135 tilhører ikke")
+    expect(page.locator("main")).to_contain_text("Ikke satt opp: Kontoen 1503.20.80135 tilhører ikke")
     screenshot("bank-return-partial-receipt")
     page.get_by_test_id("back-to-portal").click()
 
