@@ -249,12 +249,15 @@ class OcrTransmission(models.Model):
     company's: only support staff see it, in the admin; each company sees its part)."""
 
     class Status(models.TextChoices):
+        # stored, the companies' parts being imported (a worker that died here leaves it so:
+        # the next delivery of the file, or of its feed event, imports the parts not yet in)
+        RECEIVED = "RECEIVED", _("Received")
         IMPORTED = "IMPORTED", _("Imported")
         PARTLY_FAILED = "PARTLY_FAILED", _("Imported, some companies failed")
         DUPLICATE = "DUPLICATE", _("Duplicate")
         REJECTED = "REJECTED", _("Rejected")
 
-    ACCEPTED = (Status.IMPORTED, Status.PARTLY_FAILED)
+    ACCEPTED = (Status.RECEIVED, Status.IMPORTED, Status.PARTLY_FAILED)
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     source = models.CharField(_("source"), max_length=10, choices=OcrFile.Source.choices)
@@ -298,7 +301,7 @@ class OcrTransmission(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["sha256"],
-                condition=Q(status__in=["IMPORTED", "PARTLY_FAILED"]),
+                condition=Q(status__in=["RECEIVED", "IMPORTED", "PARTLY_FAILED"]),
                 name="uniq_ocr_transmission_sha256",
             ),
             models.UniqueConstraint(

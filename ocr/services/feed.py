@@ -4,7 +4,7 @@ received once, at vendor level (Nets delivers to the data recipient, for every c
 from __future__ import annotations
 
 from ..models import OcrFile, OcrTransmission
-from .transmissions import ocr_transmission_import
+from .transmissions import ocr_transmission_import, ocr_transmission_retry
 
 
 def ocr_files_fetch(events) -> list[OcrTransmission]:
@@ -17,11 +17,12 @@ def ocr_files_fetch(events) -> list[OcrTransmission]:
     from bankclient import get_client
 
     ids = [int(e.resource_id) for e in events if str(e.resource_id).isdigit()]
-    known = set(
-        OcrTransmission.objects.filter(bank_file_id__in=ids)
-        .exclude(status=OcrTransmission.Status.DUPLICATE)
-        .values_list("bank_file_id", flat=True)
-    )
+    known = set()
+    for row in OcrTransmission.objects.filter(bank_file_id__in=ids).exclude(
+        status=OcrTransmission.Status.DUPLICATE
+    ):
+        known.add(row.bank_file_id)
+        ocr_transmission_retry(row)  # the parts a worker that died half-way left undone
     client = None
     imported: list[OcrTransmission] = []
     for file_id in ids:

@@ -90,7 +90,7 @@ def ocr_transmission_import(
     try:
         with transaction.atomic():
             row = OcrTransmission.objects.create(
-                status=OcrTransmission.Status.IMPORTED,
+                status=OcrTransmission.Status.RECEIVED,
                 raw=b"",
                 sha256=file.sha256,
                 size=file.size,
@@ -120,14 +120,23 @@ def ocr_transmission_import(
 
 
 def ocr_transmission_retry(row: OcrTransmission) -> OcrTransmission:
-    """Import again the parts of ``row`` that failed (support's action, or a re-delivery)."""
-    if not row.failed:
+    """Import the parts of ``row`` not imported yet: those that failed, or all that a worker
+    that died half-way left (support's action, a re-delivery of the file or of its event)."""
+    if row.status not in (OcrTransmission.Status.RECEIVED, OcrTransmission.Status.PARTLY_FAILED):
         return row
     content = row.data
     parsed = parse(content)
-    owners = _owners(parsed)
-    wanted = {int(pk) for pk in row.failed}
-    owners = {number: account for number, account in owners.items() if account.company_id in wanted}
+    done = set(
+        OcrFile.objects.filter(transmission=row, status__in=OcrFile.ACCEPTED).values_list(
+            "company_id", flat=True
+        )
+    )
+    aside = set(row.kept_aside.values_list("account", flat=True))  # imported when registered
+    owners = {
+        number: account
+        for number, account in _owners(parsed).items()
+        if account.company_id not in done and number not in aside
+    }
     _import_parts(row, parsed, _lines(content), owners, retry=True)
     return row
 
@@ -356,8 +365,8 @@ def _duplicate(file: Received, original: OcrTransmission, fields: dict) -> OcrTr
         duplicate_of=original,
         **fields,
     )
-    if original.failed:  # delivered again: try the parts that failed once more
-        ocr_transmission_retry(original)
+    # delivered again: import the parts that failed, or that a dead worker left undone
+    ocr_transmission_retry(original)
     return duplicate
 
 

@@ -216,3 +216,20 @@ def test_operator_uploads_a_transmission_in_the_admin(two, client, make_user):
     assert (row.source, row.created_by, row.company_count) == (OcrFile.Source.UPLOAD, support, 2)
     assert client.get(reverse("admin:ocr_ocrtransmission_change", args=[row.pk])).status_code == 200
     assert client.get(reverse("admin:ocr_ocrtransmission_changelist")).status_code == 200
+
+
+def test_parts_a_dead_worker_left_are_imported_on_the_next_delivery(two, monkeypatch):
+    from ocr.services import transmissions
+
+    _company_a, _company_b, a, b = two
+    real = transmissions._import_parts
+    monkeypatch.setattr(transmissions, "_import_parts", lambda *args, **kwargs: None)  # died here
+    row = ocr_transmission_import(_file(a, b))
+    assert row.status == OcrTransmission.Status.RECEIVED and not OcrFile.objects.exists()
+    monkeypatch.setattr(transmissions, "_import_parts", real)
+    ocr_transmission_import(_file(a, b))  # the bank delivers it again
+    row.refresh_from_db()
+    assert row.status == OcrTransmission.Status.IMPORTED and OcrFile.objects.count() == 2
+    for invoice in (a, b):
+        invoice.refresh_from_db()
+        assert invoice.status == Invoice.Status.PAID
