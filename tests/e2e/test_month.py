@@ -285,7 +285,7 @@ def test_the_month_end_to_end(mode, first_day, e2e_stack, browser, shot):
     expect(admin.locator("body")).to_contain_text("150385 *****")  # masked at the bank too
     admin.fill("input[name=otp]", "123456")
     admin.get_by_role("button", name="Signer", exact=True).click()
-    expect(admin.locator("body")).to_contain_text("COMPLETE")
+    expect(admin.locator("body")).to_contain_text("Signert")  # the bank shows its status words
     wait_until(lambda: _refresh(app).status == OnlineBankApplication.Status.SIGNED, what="signed (feed)")
     _advance_to_next_banking_day(sim)  # the online bank exists from the next banking day
     wait_until(lambda: _refresh(app).status == OnlineBankApplication.Status.CREATED, what="created (feed)")
