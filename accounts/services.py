@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -22,6 +24,31 @@ from .models import ApprovalAuthorisation, BankAccount, BankApprovalRight, BankS
 from .selectors import bank_account_list_with_nets_ocr
 
 EDITABLE = ("name", "ledger_account", "fee_account", "incoming_payment_methods", "approval_mode")
+
+logger = logging.getLogger(__name__)
+# Who hears that an account was registered for Nets OCR (the OCR app imports what Nets sent
+# for it before): filled in ``AppConfig.ready``, so accounts imports no app above it.
+_NETS_OCR_REGISTERED: list[Callable[[BankAccount], object]] = []
+
+
+def on_nets_ocr_registered(hook: Callable[[BankAccount], object]) -> None:
+    """Call ``hook(account)`` once an account registered for Nets OCR is committed."""
+    if hook not in _NETS_OCR_REGISTERED:
+        _NETS_OCR_REGISTERED.append(hook)
+
+
+def _nets_ocr_registered(account: BankAccount) -> None:
+    if account.is_active and account.has_nets_ocr:
+        transaction.on_commit(partial(_run_nets_ocr_hooks, account.pk))
+
+
+def _run_nets_ocr_hooks(pk: int) -> None:
+    account = BankAccount.objects.select_related("company").get(pk=pk)
+    for hook in _NETS_OCR_REGISTERED:
+        try:
+            hook(account)
+        except Exception:  # the registration stands; what the hook failed to do is logged
+            logger.exception("a Nets OCR registration hook failed for bank account %s", pk)
 
 
 def _clean_bank_ledger_account(company, value, *, exclude_pk=None) -> str:
@@ -132,6 +159,7 @@ def bank_account_create(
         obj=account,
         changes={"after": {"account_number": number, "name": name, "ledger_account": ledger}},
     )
+    _nets_ocr_registered(account)
     return account
 
 
@@ -181,6 +209,10 @@ def bank_account_update(account: BankAccount, **changes) -> BankAccount:
         if "ledger_account" in diff:
             ledger_account_ensure(company, account.ledger_account, account.name)
         audit_record("bank_account.update", obj=account, changes=diff)
+        if "incoming_payment_methods" in diff and PaymentMethod.NETS_OCR not in (
+            before["incoming_payment_methods"] or []
+        ):
+            _nets_ocr_registered(account)
     return account
 
 
@@ -207,6 +239,7 @@ def bank_account_reactivate(account: BankAccount) -> BankAccount:
     account.deactivated_at = None
     account.save(update_fields=["is_active", "deactivated_at", "updated_at"])
     audit_record("bank_account.reactivate", obj=account)
+    _nets_ocr_registered(account)
     return account
 
 

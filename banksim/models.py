@@ -289,7 +289,9 @@ class Payment(BankModel):
 
 
 class OcrFile(BankModel):
-    org_number = models.CharField(max_length=9)
+    # One transmission per delivery to the data recipient (the ERP vendor's kundeenhetsid),
+    # with the assignments of every customer's accounts: no one customer's file.
+    recipient = models.CharField(max_length=8, default="00105625")
     transmission_number = models.CharField(max_length=7, unique=True)
     file_date = models.DateField()
     content = models.TextField()

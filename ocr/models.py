@@ -19,12 +19,20 @@
   SETTLED (KID matched an invoice) / UNMATCHED (waiting for manual allocation; allocated →
   SETTLED) / REVERSED (a later type 18/20 reversed it) / REVERSAL (a reversal that was applied)
   / UNASSIGNED (its assignment was kept aside).
+- ``OcrTransmission``: one transmission as Nets delivers it to the data recipient (the vendor,
+  kundeenhetsid 00105625), with the assignments of *every* customer's accounts: stored once
+  (raw bytes, SHA-256), deduplicated by transmitter, transmission number and content, then
+  split by assignment account into one ``OcrFile`` per company (its part, imported in its own
+  transaction). ``failed`` names the companies whose part could not be imported.
+- ``OcrKeptAside``: an assignment of a transmission for an account no company has registered
+  for Nets OCR, with its raw records; imported when a company registers the account.
 """
 
 from __future__ import annotations
 
 import zlib
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -70,6 +78,16 @@ class OcrFile(ReceivedBankFile):
         blank=True,
         related_name="conflicts",
         verbose_name=_("conflicts with"),
+    )
+    # The vendor-level transmission this file is a company's part of (None: the company's own
+    # file, uploaded by hand).
+    transmission = models.ForeignKey(
+        "OcrTransmission",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parts",
+        verbose_name=_("transmission"),
     )
     transaction_count = models.PositiveIntegerField(_("transactions"), default=0)
     total_amount = models.DecimalField(_("total amount"), default=0, **MONEY)
@@ -224,3 +242,122 @@ class OcrTransaction(models.Model):
     @property
     def is_reversal(self) -> bool:
         return self.type in self.REVERSAL_TYPES
+
+
+class OcrTransmission(models.Model):
+    """One Nets transmission to the data recipient, for every customer's accounts (not a
+    company's: only support staff see it, in the admin; each company sees its part)."""
+
+    class Status(models.TextChoices):
+        # stored, the companies' parts being imported (a worker that died here leaves it so:
+        # the next delivery of the file, or of its feed event, imports the parts not yet in)
+        RECEIVED = "RECEIVED", _("Received")
+        IMPORTED = "IMPORTED", _("Imported")
+        PARTLY_FAILED = "PARTLY_FAILED", _("Imported, some companies failed")
+        DUPLICATE = "DUPLICATE", _("Duplicate")
+        REJECTED = "REJECTED", _("Rejected")
+
+    ACCEPTED = (Status.RECEIVED, Status.IMPORTED, Status.PARTLY_FAILED)
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    source = models.CharField(_("source"), max_length=10, choices=OcrFile.Source.choices)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    raw = models.BinaryField(_("raw file (zlib)"), editable=False)
+    transmitter = models.CharField(_("data transmitter"), max_length=8, blank=True)
+    transmission_number = models.CharField(_("transmission number"), max_length=7, blank=True)
+    recipient = models.CharField(_("data recipient"), max_length=8, blank=True)
+    bank_file_id = models.BigIntegerField(_("bank file id"), null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+    conflict_with = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="conflicts",
+        verbose_name=_("conflicts with"),
+    )
+    assignment_count = models.PositiveIntegerField(_("assignments"), default=0)
+    company_count = models.PositiveIntegerField(_("companies"), default=0)
+    kept_aside_count = models.PositiveIntegerField(_("assignments kept aside"), default=0)
+    transaction_count = models.PositiveIntegerField(_("transactions"), default=0)
+    total_amount = models.DecimalField(_("total amount"), default=0, **MONEY)
+    # company id → why its part could not be imported (retried on the next delivery of the file)
+    failed = models.JSONField(_("failed companies"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("OCR transmission")
+        verbose_name_plural = _("OCR transmissions")
+        ordering = ["-id"]
+        permissions = [("upload_ocrtransmission", _("Can upload a Nets OCR transmission"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=Q(status__in=["RECEIVED", "IMPORTED", "PARTLY_FAILED"]),
+                name="uniq_ocr_transmission_sha256",
+            ),
+            models.UniqueConstraint(
+                fields=["bank_file_id"],
+                condition=Q(bank_file_id__isnull=False) & ~Q(status="DUPLICATE"),
+                name="uniq_ocr_transmission_bank_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["transmitter", "transmission_number"], name="ocr_transmission_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"OCR transmission #{self.pk} {self.transmission_number or self.filename}"
+
+    @property
+    def data(self) -> bytes:
+        return zlib.decompress(bytes(self.raw)) if self.raw else b""
+
+
+class OcrKeptAside(models.Model):
+    """An assignment for an account no company had registered for Nets OCR when it came."""
+
+    transmission = models.ForeignKey(OcrTransmission, on_delete=models.PROTECT, related_name="kept_aside")
+    account = models.CharField(_("assignment account"), max_length=11)
+    number = models.CharField(_("assignment number"), max_length=7)
+    agreement_id = models.CharField(_("agreement id"), max_length=9, blank=True)
+    transaction_count = models.PositiveIntegerField(_("transactions"), default=0)
+    total_amount = models.DecimalField(_("total amount"), **MONEY)
+    nets_date = models.DateField(_("Nets date"), null=True, blank=True)
+    # The assignment's records 20 … 88 exactly as in the transmission (ISO-8859-1 text).
+    records = models.TextField(_("raw records"))
+    # Set when a company registered the account and the assignment was imported for it.
+    imported_file = models.ForeignKey(
+        OcrFile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported as"),
+    )
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("kept aside at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("OCR assignment kept aside")
+        verbose_name_plural = _("OCR assignments kept aside")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["transmission", "number"], name="uniq_ocr_kept_aside"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["account"], condition=Q(imported_at__isnull=True), name="ocr_kept_aside_waiting"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.account}"

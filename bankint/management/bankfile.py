@@ -21,15 +21,19 @@ class BankFileCommand(BaseCommand):
     company_model = None
     max_bytes: int
     kind: str
+    # False: without --company the file is not one company's (``import_file`` gets None)
+    company_required = True
 
     def add_arguments(self, parser):
         parser.add_argument("path")
-        parser.add_argument("--company", type=int, required=True, help="the company's id")
+        parser.add_argument("--company", type=int, required=self.company_required, help="the company's id")
 
-    def handle(self, *args, path: str, company: int, **options):
-        target = self.company_model.objects.filter(pk=company).first()
-        if target is None:
-            raise CommandError(f"No company with id {company}.")
+    def handle(self, *args, path: str, company: int | None = None, **options):
+        target = None
+        if company is not None:
+            target = self.company_model.objects.filter(pk=company).first()
+            if target is None:
+                raise CommandError(f"No company with id {company}.")
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"{path}: no such file.")

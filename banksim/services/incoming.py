@@ -1,6 +1,7 @@
 """Money arriving on a customer's account: booked at once, or, paid with a KID to an
 account with a Nets OCR agreement, collected by Nets and delivered in the night's OCR file
-(one file per customer, one assignment per account) and credited as one entry per
+(one transmission to the ERP vendor as data recipient, one assignment per account, across
+customers) and credited as one entry per
 assignment."""
 
 from __future__ import annotations
@@ -76,25 +77,27 @@ def _incoming_request(data: dict) -> tuple[Account, Decimal, str, str]:
 
 
 def ocr_files_for(day: date) -> None:
-    """The night's OCR files: every KID payment received by ``day`` and not yet delivered."""
+    """The night's OCR transmission: every KID payment received by ``day`` and not yet
+    delivered, for every customer's accounts at once."""
     pending = (
         IncomingKidPayment.objects.filter(ocr_file__isnull=True, received_date__lte=day)
-        .select_related("account__customer")
+        .select_related("account")
         .order_by("account__customer_id", "account_id", "pk")
     )
-    by_customer: dict[str, dict[Account, list[IncomingKidPayment]]] = {}
+    accounts: dict[Account, list[IncomingKidPayment]] = {}
     for p in pending:
-        by_customer.setdefault(p.account.customer.org_number, {}).setdefault(p.account, []).append(p)
-    if not by_customer:
+        accounts.setdefault(p.account, []).append(p)
+    if not accounts:
         return
     st = SimState.objects.select_for_update().get(pk=1)
-    for org, accounts in by_customer.items():
-        _ocr_file(st, org, accounts, day)
+    _ocr_file(st, accounts, day)
     st.save(update_fields=["transmission_counter", "assignment_counter"])
 
 
-def _ocr_file(st: SimState, org: str, accounts: dict[Account, list[IncomingKidPayment]], day: date) -> None:
-    """One customer's OCR file, numbered from the bank's transmission and assignment counters."""
+def _ocr_file(st: SimState, accounts: dict[Account, list[IncomingKidPayment]], day: date) -> None:
+    """One transmission to the data recipient (the ERP vendor, kundeenhetsid 00105625) with one
+    assignment per account that received KID payments, whichever customer owns it, as Nets
+    delivers: numbered from the bank's transmission and assignment counters."""
     st.transmission_counter += 1
     assignments = []
     for account, payments in accounts.items():
@@ -108,11 +111,13 @@ def _ocr_file(st: SimState, org: str, accounts: dict[Account, list[IncomingKidPa
             )
         )
     content = formats.write_ocr(
-        transmission_number=f"{st.transmission_counter:07d}", file_date=day, assignments=assignments
+        transmission_number=f"{st.transmission_counter:07d}",
+        file_date=day,
+        assignments=assignments,
     )
     all_payments = [p for ps in accounts.values() for p in ps]
     ocr_file = OcrFile.objects.create(
-        org_number=org,
+        recipient=formats.DATA_RECIPIENT,
         transmission_number=f"{st.transmission_counter:07d}",
         file_date=day,
         content=content,
@@ -134,12 +139,14 @@ def _ocr_file(st: SimState, org: str, accounts: dict[Account, list[IncomingKidPa
             text=f"Nets OCR oppdrag {len(payments)} transaksjoner",
             ocr_file=ocr_file,
         )
+    # Addressed to the data recipient, not to a customer: no organisation number.
     event(
         "ocr_file.created",
-        org,
+        "",
         ocr_file.pk,
         {
             "transmission_number": ocr_file.transmission_number,
+            "recipient": formats.DATA_RECIPIENT,
             "file_date": day.isoformat(),
             "total": f"{ocr_file.total:.2f}",
             "accounts": sorted(a.number for a in accounts),

@@ -16,7 +16,7 @@ from lxml import etree
 from banksim import formats
 from banksim.models import Account, DebitNotification, OcrFile, Statement
 from banksim.tests.builders import Batch, Tx, pain001
-from banksim.tests.conftest import DRIFT, SKATT, SUPPLIER
+from banksim.tests.conftest import CLIENT_ACCOUNT, DRIFT, SKATT, SUPPLIER
 
 NS = {"c": formats.NS_CAMT053}
 
@@ -180,3 +180,34 @@ def test_inject_validations(integrated):
     for body, status, code in cases:
         response = integrated.sim("/sim/transactions", body)
         assert (response.status_code, response.json()["code"]) == (status, code), body
+
+
+def test_one_ocr_transmission_to_the_data_recipient_for_every_customer(integrated):
+    """Nets delivers to the data recipient (00105625), not to the customer: one transmission a
+    night with one assignment per account that received KID payments, across customers."""
+    integrated.sim(
+        "/sim/customers",
+        {
+            "org_number": "987654325",
+            "name": "Demo Klient AS",
+            "subscription": "integrated",
+            "accounts": [{"number": CLIENT_ACCOUNT, "ocr": {"length": 9, "check": "MOD10"}}],
+        },
+    )
+    for account, kid, amount in [(DRIFT, "000001230", "100.00"), (CLIENT_ACCOUNT, "000002345", "25.00")]:
+        integrated.sim("/sim/transactions", {"account": account, "amount": amount, "kid": kid})
+    integrated.advance(days=1)
+    [ocr_file] = OcrFile.objects.all()
+    transmission = netsgiro.parse(ocr_file.content)
+    assert transmission.data_recipient == ocr_file.recipient == "00105625"
+    assert {a.account: a.get_total_amount() for a in transmission.assignments} == {
+        DRIFT: Decimal("100.00"),
+        CLIENT_ACCOUNT: Decimal("25.00"),
+    }
+    [event] = [e for e in integrated.events() if e["type"] == "ocr_file.created"]
+    assert event["org_number"] is None and event["data"]["recipient"] == "00105625"
+    assert event["data"]["accounts"] == sorted([DRIFT, CLIENT_ACCOUNT])
+    # each account is credited its own assignment's total, on its own statement
+    assert Account.objects.get(number=CLIENT_ACCOUNT).entries.get(ocr_file=ocr_file).amount == Decimal(
+        "25.00"
+    )

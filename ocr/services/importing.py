@@ -31,7 +31,7 @@ from notifications.models import Notification
 from ..models import OcrFile
 from ..parsing import OcrParseError, OcrTransmissionStart
 from .intake import INTAKE
-from .reading import parse, parse_error_reason, same_content
+from .reading import Parsed, parse, parse_error_reason, same_content
 from .settling import decide, ocr_accounts
 from .storing import store
 
@@ -120,12 +120,10 @@ def ocr_file_import(
                 return _store_duplicate(company, file, other, fields)
         conflict_with = earlier[0] if earlier else None
         try:
-            decided = decide(company, parsed, accounts := ocr_accounts(company))
-            return store(
+            return import_part(
                 company,
                 parsed,
-                accounts,
-                decided,
+                ocr_accounts(company),
                 raw=raw.get(),
                 conflict_with=conflict_with,
                 fields={**fields, "sha256": file.sha256, "size": file.size},
@@ -136,6 +134,15 @@ def ocr_file_import(
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def import_part(company, parsed: Parsed, accounts, *, raw: bytes, conflict_with, fields: dict) -> OcrFile:
+    """A checked file (or a company's part of a vendor-level transmission) settled and stored
+    for ``company`` in one transaction: what every OCR import of a company comes down to.
+    ``accounts`` are the company's accounts registered for Nets OCR (by number), ``raw`` the
+    bytes as stored (zlib), ``fields`` the file row's own columns."""
+    decided = decide(company, parsed, accounts)
+    return store(company, parsed, accounts, decided, raw=raw, conflict_with=conflict_with, fields=fields)
 
 
 def _reject(company, file: Received, reason: str, fields: dict) -> OcrFile:

@@ -18,10 +18,10 @@ from django.utils import translation
 from accounts.models import PaymentMethod
 from accounts.services import bank_account_create
 from ledger.models import Invoice
-from ocr.models import OcrAssignment, OcrFile, OcrTransaction
+from ocr.models import OcrAssignment, OcrFile, OcrTransaction, OcrTransmission
 from ocr.parsing import OcrParseError, parse_ocr
 from ocr.parsing import OcrTransaction as ParsedTransaction
-from ocr.services import ocr_file_import
+from ocr.services import ocr_file_import, ocr_transmission_import
 from tests.corpus.conftest import HERE, assert_manifest_covers, corpus_cases, corpus_file, require_samples
 from tests.ocr.conftest import invoice_maker, setup_ocr_company
 
@@ -173,3 +173,39 @@ def test_the_importer(company_a, folder, name, spec):
     # and the same file again is a duplicate: nothing twice
     again = ocr_file_import(company_a, _readdressed(data), filename=name)
     assert again.status == OcrFile.Status.DUPLICATE and again.duplicate_of == file
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("folder", "name", "spec"), CASES)
+def test_the_vendor_level_importer(company_a, folder, name, spec):
+    """The same real files as Nets delivers them to the data recipient (the vendor, for every
+    customer): received once and the company's part imported, settling the same invoices."""
+    data = corpus_file(folder, name, spec)
+    if spec["outcome"] == "refused":
+        row = ocr_transmission_import(data, filename=name)
+        assert (row.status, row.reason) == (OcrTransmission.Status.REJECTED, spec["message"])
+        assert not OcrFile.objects.exists()
+        return
+    by_kid = _company_for(company_a, data)
+    row = ocr_transmission_import(_readdressed(data), filename=name)
+    assert row.status == OcrTransmission.Status.IMPORTED, (row.reason, row.failed)
+    assert (row.transaction_count, row.total_amount, row.company_count) == (
+        spec["transactions"],
+        Decimal(spec["total"]),
+        1,
+    )
+    file = OcrFile.objects.get(transmission=row)
+    assert (file.company, file.transaction_count, file.total_amount) == (
+        company_a,
+        spec["transactions"],
+        Decimal(spec["total"]),
+    )
+    assert (file.settled_count, file.unmatched_count) == (spec["settled"], spec["unmatched"])
+    for pk, t in by_kid.values():
+        invoice = Invoice.objects.get(pk=pk)
+        if t.sign == "-":
+            assert (invoice.status, invoice.paid_amount) == (Invoice.Status.OPEN, Decimal("0.00"))
+        else:
+            assert (invoice.status, invoice.paid_amount) == (Invoice.Status.PAID, t.amount)
+    again = ocr_transmission_import(_readdressed(data), filename=name)
+    assert again.status == OcrTransmission.Status.DUPLICATE and again.duplicate_of == row

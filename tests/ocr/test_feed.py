@@ -1,4 +1,5 @@
-"""The bank's change feed: ``ocr_file.created`` downloads the file and imports it, once."""
+"""The bank's change feed: ``ocr_file.created`` downloads the vendor-level transmission and
+imports each company's part of it, once."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from agreements import feed
 from bankclient import BankClient
 from bankint import bankfeed
 from ledger.models import Invoice
-from ocr.models import OcrFile, OcrTransaction
+from ocr.models import OcrFile, OcrTransaction, OcrTransmission
 from ocr.services import ocr_files_fetch
 from tests.banksim_server import KEY
 
@@ -38,9 +39,12 @@ def test_feed_imports_the_nights_ocr_file_once(bank, sim, ocr_company, make_invo
     sim.sim_advance_clock(days=1)
     report = feed.bank_feed_poll(client=bank)
     assert report.by_type.get("ocr_file.created") == 1, report.summary()
-    file = OcrFile.objects.get()
+    transmission = OcrTransmission.objects.get()
+    assert transmission.status == OcrTransmission.Status.IMPORTED and transmission.recipient == "00105625"
+    assert transmission.bank_file_id is not None and transmission.company_count == 1
+    file = OcrFile.objects.get()  # the company's part
     assert (file.status, file.source, file.settled_count) == (OcrFile.Status.IMPORTED, OcrFile.Source.BANK, 2)
-    assert file.bank_file_id is not None and file.recipient == "00105625"
+    assert file.transmission == transmission and file.recipient == "00105625"
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.status, b.status, b.paid_amount) == (
@@ -53,8 +57,9 @@ def test_feed_imports_the_nights_ocr_file_once(bank, sim, ocr_company, make_invo
 
     from bankclient.dto import ChangeEvent
 
-    again = ChangeEvent(1, "ocr_file.created", "123456785", str(file.bank_file_id), {}, timezone.now())
+    again = ChangeEvent(1, "ocr_file.created", None, str(transmission.bank_file_id), {}, timezone.now())
     assert ocr_files_fetch([again, again]) == []
+    assert OcrTransmission.objects.count() == 1
     assert OcrFile.objects.count() == 1 and OcrTransaction.objects.count() == 2
 
 
@@ -64,17 +69,23 @@ def test_tampered_file_from_the_bank_is_rejected_and_alerted(bank, sim, ocr_comp
     sim.sim_advance_clock(days=1)
     sim.sim_set_fault(endpoint="ocr_file_download", mode="malformed", rate=1.0)
     feed.bank_feed_poll(client=bank)
-    file = OcrFile.objects.get()
-    assert file.status == OcrFile.Status.REJECTED and "89" in file.reason
+    transmission = OcrTransmission.objects.get()
+    assert transmission.status == OcrTransmission.Status.REJECTED and "89" in transmission.reason
+    assert not OcrFile.objects.exists()
     a.refresh_from_db()
     assert a.status == Invoice.Status.OPEN
 
 
-def test_events_for_other_companies_are_ignored(bank, sim, ocr_company):
-    from django.utils import timezone
+def test_accounts_of_no_company_are_kept_aside(bank, sim, ocr_company):
+    """An account the bank knows but no company registered with Nets OCR: kept aside."""
+    sim.sim_inject_transaction(
+        account="15032080119", amount="10.00", kid="000001230", payer_account="86011117947"
+    )
+    sim.sim_advance_clock(days=1)
+    from accounts.models import BankAccount
 
-    from bankclient.dto import ChangeEvent
-
-    event = ChangeEvent(1, "ocr_file.created", "974760673", "1", {}, timezone.now())
-    assert ocr_files_fetch([event]) == []
-    assert OcrFile.objects.count() == 0
+    BankAccount.objects.filter(company=ocr_company).update(incoming_payment_methods=[])
+    feed.bank_feed_poll(client=bank)
+    transmission = OcrTransmission.objects.get()
+    assert (transmission.company_count, transmission.kept_aside_count) == (0, 1)
+    assert not OcrFile.objects.exists()
