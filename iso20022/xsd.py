@@ -62,7 +62,7 @@ class Tags:
 
     Each tag is made on first use and then kept as an attribute, so the readers' loops compare
     ``child.tag`` with a ready string. (camt.053, whose reader is the benchmarked one, keeps
-    module constants: :mod:`iso20022.camt053.tags`.)
+    its tags per version in :mod:`iso20022.camt053.tags`, unpacked into locals per entry.)
     """
 
     def __init__(self, namespace: str) -> None:
