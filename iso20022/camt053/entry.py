@@ -6,34 +6,17 @@ from decimal import Decimal
 
 from .errors import _missing
 from .model import CHARGE_SUBFAMILIES, ZERO, Camt053Entry
-from .tags import (
-    E_ACCTSVCRREF,
-    E_ADDTL,
-    E_AMT,
-    E_BKTXCD,
-    E_BOOKG,
-    E_CDTDBT,
-    E_DTLS,
-    E_RVSL,
-    E_STS,
-    E_VALDT,
-    T_CD,
-    T_DOMN,
-    T_FMLY,
-    T_PRTRY,
-    T_SUBFMLYCD,
-    T_TXDTLS,
-)
+from .tags import CamtTags
 from .transaction import _tx_wire
 from .values import _amount_text, _clean, _credit_debit, _day_of
 from .wire import TX_AMOUNT, _from_wire
 
 
-def _entry(ntry, index: int) -> Camt053Entry:
-    return _from_wire(_entry_wire(ntry, index))
+def _entry(ntry, index: int, t: CamtTags) -> Camt053Entry:
+    return _from_wire(_entry_wire(ntry, index, t))
 
 
-def _entry_wire(ntry, index: int) -> tuple:
+def _entry_wire(ntry, index: int, t: CamtTags) -> tuple:
     """One ``Ntry`` as plain values for ``marshal``, read and checked as :class:`Camt053Entry`
     says: amounts as their text, dates as ordinals, charges as text or None for none.
 
@@ -42,6 +25,7 @@ def _entry_wire(ntry, index: int) -> tuple:
     """
     # One pass over the entry's children, each compared with the tags read below; a repeated
     # element (the XSD allows none of these twice) counts by its last occurrence.
+    E_AMT, E_CDTDBT, E_RVSL, E_STS, E_BOOKG, E_VALDT, E_ACCTSVCRREF, E_BKTXCD, E_ADDTL, E_DTLS = t.entry
     amt = booking = value = btc = details = None
     credit_debit = reversal = status = acct_svcr_ref = additional = None
     for child in ntry:
@@ -51,7 +35,7 @@ def _entry_wire(ntry, index: int) -> tuple:
         elif tag == E_CDTDBT:
             credit_debit = child.text
         elif tag == E_STS:
-            status = child.text
+            status = child.text if not t.status_is_choice else _status_choice(child)
         elif tag == E_BOOKG:
             booking = child
         elif tag == E_VALDT:
@@ -70,17 +54,17 @@ def _entry_wire(ntry, index: int) -> tuple:
         raise _missing("Ntry/Amt", "Ntry", ntry.sourceline)
     amount = _amount_text(amt, "Ntry/Amt")
     if credit_debit != "CRDT" and credit_debit != "DBIT":
-        credit_debit = _credit_debit(ntry, "Ntry")  # the indicator with blanks round it, or an error
+        credit_debit = _credit_debit(ntry, "Ntry", t)  # the indicator with blanks round it, or an error
     if booking is None:
         raise _missing("Ntry/BookgDt", "Ntry", ntry.sourceline)
-    booking_day = _day_of(booking, "BookgDt")
-    value_day = _day_of(value, "ValDt") if value is not None else None
+    booking_day = _day_of(booking, "BookgDt", t)
+    value_day = _day_of(value, "ValDt", t) if value is not None else None
     reversal = (_clean(reversal) or "false").lower() in ("true", "1")
 
-    bank_tx_code, proprietary, subfamily = _bank_tx_code(btc) if btc is not None else _NO_BTC
+    bank_tx_code, proprietary, subfamily = _bank_tx_code(btc, t) if btc is not None else _NO_BTC
     currency = amt.get("Ccy")
     transactions, charges = (
-        _transactions(details, credit_debit, amount, currency) if details is not None else _NO_DETAILS
+        _transactions(details, credit_debit, amount, currency, t) if details is not None else _NO_DETAILS
     )
     return (
         index,
@@ -103,12 +87,22 @@ def _entry_wire(ntry, index: int) -> tuple:
 
 
 _NO_BTC = ("", None, None)
+
+
+def _status_choice(sts) -> str | None:
+    """``Sts/Cd`` (or ``Sts/Prtry``) of an EntryStatus1Choice, camt.053.001.08's form of the status."""
+    for choice in sts:
+        return choice.text
+    return sts.text
+
+
 _NO_DETAILS = ((), None)
 
 
-def _bank_tx_code(btc) -> tuple[str, str | None, str | None]:
+def _bank_tx_code(btc, t: CamtTags) -> tuple[str, str | None, str | None]:
     """``("Domn/Fmly/SubFmly", Prtry/Cd, SubFmlyCd)`` of a ``BkTxCd``: Domn(Cd, Fmly(Cd, SubFmlyCd))
     and Prtry(Cd, Issr). The code is ``""`` when the bank gave no domain part."""
+    T_DOMN, T_FMLY, T_PRTRY, T_CD, T_SUBFMLYCD = t.T_DOMN, t.T_FMLY, t.T_PRTRY, t.T_CD, t.T_SUBFMLYCD
     domain_code = family_code = subfamily = proprietary = None
     for part in btc:
         if part.tag == T_DOMN:
@@ -130,15 +124,17 @@ def _bank_tx_code(btc) -> tuple[str, str | None, str | None]:
     return "", proprietary, subfamily
 
 
-def _transactions(details, credit_debit: str, amount: str, currency: str | None) -> tuple[tuple, str | None]:
+def _transactions(
+    details, credit_debit: str, amount: str, currency: str | None, t: CamtTags
+) -> tuple[tuple, str | None]:
     """The wire tuples of an entry's ``TxDtls`` and the entry's charges as text (``None``: none).
 
     Charges are Σ signed tx amounts − the entry's signed amount: zero, the usual case, when
     one transaction carries the entry's own amount.
     """
-    txds = list(details.iterchildren(T_TXDTLS))
+    txds = list(details.iterchildren(t.T_TXDTLS))
     single = len(txds) == 1
-    transactions = tuple([_tx_wire(txd, credit_debit, amount, single, currency) for txd in txds])
+    transactions = tuple([_tx_wire(txd, credit_debit, amount, single, currency, t) for txd in txds])
     if not transactions:
         return transactions, None
     if single and transactions[0][TX_AMOUNT] == amount:

@@ -13,7 +13,10 @@ def _(text: str) -> str:
     return text
 
 
-# Messages someone may hand us instead of a camt.053.001.02, so the error can say what it is:
+# The versions the reader takes, as the refusal of another one lists them (tags.VERSIONS).
+SUPPORTED = "camt.053.001.02, .03, .04, .08"
+
+# Messages someone may hand us instead of a camt.053 we read, so the error can say what it is:
 # by the message name in the namespace, whatever its version.
 _OTHER_MESSAGE_RE = re.compile(
     r"urn:iso:std:iso:20022:tech:xsd:((camt\.05[234]|pain\.00[12])\.[0-9]{3}\.[0-9]{2})"
@@ -21,8 +24,8 @@ _OTHER_MESSAGE_RE = re.compile(
 
 _OTHER_MESSAGES = {
     "camt.053": _(
-        "This is a %(version)s bank statement; only camt.053.001.02 bank statements can be imported. "
-        "Ask the bank to deliver statements as camt.053.001.02."
+        "This is a %(version)s bank statement; only bank statements in %(supported)s can be imported. "
+        "Ask the bank to deliver statements in one of these versions."
     ),
     "camt.052": _("This is a %(version)s intraday account report, not a camt.053.001.02 bank statement."),
     "camt.054": _("This is a %(version)s debit/credit notification, not a camt.053.001.02 bank statement."),
@@ -32,7 +35,7 @@ _OTHER_MESSAGES = {
 
 
 class CamtParseError(Exception):
-    """The file is not a camt.053.001.02 statement we can trust; nothing of it may be imported.
+    """The file is not a camt.053 statement we can trust; nothing of it may be imported.
 
     ``template`` is the English message with ``%(name)s`` placeholders (marked with ``_``)
     and ``params`` its values, kept apart so that the service shows it in the user's language
@@ -86,6 +89,8 @@ def _wrong_message(namespace: str | None, localname: str, line: int | None) -> C
     known = _OTHER_MESSAGE_RE.fullmatch(namespace or "")
     if known:
         template, params = _OTHER_MESSAGES[known.group(2)], {"version": known.group(1)}
+        if known.group(2) == "camt.053":
+            params["supported"] = SUPPORTED
     elif namespace:
         template = _("This is a document in namespace %(namespace)s, not a camt.053.001.02 bank statement.")
         params = {"namespace": namespace}

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from .errors import CamtParseError, _, _missing
 from .model import Camt053Statement
-from .tags import NS
+from .tags import CamtTags
 from .values import (
     _account_id,
     _amount,
@@ -20,7 +20,8 @@ from .values import (
 )
 
 
-def _statement_header(stmt, message_id: str | None) -> Camt053Statement:
+def _statement_header(stmt, message_id: str | None, t: CamtTags) -> Camt053Statement:
+    NS = t.NS
     statement_id = _text(stmt, NS + "Id")
     if statement_id is None:
         raise _missing("Id", "Stmt", stmt.sourceline)
@@ -41,7 +42,7 @@ def _statement_header(stmt, message_id: str | None) -> Camt053Statement:
     to_at = _datetime(_text(stmt, f"{NS}FrToDt/{NS}ToDtTm"), "FrToDt/ToDtTm", stmt.sourceline)
 
     acct = _required(stmt, NS + "Acct", "Acct")
-    account, iban = _account_id(acct, "Acct")
+    account, iban = _account_id(acct, "Acct", t)
     currency = _text(acct, NS + "Ccy")
 
     opening: dict[str, tuple[Decimal, date, str, str | None, int | None]] = {}
@@ -50,9 +51,9 @@ def _statement_header(stmt, message_id: str | None) -> Camt053Statement:
         code = _text(bal, f"{NS}Tp/{NS}CdOrPrtry/{NS}Cd") or _text(bal, f"{NS}Tp/{NS}CdOrPrtry/{NS}Prtry")
         amt = _required(bal, NS + "Amt", "Bal/Amt")
         amount = _amount(amt, "Bal/Amt")
-        if _credit_debit(bal, "Bal") == "DBIT":
+        if _credit_debit(bal, "Bal", t) == "DBIT":
             amount = -amount  # an overdrawn account
-        when = _date_choice(_required(bal, NS + "Dt", "Bal/Dt"), "Bal/Dt")
+        when = _date_choice(_required(bal, NS + "Dt", "Bal/Dt"), "Bal/Dt", t)
         ccy = amt.get("Ccy")
         if currency is None:
             currency = ccy

@@ -52,6 +52,7 @@ class Camt053Tx(NamedTuple):
     charges: Decimal = ZERO  # Σ Chrgs/Amt in the entry's currency
     foreign: Camt053Fx | None = None
     additional_info: str | None = None  # AddtlTxInf
+    uetr: str | None = None  # Refs/UETR (camt.053.001.08): the payment's id across banks
 
     @property
     def kid(self) -> str | None:

@@ -1,4 +1,4 @@
-"""The stream: a camt.053.001.02 file read safely, entry by entry, with its schema checked."""
+"""The stream: a camt.053 file (.001.02, .03, .04 or .08) read safely, entry by entry, with its schema checked."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from ..xsd import NS_CAMT053, get_schema
+from ..xsd import get_schema
 from . import diagnosis
 from .diagnosis import _syntax_error
 from .entry import _entry, _entry_wire
 from .errors import CamtParseError, _, _truncated, _wrong_message
 from .header import _statement_header
 from .model import Camt053Entry, Camt053Statement
-from .tags import NS, SCHEMA
+from .tags import DEFAULT, CamtTags, tags_for
 from .values import _text
 
 __all__ = ["DEFAULT_MAX_BYTES", "iter_camt053", "parse_camt053"]
@@ -48,10 +48,24 @@ class _BoundedReader:
         self.head = b""  # the first bytes read: the root's start tag is in them
         self.tail = b""  # the last TAIL bytes read so far
         self.at_eof = False  # the source said it has nothing more
+        self._pending = b""  # read ahead by peek(), handed out by read() first
+
+    def peek(self) -> bytes:
+        """The first bytes of the file, read ahead (and handed to the parser by :meth:`read`):
+        what tells the message's version before the parse starts."""
+        if self._head:
+            self._pending = self._read_chunk(64 * 1024)
+        return self.head
 
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0:
             size = 64 * 1024
+        if self._pending:
+            chunk, self._pending = self._pending[:size], self._pending[size:]
+            return chunk
+        return self._read_chunk(size)
+
+    def _read_chunk(self, size: int) -> bytes:
         chunk = self._raw.read(min(size, self._limit - self._read + 1))
         if not isinstance(chunk, bytes | bytearray):
             raise CamtParseError(_("The statement must be given as bytes, not text."))
@@ -152,7 +166,7 @@ def _open(source) -> tuple[BinaryIO, bool]:
     raise CamtParseError(_("Cannot read a statement from a %(type)s."), {"type": type(source).__name__})
 
 
-def _check_root(root) -> None:
+def _check_root(root, t: CamtTags) -> None:
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise CamtParseError(
@@ -161,7 +175,7 @@ def _check_root(root) -> None:
             line=1,
         )
     qname = etree.QName(root)
-    if qname.namespace == NS_CAMT053 and qname.localname == "Document":
+    if qname.namespace == t.namespace and qname.localname == "Document":
         return
     raise _wrong_message(qname.namespace, qname.localname, root.sourceline)
 
@@ -169,7 +183,7 @@ def _check_root(root) -> None:
 def iter_camt053(
     source, *, max_bytes: int = DEFAULT_MAX_BYTES, validate: bool = True, wire: bool = False
 ) -> Iterator[Camt053Statement | Camt053Entry]:
-    """Stream a camt.053.001.02 file: each statement's header (``entries=()``), then its entries.
+    """Stream a camt.053 file (.001.02, .03, .04 or .08): each statement's header (``entries=()``), then its entries.
 
     ``source`` is bytes, a path, or a binary file object. The header comes before its entries
     because the XSD puts ``Acct`` and ``Bal`` before ``Ntry``; a statement without entries is
@@ -235,6 +249,11 @@ def _iterate(
     # End events of three tags only: a start event per entry as well would double the
     # events. The header is read when the statement's first Ntry ends, because the XSD puts
     # Id, Acct and Bal before the first Ntry, so they are complete by then.
+    # The version is the root's namespace, read from the first bytes; a file of any other (or
+    # none) is parsed as camt.053.001.02, and refused by name when its root is seen.
+    first = reader.root() if reader.peek() else None
+    t = (tags_for(etree.QName(first).namespace) if first is not None else None) or DEFAULT
+    NS = t.NS
     ntry, stmt, grp_hdr, document = NS + "Ntry", NS + "Stmt", NS + "GrpHdr", NS + "Document"
     events = etree.iterparse(
         reader,
@@ -246,7 +265,7 @@ def _iterate(
         huge_tree=False,
         remove_comments=True,
         remove_pis=True,
-        schema=get_schema(SCHEMA) if validate else None,
+        schema=get_schema(t.schema) if validate else None,
     )
     root_checked = False
     message_id = None
@@ -257,17 +276,17 @@ def _iterate(
     try:
         for _event, element in events:
             if not root_checked:
-                # The root must be a camt.053.001.02 Document (and no DOCTYPE), before anything
-                # of the file is yielded.
-                _check_root(element.getroottree().getroot())
+                # The root must be a Document of the version peeked (and no DOCTYPE), before
+                # anything of the file is yielded.
+                _check_root(element.getroottree().getroot(), t)
                 root_checked = True
             tag = element.tag
             if tag == ntry:
                 if header is None:
-                    header = _statement_header(element.getparent(), message_id)
+                    header = _statement_header(element.getparent(), message_id, t)
                     statements += 1
                     yield header
-                entry = read(element, index)
+                entry = read(element, index, t)
                 index += 1
                 yield entry
                 # Flat memory: drop this entry's subtree and every sibling already processed
@@ -279,7 +298,7 @@ def _iterate(
             elif tag == stmt:
                 if header is None:
                     statements += 1
-                    yield _statement_header(element, message_id)  # a day without entries
+                    yield _statement_header(element, message_id, t)  # a day without entries
                 header = None
                 index = 0
                 element.clear(keep_tail=False)
@@ -303,7 +322,7 @@ def _iterate(
         if root is not None:
             if not reader.ends_the_document(root):
                 raise _truncated(root)
-            _check_root(root)
+            _check_root(root, t)
         raise CamtParseError(_("The file has no root element."))
     if not reader.ends_the_document(events.root):
         # A parser reports a file cut off in the middle as not well-formed, but not every
@@ -316,7 +335,7 @@ def _iterate(
 def parse_camt053(
     source, *, max_bytes: int = DEFAULT_MAX_BYTES, validate: bool = True
 ) -> list[Camt053Statement]:
-    """Parse a whole camt.053.001.02 file into statements with their entries.
+    """Parse a whole camt.053 file (.001.02, .03, .04 or .08) into statements with their entries.
 
     Holds every entry as a small frozen dataclass (about 1 KB each); for the biggest files an
     importer should consume :func:`iter_camt053` in batches instead.

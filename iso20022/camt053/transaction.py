@@ -6,31 +6,13 @@ from decimal import Decimal
 
 from .errors import CamtParseError, _
 from .model import ZERO
-from .tags import (
-    AMOUNT_DETAILS,
-    E_ACCTSVCRREF,
-    PARTY,
-    T_AMT,
-    T_CHRGS,
-    T_NM,
-    T_REF,
-    T_USTRD,
-    X_ADDTL,
-    X_AMTDTLS,
-    X_CCYXCHG,
-    X_E2E,
-    X_REFS,
-    X_RLTDPTIES,
-    X_RMTINF,
-    XCHG_RATE,
-    XCHG_SRC,
-    XCHG_TRGT,
-)
+from .tags import CamtTags
 from .values import _RATE_RE, _account_id, _amount, _amount_text, _clean, _foreign_amount
 
 
-def _exchange(xchg) -> tuple[str | None, str | None, str | None]:
+def _exchange(xchg, t: CamtTags) -> tuple[str | None, str | None, str | None]:
     """(XchgRate as text, SrcCcy, TrgtCcy) of a ``CcyXchg``."""
+    XCHG_RATE, XCHG_SRC, XCHG_TRGT = t.XCHG_RATE, t.XCHG_SRC, t.XCHG_TRGT
     rate = source = target = None
     for part in xchg:
         tag = part.tag
@@ -50,7 +32,7 @@ def _exchange(xchg) -> tuple[str | None, str | None, str | None]:
     return rate, source, target
 
 
-def _amount_details(amt_dtls, currency: str | None, single_amount: str | None) -> tuple:
+def _amount_details(amt_dtls, currency: str | None, single_amount: str | None, t: CamtTags) -> tuple:
     """(amount in the entry's currency as text or None, the foreign wire tuple or None).
 
     Only an amount in the entry's currency (or without one) can split a batch or show
@@ -58,6 +40,7 @@ def _amount_details(amt_dtls, currency: str | None, single_amount: str | None) -
     transaction of an entry, a stated amount equal to the entry's is the transaction's (a bank
     may add others: a Swiss file gives InstdAmt 4500.00 and TxAmt 0.04 for 4500.00 booked).
     """
+    AMOUNT_DETAILS, T_AMT, X_CCYXCHG = t.amount_details, t.T_AMT, t.X_CCYXCHG
     own: list[tuple[int, str]] = []
     foreign = exchange = None
     for part in amt_dtls:
@@ -86,23 +69,26 @@ def _amount_details(amt_dtls, currency: str | None, single_amount: str | None) -
             if single_amount is not None:
                 wanted = Decimal(single_amount)
                 if any(Decimal(text) == wanted for _rank, text in own):
-                    return single_amount, _fx_wire(foreign, exchange)
+                    return single_amount, _fx_wire(foreign, exchange, t)
         amount = own[0][1]
-    return amount, _fx_wire(foreign, exchange)
+    return amount, _fx_wire(foreign, exchange, t)
 
 
-def _fx_wire(foreign, exchange) -> tuple | None:
+def _fx_wire(foreign, exchange, t: CamtTags) -> tuple | None:
     if foreign is None:
         return None
     xchg = foreign[3] if foreign[3] is not None else exchange
-    rate, source, target = _exchange(xchg) if xchg is not None else (None, None, None)
+    rate, source, target = _exchange(xchg, t) if xchg is not None else (None, None, None)
     return (foreign[1], foreign[2], rate, source, target)
 
 
-def _tx_wire(txd, credit_debit: str, entry_amount: str, single: bool, currency: str | None) -> tuple:
+def _tx_wire(
+    txd, credit_debit: str, entry_amount: str, single: bool, currency: str | None, t: CamtTags
+) -> tuple:
     """One ``TxDtls`` as its wire tuple (see :func:`_entry_wire`): the amount and charges as
     text, the rest as :class:`Camt053Tx` holds it."""
     # One pass over the children (this runs for each of 100,000 entries' transactions).
+    X_REFS, X_AMTDTLS, X_RLTDPTIES, X_RMTINF, T_CHRGS, T_AMT, X_ADDTL = t.tx
     amt = amt_dtls = rmt = parties = refs = additional = None
     has_charges = False
     for child in txd:
@@ -123,10 +109,10 @@ def _tx_wire(txd, credit_debit: str, entry_amount: str, single: bool, currency: 
             additional = child.text
     amount = fx = None
     if amt_dtls is not None:
-        amount, fx = _amount_details(amt_dtls, currency, entry_amount if single else None)
+        amount, fx = _amount_details(amt_dtls, currency, entry_amount if single else None, t)
     if amount is None:
         amount, fx = _amount_otherwise(txd, amt, fx, entry_amount, single, currency)
-    charges = _charges(txd, currency) if has_charges else None
+    charges = _charges(txd, currency, t) if has_charges else None
 
     kids: tuple[str, ...] = ()
     unstructured = []
@@ -134,7 +120,8 @@ def _tx_wire(txd, credit_debit: str, entry_amount: str, single: bool, currency: 
         # RmtInf holds Ustrd lines and Strd blocks; in Strd the only Ref is CdtrRefInf/Ref (KID),
         # one per Strd: a payment covering several invoices gives each its own.
         found_kids = []
-        for found in rmt.iter(T_USTRD, T_REF):
+        T_USTRD = t.T_USTRD
+        for found in rmt.iter(T_USTRD, t.T_REF):
             text = (found.text or "").strip()
             if not text:
                 continue
@@ -147,19 +134,20 @@ def _tx_wire(txd, credit_debit: str, entry_amount: str, single: bool, currency: 
 
     counterparty_name = counterparty_account = None
     if parties is not None:
-        party, party_account, what = PARTY[credit_debit]
+        party, party_account, what = t.party[credit_debit]
         for part in parties:
             tag = part.tag
             if tag == party:
-                for nm in part.iterchildren(T_NM):
+                holder = part if t.party_holder is None else part.find(t.party_holder)
+                for nm in holder.iterchildren(t.T_NM) if holder is not None else ():
                     counterparty_name = (nm.text or "").strip() or None
             elif tag == party_account:
                 # The last one wins, as for every repeated element (the XSD allows one).
                 counterparty_account = part
         if counterparty_account is not None:
-            counterparty_account = _account_id(counterparty_account, what)[0]
+            counterparty_account = _account_id(counterparty_account, what, t)[0]
 
-    end_to_end_id, tx_ref = _references(refs) if refs is not None else _NO_REFS
+    end_to_end_id, tx_ref, uetr = _references(refs, t) if refs is not None else _NO_REFS
 
     return (
         amount,
@@ -173,10 +161,11 @@ def _tx_wire(txd, credit_debit: str, entry_amount: str, single: bool, currency: 
         charges,
         fx,
         _clean(additional),
+        uetr,
     )
 
 
-_NO_REFS = (None, None)
+_NO_REFS = (None, None, None)
 
 
 def _amount_otherwise(
@@ -202,24 +191,29 @@ def _amount_otherwise(
     return None, fx  # a batch's payment known only in another currency: no amount to split by
 
 
-def _charges(txd, currency: str | None) -> str:
-    """Σ ``Chrgs/Amt`` in the entry's currency, as text (one in another is not summed with it)."""
+def _charges(txd, currency: str | None, t: CamtTags) -> str:
+    """Σ ``Chrgs/Amt`` (from .03: ``Chrgs/Rcrd/Amt``) in the entry's currency, as text (one in
+    another is not summed with it)."""
     total = ZERO
-    for chrg in txd.iterchildren(T_CHRGS):
-        for found in chrg.iterchildren(T_AMT):
-            ccy = found.get("Ccy")
-            if ccy is None or ccy == currency:
-                total += _amount(found, "Chrgs/Amt")
+    for chrg in txd.iterchildren(t.T_CHRGS):
+        records = (chrg,) if t.charge_record is None else chrg.iterchildren(t.charge_record)
+        for record in records:
+            for found in record.iterchildren(t.T_AMT):
+                ccy = found.get("Ccy")
+                if ccy is None or ccy == currency:
+                    total += _amount(found, "Chrgs/Amt")
     return str(total)
 
 
-def _references(refs) -> tuple[str | None, str | None]:
-    """``(EndToEndId, AcctSvcrRef)`` of a transaction's ``Refs``."""
-    end_to_end_id = tx_ref = None
+def _references(refs, t: CamtTags) -> tuple[str | None, str | None, str | None]:
+    """``(EndToEndId, AcctSvcrRef, UETR)`` of a transaction's ``Refs`` (UETR from .08)."""
+    end_to_end_id = tx_ref = uetr = None
     for ref in refs:
         tag = ref.tag
-        if tag == X_E2E:
+        if tag == t.X_E2E:
             end_to_end_id = ref.text
-        elif tag == E_ACCTSVCRREF:
+        elif tag == t.X_ACCTSVCRREF:
             tx_ref = ref.text
-    return _clean(end_to_end_id), _clean(tx_ref)
+        elif tag == t.X_UETR:
+            uetr = ref.text
+    return _clean(end_to_end_id), _clean(tx_ref), _clean(uetr)

@@ -16,7 +16,7 @@ from lxml import etree
 
 from ..dates import OSLO
 from .errors import CamtParseError, _, _missing
-from .tags import NS, T_DT, T_DTTM, T_IBAN, T_ID
+from .tags import CamtTags
 
 # ISO 20022 amounts allow 18 digits and 5 decimals, but a NOK statement has øre at most. A
 # third decimal that is not zero means the file is not what we think it is, so it is refused,
@@ -70,8 +70,8 @@ def _amount(element, what: str) -> Decimal:
     raise CamtParseError(template, {"what": what, "value": repr(text)}, what, element.sourceline)
 
 
-def _credit_debit(element, parent_what: str) -> str:
-    found = element.find(NS + "CdtDbtInd")
+def _credit_debit(element, parent_what: str, t: CamtTags) -> str:
+    found = element.find(t.NS + "CdtDbtInd")
     value = found.text.strip() if found is not None and found.text else None
     if value not in ("CRDT", "DBIT"):
         if found is None:
@@ -85,8 +85,9 @@ def _credit_debit(element, parent_what: str) -> str:
     return value
 
 
-def _date_choice(element, what: str) -> date:
+def _date_choice(element, what: str, t: CamtTags) -> date:
     """A ``DateAndDateTimeChoice``: ``Dt`` or ``DtTm`` (the latter as an Oslo business date)."""
+    T_DT, T_DTTM = t.T_DT, t.T_DTTM
     for child in element:
         tag = child.tag
         text = (child.text or "").strip()
@@ -132,12 +133,13 @@ def _datetime(text: str | None, what: str, line: int | None) -> datetime | None:
         ) from None
 
 
-def _account_id(acct, what: str) -> tuple[str, str | None]:
+def _account_id(acct, what: str, t: CamtTags) -> tuple[str, str | None]:
     """(BBAN or foreign IBAN, IBAN or None) from a ``CashAccount`` element's ``Id``."""
+    T_IBAN = t.T_IBAN
     iban = other_id = None
     # CashAccount/Id holds either IBAN or Othr (whose first child is Id); the container Id
     # itself has no text, so the first Id or IBAN with text is the account.
-    for found in acct.iter(T_IBAN, T_ID):
+    for found in acct.iter(T_IBAN, t.T_ID):
         text = (found.text or "").strip()
         if not text:
             continue
@@ -170,37 +172,37 @@ def _amount_text(element, what: str) -> str:
     return str(_amount(element, what))
 
 
-def _date_of(element, what: str) -> date:
+def _date_of(element, what: str, t: CamtTags) -> date:
     """:func:`_date_choice`, with the usual case (a plain ``Dt``) read directly."""
     for child in element:
-        if child.tag == T_DT:
+        if child.tag == t.T_DT:
             text = child.text
             if text is not None and len(text) == 10:
                 with contextlib.suppress(ValueError):
                     return date.fromisoformat(text)
         break
-    return _date_choice(element, what)
+    return _date_choice(element, what, t)
 
 
 _ORDINALS: dict[str, int] = {}  # a plain Dt's text → its day's ordinal: a file has few distinct days
 
 
-def _day_of(element, what: str) -> int:
+def _day_of(element, what: str, t: CamtTags) -> int:
     """:func:`_date_of` as the day's ordinal; a plain ``Dt`` seen before costs a dict look-up."""
     for child in element:
-        if child.tag == T_DT:
+        if child.tag == t.T_DT:
             text = child.text
             found = _ORDINALS.get(text)
             if found is not None:
                 return found
-            day = _date_of(element, what).toordinal()
+            day = _date_of(element, what, t).toordinal()
             if text is not None and len(text) == 10:
                 if len(_ORDINALS) >= 4096:  # bounded, whatever a file holds
                     _ORDINALS.clear()
                 _ORDINALS[text] = day
             return day
         break
-    return _date_of(element, what).toordinal()
+    return _date_of(element, what, t).toordinal()
 
 
 def _clean(text: str | None) -> str | None:

@@ -47,6 +47,7 @@ __all__ = [
     "TX_FIELDS",
     "TX_FOREIGN",
     "TX_KIDS",
+    "TX_UETR",
     "TX_UNSTRUCTURED",
 ]
 
@@ -84,7 +85,8 @@ TX_COUNTERPARTY_ACCOUNT = 7
 TX_CHARGES = 8  # str | None: Σ Chrgs/Amt as text; None: no Chrgs
 TX_FOREIGN = 9  # an FX wire tuple (FX_*) or None
 TX_ADDITIONAL_INFO = 10
-TX_FIELDS = 11
+TX_UETR = 11  # str | None: Refs/UETR (camt.053.001.08)
+TX_FIELDS = 12
 
 # The amount in another currency (:class:`~.model.Camt053Fx`), amounts and rate as text.
 FX_AMOUNT = 0
@@ -114,7 +116,7 @@ def _fx(w: tuple) -> Camt053Fx:
 
 
 def _tx(t: tuple) -> Camt053Tx:
-    (amount, credit_debit, e2e, kids, unstructured, ref, name, account, charges, fx, info) = t  # TX_*
+    (amount, credit_debit, e2e, kids, unstructured, ref, name, account, charges, fx, info, uetr) = t  # TX_*
     return Camt053Tx(
         None if amount is None else Decimal(amount),
         credit_debit,
@@ -127,6 +129,7 @@ def _tx(t: tuple) -> Camt053Tx:
         ZERO if charges is None else Decimal(charges),
         None if fx is None else _fx(fx),
         info,
+        uetr,
     )
 
 

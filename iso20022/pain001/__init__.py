@@ -4,10 +4,9 @@
   :class:`Pain001Payment`), the same for every version of the message;
 * :mod:`.fields`: the checks on that data before any XML is written, and the text rules
   (:func:`bank_text`, :func:`is_valid_kid`), also the same for every version;
-* :mod:`.v03`: pain.001.001.03, the version DNB takes today: its writer and its validator.
-
-A later version of the message gets a module of its own beside ``v03``, reusing the model and
-the field checks.
+* :mod:`.v03`: pain.001.001.03, the version DNB takes today: its writer and its validator;
+* :mod:`.v09`: pain.001.001.09 (2019), beside it on the same model and checks, which also
+  writes payments abroad and in currency, whose own rules are in :mod:`.abroad`.
 """
 
 from .fields import bank_text, is_valid_kid
@@ -21,8 +20,11 @@ from .model import (
     Pain001Batch,
     Pain001Message,
     Pain001Payment,
+    PostalAddress,
+    RegulatoryReport,
 )
 from .v03 import build_pain001, validate_pain001
+from .v09 import build_pain001_v09, validate_pain001_v09
 
 __all__ = [
     "BBAN_SCHEME",
@@ -34,8 +36,12 @@ __all__ = [
     "Pain001Batch",
     "Pain001Message",
     "Pain001Payment",
+    "PostalAddress",
+    "RegulatoryReport",
     "bank_text",
     "build_pain001",
+    "build_pain001_v09",
     "is_valid_kid",
     "validate_pain001",
+    "validate_pain001_v09",
 ]

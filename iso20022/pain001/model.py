@@ -26,6 +26,8 @@ __all__ = [
     "Pain001Batch",
     "Pain001Message",
     "Pain001Payment",
+    "PostalAddress",
+    "RegulatoryReport",
 ]
 
 DNB_BIC = "DNBANOKK"
@@ -42,8 +44,38 @@ CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
+class PostalAddress:
+    """A structured postal address (ISO 20022 PostalAddress24): town and country are required
+    whenever an address is sent (the SEPA and SWIFT rule from 15 November 2026)."""
+
+    town: str
+    country: str  # ISO 3166 alpha-2
+    street: str | None = None
+    building_number: str | None = None
+    postcode: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RegulatoryReport:
+    """Norway's report to the Currency Register (``RgltryRptg``) of a payment abroad above the
+    threshold: the payment type code ("betalingsart", e.g. ``"14"``) and what it is for."""
+
+    code: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Pain001Payment:
-    """One credit transfer: ``amount`` in NOK kroner, and a KID or a message (or neither)."""
+    """One credit transfer: ``amount`` in ``currency``, and a KID or a message (or neither).
+
+    A domestic payment is NOK to a Norwegian account number (BBAN) and needs nothing more; the
+    fields after ``message`` are for payments abroad and in currency, which only
+    pain.001.001.09 writes (:mod:`.v09`; v03 refuses them): the creditor's IBAN (in
+    ``creditor_account``) and bank (BIC), a structured address, who bears the charges
+    (SHAR by default, DEBT or CRED by choice; a SEPA payment is always SLEV), urgency, a
+    UETR, and the Currency Register report with what decides whether it is needed: the
+    amount's value in NOK, or the caller's own word (``reporting_required``).
+    """
 
     end_to_end_id: str
     amount: Decimal
@@ -51,6 +83,15 @@ class Pain001Payment:
     creditor_account: str
     kid: str | None = None
     message: str | None = None
+    currency: str = CURRENCY
+    creditor_bic: str | None = None
+    creditor_address: PostalAddress | None = None
+    charge_bearer: str | None = None  # "SHAR" (default abroad), "DEBT" or "CRED"
+    urgent: bool = False
+    uetr: str | None = None  # a UUID v4, when the bank asks for one
+    nok_equivalent: Decimal | None = None  # the amount's value in NOK (for the reporting threshold)
+    reporting_required: bool | None = None  # None: decided from nok_equivalent
+    regulatory_report: RegulatoryReport | None = None
 
 
 @dataclass(frozen=True, slots=True)

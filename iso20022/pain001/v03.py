@@ -59,7 +59,7 @@ from decimal import Decimal
 from lxml import etree
 from stdnum.no import kontonr
 
-from ..errors import IsoFormatError
+from ..errors import IsoFormatError, _
 from ..xsd import NS_PAIN001, Tags, assert_valid, parse_xml
 from .fields import AMOUNT_TEXT, check_batch, check_header, check_payment, is_valid_kid
 from .model import BBAN_SCHEME, CENT, CURRENCY, ORG_ID_SCHEME, Pain001Batch, Pain001Message
@@ -167,6 +167,11 @@ def _write_batch(
         e2e, amount, creditor, creditor_acct, kid, message = check_payment(
             p, f"{bw}.payments[{p_index}]", seen_e2e, accounts
         )
+        if p.currency != CURRENCY or p.creditor_bic or p.creditor_address or p.uetr or p.regulatory_report:
+            raise IsoFormatError(
+                _("pain.001.001.03 carries domestic NOK payments only; this one needs pain.001.001.09."),
+                f"{bw}.payments[{p_index}]",
+            )
         tx = SubElement(pmt, T.CdtTrfTxInf)
         SubElement(SubElement(tx, T.PmtId), T.EndToEndId).text = e2e
         SubElement(SubElement(tx, T.Amt), T.InstdAmt, Ccy=CURRENCY).text = amount

@@ -21,7 +21,13 @@ from iso20022 import camt053
 from ledger.models import Voucher
 from reconciliation.models import Match, Statement, StatementEntry, StatementFile
 from reconciliation.services import statement_file_import
-from tests.corpus.conftest import assert_manifest_covers, corpus_cases, corpus_file, require_samples
+from tests.corpus.conftest import (
+    assert_manifest_covers,
+    corpus_cases,
+    corpus_file,
+    load_manifest,
+    require_samples,
+)
 
 FOLDER = "iso20022/camt.053"
 SPAREBANK = "zdata-jsx__sparebank1-sr-no_camt053.xml"
@@ -52,6 +58,8 @@ def _check_entry(statements: list[camt053.Camt053Statement], fact: dict) -> None
         assert entry.reversal is fact["reversal"]
     if "tx_amounts" in fact:
         assert [tx.amount for tx in entry.transactions] == [_money(a) for a in fact["tx_amounts"]]
+    if "tx_charges" in fact:
+        assert [tx.charges for tx in entry.transactions] == [_money(a) for a in fact["tx_charges"]]
     if "end_to_end_ids" in fact:
         assert list(entry.end_to_end_ids) == fact["end_to_end_ids"]
     if "foreign" in fact:
@@ -73,7 +81,9 @@ def test_each_file_gives_its_outcome(name, spec):
         if "schema" in spec["message"]:  # XML, but not the schema: never "not well-formed"
             assert f"element {spec['element']} " in error.message
         if spec["message"].startswith("This is a camt.053"):  # what it is, and what is read
-            assert re.search(r"camt\.053\.001\.0[348] bank statement; only camt\.053\.001\.02", error.message)
+            assert re.search(
+                r"camt\.053\.001\.\d\d bank statement; only bank statements in camt\.053", error.message
+            )
         return
     assert spec["outcome"] == "imported"
     statements = camt053.parse_camt053(data)
@@ -190,8 +200,11 @@ def test_the_sparebank_purchase_given_only_in_usd_keeps_it_and_books_no_fee(spar
             "Kontoutskrift 253EURNL26VAYB8060476890 gjelder konto NL26VAYB8060476890, som ikke er en "
             "registrert konto",
         ),
-        ("genkgo__camt053.v8.xml", "nb", "Dette er en kontoutskrift i formatet camt.053.001.08; bare"),
-        ("genkgo__camt053.v8.xml", "en", "This is a camt.053.001.08 bank statement; only camt.053.001.02"),
+        (
+            "genkgo__camt053.v8.xml",  # read in its own version, refused for what it says
+            "en",
+            "Statement 253EURNL26VAYB8060476890 gives its closing balance in SEK, but its account is kept in EUR.",
+        ),
         (
             "kedder__gcamp6.xml",
             "en",
@@ -211,6 +224,41 @@ def test_refused_files_are_kept_with_their_reason_in_the_users_language(
     stored = StatementFile.objects.get(pk=result.file.pk)
     assert stored.status == StatementFile.Status.REJECTED and stored.reason == result.message
     assert bytes(stored.data) == data
+    assert not StatementEntry.objects.exists() and not Statement.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_v4_postfinance_file_is_read_in_its_own_version_through_the_importer(sparebank_company):
+    name = "barzahlen__053_valid_example_v4.xml"
+    data = corpus_file(FOLDER, name, load_manifest("camt053")[name])
+    result = statement_file_import(sparebank_company, data, source=UPLOAD, filename=name)
+    # Read (not refused as a version the portal does not take): its account is not this company's.
+    assert result.outcome == "rejected"
+    assert "CH0309000000250090342, which is not a registered account" in result.message, result.message
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "reason"),
+    [
+        (
+            "nb",
+            "Dette er en kontoutskrift i formatet camt.053.001.14; bare kontoutskrifter i camt.053.001.02, ",
+        ),
+        (
+            "en",
+            "This is a camt.053.001.14 bank statement; only bank statements in camt.053.001.02, .03, .04, .08 can be imported",
+        ),
+    ],
+)
+def test_a_version_the_portal_does_not_read_is_refused_naming_those_it_does(
+    sparebank_company, language, reason
+):
+    data = _sparebank().replace(b"camt.053.001.02", b"camt.053.001.14")
+    with translation.override(language):
+        result = statement_file_import(sparebank_company, data, source=UPLOAD)
+    assert result.outcome == "rejected"
+    assert result.message.startswith(reason), result.message
     assert not StatementEntry.objects.exists() and not Statement.objects.exists()
 
 

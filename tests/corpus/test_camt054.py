@@ -52,6 +52,7 @@ def test_each_file_has_its_outcome(name, spec):
     (ntf,) = report.notifications
     assert (ntf.account_iban or "", ntf.account_bban or "") == (spec["account_iban"], spec["account_bban"])
     assert [tx.end_to_end_id for tx in txs if tx.end_to_end_id] == spec["end_to_end_ids"]
+    assert [tx.uetr for tx in txs if tx.uetr] == spec.get("uetrs", [])
 
 
 def test_the_manifest_covers_the_folder():
@@ -61,12 +62,20 @@ def test_the_manifest_covers_the_folder():
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["nb", "en"])
 def test_a_refused_version_is_refused_by_the_service_in_the_readers_language(company_a, make_user, language):
-    name = "genkgo__camt054.v8.xml"
-    spec = load_manifest(KIND)[name]
-    data = corpus_file(FOLDER, name, spec)
+    # A version the portal does not read (camt.054.001.14, made of a real .08 file): named, with
+    # the versions it reads.
+    name = "genkgo__camt054.v8-with-UETR.xml"
+    data = corpus_file(FOLDER, name, load_manifest(KIND)[name]).replace(
+        b"camt.054.001.08", b"camt.054.001.14"
+    )
     with translation.override(language), pytest.raises(BankFileRejected) as refused:
         s.payment_batch_book_camt054(company_a, data)
-    words = spec["message_nb"] if language == "nb" else spec["message"]
+    words = {
+        "nb": "Dette er en camt.054.001.14-fil; portalen leser denne meldingen bare i versjonene camt.054.001.02, "
+        "camt.054.001.04, camt.054.001.08.",
+        "en": "This is a camt.054.001.14 file; the portal reads this message only in the versions camt.054.001.02, "
+        "camt.054.001.04, camt.054.001.08.",
+    }[language]
     assert words in refused.value.message
 
 

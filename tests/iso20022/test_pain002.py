@@ -326,8 +326,8 @@ def _valid() -> bytes:
         (LAUGHS, "DOCTYPE"),
         (b'<!DOCTYPE Document><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"/>', "DOCTYPE"),
         (
-            _valid().replace(NS_PAIN002.encode(), b"urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"),
-            "not a pain.002.001.03 file",
+            _valid().replace(NS_PAIN002.encode(), b"urn:iso:std:iso:20022:tech:xsd:pain.002.001.12"),
+            "only in the versions pain.002.001.03, pain.002.001.10",
         ),
         (build_pain001(make_message(2)), "not a pain.002.001.03 file"),
         (_valid()[:-40], "not well-formed"),

@@ -235,12 +235,12 @@ def test_a_refused_status_report_reads_in_the_users_language(setup, language, wo
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("nb", "Dette er en camt.054.001.08-fil"),
-        ("en", "This is a camt.054.001.08 file"),
+        ("nb", "Dette er en camt.054.001.14-fil"),
+        ("en", "This is a camt.054.001.14 file"),
     ],
 )
 def test_a_debit_notification_of_another_version_is_refused_in_the_users_language(setup, language, words):
-    data = camt054_xml([NotificationXml(entries=())]).replace(b"camt.054.001.02", b"camt.054.001.08")
+    data = camt054_xml([NotificationXml(entries=())]).replace(b"camt.054.001.02", b"camt.054.001.14")
     with translation.override(language), pytest.raises(BankFileRejected) as refused:
         s.payment_batch_book_camt054(setup.company, data)
     assert words in refused.value.message and "camt.054.001.02" in refused.value.message

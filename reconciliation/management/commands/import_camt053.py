@@ -10,7 +10,7 @@ from reconciliation.services import statement_file_import
 
 
 class Command(BankFileCommand):
-    help = "Import a camt.053.001.02 bank statement file for a company."
+    help = "Import a camt.053 bank statement file (.001.02, .03, .04 or .08) for a company."
     company_model = Company
     max_bytes = DEFAULT_MAX_BYTES
     kind = "a camt.053 file"
