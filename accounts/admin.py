@@ -5,6 +5,7 @@ the agreement fields and status belong to the bank and the system administrator.
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from bankint.admin import ReadOnlyAdmin
 
@@ -28,6 +29,14 @@ class BankAccountAdmin(ReadOnlyAdmin):
     list_filter = ["is_active", "approval_mode", "dual_approval_required"]
     search_fields = ["account_number", "name", "company__name", "company__org_number", "agreement_id"]
     list_select_related = ["company"]
+
+    @admin.display(description=_("account number"), ordering="account_number")
+    def account_number_display(self, obj):
+        return obj.account_number_display
+
+    @admin.display(description=_("bank"))
+    def bank_name(self, obj):
+        return obj.bank_name
 
 
 @admin.register(ApprovalAuthorisation)

@@ -41,7 +41,9 @@ class BankAccount(models.Model):
         RGB = "RGB", _("Accounting-approved payments (RgB)")
         POST_APPROVAL = "POST_APPROVAL", _("Post-approval in the online bank")
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="bank_accounts")
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="bank_accounts", verbose_name=_("company")
+    )
     account_number = models.CharField(_("account number"), max_length=11)
     name = models.CharField(_("name"), max_length=100)
     ledger_account = models.CharField(_("ledger account"), max_length=4)
@@ -60,9 +62,9 @@ class BankAccount(models.Model):
     division_name = models.CharField(_("division name"), max_length=100, blank=True)
     division_number = models.CharField(_("division number"), max_length=40, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    deactivated_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("bank account")
@@ -95,10 +97,16 @@ class BankAccount(models.Model):
 
 
 class ApprovalAuthorisation(models.Model):
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="authorisations")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+    bank_account = models.ForeignKey(
+        BankAccount, on_delete=models.PROTECT, related_name="authorisations", verbose_name=_("bank account")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("approval authorisation")
@@ -117,11 +125,20 @@ class ApprovalAuthorisation(models.Model):
 class BankApprovalRight(models.Model):
     """A payment-approval right as the bank reported it (``bank_user_id`` e.g. TB12345)."""
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="bank_rights")
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+    bank_account = models.ForeignKey(
+        BankAccount, on_delete=models.PROTECT, related_name="bank_rights", verbose_name=_("bank account")
+    )
     bank_user_id = models.CharField(_("online-bank user id"), max_length=20)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
     )
     fetched_at = models.DateTimeField(_("fetched at"))
 

@@ -26,16 +26,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class BankFeedCursor(models.Model):
-    bank = models.CharField(max_length=20, unique=True, default="DNB")
-    cursor = models.BigIntegerField(default=0)
-    lease_owner = models.CharField(max_length=64, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    consecutive_failures = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    last_success_at = models.DateTimeField(null=True, blank=True)
-    last_failure_at = models.DateTimeField(null=True, blank=True)
-    events_processed = models.BigIntegerField(default=0)
+    bank = models.CharField(_("bank"), max_length=20, unique=True, default="DNB")
+    cursor = models.BigIntegerField(_("feed position"), default=0)
+    lease_owner = models.CharField(_("leased by"), max_length=64, blank=True)
+    lease_until = models.DateTimeField(_("leased until"), null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+    events_processed = models.BigIntegerField(_("events processed"), default=0)
     # Running totals for operations: events the bank delivered twice (skipped), and failed rounds.
     duplicates_skipped = models.BigIntegerField(_("duplicate events skipped"), default=0)
     failures_total = models.BigIntegerField(_("failed poll rounds"), default=0)
@@ -57,20 +57,20 @@ class FeedEventFailure(models.Model):
     (agreements/feed.py). Operators see the open ones in the admin and on ``/healthz``.
     """
 
-    bank = models.CharField(max_length=20, default="DNB")
-    event_id = models.BigIntegerField()
-    event_type = models.CharField(max_length=80)
-    handler = models.CharField(max_length=200)  # module.qualname of the handler that failed
-    org_number = models.CharField(max_length=20, blank=True)
-    resource_id = models.CharField(max_length=100, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    event_created_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=1)
-    first_failed_at = models.DateTimeField(auto_now_add=True)
-    last_failed_at = models.DateTimeField(auto_now=True)
-    next_retry_at = models.DateTimeField(null=True, blank=True)  # null: retries used up
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    bank = models.CharField(_("bank"), max_length=20, default="DNB")
+    event_id = models.BigIntegerField(_("event ID"))
+    event_type = models.CharField(_("event type"), max_length=80)
+    handler = models.CharField(_("handler"), max_length=200)  # module.qualname of the handler that failed
+    org_number = models.CharField(_("organisation number"), max_length=20, blank=True)
+    resource_id = models.CharField(_("resource ID"), max_length=100, blank=True)
+    data = models.JSONField(_("event data"), default=dict, blank=True)
+    event_created_at = models.DateTimeField(_("event created"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    first_failed_at = models.DateTimeField(_("first failure"), auto_now_add=True)
+    last_failed_at = models.DateTimeField(_("last failure"), auto_now=True)
+    next_retry_at = models.DateTimeField(_("next attempt"), null=True, blank=True)  # null: retries used up
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("failed bank event")
@@ -131,33 +131,40 @@ class ServiceOrder(models.Model):
     PENDING = (Status.SUBMITTING, Status.AWAITING_CONFIRMATION, Status.PROCESSING)
     FINAL = (Status.COMPLETED, Status.PARTIALLY_COMPLETED, Status.REJECTED, Status.CANCELLED, Status.FAILED)
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    bank = models.CharField(max_length=10, choices=Bank.choices, default=Bank.DNB)
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+    bank = models.CharField(_("bank"), max_length=10, choices=Bank.choices, default=Bank.DNB)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     # The client's double-click guard, and the reference the bank deduplicates on.
-    idempotency_key = models.CharField(max_length=100)
-    reference = models.CharField(max_length=100, unique=True)
-    bank_order_id = models.BigIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=30, choices=Status.choices, default=Status.SUBMITTING)
-    services = models.JSONField(default=list)
-    fee_account = models.CharField(max_length=4, default="7770")
-    kid_length = models.PositiveSmallIntegerField(null=True, blank=True)
-    kid_check = models.CharField(max_length=5, blank=True)
-    wizard_url = models.URLField(max_length=500, blank=True)
-    subscription_upgraded = models.BooleanField(default=False)
-    code = models.CharField(max_length=60, blank=True)
-    message = models.TextField(blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100)
+    reference = models.CharField(_("reference"), max_length=100, unique=True)
+    bank_order_id = models.BigIntegerField(_("the bank's order ID"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=30, choices=Status.choices, default=Status.SUBMITTING)
+    services = models.JSONField(_("services"), default=list)
+    fee_account = models.CharField(_("account for bank fees"), max_length=4, default="7770")
+    kid_length = models.PositiveSmallIntegerField(_("KID length"), null=True, blank=True)
+    kid_check = models.CharField(_("KID check"), max_length=5, blank=True)
+    wizard_url = models.URLField(_("order wizard address"), max_length=500, blank=True)
+    subscription_upgraded = models.BooleanField(_("subscription upgraded"), default=False)
+    code = models.CharField(_("code"), max_length=60, blank=True)
+    message = models.TextField(_("message"), blank=True)
     # What the bank last answered, verbatim: support staff see what the bank said, not our
     # reading of it.
-    raw_response = models.JSONField(default=dict, blank=True)
-    claim = models.CharField(max_length=40, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    processing_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    raw_response = models.JSONField(_("the bank's raw answer"), default=dict, blank=True)
+    claim = models.CharField(_("claimed by poll"), max_length=40, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    processing_at = models.DateTimeField(_("processing started"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("service order")
@@ -189,16 +196,22 @@ class ServiceOrderAccount(models.Model):
         OK = "OK", _("Active")
         FAILED = "FAILED", _("Failed")
 
-    order = models.ForeignKey(ServiceOrder, on_delete=models.CASCADE, related_name="lines")
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    bank_account = models.ForeignKey("accounts.BankAccount", on_delete=models.PROTECT, related_name="+")
-    account_number = models.CharField(max_length=11)
-    result = models.CharField(max_length=10, choices=Result.choices, default=Result.PENDING)
-    agreement_id = models.CharField(max_length=40, blank=True)
-    division_name = models.CharField(max_length=100, blank=True)
-    division_number = models.CharField(max_length=40, blank=True)
-    service_results = models.JSONField(default=list, blank=True)
-    errors = models.JSONField(default=list, blank=True)
+    order = models.ForeignKey(
+        ServiceOrder, on_delete=models.CASCADE, related_name="lines", verbose_name=_("service order")
+    )
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+    bank_account = models.ForeignKey(
+        "accounts.BankAccount", on_delete=models.PROTECT, related_name="+", verbose_name=_("bank account")
+    )
+    account_number = models.CharField(_("account number"), max_length=11)
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices, default=Result.PENDING)
+    agreement_id = models.CharField(_("AvtaleID"), max_length=40, blank=True)
+    division_name = models.CharField(_("division name"), max_length=100, blank=True)
+    division_number = models.CharField(_("division number"), max_length=40, blank=True)
+    service_results = models.JSONField(_("result per service"), default=list, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("service order account")
@@ -216,11 +229,13 @@ class BankWizardOrder(models.Model):
     """An order the user completes in the bank's own pages: our reference, the bank's page to
     send them to, and the bank's last answer as it came."""
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    reference = models.CharField(max_length=100, unique=True)
-    url = models.URLField(max_length=500, blank=True)
-    raw_response = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+    reference = models.CharField(_("reference"), max_length=100, unique=True)
+    url = models.URLField(_("web address"), max_length=500, blank=True)
+    raw_response = models.JSONField(_("the bank's raw answer"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         abstract = True
@@ -238,9 +253,11 @@ class OnlineBankApplication(BankWizardOrder):
 
     ORDER = ["DRAFT", "RECEIVED", "READY_FOR_SIGNING", "SIGNED", "CREATED"]
 
-    bank_application_id = models.BigIntegerField(null=True, blank=True, unique=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    updated_at = models.DateTimeField(auto_now=True)
+    bank_application_id = models.BigIntegerField(
+        _("the bank's application ID"), null=True, blank=True, unique=True
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta(BankWizardOrder.Meta):
         verbose_name = _("online bank application")
@@ -256,10 +273,12 @@ class RgbOrder(BankWizardOrder):
         CONFIRMED = "CONFIRMED", _("Confirmed")
         CANCELLED = "CANCELLED", _("Cancelled")
 
-    bank_order_id = models.BigIntegerField(null=True, blank=True, unique=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_USER)
-    accounts = models.JSONField(default=list)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
+    bank_order_id = models.BigIntegerField(_("the bank's order ID"), null=True, blank=True, unique=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_USER
+    )
+    accounts = models.JSONField(_("accounts"), default=list)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
 
     class Meta(BankWizardOrder.Meta):
         verbose_name = _("RgB order")

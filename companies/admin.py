@@ -50,6 +50,10 @@ class UserProfileAdmin(admin.ModelAdmin):
     readonly_fields = ["national_id_masked"]
     autocomplete_fields = ["user"]
 
+    @admin.display(description=_("national identity number"))
+    def national_id_masked(self, obj):
+        return obj.national_id_masked
+
 
 class AuditActionFilter(admin.SimpleListFilter):
     """The actions present in the trail, in words (``companies.audit_words``)."""

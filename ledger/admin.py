@@ -2,6 +2,7 @@
 changes only through the services (audit, number series, vouchers), so the admin is read-only."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from bankint.admin import ReadOnlyAdmin, ReadOnlyInline
 
@@ -32,6 +33,10 @@ class VoucherLineInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("open_entry")  # ``reconciled``
+
+    @admin.display(description=_("reconciled"), boolean=True)
+    def reconciled(self, obj):
+        return obj.reconciled
 
 
 @admin.register(Voucher)
@@ -76,6 +81,10 @@ class CustomerAdmin(ReadOnlyAdmin):
 class SupplierAdmin(ReadOnlyAdmin):
     list_display = ["number", "name", "company", "account_number_display", "org_number"]
     search_fields = ["name", "account_number", "org_number", "company__name"]
+
+    @admin.display(description=_("account number"), ordering="account_number")
+    def account_number_display(self, obj):
+        return obj.account_number_display
 
 
 @admin.register(InvoiceSettings)

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bankint.account_numbers import format_account_number
 from bankint.models import MONEY, unconstrained_fk
@@ -34,7 +35,9 @@ from .kid import Algorithm, Layout
 
 
 class LedgerAccount(models.Model):
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
     number = models.CharField(_("number"), max_length=4)
     name = models.CharField(_("name"), max_length=100)
 
@@ -55,11 +58,15 @@ class NumberSeries(models.Model):
         CUSTOMER = "CUSTOMER", _("Customer")
         SUPPLIER = "SUPPLIER", _("Supplier")
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    next_value = models.PositiveBigIntegerField(default=1)
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    next_value = models.PositiveBigIntegerField(_("next number"), default=1)
 
     class Meta:
+        verbose_name = _("number series")
+        verbose_name_plural = pgettext_lazy("plural", "number series")
         constraints = [models.UniqueConstraint(fields=["company", "kind"], name="uniq_number_series")]
 
     def __str__(self) -> str:
@@ -67,7 +74,9 @@ class NumberSeries(models.Model):
 
 
 class InvoiceSettings(models.Model):
-    company = models.OneToOneField("companies.Company", on_delete=models.PROTECT, related_name="+")
+    company = models.OneToOneField(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
     kid_enabled = models.BooleanField(_("invoice with KID"), default=False)
     kid_length = models.PositiveSmallIntegerField(_("KID length"), default=9)
     kid_algorithm = models.CharField(
@@ -78,7 +87,7 @@ class InvoiceSettings(models.Model):
     )
     # 0: the KID is the invoice number alone; otherwise this many digits of customer number first.
     kid_customer_digits = models.PositiveSmallIntegerField(_("digits for the customer number"), default=3)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("invoice settings")
@@ -97,7 +106,9 @@ class _Party(models.Model):
     shown by number. Each declares its own fields: the number's label differs, and the admin
     shows them in the order declared."""
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
 
     class Meta:
         abstract = True
@@ -113,7 +124,7 @@ class Customer(_Party):
     name = models.CharField(_("name"), max_length=200)
     org_number = models.CharField(_("organisation number"), max_length=9, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta(_Party.Meta):
         verbose_name = _("customer")
@@ -125,7 +136,7 @@ class Supplier(_Party):
     name = models.CharField(_("name"), max_length=200)
     account_number = models.CharField(_("account number"), max_length=11)
     org_number = models.CharField(_("organisation number"), max_length=9, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta(_Party.Meta):
         verbose_name = _("supplier")
@@ -146,18 +157,31 @@ class Voucher(models.Model):
         BANK = "BANK", _("Bank entry")
         REVERSAL = "REVERSAL", _("Reversal")
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
     number = models.PositiveBigIntegerField(_("voucher number"))
     date = models.DateField(_("date"))
     text = models.CharField(_("text"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MANUAL)
     reverses = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
     )
     posted_at = models.DateTimeField(_("posted at"))
     # No FK constraint: a posted voucher is immutable, so it cannot follow a user's deletion.
     posted_by = unconstrained_fk(
-        settings.AUTH_USER_MODEL, models.DO_NOTHING, null=True, blank=True, related_name="+", db_index=True
+        settings.AUTH_USER_MODEL,
+        models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=True,
+        verbose_name=_("posted by"),
     )
 
     class Meta:
@@ -194,20 +218,26 @@ class VoucherLine(models.Model):
     # never updated: whether it is reconciled is whether it is still in ``OpenBankLine``.
     # The references are checked once per INSERT statement by the database (ledger 0009), not
     # by foreign keys: five deferred checks per line at commit cost more than the posting.
-    voucher = unconstrained_fk(Voucher, related_name="lines", db_index=True)
-    company = unconstrained_fk("companies.Company", related_name="+")
+    voucher = unconstrained_fk(Voucher, related_name="lines", db_index=True, verbose_name=_("voucher"))
+    company = unconstrained_fk("companies.Company", related_name="+", verbose_name=_("company"))
     ledger_account = models.CharField(_("ledger account"), max_length=4)
     # Debit positive, credit negative: a voucher balances when its lines sum to zero.
     amount = models.DecimalField(_("amount"), **MONEY)
     text = models.CharField(_("text"), max_length=200, blank=True)
     # No index: only deleting an unused bank account looks lines up by it.
-    bank_account = unconstrained_fk("accounts.BankAccount", null=True, blank=True, related_name="+")
+    bank_account = unconstrained_fk(
+        "accounts.BankAccount", null=True, blank=True, related_name="+", verbose_name=_("bank account")
+    )
     reference_kind = models.CharField(
         _("reference kind"), max_length=20, choices=ReferenceKind.choices, default=ReferenceKind.NONE
     )
     reference = models.CharField(_("reference"), max_length=35, blank=True)
-    invoice = unconstrained_fk("Invoice", null=True, blank=True, related_name="voucher_lines")
-    bill = unconstrained_fk("Bill", null=True, blank=True, related_name="voucher_lines")
+    invoice = unconstrained_fk(
+        "Invoice", null=True, blank=True, related_name="voucher_lines", verbose_name=_("invoice")
+    )
+    bill = unconstrained_fk(
+        "Bill", null=True, blank=True, related_name="voucher_lines", verbose_name=_("bill")
+    )
 
     class Meta:
         verbose_name = _("voucher line")
@@ -263,12 +293,20 @@ class OpenBankLine(models.Model):
         on_delete=models.DO_NOTHING,  # lines are never deleted (ledger migration 0002)
         primary_key=True,
         related_name="open_entry",
-        db_constraint=False,  # the trigger copies it from the line just inserted
+        db_constraint=False,
+        verbose_name=_("voucher line"),  # the trigger copies it from the line just inserted
     )
-    company = unconstrained_fk("companies.Company", models.DO_NOTHING, related_name="+")
+    company = unconstrained_fk(
+        "companies.Company", models.DO_NOTHING, related_name="+", verbose_name=_("company")
+    )
     ledger_account = models.CharField(_("ledger account"), max_length=4)
     bank_account = unconstrained_fk(
-        "accounts.BankAccount", models.DO_NOTHING, null=True, blank=True, related_name="+"
+        "accounts.BankAccount",
+        models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bank account"),
     )
     date = models.DateField(_("date"))
     amount = models.DecimalField(_("amount"), **MONEY)
@@ -294,10 +332,16 @@ class Invoice(models.Model):
     # No index of its own on company (uniq_invoice_number leads with it) nor on voucher (no
     # query looks invoices up by voucher, and vouchers are never deleted).
     company = models.ForeignKey(
-        "companies.Company", on_delete=models.PROTECT, related_name="+", db_index=False
+        "companies.Company",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("company"),
     )
     number = models.PositiveBigIntegerField(_("invoice number"))
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("customer")
+    )
     issue_date = models.DateField(_("issue date"))
     due_date = models.DateField(_("due date"))
     amount = models.DecimalField(_("amount"), **MONEY)
@@ -307,7 +351,13 @@ class Invoice(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     paid_amount = models.DecimalField(_("paid amount"), default=Decimal("0.00"), **MONEY)
     voucher = models.ForeignKey(
-        Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+        Voucher,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("voucher"),
     )
     issued_at = models.DateTimeField(_("issued at"))
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
@@ -350,13 +400,13 @@ class InvoiceSettlement(models.Model):
     # foreign keys said), and an invoice with settlements cannot be deleted. Vouchers are
     # never deleted or edited anyway (0002). An OCR file's 100,000 settlement rows then cost
     # one join at insert instead of 300,000 deferred checks at commit.
-    company = unconstrained_fk("companies.Company", related_name="+")
-    invoice = unconstrained_fk(Invoice, related_name="settlements", db_index=True)
-    voucher = unconstrained_fk(Voucher, related_name="+", db_index=True)
+    company = unconstrained_fk("companies.Company", related_name="+", verbose_name=_("company"))
+    invoice = unconstrained_fk(Invoice, related_name="settlements", db_index=True, verbose_name=_("invoice"))
+    voucher = unconstrained_fk(Voucher, related_name="+", db_index=True, verbose_name=_("voucher"))
     amount = models.DecimalField(_("amount"), **MONEY)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     reference = models.CharField(_("reference"), max_length=35, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("invoice settlement")
@@ -380,8 +430,12 @@ class Bill(models.Model):
         Status.PAID: frozenset(),
     }
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="bills")
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, related_name="bills", verbose_name=_("supplier")
+    )
     supplier_invoice_number = models.CharField(_("supplier's invoice number"), max_length=50, blank=True)
     amount = models.DecimalField(_("amount"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3, default="NOK")
@@ -390,13 +444,20 @@ class Bill(models.Model):
     kid = models.CharField(_("KID"), max_length=25, blank=True)
     message = models.CharField(_("message"), max_length=140, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
-    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    payment_voucher = models.ForeignKey(
-        Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    voucher = models.ForeignKey(
+        Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("voucher")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    scheduled_at = models.DateTimeField(null=True, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    payment_voucher = models.ForeignKey(
+        Voucher,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("payment voucher"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    scheduled_at = models.DateTimeField(_("scheduled"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("bill")

@@ -55,23 +55,28 @@ class Notification(models.Model):
         ADMINS = "ADMINS", _("System administrators")
         USER = "USER", _("One user")
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="notifications")
-    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.ADMINS)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("company")
+    )
+    audience = models.CharField(
+        _("audience"), max_length=10, choices=Audience.choices, default=Audience.ADMINS
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        verbose_name=_("user"),
     )
-    level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.INFO)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"))
     link = models.CharField(_("link"), max_length=500, blank=True, validators=[validate_link])
     # Events from the bank can arrive twice; the same key never makes a second notification.
-    dedup_key = models.CharField(max_length=200, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    dedup_key = models.CharField(_("deduplication key"), max_length=200, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -111,11 +116,17 @@ class Notification(models.Model):
 
 
 class NotificationRead(models.Model):
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="reads")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    read_at = models.DateTimeField(auto_now_add=True)
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="reads", verbose_name=_("notification")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    read_at = models.DateTimeField(_("read"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("notification read")
+        verbose_name_plural = _("notifications read")
         constraints = [
             models.UniqueConstraint(fields=["notification", "user"], name="uniq_notification_read")
         ]

@@ -67,7 +67,12 @@ class OcrFile(ReceivedBankFile):
     recipient = models.CharField(_("data recipient"), max_length=8, blank=True)
     bank_file_id = models.BigIntegerField(_("bank file id"), null=True, blank=True)
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
     )
     # The imported file whose transmitter and transmission number this one reuses with other
     # content: a conflict someone must look at (issue 20), not a duplicate.
@@ -129,13 +134,22 @@ class OcrFile(ReceivedBankFile):
 
 
 class OcrAssignment(models.Model):
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    file = models.ForeignKey(OcrFile, on_delete=models.PROTECT, related_name="assignments")
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+    file = models.ForeignKey(
+        OcrFile, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("file")
+    )
     number = models.CharField(_("assignment number"), max_length=7)
     account = models.CharField(_("assignment account"), max_length=11)
     agreement_id = models.CharField(_("agreement id"), max_length=9, blank=True)
     bank_account = models.ForeignKey(
-        "accounts.BankAccount", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "accounts.BankAccount",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bank account"),
     )
     unassigned = models.BooleanField(_("unassigned"), default=False)
     transaction_count = models.PositiveIntegerField(_("transactions"), default=0)
@@ -146,7 +160,12 @@ class OcrAssignment(models.Model):
     unmatched_count = models.PositiveIntegerField(_("unmatched"), default=0)
     skipped_count = models.PositiveIntegerField(_("already imported"), default=0)
     voucher = models.ForeignKey(
-        "ledger.Voucher", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "ledger.Voucher",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("voucher"),
     )
     # On the voucher's bank line (reference_kind OCR_ASSIGNMENT): the statement's one credit
     # for this assignment is reconciled against it (the bank books an OCR assignment as one
@@ -176,11 +195,11 @@ class OcrTransaction(models.Model):
     # the assignment's) in the same transaction, and only services write here: no database
     # constraint, so committing 100,000 payments does not run 500,000 deferred foreign-key
     # checks, and no index the queries do not use.
-    company = unconstrained_fk("companies.Company", related_name="+")
+    company = unconstrained_fk("companies.Company", related_name="+", verbose_name=_("company"))
     # One index (file, assignment, number) serves a file's transactions in page order; the
     # two foreign keys need none of their own.
-    file = unconstrained_fk(OcrFile, related_name="transactions")
-    assignment = unconstrained_fk(OcrAssignment, related_name="transactions")
+    file = unconstrained_fk(OcrFile, related_name="transactions", verbose_name=_("file"))
+    assignment = unconstrained_fk(OcrAssignment, related_name="transactions", verbose_name=_("assignment"))
     account = models.CharField(_("assignment account"), max_length=11)
     assignment_number = models.CharField(_("assignment number"), max_length=7)
     number = models.PositiveIntegerField(_("transaction number"))
@@ -197,11 +216,21 @@ class OcrTransaction(models.Model):
     # The settlement row the import writes next to it (ledger.InvoiceSettlement) carries the
     # constrained link to the same invoice; a second check per payment here only costs time,
     # and so would an index: nothing looks OCR payments up by invoice.
-    invoice = unconstrained_fk("ledger.Invoice", null=True, blank=True, related_name="+")
-    reverses = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by", db_index=False
+    invoice = unconstrained_fk(
+        "ledger.Invoice", null=True, blank=True, related_name="+", verbose_name=_("invoice")
     )
-    voucher = unconstrained_fk("ledger.Voucher", null=True, blank=True, related_name="+")
+    reverses = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        db_index=False,
+        verbose_name=_("reverses"),
+    )
+    voucher = unconstrained_fk(
+        "ledger.Voucher", null=True, blank=True, related_name="+", verbose_name=_("voucher")
+    )
     # Why it is unmatched (or what it reversed): what the person allocating it needs to know.
     note = models.CharField(_("note"), max_length=200, blank=True)
 
@@ -271,7 +300,12 @@ class OcrTransmission(models.Model):
     recipient = models.CharField(_("data recipient"), max_length=8, blank=True)
     bank_file_id = models.BigIntegerField(_("bank file id"), null=True, blank=True)
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
     )
     conflict_with = models.ForeignKey(
         "self",
@@ -290,7 +324,12 @@ class OcrTransmission(models.Model):
     failed = models.JSONField(_("failed companies"), default=dict, blank=True)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -325,7 +364,9 @@ class OcrTransmission(models.Model):
 class OcrKeptAside(models.Model):
     """An assignment for an account no company had registered for Nets OCR when it came."""
 
-    transmission = models.ForeignKey(OcrTransmission, on_delete=models.PROTECT, related_name="kept_aside")
+    transmission = models.ForeignKey(
+        OcrTransmission, on_delete=models.PROTECT, related_name="kept_aside", verbose_name=_("transmission")
+    )
     account = models.CharField(_("assignment account"), max_length=11)
     number = models.CharField(_("assignment number"), max_length=7)
     agreement_id = models.CharField(_("agreement id"), max_length=9, blank=True)

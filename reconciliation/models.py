@@ -71,9 +71,15 @@ class StatementFile(ReceivedBankFile):
 
 
 class Statement(models.Model):
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    file = models.ForeignKey(StatementFile, on_delete=models.PROTECT, related_name="statements")
-    bank_account = models.ForeignKey("accounts.BankAccount", on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+    file = models.ForeignKey(
+        StatementFile, on_delete=models.PROTECT, related_name="statements", verbose_name=_("file")
+    )
+    bank_account = models.ForeignKey(
+        "accounts.BankAccount", on_delete=models.PROTECT, related_name="+", verbose_name=_("bank account")
+    )
     statement_id = models.CharField(_("statement id"), max_length=35)
     electronic_seq_nb = models.PositiveBigIntegerField(_("sequence number"), null=True, blank=True)
     message_id = models.CharField(_("message id"), max_length=35, blank=True)
@@ -103,8 +109,8 @@ class _AccountCopies(models.Model):
     account the row belongs to: no per-row foreign-key constraint and no index of their own
     (each model says what checks them instead and which index serves them)."""
 
-    company = unconstrained_fk("companies.Company", related_name="+")
-    bank_account = unconstrained_fk("accounts.BankAccount", related_name="+")
+    company = unconstrained_fk("companies.Company", related_name="+", verbose_name=_("company"))
+    bank_account = unconstrained_fk("accounts.BankAccount", related_name="+", verbose_name=_("bank account"))
 
     class Meta:
         abstract = True
@@ -128,8 +134,10 @@ class StatementEntry(_AccountCopies):
     # statement exists and has the entry's company, account and file (migration 0004,
     # tests/reconciliation/test_link_checks.py); a row trigger keeps a statement with entries
     # from being deleted.
-    statement = unconstrained_fk(Statement, related_name="entries", db_index=True)
-    file = unconstrained_fk(StatementFile, related_name="entries")
+    statement = unconstrained_fk(
+        Statement, related_name="entries", db_index=True, verbose_name=_("statement")
+    )
+    file = unconstrained_fk(StatementFile, related_name="entries", verbose_name=_("file"))
     dedup_key = models.CharField(_("deduplication key"), max_length=120)
     booking_date = models.DateField(_("booking date"))
     value_date = models.DateField(_("value date"), null=True, blank=True)
@@ -167,7 +175,7 @@ class StatementEntry(_AccountCopies):
     unmatched_reason = models.CharField(
         _("why unmatched"), max_length=200, blank=True, default="", db_default=""
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("statement entry")
@@ -213,10 +221,17 @@ class Match(_AccountCopies):
     # entry must be of this bank account (0008), a ledger-line link of this company (0004).
     rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
-    voucher = unconstrained_fk("ledger.Voucher", null=True, blank=True, related_name="+")
+    voucher = unconstrained_fk(
+        "ledger.Voucher", null=True, blank=True, related_name="+", verbose_name=_("voucher")
+    )
     created_at = models.DateTimeField(_("matched at"), auto_now_add=True)
     created_by = unconstrained_fk(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -234,13 +249,16 @@ class Match(_AccountCopies):
 # A ledger line's link is keyed by the line (in one match at most): no id of its own, no
 # sequence and one index fewer for each of 100,000 links of a file.
 class MatchLine(models.Model):
-    match = unconstrained_fk(Match, models.CASCADE, related_name="line_links", db_index=True)
+    match = unconstrained_fk(
+        Match, models.CASCADE, related_name="line_links", db_index=True, verbose_name=_("match")
+    )
     voucher_line = models.OneToOneField(
         "ledger.VoucherLine",
         on_delete=models.PROTECT,
         primary_key=True,
         related_name="+",
         db_constraint=False,
+        verbose_name=_("voucher line"),
     )
 
     class Meta:

@@ -82,8 +82,12 @@ class PaymentBatch(models.Model):
     # to the bank (open, approved, sent, not yet settled) must not be paid twice.
     OPEN_STATES = frozenset(set(Status.values) - {Status.REJECTED, Status.BOOKED})
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    bank_account = models.ForeignKey("accounts.BankAccount", on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+    bank_account = models.ForeignKey(
+        "accounts.BankAccount", on_delete=models.PROTECT, related_name="+", verbose_name=_("bank account")
+    )
     execution_date = models.DateField(_("execution date"))
     approval_mode = models.CharField(_("approval mode"), max_length=20, choices=ApprovalMode.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -95,35 +99,50 @@ class PaymentBatch(models.Model):
     # The pain.001 exactly as sent (built once, before the first send).
     pain001 = models.BinaryField(_("pain.001"), blank=True, default=b"")
     pain001_sha256 = models.CharField(_("pain.001 SHA-256"), max_length=64, blank=True)
-    file_created_at = models.DateTimeField(null=True, blank=True)
+    file_created_at = models.DateTimeField(_("file created"), null=True, blank=True)
     # RgB: the approver, their online-bank user id and the BankID signature.
-    signing_id = models.PositiveBigIntegerField(null=True, blank=True)
-    signing_url = models.URLField(max_length=500, blank=True)
+    signing_id = models.PositiveBigIntegerField(_("signing ID"), null=True, blank=True)
+    signing_url = models.URLField(_("signing address"), max_length=500, blank=True)
     signing_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signer"),
     )
     # When the pending BankID session ends at the latest (the bank's word): until then no other
     # approver may start a signing of their own (it would silently replace this one).
-    signing_expires_at = models.DateTimeField(null=True, blank=True)
+    signing_expires_at = models.DateTimeField(_("signing expires"), null=True, blank=True)
     signature_ref = models.CharField(_("signature reference"), max_length=128, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
-    approved_bank_user_id = models.CharField(max_length=20, blank=True)
+    approved_bank_user_id = models.CharField(_("approver's bank user ID"), max_length=20, blank=True)
     bank_status = models.CharField(_("bank status"), max_length=4, blank=True)
     bank_reason = models.CharField(_("bank reason code"), max_length=10, blank=True)
     bank_reason_text = models.CharField(_("bank reason"), max_length=500, blank=True)
-    submit_attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=500, blank=True)
+    submit_attempts = models.PositiveIntegerField(_("send attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    approved_at = models.DateTimeField(null=True, blank=True)
-    submitting_at = models.DateTimeField(null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    booked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    submitting_at = models.DateTimeField(_("sending started"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    booked_at = models.DateTimeField(_("booked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment batch")
@@ -158,12 +177,28 @@ class Payment(models.Model):
     }
     FINAL = frozenset({Status.BOOKED, Status.REJECTED, Status.CANCELLED})
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    bank_account = models.ForeignKey("accounts.BankAccount", on_delete=models.PROTECT, related_name="+")
-    batch = models.ForeignKey(
-        PaymentBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
     )
-    bill = models.ForeignKey("ledger.Bill", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    bank_account = models.ForeignKey(
+        "accounts.BankAccount", on_delete=models.PROTECT, related_name="+", verbose_name=_("bank account")
+    )
+    batch = models.ForeignKey(
+        PaymentBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("payment batch"),
+    )
+    bill = models.ForeignKey(
+        "ledger.Bill",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bill"),
+    )
     creditor_name = models.CharField(_("creditor"), max_length=70)
     creditor_account = models.CharField(_("creditor account"), max_length=11)
     amount = models.DecimalField(_("amount"), **MONEY)
@@ -178,21 +213,38 @@ class Payment(models.Model):
     reason_code = models.CharField(_("reason code"), max_length=10, blank=True)
     reason_text = models.CharField(_("reason"), max_length=500, blank=True)
     corrects = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrected_by"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrected_by",
+        verbose_name=_("corrects payment"),
     )
     voucher = models.ForeignKey(
-        "ledger.Voucher", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "ledger.Voucher",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("voucher"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     # Everyone who entered or changed this payment, a corrected payment's earlier versions
     # included: under the four-eyes rule none of them may approve a batch holding it.
-    editors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    rejected_at = models.DateTimeField(null=True, blank=True)
-    booked_at = models.DateTimeField(null=True, blank=True)
-    booked_date = models.DateField(null=True, blank=True)
+    editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("edited by")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    rejected_at = models.DateTimeField(_("rejected"), null=True, blank=True)
+    booked_at = models.DateTimeField(_("booked"), null=True, blank=True)
+    booked_date = models.DateField(_("booking date"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment")
@@ -224,13 +276,15 @@ class Payment(models.Model):
 class PaymentSettings(models.Model):
     """A company's rules for approving payments; a company without a row has the defaults."""
 
-    company = models.OneToOneField("companies.Company", on_delete=models.PROTECT, related_name="+")
+    company = models.OneToOneField(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
     four_eyes = models.BooleanField(
         _("four-eyes rule"),
         default=True,
         help_text=_("Whoever built a batch or entered or changed one of its payments cannot approve it."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("payment settings")
@@ -248,15 +302,19 @@ class BankReport(models.Model):
         PAIN002 = "PAIN002", _("pain.002 status report")
         CAMT054 = "CAMT054", _("camt.054 debit notification")
 
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="+")
-    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="reports")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    bank_reference = models.CharField(max_length=64, blank=True)
-    content = models.BinaryField()
-    sha256 = models.CharField(max_length=64)
-    status = models.CharField(max_length=4, blank=True)
-    summary = models.CharField(max_length=500, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="+", verbose_name=_("company")
+    )
+    batch = models.ForeignKey(
+        PaymentBatch, on_delete=models.PROTECT, related_name="reports", verbose_name=_("payment batch")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    bank_reference = models.CharField(_("the bank's reference"), max_length=64, blank=True)
+    content = models.BinaryField(_("content"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    status = models.CharField(_("status"), max_length=4, blank=True)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("bank report")
