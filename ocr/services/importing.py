@@ -174,24 +174,31 @@ def _reject(company, file: Received, reason: str, fields: dict) -> OcrFile:
 
 
 def _store_duplicate(company, file: Received, original: OcrFile, fields: dict) -> OcrFile:
-    """A re-send recorded as a duplicate of ``original`` (the bytes kept: a re-send may differ in
-    line endings), with nothing imported."""
+    """A re-send recorded as a duplicate of ``original``, with nothing imported."""
     with transaction.atomic():
         duplicate = OcrFile.objects.create(
             company=company,
             status=OcrFile.Status.DUPLICATE,
             reason=_("Already imported as #%(id)d.") % {"id": original.pk},
-            raw=zlib.compress(file.read(), 1),
-            sha256=file.sha256,
-            size=file.size,
-            transmitter=original.transmitter,
-            transmission_number=original.transmission_number,
-            recipient=original.recipient,
-            duplicate_of=original,
+            **duplicate_columns(file, original),
             **fields,
         )
         INTAKE.audit("duplicate", duplicate, company, {"duplicate_of": original.pk, "sha256": file.sha256})
     return duplicate
+
+
+def duplicate_columns(file: Received, original) -> dict:
+    """The columns of a re-send's DUPLICATE row (an ``OcrFile`` or an ``OcrTransmission``): its
+    own bytes, kept (a re-send may differ in line endings), and the original's transmission."""
+    return {
+        "raw": zlib.compress(file.read(), 1),
+        "sha256": file.sha256,
+        "size": file.size,
+        "transmitter": original.transmitter,
+        "transmission_number": original.transmission_number,
+        "recipient": original.recipient,
+        "duplicate_of": original,
+    }
 
 
 def _find_original(company, sha: str) -> OcrFile | None:
