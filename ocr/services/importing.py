@@ -84,12 +84,7 @@ def ocr_file_import(
     """
     file = received(data if data is not None else b"")
     del data
-    fields = {
-        "source": source,
-        "filename": (filename or "")[:200],
-        "bank_file_id": bank_file_id,
-        "created_by": user,
-    }
+    fields = row_fields(source, filename, bank_file_id, user)
     original = _find_original(company, file.sha256)
     if original is not None:
         return _store_duplicate(company, file, original, fields)
@@ -185,6 +180,17 @@ def _store_duplicate(company, file: Received, original: OcrFile, fields: dict) -
         )
         INTAKE.audit("duplicate", duplicate, company, {"duplicate_of": original.pk, "sha256": file.sha256})
     return duplicate
+
+
+def row_fields(source: str, filename: str, bank_file_id: int | None, user) -> dict:
+    """The columns a received file's row (an ``OcrFile`` or an ``OcrTransmission``) takes from
+    how it came in, whatever becomes of it."""
+    return {
+        "source": source,
+        "filename": (filename or "")[:200],
+        "bank_file_id": bank_file_id,
+        "created_by": user,
+    }
 
 
 def duplicate_columns(file: Received, original) -> dict:

@@ -29,7 +29,7 @@ from notifications.models import Notification
 
 from ..models import OcrFile, OcrKeptAside, OcrTransmission
 from ..parsing import OcrParseError, OcrTransmissionEnd
-from .importing import MAX_FILE_BYTES, duplicate_columns, import_part
+from .importing import MAX_FILE_BYTES, duplicate_columns, import_part, row_fields
 from .intake import INTAKE
 from .reading import Assignment, Parsed, parse, parse_error_reason, same_content
 
@@ -48,12 +48,7 @@ def ocr_transmission_import(
     """
     file = received(data if data is not None else b"")
     del data
-    fields = {
-        "source": source,
-        "filename": (filename or "")[:200],
-        "bank_file_id": bank_file_id,
-        "created_by": user,
-    }
+    fields = row_fields(source, filename, bank_file_id, user)
     original = _accepted(file.sha256)
     if original is not None:
         return _duplicate(file, original, fields)
