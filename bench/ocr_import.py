@@ -124,16 +124,11 @@ def _peak_mb() -> float:
 
 def _child(kind: str, path: str, company_id: int) -> None:
     """One measurement in a fresh process, so its peak RSS belongs to it alone."""
-    import json
-
     baseline = _peak_mb()
     data = Path(path).read_bytes()
     if kind == "netsgiro":
-        import netsgiro
-
-        began = time.perf_counter()
-        count = netsgiro.parse(data.decode("latin-1")).get_num_transactions()
-        seconds, queries, status = time.perf_counter() - began, 0, "parsed"
+        count, seconds = netsgiro_parse(data)
+        queries, status = 0, "parsed"
     else:
         import django
 
@@ -142,18 +137,24 @@ def _child(kind: str, path: str, company_id: int) -> None:
 
         file, seconds, queries = _import(Company.objects.get(pk=company_id), data)
         count, status = file.settled_count, file.status
-    print(
-        json.dumps(
-            {
-                "seconds": seconds,
-                "count": count,
-                "queries": queries,
-                "status": status,
-                "rss_mb": _peak_mb(),
-                "baseline_mb": baseline,
-            }
-        )
-    )
+    print_figures(seconds=seconds, count=count, queries=queries, status=status, baseline_mb=baseline)
+
+
+def netsgiro_parse(data: bytes) -> tuple[int, float]:
+    """netsgiro merely parsing the file, what the imports are measured against: its count of
+    transactions and its seconds."""
+    import netsgiro
+
+    began = time.perf_counter()
+    count = netsgiro.parse(data.decode("latin-1")).get_num_transactions()
+    return count, time.perf_counter() - began
+
+
+def print_figures(**figures) -> None:
+    """A child's figures and its peak RSS, as the JSON line :func:`run_script_in_child` reads."""
+    import json
+
+    print(json.dumps({**figures, "rss_mb": _peak_mb()}))
 
 
 def _in_child(kind: str, path: Path, company_id: int) -> dict:

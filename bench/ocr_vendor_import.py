@@ -143,17 +143,12 @@ def _import(data: bytes):
 
 
 def _child(kind: str, path: str) -> None:
-    import json
-
-    from bench.ocr_import import _peak_mb
+    from bench.ocr_import import netsgiro_parse, print_figures
 
     data = Path(path).read_bytes()
     if kind == "netsgiro":
-        import netsgiro
-
-        began = time.perf_counter()
-        count = netsgiro.parse(data.decode("latin-1")).get_num_transactions()
-        seconds, queries, status, companies = time.perf_counter() - began, 0, "parsed", 0
+        count, seconds = netsgiro_parse(data)
+        queries, status, companies = 0, "parsed", 0
     else:
         import django
 
@@ -164,18 +159,7 @@ def _child(kind: str, path: str) -> None:
             f"{row.status} {dict(row.failed)}",
             row.company_count,
         )
-    print(
-        json.dumps(
-            {
-                "seconds": seconds,
-                "count": count,
-                "queries": queries,
-                "status": status,
-                "companies": companies,
-                "rss_mb": _peak_mb(),
-            }
-        )
-    )
+    print_figures(seconds=seconds, count=count, queries=queries, status=status, companies=companies)
 
 
 def run(Row):

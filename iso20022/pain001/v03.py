@@ -54,15 +54,17 @@ Choices made where the guides leave room:
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from lxml import etree
 from stdnum.no import kontonr
 
 from ..errors import IsoFormatError, _
-from ..xsd import NS_PAIN001, Tags, assert_valid, parse_xml
-from .fields import AMOUNT_TEXT, check_batch, check_header, check_payment, is_valid_kid
-from .model import BBAN_SCHEME, CENT, CURRENCY, ORG_ID_SCHEME, Pain001Batch, Pain001Message
+from ..xsd import NS_PAIN001, Tags
+from .fields import AMOUNT_TEXT, check_payment, is_valid_kid
+from .model import BBAN_SCHEME, CENT, CURRENCY, Pain001Message, Pain001Payment
+from .writer import Pain001Writer
 
 __all__ = ["VERSION", "build_pain001", "validate_pain001"]
 
@@ -72,30 +74,34 @@ VERSION = "pain.001.001.03"
 
 T = Tags(NS_PAIN001)
 
-XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+class _Writer(Pain001Writer):
+    version = VERSION
+    namespace = NS_PAIN001
+    tags = T
+    bic_tag = T.BIC
+
+    def write_execution_date(self, pmt: etree._Element, exec_date: date) -> None:
+        etree.SubElement(pmt, T.ReqdExctnDt).text = exec_date.isoformat()
+
+    def write_payment(
+        self, pmt: etree._Element, p: Pain001Payment, pw: str, seen_e2e: set[str], accounts: dict[str, str]
+    ) -> None:
+        checked = check_payment(p, pw, seen_e2e, accounts)
+        if p.currency != CURRENCY or p.creditor_bic or p.creditor_address or p.uetr or p.regulatory_report:
+            raise IsoFormatError(
+                _("pain.001.001.03 carries domestic NOK payments only; this one needs pain.001.001.09."), pw
+            )
+        self.write_domestic(pmt, *checked)
+
+    def control_sum(self, total: Decimal) -> str:
+        return f"{total.quantize(CENT):f}"
+
+    def check_rules(self, root: etree._Element, accounts: set[str]) -> None:
+        _check_rules(root, accounts)
 
 
-def _text(parent: etree._Element, tag: str, text: str) -> etree._Element:
-    el = etree.SubElement(parent, tag)
-    el.text = text
-    return el
-
-
-def _party(parent: etree._Element, tag: str, name: str, org_number: str) -> None:
-    party = etree.SubElement(parent, tag)
-    _text(party, T.Nm, name)
-    othr = etree.SubElement(etree.SubElement(etree.SubElement(party, T.Id), T.OrgId), T.Othr)
-    _text(othr, T.Id, org_number)
-    _text(etree.SubElement(othr, T.SchmeNm), T.Cd, ORG_ID_SCHEME)
-
-
-def _account(parent: etree._Element, tag: str, bban: str, *, currency: bool) -> None:
-    acct = etree.SubElement(parent, tag)
-    othr = etree.SubElement(etree.SubElement(acct, T.Id), T.Othr)
-    _text(othr, T.Id, bban)
-    _text(etree.SubElement(othr, T.SchmeNm), T.Cd, BBAN_SCHEME)
-    if currency:
-        _text(acct, T.Ccy, CURRENCY)
+_WRITER = _Writer()
 
 
 def build_pain001(msg: Pain001Message) -> bytes:
@@ -107,88 +113,7 @@ def build_pain001(msg: Pain001Message) -> bytes:
     """
     if not isinstance(msg, Pain001Message):
         raise TypeError(f"build_pain001 takes a Pain001Message, not {type(msg).__name__}")
-    msg_id, created_at, initiator, initiator_org, reference = check_header(msg)
-    root = etree.Element(T.Document, nsmap={None: NS_PAIN001})
-    initn = etree.SubElement(root, T.CstmrCdtTrfInitn)
-    hdr = etree.SubElement(initn, T.GrpHdr)
-    _text(hdr, T.MsgId, msg_id)
-    _text(hdr, T.CreDtTm, created_at.isoformat(timespec="seconds"))
-    if msg.pre_approved:
-        _text(etree.SubElement(hdr, T.Authstn), T.Cd, "AUTH")
-        if reference is not None:
-            _text(etree.SubElement(hdr, T.Authstn), T.Prtry, reference)
-    grp_count = _text(hdr, T.NbOfTxs, "")
-    grp_sum = _text(hdr, T.CtrlSum, "")
-    _party(hdr, T.InitgPty, initiator, initiator_org)
-
-    total_count = 0
-    total_sum = Decimal(0)
-    seen_batches: set[str] = set()
-    seen_e2e: set[str] = set()
-    accounts: dict[str, str] = {}  # as given → checked: each number checked once per file
-    for b_index, batch in enumerate(msg.batches):
-        count, amount = _write_batch(initn, batch, f"batches[{b_index}]", seen_batches, seen_e2e, accounts)
-        total_count += count
-        total_sum += amount
-    grp_count.text = str(total_count)
-    grp_sum.text = f"{total_sum.quantize(CENT):f}"
-    data = XML_DECLARATION + etree.tostring(root, encoding="UTF-8")
-    # Validate the bytes that leave, not the tree they came from: what the bank parses is
-    # exactly what was checked.
-    _validate(data, set(accounts.values()))
-    return data
-
-
-def _write_batch(
-    initn: etree._Element,
-    batch: Pain001Batch,
-    bw: str,
-    seen_batches: set[str],
-    seen_e2e: set[str],
-    accounts: dict[str, str],
-) -> tuple[int, Decimal]:
-    """One ``PmtInf`` with its payments; its count and sum."""
-    pmt_inf_id, exec_date, debtor, debtor_org, debtor_acct = check_batch(batch, bw, seen_batches)
-    pmt = etree.SubElement(initn, T.PmtInf)
-    _text(pmt, T.PmtInfId, pmt_inf_id)
-    _text(pmt, T.PmtMtd, "TRF")
-    _text(pmt, T.BtchBookg, "true" if batch.batch_booking else "false")
-    b_count = _text(pmt, T.NbOfTxs, "")
-    b_sum_el = _text(pmt, T.CtrlSum, "")
-    _text(pmt, T.ReqdExctnDt, exec_date.isoformat())
-    _party(pmt, T.Dbtr, debtor, debtor_org)
-    _account(pmt, T.DbtrAcct, debtor_acct, currency=True)
-    _text(etree.SubElement(etree.SubElement(pmt, T.DbtrAgt), T.FinInstnId), T.BIC, batch.debtor_bic)
-
-    b_sum = Decimal(0)
-    # A local alias: the payment loop runs tens of thousands of times per file.
-    SubElement = etree.SubElement
-    for p_index, p in enumerate(batch.payments):
-        e2e, amount, creditor, creditor_acct, kid, message = check_payment(
-            p, f"{bw}.payments[{p_index}]", seen_e2e, accounts
-        )
-        if p.currency != CURRENCY or p.creditor_bic or p.creditor_address or p.uetr or p.regulatory_report:
-            raise IsoFormatError(
-                _("pain.001.001.03 carries domestic NOK payments only; this one needs pain.001.001.09."),
-                f"{bw}.payments[{p_index}]",
-            )
-        tx = SubElement(pmt, T.CdtTrfTxInf)
-        SubElement(SubElement(tx, T.PmtId), T.EndToEndId).text = e2e
-        SubElement(SubElement(tx, T.Amt), T.InstdAmt, Ccy=CURRENCY).text = amount
-        SubElement(SubElement(tx, T.Cdtr), T.Nm).text = creditor
-        acct_othr = SubElement(SubElement(SubElement(tx, T.CdtrAcct), T.Id), T.Othr)
-        SubElement(acct_othr, T.Id).text = creditor_acct
-        SubElement(SubElement(acct_othr, T.SchmeNm), T.Cd).text = BBAN_SCHEME
-        if kid is not None:
-            ref = SubElement(SubElement(SubElement(tx, T.RmtInf), T.Strd), T.CdtrRefInf)
-            SubElement(SubElement(SubElement(ref, T.Tp), T.CdOrPrtry), T.Cd).text = "SCOR"
-            SubElement(ref, T.Ref).text = kid
-        elif message is not None:
-            SubElement(SubElement(tx, T.RmtInf), T.Ustrd).text = message
-        b_sum += p.amount
-    b_count.text = str(len(batch.payments))
-    b_sum_el.text = f"{b_sum.quantize(CENT):f}"
-    return len(batch.payments), b_sum
+    return _WRITER.build(msg)
 
 
 # ----------------------------------------------------------------------------- validation
@@ -203,15 +128,7 @@ def validate_pain001(xml_bytes: bytes) -> None:
     ``EndToEndId``, Norwegian BBANs with a valid MOD11 check digit, and a KID (``SCOR``, valid
     check digit) or one message but never both.
     """
-    _validate(xml_bytes, set())
-
-
-def _validate(xml_bytes: bytes, accounts: set[str]) -> None:
-    # ``accounts``: numbers already proven valid by python-stdnum in this process, so a
-    # file's account numbers are not checked twice while it is being built.
-    root = parse_xml(xml_bytes, expected_ns=NS_PAIN001, kind=VERSION)
-    assert_valid(root, VERSION)
-    _check_rules(root, accounts)
+    _WRITER.validate(xml_bytes, set())
 
 
 _P_ROOT = "/Document/CstmrCdtTrfInitn"

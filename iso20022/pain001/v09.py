@@ -22,6 +22,7 @@ leaves (:func:`validate_pain001_v09`), as v03's files are.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 
 from lxml import etree
@@ -29,32 +30,52 @@ from stdnum import iban as stdnum_iban
 from stdnum.no import kontonr
 
 from ..errors import IsoFormatError, _
-from ..xsd import NS_PAIN001_V09, Tags, assert_valid, parse_xml
+from ..xsd import NS_PAIN001_V09, Tags
 from . import abroad
 from .abroad import ABROAD, DOMESTIC, SEPA
-from .fields import _identifier, _name, bank_text, check_batch, check_header, check_payment, is_valid_kid
-from .model import BBAN_SCHEME, CURRENCY, ORG_ID_SCHEME, Pain001Batch, Pain001Message, Pain001Payment
+from .fields import _identifier, _name, bank_text, check_payment, is_valid_kid
+from .model import BBAN_SCHEME, Pain001Message, Pain001Payment
+from .writer import Pain001Writer
 
 __all__ = ["VERSION", "build_pain001_v09", "validate_pain001_v09"]
 
 VERSION = "pain.001.001.09"
 
 T = Tags(NS_PAIN001_V09)
-XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def _text(parent: etree._Element, tag: str, text: str) -> etree._Element:
-    el = etree.SubElement(parent, tag)
-    el.text = text
-    return el
+class _Writer(Pain001Writer):
+    version = VERSION
+    namespace = NS_PAIN001_V09
+    tags = T
+    bic_tag = T.BICFI
+
+    def write_execution_date(self, pmt: etree._Element, exec_date: date) -> None:
+        etree.SubElement(etree.SubElement(pmt, T.ReqdExctnDt), T.Dt).text = exec_date.isoformat()
+
+    def write_payment(
+        self, pmt: etree._Element, p: Pain001Payment, pw: str, seen_e2e: set[str], accounts: dict[str, str]
+    ) -> None:
+        if not isinstance(p, Pain001Payment):
+            raise IsoFormatError(
+                _("Expected a Pain001Payment, got %(type)s."), pw, {"type": type(p).__name__}
+            )
+        kind = abroad.payment_kind(p) if isinstance(p.creditor_account, str) else DOMESTIC
+        if kind == DOMESTIC:
+            # What .03 writes, in .09's namespace (and a UETR if asked).
+            checked = check_payment(p, pw, seen_e2e, accounts)
+            self.write_domestic(pmt, *checked, uetr=_uetr(p.uetr, pw) if p.uetr is not None else None)
+        else:
+            _write_abroad(pmt, p, kind, pw, seen_e2e)
+
+    def control_sum(self, total: Decimal) -> str:
+        return f"{total:f}"
+
+    def check_rules(self, root: etree._Element, accounts: set[str]) -> None:
+        _check_rules(root, accounts)
 
 
-def _party(parent: etree._Element, tag: str, name: str, org_number: str) -> None:
-    party = etree.SubElement(parent, tag)
-    _text(party, T.Nm, name)
-    othr = etree.SubElement(etree.SubElement(etree.SubElement(party, T.Id), T.OrgId), T.Othr)
-    _text(othr, T.Id, org_number)
-    _text(etree.SubElement(othr, T.SchmeNm), T.Cd, ORG_ID_SCHEME)
+_WRITER = _Writer()
 
 
 def build_pain001_v09(msg: Pain001Message) -> bytes:
@@ -62,92 +83,7 @@ def build_pain001_v09(msg: Pain001Message) -> bytes:
     naming the field (``batches[0].payments[3].creditor_address.town``)."""
     if not isinstance(msg, Pain001Message):
         raise TypeError(f"build_pain001_v09 takes a Pain001Message, not {type(msg).__name__}")
-    msg_id, created_at, initiator, initiator_org, reference = check_header(msg)
-    root = etree.Element(T.Document, nsmap={None: NS_PAIN001_V09})
-    initn = etree.SubElement(root, T.CstmrCdtTrfInitn)
-    hdr = etree.SubElement(initn, T.GrpHdr)
-    _text(hdr, T.MsgId, msg_id)
-    _text(hdr, T.CreDtTm, created_at.isoformat(timespec="seconds"))
-    if msg.pre_approved:
-        _text(etree.SubElement(hdr, T.Authstn), T.Cd, "AUTH")
-        if reference is not None:
-            _text(etree.SubElement(hdr, T.Authstn), T.Prtry, reference)
-    grp_count = _text(hdr, T.NbOfTxs, "")
-    grp_sum = _text(hdr, T.CtrlSum, "")
-    _party(hdr, T.InitgPty, initiator, initiator_org)
-
-    total_count, total_sum = 0, Decimal(0)
-    seen_batches: set[str] = set()
-    seen_e2e: set[str] = set()
-    accounts: dict[str, str] = {}
-    for b_index, batch in enumerate(msg.batches):
-        count, amount = _write_batch(initn, batch, f"batches[{b_index}]", seen_batches, seen_e2e, accounts)
-        total_count += count
-        total_sum += amount
-    grp_count.text = str(total_count)
-    grp_sum.text = f"{total_sum:f}"
-    data = XML_DECLARATION + etree.tostring(root, encoding="UTF-8")
-    _validate(data, set(accounts.values()))
-    return data
-
-
-def _write_batch(
-    initn: etree._Element,
-    batch: Pain001Batch,
-    bw: str,
-    seen_batches: set[str],
-    seen_e2e: set[str],
-    accounts: dict[str, str],
-) -> tuple[int, Decimal]:
-    pmt_inf_id, exec_date, debtor, debtor_org, debtor_acct = check_batch(batch, bw, seen_batches)
-    pmt = etree.SubElement(initn, T.PmtInf)
-    _text(pmt, T.PmtInfId, pmt_inf_id)
-    _text(pmt, T.PmtMtd, "TRF")
-    _text(pmt, T.BtchBookg, "true" if batch.batch_booking else "false")
-    b_count = _text(pmt, T.NbOfTxs, "")
-    b_sum_el = _text(pmt, T.CtrlSum, "")
-    _text(etree.SubElement(pmt, T.ReqdExctnDt), T.Dt, exec_date.isoformat())
-    _party(pmt, T.Dbtr, debtor, debtor_org)
-    acct = etree.SubElement(pmt, T.DbtrAcct)
-    othr = etree.SubElement(etree.SubElement(acct, T.Id), T.Othr)
-    _text(othr, T.Id, debtor_acct)
-    _text(etree.SubElement(othr, T.SchmeNm), T.Cd, BBAN_SCHEME)
-    _text(acct, T.Ccy, CURRENCY)
-    _text(etree.SubElement(etree.SubElement(pmt, T.DbtrAgt), T.FinInstnId), T.BICFI, batch.debtor_bic)
-
-    b_sum = Decimal(0)
-    for p_index, p in enumerate(batch.payments):
-        pw = f"{bw}.payments[{p_index}]"
-        if not isinstance(p, Pain001Payment):
-            raise IsoFormatError(
-                _("Expected a Pain001Payment, got %(type)s."), pw, {"type": type(p).__name__}
-            )
-        kind = abroad.payment_kind(p) if isinstance(p.creditor_account, str) else DOMESTIC
-        if kind == DOMESTIC:
-            _write_domestic(pmt, p, pw, seen_e2e, accounts)
-        else:
-            _write_abroad(pmt, p, kind, pw, seen_e2e)
-        b_sum += p.amount
-    b_count.text = str(len(batch.payments))
-    b_sum_el.text = f"{b_sum:f}"
-    return len(batch.payments), b_sum
-
-
-def _write_domestic(pmt, p: Pain001Payment, pw: str, seen_e2e: set[str], accounts: dict[str, str]) -> None:
-    """A NOK payment to a Norwegian account: what .03 writes, in .09's namespace (and a UETR if asked)."""
-    e2e, amount, creditor, creditor_acct, kid, message = check_payment(p, pw, seen_e2e, accounts)
-    SubElement = etree.SubElement
-    tx = SubElement(pmt, T.CdtTrfTxInf)
-    pmt_id = SubElement(tx, T.PmtId)
-    SubElement(pmt_id, T.EndToEndId).text = e2e
-    if p.uetr is not None:
-        SubElement(pmt_id, T.UETR).text = _uetr(p.uetr, pw)
-    SubElement(SubElement(tx, T.Amt), T.InstdAmt, Ccy=CURRENCY).text = amount
-    SubElement(SubElement(tx, T.Cdtr), T.Nm).text = creditor
-    acct_othr = SubElement(SubElement(SubElement(tx, T.CdtrAcct), T.Id), T.Othr)
-    SubElement(acct_othr, T.Id).text = creditor_acct
-    SubElement(SubElement(acct_othr, T.SchmeNm), T.Cd).text = BBAN_SCHEME
-    _remittance(tx, kid, message)
+    return _WRITER.build(msg)
 
 
 def _write_abroad(pmt, p: Pain001Payment, kind: str, pw: str, seen_e2e: set[str]) -> None:
@@ -200,11 +136,7 @@ def _write_abroad(pmt, p: Pain001Payment, kind: str, pw: str, seen_e2e: set[str]
         )
 
     SubElement = etree.SubElement
-    tx = SubElement(pmt, T.CdtTrfTxInf)
-    pmt_id = SubElement(tx, T.PmtId)
-    SubElement(pmt_id, T.EndToEndId).text = e2e
-    if p.uetr is not None:
-        SubElement(pmt_id, T.UETR).text = _uetr(p.uetr, pw)
+    tx = _WRITER.transaction(pmt, e2e, _uetr(p.uetr, pw) if p.uetr is not None else None)
     if kind == SEPA or p.urgent:
         tp = SubElement(tx, T.PmtTpInf)
         if p.urgent and kind == ABROAD:
@@ -236,7 +168,7 @@ def _write_abroad(pmt, p: Pain001Payment, kind: str, pw: str, seen_e2e: set[str]
         dtls = SubElement(SubElement(tx, T.RgltryRptg), T.Dtls)
         SubElement(dtls, T.Cd).text = report.code
         SubElement(dtls, T.Inf).text = bank_text(report.text)[:35]
-    _remittance(tx, None, message)
+    _WRITER.remittance(tx, None, message)
 
 
 def _uetr(value: object, pw: str) -> str:
@@ -247,16 +179,6 @@ def _uetr(value: object, pw: str) -> str:
             {"value": value},
         )
     return value
-
-
-def _remittance(tx, kid: str | None, message: str | None) -> None:
-    SubElement = etree.SubElement
-    if kid is not None:
-        ref = SubElement(SubElement(SubElement(tx, T.RmtInf), T.Strd), T.CdtrRefInf)
-        SubElement(SubElement(SubElement(ref, T.Tp), T.CdOrPrtry), T.Cd).text = "SCOR"
-        SubElement(ref, T.Ref).text = kid
-    elif message is not None:
-        SubElement(SubElement(tx, T.RmtInf), T.Ustrd).text = message
 
 
 # ----------------------------------------------------------------------------- validation
@@ -270,12 +192,10 @@ def validate_pain001_v09(xml_bytes: bytes) -> None:
     the official XSD, then what it cannot check: each amount with its currency's decimals,
     ``NbOfTxs``/``CtrlSum`` at batch and file level, unique ``PmtInfId`` and ``EndToEndId``,
     valid BBANs (MOD11) and IBANs (check digits), KIDs with a valid check digit."""
-    _validate(xml_bytes, set())
+    _WRITER.validate(xml_bytes, set())
 
 
-def _validate(xml_bytes: bytes, accounts: set[str]) -> None:
-    root = parse_xml(xml_bytes, expected_ns=NS_PAIN001_V09, kind=VERSION)
-    assert_valid(root, VERSION)
+def _check_rules(root: etree._Element, accounts: set[str]) -> None:
     initn = root[0]
     grp_count, grp_sum = 0, Decimal(0)
     pmt_ids: set[str] = set()

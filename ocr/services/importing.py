@@ -84,12 +84,7 @@ def ocr_file_import(
     """
     file = received(data if data is not None else b"")
     del data
-    fields = {
-        "source": source,
-        "filename": (filename or "")[:200],
-        "bank_file_id": bank_file_id,
-        "created_by": user,
-    }
+    fields = row_fields(source, filename, bank_file_id, user)
     original = _find_original(company, file.sha256)
     if original is not None:
         return _store_duplicate(company, file, original, fields)
@@ -174,24 +169,42 @@ def _reject(company, file: Received, reason: str, fields: dict) -> OcrFile:
 
 
 def _store_duplicate(company, file: Received, original: OcrFile, fields: dict) -> OcrFile:
-    """A re-send recorded as a duplicate of ``original`` (the bytes kept: a re-send may differ in
-    line endings), with nothing imported."""
+    """A re-send recorded as a duplicate of ``original``, with nothing imported."""
     with transaction.atomic():
         duplicate = OcrFile.objects.create(
             company=company,
             status=OcrFile.Status.DUPLICATE,
             reason=_("Already imported as #%(id)d.") % {"id": original.pk},
-            raw=zlib.compress(file.read(), 1),
-            sha256=file.sha256,
-            size=file.size,
-            transmitter=original.transmitter,
-            transmission_number=original.transmission_number,
-            recipient=original.recipient,
-            duplicate_of=original,
+            **duplicate_columns(file, original),
             **fields,
         )
         INTAKE.audit("duplicate", duplicate, company, {"duplicate_of": original.pk, "sha256": file.sha256})
     return duplicate
+
+
+def row_fields(source: str, filename: str, bank_file_id: int | None, user) -> dict:
+    """The columns a received file's row (an ``OcrFile`` or an ``OcrTransmission``) takes from
+    how it came in, whatever becomes of it."""
+    return {
+        "source": source,
+        "filename": (filename or "")[:200],
+        "bank_file_id": bank_file_id,
+        "created_by": user,
+    }
+
+
+def duplicate_columns(file: Received, original) -> dict:
+    """The columns of a re-send's DUPLICATE row (an ``OcrFile`` or an ``OcrTransmission``): its
+    own bytes, kept (a re-send may differ in line endings), and the original's transmission."""
+    return {
+        "raw": zlib.compress(file.read(), 1),
+        "sha256": file.sha256,
+        "size": file.size,
+        "transmitter": original.transmitter,
+        "transmission_number": original.transmission_number,
+        "recipient": original.recipient,
+        "duplicate_of": original,
+    }
 
 
 def _find_original(company, sha: str) -> OcrFile | None:

@@ -29,7 +29,7 @@ from notifications.models import Notification
 
 from ..models import OcrFile, OcrKeptAside, OcrTransmission
 from ..parsing import OcrParseError, OcrTransmissionEnd
-from .importing import MAX_FILE_BYTES, import_part
+from .importing import MAX_FILE_BYTES, duplicate_columns, import_part, row_fields
 from .intake import INTAKE
 from .reading import Assignment, Parsed, parse, parse_error_reason, same_content
 
@@ -48,12 +48,7 @@ def ocr_transmission_import(
     """
     file = received(data if data is not None else b"")
     del data
-    fields = {
-        "source": source,
-        "filename": (filename or "")[:200],
-        "bank_file_id": bank_file_id,
-        "created_by": user,
-    }
+    fields = row_fields(source, filename, bank_file_id, user)
     original = _accepted(file.sha256)
     if original is not None:
         return _duplicate(file, original, fields)
@@ -356,13 +351,7 @@ def _duplicate(file: Received, original: OcrTransmission, fields: dict) -> OcrTr
     duplicate = OcrTransmission.objects.create(
         status=OcrTransmission.Status.DUPLICATE,
         reason=_("Already received as #%(id)d.") % {"id": original.pk},
-        raw=zlib.compress(file.read(), 1),
-        sha256=file.sha256,
-        size=file.size,
-        transmitter=original.transmitter,
-        transmission_number=original.transmission_number,
-        recipient=original.recipient,
-        duplicate_of=original,
+        **duplicate_columns(file, original),
         **fields,
     )
     # delivered again: import the parts that failed, or that a dead worker left undone
