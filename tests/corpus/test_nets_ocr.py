@@ -17,6 +17,7 @@ from django.utils import translation
 
 from accounts.models import PaymentMethod
 from accounts.services import bank_account_create
+from bankint.stored_text import render
 from ledger.models import Invoice
 from ocr.models import OcrAssignment, OcrFile, OcrTransaction, OcrTransmission
 from ocr.parsing import OcrParseError, parse_ocr
@@ -165,7 +166,7 @@ def test_the_importer(company_a, folder, name, spec):
                 t.amount,
                 None,
             )
-            assert "credit note" in row.note
+            assert "credit note" in render(row.note)
             assert (invoice.status, invoice.paid_amount) == (Invoice.Status.OPEN, Decimal("0.00"))
         else:
             assert (row.status, row.invoice_id) == (OcrTransaction.Status.SETTLED, pk)
