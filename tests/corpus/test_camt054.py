@@ -95,4 +95,6 @@ def test_a_real_debit_for_one_of_our_payments_at_another_amount_is_not_booked(co
     payment.refresh_from_db()
     assert payment.status == "ACCEPTED" and payment.voucher_id is None
     note = Notification.objects.get(company=company_a, level="WARNING")
-    assert "SEK 200000.00" in note.body and "NOK 1000.00" in note.body
+    with translation.override("en"):
+        body = note.body_text
+    assert "SEK 200,000.00" in body and "NOK 1,000.00" in body
