@@ -22,7 +22,7 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from bankint import formatting
 from iso20022.pain002 import reason_text, status_text
@@ -132,9 +132,11 @@ def render(text) -> str:
     template = _KEYS.get(data["m"], data["m"]) if data.get("k") else data["m"]
     params = {name: _decode(value) for name, value in (data.get("p") or {}).items()}
     if data.get("pl"):
-        template = template if params.get(data.get("n")) == 1 else data["pl"]
-    words = gettext(template)
+        count = params.get(data.get("n"))
+        words = ngettext(template, data["pl"], count if isinstance(count, int) else 2)
+    else:
+        words = gettext(template)
     try:
         return words % params if params else words
     except (KeyError, TypeError, ValueError):
-        return gettext(template)
+        return words

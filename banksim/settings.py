@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The bank's own script and styles, served by the process itself (no collectstatic step).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "banksim.faults.FaultMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,6 +102,8 @@ TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # The simulator's pages carry no session: state lives in the database behind URL tokens.
 CSRF_USE_SESSIONS = False

@@ -10,9 +10,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import BankApprovalRight
 from bankclient import BankRejected, BankUnavailable, get_client
+from bankint import formatting
 from bankint.errors import Conflict, IllegalTransition, NotPermitted, ValidationFailed
 from companies.roles import Perm, Role
 from companies.selectors import roles_for, user_perms
@@ -201,13 +203,15 @@ def _record_completed_signing(batch: PaymentBatch, client) -> None:
 
 def _start_signing(batch: PaymentBatch, user, client):
     """Open the BankID signing at the bank, with the text the approver signs."""
-    text = _(
-        "Approve %(count)d payment(s), total NOK %(total)s, from account %(account)s on %(date)s (%(msg_id)s)."
+    text = ngettext(
+        "Approve %(count)d payment of %(total)s from account %(account)s on %(date)s (%(msg_id)s).",
+        "Approve %(count)d payments, %(total)s in all, from account %(account)s on %(date)s (%(msg_id)s).",
+        batch.payment_count,
     ) % {
         "count": batch.payment_count,
-        "total": f"{batch.total:.2f}",
+        "total": formatting.money(batch.total),
         "account": batch.bank_account.account_number_display,
-        "date": batch.execution_date.isoformat(),
+        "date": formatting.day(batch.execution_date),
         "msg_id": batch.msg_id,
     }
     try:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop as N_
 
 from bankint.errors import ValidationFailed
-from bankint.formatting import money
+from bankint.stored_text import stored
 from companies.services import audit_record
 from iso20022.errors import IsoFormatError
 from iso20022.pain001 import Pain001Batch, Pain001Message, Pain001Payment, build_pain001
@@ -72,8 +71,7 @@ def payment_batches_notify_approvers(company, batches: list[PaymentBatch], *, us
 
     Post-approval batches are approved in the online bank, not here, so they notify no one.
     Whoever built the batches is not told (under the four-eyes rule they may not approve
-    them; without it they know). Notifications store their text, so it is written in the
-    portal's language (Norwegian), which every member reads. Returns the number notified.
+    them; without it they know). Returns the number notified.
     """
     rgb = [b for b in batches if b.approval_mode == PaymentBatch.ApprovalMode.RGB]
     if not rgb:
@@ -86,24 +84,27 @@ def payment_batches_notify_approvers(company, batches: list[PaymentBatch], *, us
         reverse("remittance:batch_detail", args=[rgb[0].pk]) if count == 1 else reverse("remittance:batches")
     )
     who = (user.get_full_name() or user.get_username()) if getattr(user, "pk", None) else ""
-    with translation.override(settings.LANGUAGE_CODE):
-        title = ngettext(
-            "A payment batch waits for your approval",
-            "%(count)d payment batches wait for your approval",
-            count,
-        ) % {"count": count}
-        body = ngettext(
-            "A batch of %(total)s is ready for approval with BankID%(by)s.",
-            "%(count)d batches of %(total)s in all are ready for approval with BankID%(by)s.",
-            count,
-        ) % {
-            "count": count,
-            "total": money(total),
-            "by": (_(" (built by %(name)s)") % {"name": who}) if who else "",
-        }
-        body += " " + _(
-            "Open the batch, check the payments and approve them; the bank pays them on the execution date."
-        )
+    # Stored as message ids and values: each approver reads it in their own language.
+    title = stored(
+        N_("A payment batch waits for your approval"),
+        plural=N_("%(count)d payment batches wait for your approval"),
+        plural_by="count",
+        count=count,
+    )
+    body = stored(
+        N_(
+            "A batch of NOK %(total)s is ready for approval with BankID%(by)s. Open the batch, check "
+            "the payments and approve them; the bank pays them on the execution date."
+        ),
+        plural=N_(
+            "%(count)d batches of NOK %(total)s in all are ready for approval with BankID%(by)s. Open "
+            "the batches, check the payments and approve them; the bank pays them on the execution date."
+        ),
+        plural_by="count",
+        count=count,
+        total=total,
+        by=stored(N_(" (built by %(name)s)"), name=who) if who else "",
+    )
     notify_bulk(
         [
             Notification(

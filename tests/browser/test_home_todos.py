@@ -49,6 +49,7 @@ def test_from_the_todo_to_an_approved_batch(
     expect(waiting).to_contain_text("Betalingsbunter som venter på godkjenning")
     expect(waiting).to_contain_text("Godkjennes med BankID av: Anne")
     screenshot("home-todos-preparer")
+    page.hover(".user-menu .menu-title")  # log out sits in the user menu
     page.get_by_test_id("logout").click()
 
     # The approver: login → to-do → approve with BankID → back → finish.
@@ -68,7 +69,7 @@ def test_from_the_todo_to_an_approved_batch(
     expect(page.locator("body")).to_contain_text("BankID")
     page.fill("input[name=otp]", "123456")
     clicks(page.locator("button[value=confirm]"))
-    expect(page.locator("body")).to_contain_text("COMPLETE")
+    expect(page.locator("body")).to_contain_text("Signert")
     # Back in the portal: the BankID page has no link back yet (issue 24 item 4), so the
     # user returns to the batch (the browser's back, or the address): one step, no click here.
     page.goto(f"{live_server.url}/payments/batches/{batch.pk}/")

@@ -61,7 +61,7 @@ def test_upload_an_ocr_file_and_allocate_the_unmatched_payment(
     page.goto(f"{live_server.url}/ocr/unmatched/")
     row = page.get_by_test_id("ocr-unmatched-row")
     expect(row).to_have_count(1)
-    expect(row).to_contain_text("12345678903")
+    expect(row).to_contain_text("1234.56.78903")  # the payer's account, as Norwegians write it
     row.get_by_test_id("ocr-allocate-invoice").fill(str(other.number))
     row.get_by_test_id("ocr-allocate").click()
     expect(page.get_by_test_id("ocr-unmatched-row")).to_have_count(0)

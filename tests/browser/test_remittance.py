@@ -36,7 +36,7 @@ def test_approve_a_batch_with_bankid_and_see_it_accepted(
     expect(page.locator("body")).to_contain_text("BankID")
     page.fill("input[name=otp]", "123456")
     page.click("button[value=confirm]")
-    expect(page.locator("body")).to_contain_text("COMPLETE")
+    expect(page.locator("body")).to_contain_text("Signert")
     # back in the portal
     page.goto(f"{live_server.url}/payments/batches/{batch.pk}/")
     page.get_by_test_id("approve-complete").click()

@@ -35,7 +35,7 @@ import psycopg
 import pytest
 from django.db import connection
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 from stdnum.no import fodselsnummer
 
@@ -857,7 +857,9 @@ def fingerprint(a: Company, b: Company, sim) -> dict:
         out[f"{key}.statement_files"] = _by(StatementFile.objects.filter(company=company), "status")
         out[f"{key}.ocr_files"] = _by(OcrFile.objects.filter(company=company), "status")
         notes = Notification.objects.filter(company=company)
-        out[f"{key}.notifications"] = dict(sorted(Counter(f"{n.level}: {n.title}" for n in notes).items()))
+        with translation.override("nb"):  # as a Norwegian reader sees them
+            titles = Counter(f"{n.level}: {n.title_text}" for n in notes)
+        out[f"{key}.notifications"] = dict(sorted(titles.items()))
         audit = AuditEvent.objects.filter(company=company)
         # Retries leave their own rows (visible failures); the fault run reports them apart.
         out[f"{key}.audit"] = _by(audit.exclude(action__in=UNPINNED_AUDIT), "action")
@@ -890,6 +892,8 @@ def expected_state(with_faults: bool, correction_with_the_bills: bool) -> dict:
     notes_a = {
         "ERROR: Betalinger avvist av banken": 1,
         "INFO: Avtalen er registrert": 1,
+        # one to each of A's two approvers, when the RgB batch is built
+        "INFO: En betalingsbunt venter på din godkjenning": 2,
         "INFO: Nettbankavtalen er klar til signering": 1,
         "INFO: Nettbanken er opprettet": 1,
         "INFO: RgB er aktivert": 1,

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bankint.errors import Conflict, ValidationFailed
 from companies.roles import Role
@@ -154,8 +154,12 @@ def test_approvers_are_notified_when_batches_are_ready_in_norwegian(setup, make_
     notes = Notification.objects.filter(company=setup.company, audience=Notification.Audience.USER)
     assert sorted(n.user_id for n in notes) == sorted([setup.approver.pk, second.pk])
     note = notification_list_for_user(setup.approver, setup.company).get()
-    assert note.title == "2 betalingsbunter venter på din godkjenning"
-    assert "1\xa0234,50 NOK" in note.body and "BankID" in note.body
+    with translation.override("nb"):  # each approver reads it in their own language
+        assert note.title_text == "2 betalingsbunter venter på din godkjenning"
+        assert "1\xa0234,50 kroner" in note.body_text and "BankID" in note.body_text
+    with translation.override("en"):
+        assert note.title_text == "2 payment batches wait for your approval"
+        assert "NOK 1,234.50" in note.body_text
     assert note.link == reverse("remittance:batches")
     assert not notification_list_for_user(viewer, setup.company).exists()
     assert not notification_list_for_user(setup.preparer, setup.company).exists()
