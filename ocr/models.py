@@ -40,25 +40,10 @@ from django.utils.translation import gettext_lazy as _
 from bankint.models import MONEY, ReceivedBankFile, unconstrained_fk
 
 
-class OcrFile(ReceivedBankFile):
-    class Status(models.TextChoices):
-        IMPORTED = "IMPORTED", _("Imported")
-        PARTLY_UNASSIGNED = "PARTLY_UNASSIGNED", _("Partly unassigned")
-        DUPLICATE = "DUPLICATE", _("Duplicate")
-        REJECTED = "REJECTED", _("Rejected")
+class NetsFileFields(models.Model):
+    """What a Nets OCR file is, as received, whether it is one company's file (:class:`OcrFile`)
+    or the data recipient's transmission for every customer (:class:`OcrTransmission`)."""
 
-    class Source(models.TextChoices):
-        UPLOAD = "UPLOAD", _("Upload")
-        API = "API", _("API")
-        COMMAND = "COMMAND", _("Command")
-        BANK = "BANK", _("From the bank")
-
-    # Only these count as "the" import of a file; duplicates and rejections may repeat.
-    ACCEPTED = (Status.IMPORTED, Status.PARTLY_UNASSIGNED)
-
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
-    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
-    filename = models.CharField(_("file name"), max_length=200, blank=True)
     # The bytes exactly as received, zlib-compressed (an OCR file shrinks ~10x, and writing
     # 16 MB of bytea costs more than the whole settlement); ``data`` gives them back.
     raw = models.BinaryField(_("raw file (zlib)"), editable=False)
@@ -84,6 +69,30 @@ class OcrFile(ReceivedBankFile):
         related_name="conflicts",
         verbose_name=_("conflicts with"),
     )
+
+    class Meta:
+        abstract = True
+
+
+class OcrFile(ReceivedBankFile, NetsFileFields):
+    class Status(models.TextChoices):
+        IMPORTED = "IMPORTED", _("Imported")
+        PARTLY_UNASSIGNED = "PARTLY_UNASSIGNED", _("Partly unassigned")
+        DUPLICATE = "DUPLICATE", _("Duplicate")
+        REJECTED = "REJECTED", _("Rejected")
+
+    class Source(models.TextChoices):
+        UPLOAD = "UPLOAD", _("Upload")
+        API = "API", _("API")
+        COMMAND = "COMMAND", _("Command")
+        BANK = "BANK", _("From the bank")
+
+    # Only these count as "the" import of a file; duplicates and rejections may repeat.
+    ACCEPTED = (Status.IMPORTED, Status.PARTLY_UNASSIGNED)
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
     # The vendor-level transmission this file is a company's part of (None: the company's own
     # file, uploaded by hand).
     transmission = models.ForeignKey(
@@ -273,7 +282,7 @@ class OcrTransaction(models.Model):
         return self.type in self.REVERSAL_TYPES
 
 
-class OcrTransmission(models.Model):
+class OcrTransmission(NetsFileFields):
     """One Nets transmission to the data recipient, for every customer's accounts (not a
     company's: only support staff see it, in the admin; each company sees its part)."""
 
@@ -294,27 +303,6 @@ class OcrTransmission(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
-    raw = models.BinaryField(_("raw file (zlib)"), editable=False)
-    transmitter = models.CharField(_("data transmitter"), max_length=8, blank=True)
-    transmission_number = models.CharField(_("transmission number"), max_length=7, blank=True)
-    recipient = models.CharField(_("data recipient"), max_length=8, blank=True)
-    bank_file_id = models.BigIntegerField(_("bank file id"), null=True, blank=True)
-    duplicate_of = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="duplicates",
-        verbose_name=_("duplicate of"),
-    )
-    conflict_with = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="conflicts",
-        verbose_name=_("conflicts with"),
-    )
     assignment_count = models.PositiveIntegerField(_("assignments"), default=0)
     company_count = models.PositiveIntegerField(_("companies"), default=0)
     kept_aside_count = models.PositiveIntegerField(_("assignments kept aside"), default=0)
