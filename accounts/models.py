@@ -36,6 +36,11 @@ class BankService(models.TextChoices):
     OCR = "OCR", _("Nets OCR")
 
 
+class PaymentFileVersion(models.TextChoices):
+    V03 = "pain.001.001.03", _("pain.001.001.03 (2009)")
+    V09 = "pain.001.001.09", _("pain.001.001.09 (2019)")
+
+
 class BankAccount(models.Model):
     class ApprovalMode(models.TextChoices):
         RGB = "RGB", _("Accounting-approved payments (RgB)")
@@ -48,7 +53,23 @@ class BankAccount(models.Model):
     name = models.CharField(_("name"), max_length=100)
     ledger_account = models.CharField(_("ledger account"), max_length=4)
     fee_account = models.CharField(_("account for bank fees"), max_length=4, default="7770")
+    # Exchange differences on payments in currency: agio (a gain) and disagio (a loss).
+    exchange_gain_account = models.CharField(
+        _("account for exchange gains (agio)"), max_length=4, default="8060"
+    )
+    exchange_loss_account = models.CharField(
+        _("account for exchange losses (disagio)"), max_length=4, default="8160"
+    )
+    # A currency account pays in its own currency; a NOK account pays in any, converted.
     currency = models.CharField(_("currency"), max_length=3, default="NOK")
+    # The pain.001 version the bank agreement takes: new agreements the 2019 version; one made
+    # before stays on 2009 until its bank says otherwise (the bank's word, mirrored).
+    payment_file_version = models.CharField(
+        _("payment file version"),
+        max_length=20,
+        choices=PaymentFileVersion.choices,
+        default=PaymentFileVersion.V09,
+    )
     incoming_payment_methods = models.JSONField(_("incoming payment methods"), default=list, blank=True)
     approval_mode = models.CharField(
         _("approval mode"), max_length=20, choices=ApprovalMode.choices, default=ApprovalMode.POST_APPROVAL

@@ -132,15 +132,39 @@ class Customer(_Party):
 
 
 class Supplier(_Party):
+    """A supplier: a Norwegian one is paid to its account number (BBAN, with a KID or a
+    message); one abroad to its IBAN at its bank (BIC), with a structured address (town and
+    country at least: the SEPA and SWIFT rule from 15 November 2026)."""
+
     number = models.PositiveIntegerField(_("supplier number"))
     name = models.CharField(_("name"), max_length=200)
-    account_number = models.CharField(_("account number"), max_length=11)
+    account_number = models.CharField(_("account number"), max_length=11, blank=True)
     org_number = models.CharField(_("organisation number"), max_length=9, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="NO")
+    currency = models.CharField(_("currency"), max_length=3, default="NOK")
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    bank_country = models.CharField(_("the bank's country"), max_length=2, blank=True)
+    street = models.CharField(_("street"), max_length=70, blank=True)
+    building_number = models.CharField(_("building number"), max_length=16, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=16, blank=True)
+    town = models.CharField(_("town"), max_length=35, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta(_Party.Meta):
         verbose_name = _("supplier")
         verbose_name_plural = _("suppliers")
+        constraints = [
+            *_Party.Meta.constraints,
+            # Paid somewhere: a Norwegian account number or an IBAN.
+            models.CheckConstraint(
+                condition=~Q(account_number="") | ~Q(iban=""), name="supplier_has_account"
+            ),
+        ]
+
+    @property
+    def is_abroad(self) -> bool:
+        return bool(self.iban)
 
     @property
     def account_number_display(self) -> str:
@@ -439,6 +463,12 @@ class Bill(models.Model):
     supplier_invoice_number = models.CharField(_("supplier's invoice number"), max_length=50, blank=True)
     amount = models.DecimalField(_("amount"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3, default="NOK")
+    # A bill in another currency is booked in NOK at a rate (the bank's on its issue date):
+    # what the payment's NOK amount is compared with (the difference is agio or disagio).
+    nok_amount = models.DecimalField(_("amount in NOK"), null=True, blank=True, **MONEY)
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=18, decimal_places=10, null=True, blank=True
+    )
     issue_date = models.DateField(_("issue date"))
     due_date = models.DateField(_("due date"))
     kid = models.CharField(_("KID"), max_length=25, blank=True)
@@ -472,3 +502,26 @@ class Bill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supplier.name} {self.supplier_invoice_number or self.pk}"
+
+
+class ExchangeRate(models.Model):
+    """The bank's published rate for a currency on a day: NOK for one unit. Not a company's
+    data: every company pays at its bank's rate. Used to tell a payment's value in NOK before
+    the bank executes it (the Currency Register threshold) and to book bills in currency."""
+
+    currency = models.CharField(_("currency"), max_length=3)
+    rate_date = models.DateField(_("date"))
+    rate = models.DecimalField(_("NOK per unit"), max_digits=18, decimal_places=10)
+    fetched_at = models.DateTimeField(_("fetched"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["currency", "-rate_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "rate_date"], name="uniq_exchange_rate_day"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.rate_date}: {self.rate}"

@@ -149,6 +149,8 @@ class StatementEntry(_AccountCopies):
     acct_svcr_ref = models.CharField(_("bank reference"), max_length=35, blank=True)
     bank_tx_code = models.CharField(_("transaction code"), max_length=40, blank=True)
     end_to_end_ids = models.JSONField(_("EndToEndIds"), default=list, blank=True)
+    # The transactions' UETRs (camt.053.001.08): a payment abroad is found by its UETR too.
+    uetrs = models.JSONField(_("UETRs"), default=list, blank=True)
     kids = models.JSONField(_("KIDs"), default=list, blank=True)
     references = models.JSONField(_("other references"), default=list, blank=True)
     text = models.CharField(_("text"), max_length=500, blank=True)

@@ -95,7 +95,11 @@ class PaymentBatch(models.Model):
     msg_id = models.CharField(_("MsgId"), max_length=35, unique=True)
     pmt_inf_id = models.CharField(_("PmtInfId"), max_length=35, unique=True)
     payment_count = models.PositiveIntegerField(_("payments"), default=0)
+    # A batch is in one currency: its payments' (``total`` is in it).
+    currency = models.CharField(_("currency"), max_length=3, default="NOK")
     total = models.DecimalField(_("total"), default=0, **MONEY)
+    # The message version the file was built in (the debit account's agreement decides).
+    pain001_version = models.CharField(_("file version"), max_length=20, blank=True)
     # The pain.001 exactly as sent (built once, before the first send).
     pain001 = models.BinaryField(_("pain.001"), blank=True, default=b"")
     pain001_sha256 = models.CharField(_("pain.001 SHA-256"), max_length=64, blank=True)
@@ -155,6 +159,16 @@ class PaymentBatch(models.Model):
 
 
 class Payment(models.Model):
+    class Kind(models.TextChoices):
+        DOMESTIC = "DOMESTIC", _("Domestic")
+        SEPA = "SEPA", _("SEPA")
+        ABROAD = "ABROAD", _("Abroad")
+
+    class ChargeBearer(models.TextChoices):
+        SHAR = "SHAR", _("Shared (SHA)")
+        DEBT = "DEBT", _("We pay all charges (OUR)")
+        CRED = "CRED", _("The recipient pays all charges (BEN)")
+
     class Status(models.TextChoices):
         NEW = "NEW", _("New")
         IN_BATCH = "IN_BATCH", _("In a batch")
@@ -200,11 +214,36 @@ class Payment(models.Model):
         verbose_name=_("bill"),
     )
     creditor_name = models.CharField(_("creditor"), max_length=70)
-    creditor_account = models.CharField(_("creditor account"), max_length=11)
+    # A Norwegian account number (BBAN, 11 digits) or, abroad, an IBAN.
+    creditor_account = models.CharField(_("creditor account"), max_length=34)
     amount = models.DecimalField(_("amount"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3, default="NOK")
     kid = models.CharField(_("KID"), max_length=25, blank=True)
     message = models.CharField(_("message"), max_length=140, blank=True)
+    # Decided by the product from the currency and the account (iso20022.pain001.abroad), never
+    # chosen by the user.
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DOMESTIC)
+    creditor_bic = models.CharField(_("creditor's bank (BIC)"), max_length=11, blank=True)
+    creditor_street = models.CharField(_("street"), max_length=70, blank=True)
+    creditor_building_number = models.CharField(_("building number"), max_length=16, blank=True)
+    creditor_postcode = models.CharField(_("postcode"), max_length=16, blank=True)
+    creditor_town = models.CharField(_("town"), max_length=35, blank=True)
+    creditor_country = models.CharField(_("country"), max_length=2, blank=True)
+    charge_bearer = models.CharField(_("charges"), max_length=4, choices=ChargeBearer.choices, blank=True)
+    urgent = models.BooleanField(_("urgent"), default=False)
+    # The payment's id across banks (pain.001.001.09 and camt .08): set for payments abroad.
+    uetr = models.UUIDField(_("UETR"), null=True, blank=True, unique=True)
+    # The amount's value in NOK when the payment was entered (the bank's published rate), which
+    # decides whether the Currency Register must be told (above NOK 100 000).
+    nok_equivalent = models.DecimalField(_("value in NOK"), null=True, blank=True, **MONEY)
+    regulatory_code = models.CharField(_("payment type code (betalingsart)"), max_length=3, blank=True)
+    regulatory_text = models.CharField(_("what the payment is for"), max_length=35, blank=True)
+    # What the bank debited the account (in the account's currency) and at what rate, from its
+    # camt.054: a payment in currency is booked at that amount.
+    booked_amount = models.DecimalField(_("amount debited"), null=True, blank=True, **MONEY)
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=18, decimal_places=10, null=True, blank=True
+    )
     execution_date = models.DateField(_("execution date"))
     requested_date = models.DateField(_("requested date"))
     end_to_end_id = models.CharField(_("EndToEndId"), max_length=35, unique=True)
