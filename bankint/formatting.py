@@ -3,7 +3,7 @@
 One place for what every page, notification and message shows, so that nb reads
 ``12 345,67``, ``05.12.2026`` and ``1503.20.80119`` and en reads ``12,345.67`` and
 ``5 Dec 2026``. Templates use the same functions as filters (``{% load bankint %}``:
-``|amount``, ``|money``, ``|day``, ``|moment``, ``|account``). Stored values never change:
+``|amount``, ``|money``, ``|rate``, ``|day``, ``|moment``, ``|account``). Stored values never change:
 these only render.
 """
 
@@ -35,6 +35,18 @@ def money(value, currency: str = "NOK") -> str:
     if (get_language() or "nb").startswith("en"):
         return f"{currency} {number}"
     return f"{number} {currency}"
+
+
+def rate(value) -> str:
+    """An exchange rate with the decimals it has, at least four: ``Decimal("11.72")`` →
+    ``11,7200`` (nb) / ``11.7200`` (en), ``0.0903226`` → ``0,0903226``; ``""`` for None."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    exponent = value.normalize().as_tuple().exponent
+    places = max(4, -exponent) if isinstance(exponent, int) else 4
+    return amount(value, places)
 
 
 def day(value) -> str:

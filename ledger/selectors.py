@@ -15,7 +15,9 @@ DEFAULT_CHART: list[tuple[str, str]] = [
     ("4000", "Varekjøp"),
     ("7770", "Bank- og kortgebyrer"),
     ("8040", "Renteinntekt"),
+    ("8060", "Valutagevinst (agio)"),
     ("8140", "Rentekostnad"),
+    ("8160", "Valutatap (disagio)"),
 ]
 
 

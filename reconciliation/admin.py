@@ -77,6 +77,7 @@ class StatementEntryAdmin(SupportAdminMixin, ReadOnlyAdmin):
         "text",
         "counterparty_name",
         "end_to_end_ids",
+        "uetrs",
         "kids",
         "company__name",
         "company__org_number",

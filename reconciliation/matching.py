@@ -11,6 +11,9 @@ each match records its rule, and an entry or line taken by one rule is gone for 
 
 1. ``E2E`` — our EndToEndId, echoed by the bank, ↔ the outgoing payment's ledger line. A
    batch booking (one entry, several EndToEndIds) matches all its payments' lines at once.
+   An entry that names a payment abroad by its UETR only (camt.053.001.08, EndToEndId
+   missing or ``NOTPROVIDED``) is matched the same way through the EndToEndId the caller
+   knows for that UETR (``match_entries(uetr_end_to_end=…)``).
 2. ``OCR_ASSIGNMENT`` — Nets books an OCR assignment as *one* credit for its total (the
    statement shows the assignment, not its payments), so the assignment's N ledger lines
    (one per KID payment, reference = the assignment) match that one entry 1:N when their
@@ -46,7 +49,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -120,6 +123,9 @@ class BankEntry:
     is_charge: bool = False
     reversal: bool = False
     charges: Decimal = ZERO  # the fee inside a batch booking: Σ transactions − amount
+    # UETRs of payments abroad, at least those of transactions without an EndToEndId (found by
+    # their UETR only); a UETR whose payment's EndToEndId the entry also gives counts once.
+    uetrs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,8 +231,13 @@ def match_entries(
     *,
     calendar: BankingCalendar | None = None,
     window: int = DEFAULT_WINDOW,
+    uetr_end_to_end: Mapping[str, str] | None = None,
 ) -> MatchResult:
-    """Match ``entries`` against ``lines`` with the rules of the module docstring."""
+    """Match ``entries`` against ``lines`` with the rules of the module docstring.
+
+    ``uetr_end_to_end``: UETR → the EndToEndId of the payment with it, for entries that name
+    their payments by UETR only (the ledger line carries the EndToEndId).
+    """
     calendar = calendar or BankingCalendar()
     for name, rows in (("entry", entries), ("ledger line", lines)):
         # "Never matched twice" is kept by id: two rows sharing one would defeat it.
@@ -234,15 +245,21 @@ def match_entries(
             raise ValueError(f"Every {name} needs its own id; some ids occur twice")
     entries = _sorted(entries)
     lines = _sorted(lines)
-    matcher = _Matcher(entries, lines, calendar, window)
+    matcher = _Matcher(entries, lines, calendar, window, uetr_end_to_end or {})
     return matcher.run()
 
 
 class _Matcher:
     def __init__(
-        self, entries: list[BankEntry], lines: list[LedgerLine], calendar: BankingCalendar, window: int
+        self,
+        entries: list[BankEntry],
+        lines: list[LedgerLine],
+        calendar: BankingCalendar,
+        window: int,
+        uetr_end_to_end: Mapping[str, str],
     ):
         self.entries = entries
+        self.uetr_end_to_end = uetr_end_to_end
         self.lines = lines
         self.calendar = calendar
         self.window = window
@@ -360,10 +377,18 @@ class _Matcher:
         return True
 
     def rule_e2e(self) -> None:
+        by_uetr = self.uetr_end_to_end
         for entry in self.entries:
-            if entry.id in self.entry_done or not entry.end_to_end_ids:
+            if entry.id in self.entry_done:
                 continue
-            refs = [(RefKind.E2E, ref) for ref in dict.fromkeys(entry.end_to_end_ids)]
+            ids = entry.end_to_end_ids
+            if entry.uetrs and by_uetr:
+                # A transaction named by its UETR only: its payment's EndToEndId, where the
+                # caller knows it (a transaction with both gives the same id twice, kept once).
+                ids = (*ids, *(by_uetr[u] for u in entry.uetrs if u in by_uetr))
+            if not ids:
+                continue
+            refs = [(RefKind.E2E, ref) for ref in dict.fromkeys(ids)]
             self._by_reference(Rule.E2E, entry, refs)
 
     def rule_reference(self) -> None:

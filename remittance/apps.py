@@ -21,3 +21,10 @@ class RemittanceConfig(AppConfig):
         from .todos import remittance_todos
 
         home_todos.register(remittance_todos)
+
+        from bankint import payment_ids
+
+        from .selectors import payment_end_to_end_ids_by_uetr
+
+        # A statement may name a payment abroad by its UETR only (reconciliation asks).
+        payment_ids.register(payment_end_to_end_ids_by_uetr)

@@ -29,6 +29,16 @@ def payment_list(company, *, status: str | None = None, batch_id: int | None = N
     return qs.order_by("-created_at", "-id")
 
 
+def payment_end_to_end_ids_by_uetr(company_id: int, uetrs: list[str]) -> dict[str, str]:
+    """UETR → EndToEndId of the company's payments with these UETRs (``bankint.payment_ids``)."""
+    return {
+        str(uetr): end_to_end_id
+        for uetr, end_to_end_id in Payment.objects.filter(company_id=company_id, uetr__in=uetrs).values_list(
+            "uetr", "end_to_end_id"
+        )
+    }
+
+
 def payment_list_rejected_uncorrected(company) -> QuerySet[Payment]:
     return payment_list(company, status=Payment.Status.REJECTED).filter(corrected_by__isnull=True)
 

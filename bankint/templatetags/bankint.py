@@ -7,6 +7,7 @@ from bankint import formatting, stored_text
 register = template.Library()
 
 register.filter("amount", formatting.amount, is_safe=True)
+register.filter("rate", formatting.rate, is_safe=True)
 register.filter("day", formatting.day, is_safe=True)
 register.filter("moment", formatting.moment, is_safe=True)
 register.filter("account", formatting.account, is_safe=True)

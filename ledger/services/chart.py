@@ -21,7 +21,7 @@ ZERO = Decimal("0.00")
 
 
 def ledger_chart_ensure(company) -> None:
-    """Give the company the minimal chart (1500, 1920, 1950, 2400, 3000, 4000, 7770, 8040, 8140)."""
+    """Give the company the minimal chart (1500, 1920, 1950, 2400, 3000, 4000, 7770, 8040, 8060, 8140, 8160)."""
     if LedgerAccount.objects.filter(company=company).exists():
         return
     LedgerAccount.objects.bulk_create(

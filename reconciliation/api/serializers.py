@@ -99,6 +99,7 @@ class StatementEntrySerializer(serializers.ModelSerializer):
             "acct_svcr_ref",
             "bank_tx_code",
             "end_to_end_ids",
+            "uetrs",
             "kids",
             "references",
             "text",

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import BankAccount
-from bankint import context, phases
+from bankint import context, payment_ids, phases
 from bankint.db import copy_rows, id_sequence, next_ids
 from bankint.errors import Conflict
 from companies.services import audit_record
@@ -96,7 +96,7 @@ def reconcile(account: BankAccount, sink=None) -> ReconcileReport:
         return report
     lines = _open_lines(account, entries)
     phases.mark("load open lines")
-    result = matching.match_entries(entries, lines)
+    result = matching.match_entries(entries, lines, uetr_end_to_end=_uetr_end_to_end(account, entries))
     phases.mark("match")
     total_entries = len(entries)
     del entries, lines  # the matcher's result is all that is needed from here
@@ -146,6 +146,7 @@ def _stored_entries(account: BankAccount) -> list[matching.BankEntry]:
             is_charge=row[6],
             reversal=row[7],
             charges=row[8],
+            uetrs=tuple(row[9] or ()),
         )
         for row in StatementEntry.objects.filter(
             bank_account=account,
@@ -163,10 +164,19 @@ def _stored_entries(account: BankAccount) -> list[matching.BankEntry]:
             "is_charge",
             "reversal",
             "charges",
+            "uetrs",
         )
         .order_by()
         .iterator(chunk_size=CHUNK)
     ]
+
+
+def _uetr_end_to_end(account: BankAccount, entries: list[matching.BankEntry]) -> dict[str, str]:
+    """UETR → EndToEndId for the payments abroad the entries name by UETR: one look-up for all
+    of them, none when no entry does (an import's new entries carry only the UETRs of
+    transactions without an EndToEndId, ``staging``)."""
+    uetrs = {u for e in entries if e.uetrs for u in e.uetrs}
+    return payment_ids.end_to_end_ids_by_uetr(account.company_id, uetrs) if uetrs else {}
 
 
 def _open_lines(account: BankAccount, entries: list[matching.BankEntry]) -> list[matching.LedgerLine]:

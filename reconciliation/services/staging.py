@@ -52,7 +52,7 @@ STAGE_FIELDS = tuple(f.column for f in StatementEntry._meta.concrete_fields if f
 
 def _entry_values(entry: camt053.Camt053Entry) -> tuple:
     """(EndToEndIds, KIDs, references, text, counterparty name, counterparty account, amounts in
-    other currencies) of an entry.
+    other currencies, (UETRs, the UETRs of transactions without an EndToEndId)) of an entry.
 
     One pass over the entry's transactions (this runs once per entry of a 100,000-entry file).
     Every KID of every transaction is kept: one payment may settle several invoices. The
@@ -64,11 +64,18 @@ def _entry_values(entry: camt053.Camt053Entry) -> tuple:
     texts: list[str] = []
     notes: list[str] = []
     foreign: list[dict] = []
+    uetrs: list[str] = []
+    by_uetr: list[str] = []  # of transactions without an EndToEndId: found by UETR only
     name = other = ""
     for tx in entry.transactions:
         ref = tx.end_to_end_id
         if ref and ref != "NOTPROVIDED":
             e2e.append(ref)
+            if tx.uetr:
+                uetrs.append(tx.uetr)
+        elif tx.uetr:
+            by_uetr.append(tx.uetr)
+            uetrs.append(tx.uetr)
         if tx.kids:
             kids.extend(tx.kids)
         if tx.unstructured:
@@ -88,7 +95,7 @@ def _entry_values(entry: camt053.Camt053Entry) -> tuple:
         texts.extend(note for note in dict.fromkeys(notes) if note not in texts)
     if len(kids) > 1:
         kids = list(dict.fromkeys(kids))
-    return e2e, kids, references, " · ".join(texts)[:500], name[:140], other[:34], foreign
+    return e2e, kids, references, " · ".join(texts)[:500], name[:140], other[:34], foreign, (uetrs, by_uetr)
 
 
 def _foreign_json(fx: camt053.Camt053Fx) -> dict:
@@ -172,7 +179,7 @@ class StagedEntries:
     def add(self, statement: Statement, entry: camt053.Camt053Entry, key: str) -> None:
         entry_id = self._next_id()
         account_id = statement.bank_account_id
-        e2e, kids, references, text, name, other, foreign = _entry_values(entry)
+        e2e, kids, references, text, name, other, foreign, (uetrs, by_uetr) = _entry_values(entry)
         amount = entry.signed_amount
         self.rows.append(
             (
@@ -192,6 +199,7 @@ class StagedEntries:
                 (entry.bank_tx_code or entry.bank_tx_proprietary or "")[:40],
                 # JSON as text: the server parses it into the jsonb columns.
                 _json_list(e2e),
+                _json_list(uetrs),
                 _json_list(kids),
                 _json_list(references),
                 text,
@@ -219,6 +227,7 @@ class StagedEntries:
                     is_charge=entry.is_charge,
                     reversal=entry.reversal,
                     charges=entry.charges or ZERO,
+                    uetrs=tuple(by_uetr),  # the matcher looks these up: the others have their E2E
                 )
             )
         if len(self.rows) >= BATCH:

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -16,6 +21,7 @@ from django.utils.translation import gettext_noop as N_
 from bankint.errors import BankFileRejected
 from bankint.stored_text import Account, Code, stored
 from companies.services import audit_record
+from iso20022.camt053 import Camt053Fx
 from iso20022.camt054 import Camt054Report, parse_camt054
 from iso20022.errors import IsoFormatError
 from iso20022.pain002 import Pain002Report, StatusReason, UnidentifiedStatus, parse_pain002
@@ -26,6 +32,7 @@ from ledger.services import (
     VoucherSpec,
     bills_mark_paid_bulk,
     bills_unschedule_bulk,
+    ledger_account_ensure,
     vouchers_post_bulk,
 )
 from notifications.models import Notification
@@ -386,13 +393,24 @@ def _reason_fields(b_reasons: tuple[StatusReason, ...], payments: list[Payment])
     return {"bank_reason": code[:10], "bank_reason_text": words[:500]} if code or words else {}
 
 
-def _notify_booked_otherwise(company, payments: list[Payment], booked: dict, sha: str) -> None:
+@dataclass(frozen=True, slots=True)
+class _Booked:
+    """What a camt.054 says the bank debited for one payment: the day, the amount in the
+    account's currency, and (a payment in currency) the amount sent with the bank's exchange."""
+
+    day: date
+    amount: Decimal
+    currency: str
+    foreign: Camt053Fx | None = None
+
+
+def _notify_booked_otherwise(company, payments: list[Payment], booked: dict[int, _Booked], sha: str) -> None:
     lines = [
         stored(
             N_("%(e2e)s: %(currency)s %(amount)s booked, the payment is %(own_currency)s %(own_amount)s"),
             e2e=p.end_to_end_id,
-            currency=booked[p.end_to_end_id][1],
-            amount=booked[p.end_to_end_id][0],
+            currency=booked[p.pk].currency,
+            amount=booked[p.pk].amount,
             own_currency=p.currency,
             own_amount=p.amount,
         )
@@ -418,20 +436,28 @@ def _notify_booked_otherwise(company, payments: list[Payment], booked: dict, sha
 def payment_batch_book_camt054(company, content: bytes, *, notification_id: str = "") -> list[PaymentBatch]:
     """Book the payments a camt.054 debit notification reports: vouchers, bills paid, EndToEndIds.
 
-    A payment is booked for what it is only when the bank booked that: the same amount in the
-    same currency. Anything else (another amount, another currency) is left unbooked and said
-    in a warning, never posted at the payment's amount as if the bank had agreed.
+    A payment is found by its EndToEndId, or by its UETR when the bank gives none
+    (``NOTPROVIDED``). It is booked for what it is only when the bank booked that: the same
+    amount in the same currency, or, for a payment in another currency than the account's,
+    that amount sent (``AmtDtls``) and what it cost in the account's currency, which is what
+    is booked (with the exchange difference against the bill). Anything else (another amount,
+    another currency) is left unbooked and said in a warning, never posted at the payment's
+    amount as if the bank had agreed.
     """
     report = _read_camt054(content)
     sha = hashlib.sha256(content).hexdigest()
-    booked_days, booked_amounts = _booked_debits(report)
+    by_e2e, by_uetr = _booked_debits(report)
     with transaction.atomic():
+        found = Q(end_to_end_id__in=list(by_e2e))
+        if by_uetr:
+            found |= Q(uetr__in=list(by_uetr))
         payments = list(
             Payment.objects.select_for_update(of=("self",))
-            .filter(company=company, end_to_end_id__in=list(booked_days))
-            .select_related("bank_account", "batch")
+            .filter(found, company=company)
+            .select_related("bank_account", "batch", "bill")
             .order_by("id")
         )
+        booked = {p.pk: by_e2e.get(p.end_to_end_id) or by_uetr[str(p.uetr)] for p in payments}
         batch_ids = sorted({p.batch_id for p in payments if p.batch_id})
         batches = {
             b.pk: b
@@ -445,8 +471,8 @@ def payment_batch_book_camt054(company, content: bytes, *, notification_id: str 
             ).values_list("batch_id", flat=True)
         )
         to_book = [p for p in payments if p.status != P.BOOKED and p.batch_id not in known]
-        to_book = _booked_as_paid(company, to_book, booked_amounts, sha)
-        _book_payments(company, to_book, booked_days)
+        to_book = _booked_as_paid(company, to_book, booked, sha)
+        _book_payments(company, to_book, booked)
         reference = str(notification_id or report.msg_id)[:64]
         BankReport.objects.bulk_create(
             _camt054_reports(
@@ -473,66 +499,155 @@ def _read_camt054(content: bytes) -> Camt054Report:
         ) from exc
 
 
-def _booked_debits(report: Camt054Report) -> tuple[dict, dict]:
-    """EndToEndId → booking day, and EndToEndId → (amount, currency), for the booked debits
-    the notification reports (not reversals, not pending entries)."""
-    booked_days, booked_amounts = {}, {}
+def _uetr(text: str | None) -> str | None:
+    """A UETR as ``Payment.uetr`` reads back (lower-case, hyphenated), or None if it is not one."""
+    try:
+        return str(uuid.UUID(text)) if text else None
+    except ValueError:
+        return None
+
+
+def _booked_debits(report: Camt054Report) -> tuple[dict[str, _Booked], dict[str, _Booked]]:
+    """EndToEndId → booking, and UETR → booking for the transactions the bank names without an
+    EndToEndId, of the booked debits the notification reports (not reversals, not pending)."""
+    by_e2e: dict[str, _Booked] = {}
+    by_uetr: dict[str, _Booked] = {}
     for _ntf, entry, tx in report.transactions():
-        if (
-            tx.end_to_end_id
-            and entry.credit_debit == "DBIT"
-            and not entry.reversal
-            and entry.status == "BOOK"
-        ):
-            booked_days[tx.end_to_end_id] = entry.booking_date or timezone.localdate()
-            booked_amounts[tx.end_to_end_id] = (tx.amount, tx.currency)
-    return booked_days, booked_amounts
+        if entry.credit_debit != "DBIT" or entry.reversal or entry.status != "BOOK":
+            continue
+        booking = _Booked(entry.booking_date or timezone.localdate(), tx.amount, tx.currency, tx.foreign)
+        if tx.end_to_end_id and tx.end_to_end_id != "NOTPROVIDED":
+            by_e2e[tx.end_to_end_id] = booking
+        elif (uetr := _uetr(tx.uetr)) is not None:
+            by_uetr[uetr] = booking
+    return by_e2e, by_uetr
 
 
-def _booked_as_paid(company, to_book: list[Payment], booked_amounts: dict, sha: str) -> list[Payment]:
-    """The payments the bank booked at their own amount and currency; the others are left
-    unbooked and said in one warning."""
-    differing = [p for p in to_book if booked_amounts[p.end_to_end_id] != (p.amount, p.currency)]
+def _converted(p: Payment, b: _Booked) -> bool:
+    """A payment in another currency than its account's, which the bank sent as asked and
+    debited in the account's currency."""
+    return (
+        p.currency != b.currency
+        and b.currency == p.bank_account.currency
+        and b.foreign is not None
+        and (b.foreign.amount, b.foreign.currency) == (p.amount, p.currency)
+    )
+
+
+def _booked_as_paid(company, to_book: list[Payment], booked: dict[int, _Booked], sha: str) -> list[Payment]:
+    """The payments the bank booked at their own amount and currency (or, in currency, sent at
+    it); the others are left unbooked and said in one warning."""
+    differing = [
+        p
+        for p in to_book
+        if (booked[p.pk].amount, booked[p.pk].currency) != (p.amount, p.currency)
+        and not _converted(p, booked[p.pk])
+    ]
     if differing:
         to_book = [p for p in to_book if p not in differing]
-        _notify_booked_otherwise(company, differing, booked_amounts, sha)
+        _notify_booked_otherwise(company, differing, booked, sha)
     return to_book
 
 
-def _book_payments(company, to_book: list[Payment], booked_days: dict) -> None:
+RATE_PLACES = Decimal("1E-10")  # Payment.exchange_rate's decimal places
+
+
+def exchange_rate(amount: Decimal, foreign: Camt053Fx) -> Decimal:
+    """Units of the account's currency for one unit of the payment's, as the bank debited it.
+
+    Banks quote ``CcyXchg`` either way round (SrcCcy NOK, TrgtCcy USD, XchgRate 0.0903 or
+    SrcCcy EUR, TrgtCcy NOK, XchgRate 11.72): the bank's own rate is taken the way that
+    agrees with what it debited, and without one the rate is what it debited per unit sent.
+    """
+    actual = amount / foreign.amount
+    given = foreign.rate
+    rate = min((given, 1 / given), key=lambda r: abs(r - actual)) if given else actual
+    return rate.quantize(RATE_PLACES)
+
+
+def _payables_value(p: Payment, nok: Decimal) -> Decimal:
+    """What paying the payment takes off payables, in the ledger's currency: the bill's value
+    in NOK as it was booked (``Bill.nok_amount``; a share of it for a part), else what the bank
+    debited (no exchange difference without a booked value)."""
+    bill = p.bill
+    if bill is None or bill.nok_amount is None or bill.currency != p.currency or not bill.amount:
+        return nok
+    if p.amount == bill.amount:
+        return bill.nok_amount
+    return (bill.nok_amount * p.amount / bill.amount).quantize(Decimal("0.01"))
+
+
+def _lines(p: Payment, b: _Booked) -> list[LineSpec]:
+    """The payment voucher's lines: payables debited, the bank account credited with what the
+    bank debited (the EndToEndId on its line, for reconciliation), and for a payment in
+    currency the difference to the bill's booked value as agio (a gain, credited) or disagio
+    (a loss, debited) on the account's exchange accounts, never as a bank fee."""
+    account = p.bank_account
+    paid = b.amount if _converted(p, b) else p.amount
+    payables = _payables_value(p, paid) if _converted(p, b) else p.amount
+    lines = [LineSpec(PAYABLES, payables, bill_id=p.bill_id)]
+    difference = paid - payables
+    if difference > 0:
+        lines.append(LineSpec(account.exchange_loss_account, difference, text=_("Exchange loss (disagio)")))
+    elif difference < 0:
+        lines.append(LineSpec(account.exchange_gain_account, difference, text=_("Exchange gain (agio)")))
+    lines.append(
+        LineSpec(
+            account.ledger_account,
+            -paid,
+            bank_account=account,
+            reference_kind=ReferenceKind.E2E,
+            reference=p.end_to_end_id,
+            bill_id=p.bill_id,
+        )
+    )
+    return lines
+
+
+# Norwegian standard chart (NS 4102) names of the exchange accounts a company may not have yet.
+_EXCHANGE_ACCOUNT_NAMES = {"gain": "Valutagevinst (agio)", "loss": "Valutatap (disagio)"}
+
+
+def _exchange_accounts_ensure(company, specs: list[VoucherSpec], to_book: list[Payment]) -> None:
+    """The agio/disagio accounts the vouchers use join the chart (a company whose chart predates
+    them has neither): one look-up per account used, not per payment."""
+    wanted: dict[str, str] = {}
+    for p in to_book:
+        wanted.setdefault(p.bank_account.exchange_gain_account, _EXCHANGE_ACCOUNT_NAMES["gain"])
+        wanted.setdefault(p.bank_account.exchange_loss_account, _EXCHANGE_ACCOUNT_NAMES["loss"])
+    used = {line.ledger_account for spec in specs for line in spec.lines}
+    for number, name in wanted.items():
+        if number in used:
+            ledger_account_ensure(company, number, name)
+
+
+def _book_payments(company, to_book: list[Payment], booked: dict[int, _Booked]) -> None:
     """One voucher per payment (payables debited, the bank account credited with the
-    EndToEndId), the payments BOOKED and their bills paid: a bulk statement each."""
+    EndToEndId, an exchange difference where a payment in currency cost more or less than its
+    bill was booked at), the payments BOOKED with what the bank debited and its rate, and their
+    bills paid: a bulk statement each."""
     specs = [
         VoucherSpec(
-            date=booked_days[p.end_to_end_id],
+            date=booked[p.pk].day,
             text=(_("Payment to %(creditor)s") % {"creditor": p.creditor_name})[:200],
             kind=Voucher.Kind.PAYMENT_OUT,
-            lines=[
-                LineSpec(PAYABLES, p.amount, bill_id=p.bill_id),
-                LineSpec(
-                    p.bank_account.ledger_account,
-                    -p.amount,
-                    bank_account=p.bank_account,
-                    reference_kind=ReferenceKind.E2E,
-                    reference=p.end_to_end_id,
-                    bill_id=p.bill_id,
-                ),
-            ],
+            lines=_lines(p, booked[p.pk]),
         )
         for p in to_book
     ]
+    if any(len(spec.lines) > 2 for spec in specs):
+        _exchange_accounts_ensure(company, specs, to_book)
     vouchers = vouchers_post_bulk(company, specs) if specs else []
     now = timezone.now()
     for p, v in zip(to_book, vouchers, strict=True):
-        p.status, p.voucher, p.booked_at, p.booked_date, p.bank_status = (
-            P.BOOKED,
-            v,
-            now,
-            booked_days[p.end_to_end_id],
-            "ACSC",
-        )
+        b = booked[p.pk]
+        p.status, p.voucher, p.booked_at, p.booked_date, p.bank_status = (P.BOOKED, v, now, b.day, "ACSC")
+        p.booked_amount = b.amount
+        p.exchange_rate = exchange_rate(b.amount, b.foreign) if _converted(p, b) else None
     Payment.objects.bulk_update(
-        to_book, ["status", "voucher", "booked_at", "booked_date", "bank_status"], batch_size=2000
+        to_book,
+        ["status", "voucher", "booked_at", "booked_date", "bank_status", "booked_amount", "exchange_rate"],
+        batch_size=2000,
     )
     bills_mark_paid_bulk(
         company, {p.bill_id: v.pk for p, v in zip(to_book, vouchers, strict=True) if p.bill_id}
