@@ -38,6 +38,15 @@ def test_money_puts_the_currency_where_the_language_does():
     assert formatting.money(None) == ""
 
 
+def test_rates_keep_their_decimals_and_show_at_least_four():
+    with translation.override("nb"):
+        assert formatting.rate(Decimal("11.72")) == "11,7200"
+        assert formatting.rate("0.0903226") == "0,0903226"
+    with translation.override("en"):
+        assert formatting.rate(Decimal("1234.5")) == "1,234.5000"
+    assert formatting.rate(None) == ""
+
+
 def test_dates_and_moments_norwegian_and_unambiguous_english():
     day = dt.date(2026, 12, 5)
     moment = dt.datetime(2026, 12, 5, 13, 30, tzinfo=dt.UTC)  # 14:30 in Oslo

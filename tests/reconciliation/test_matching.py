@@ -102,6 +102,28 @@ def test_batch_booking_matches_all_its_payments_and_proposes_the_charges_as_a_fe
     assert match.amount + fee.amount == batch.amount
 
 
+UETR = "8a562c67-ca16-48ba-b074-65581be6f001"
+
+
+def test_a_payment_abroad_named_by_its_uetr_only_matches_its_e2e_line():
+    # Two lines of the same amount: only the UETR tells them apart.
+    lines = [line("l1", -11720, kind="E2E", ref="E2E-EUR-1"), line("l2", -11720)]
+    result = match_entries([entry("e1", -11720, uetrs=(UETR,))], lines, uetr_end_to_end={UETR: "E2E-EUR-1"})
+    assert by_rule(result) == {(Rule.E2E, ("e1",), ("l1",))}
+    # Without knowing the UETR's payment, nothing is matched by guesswork.
+    unknown = match_entries([entry("e1", -11720, uetrs=(UETR,))], lines)
+    assert unknown.matches == ()
+
+
+def test_a_batch_booking_with_one_payment_by_e2e_and_one_by_uetr_only_matches_both():
+    result = match_entries(
+        [entry("e1", -300, end_to_end_ids=("E2E-1",), uetrs=(UETR,))],
+        [line("l1", -100, kind="E2E", ref="E2E-1"), line("l2", -200, kind="E2E", ref="E2E-2")],
+        uetr_end_to_end={UETR: "E2E-2"},
+    )
+    assert by_rule(result) == {(Rule.E2E, ("e1",), ("l1", "l2"))}
+
+
 def test_e2e_with_a_different_amount_is_left_for_a_person_and_not_matched_by_amount_later():
     result = match_entries(
         [entry("e1", -499, end_to_end_ids=("E2E-1",))],
