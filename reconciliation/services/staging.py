@@ -50,6 +50,9 @@ DECIDED = ("status", "matched_rule", "match_id", "unmatched_reason")
 STAGE_FIELDS = tuple(f.column for f in StatementEntry._meta.concrete_fields if f.column not in DECIDED)
 
 
+_NONE: list[str] = []  # shared, never appended to
+
+
 def _entry_values(entry: camt053.Camt053Entry) -> tuple:
     """(EndToEndIds, KIDs, references, text, counterparty name, counterparty account, amounts in
     other currencies, (UETRs, the UETRs of transactions without an EndToEndId)) of an entry.
@@ -64,18 +67,19 @@ def _entry_values(entry: camt053.Camt053Entry) -> tuple:
     texts: list[str] = []
     notes: list[str] = []
     foreign: list[dict] = []
-    uetrs: list[str] = []
-    by_uetr: list[str] = []  # of transactions without an EndToEndId: found by UETR only
+    # UETRs, and those of transactions without an EndToEndId (found by UETR only): lists made
+    # only for the few entries with one (2009 files have none).
+    uetrs: list[str] = _NONE
+    by_uetr: list[str] = _NONE
     name = other = ""
     for tx in entry.transactions:
         ref = tx.end_to_end_id
         if ref and ref != "NOTPROVIDED":
             e2e.append(ref)
-            if tx.uetr:
-                uetrs.append(tx.uetr)
-        elif tx.uetr:
-            by_uetr.append(tx.uetr)
-            uetrs.append(tx.uetr)
+        if tx.uetr:
+            uetrs = [*uetrs, tx.uetr]
+            if not ref or ref == "NOTPROVIDED":
+                by_uetr = [*by_uetr, tx.uetr]
         if tx.kids:
             kids.extend(tx.kids)
         if tx.unstructured:
