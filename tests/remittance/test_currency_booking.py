@@ -134,8 +134,10 @@ def camt053_v08(*debits: Debit, opening: Decimal = Decimal("500000.00")) -> byte
 
 
 def _bill_payment(setup, amount: str, currency: str, nok: str | None, rate: str | None) -> Payment:
-    """A bill in ``currency`` (booked at ``nok`` NOK, as the services helper books one) and its
-    payment, sent and accepted by the bank, in that currency with a UETR."""
+    """A bill in ``currency`` (booked at ``nok`` NOK, as ``bill_create`` books one in currency)
+    and its payment, sent and accepted by the bank, in that currency with a UETR. Made as a
+    domestic bill and payment, then given their currency: what is under test is the booking,
+    not how a payment abroad is entered."""
     bill = bill_create(
         setup.company,
         supplier_id=setup.supplier.pk,
@@ -144,13 +146,13 @@ def _bill_payment(setup, amount: str, currency: str, nok: str | None, rate: str 
         issue_date=date(2027, 2, 1),
         message="Invoice 2027-17",
     )
+    payment = s.payment_create_from_bill(
+        setup.company, bill_id=bill.pk, bank_account_id=setup.account.pk, user=setup.preparer
+    )
     Bill.objects.filter(pk=bill.pk).update(
         currency=currency,
         nok_amount=Decimal(nok) if nok else None,
         exchange_rate=Decimal(rate) if rate else None,
-    )
-    payment = s.payment_create_from_bill(
-        setup.company, bill_id=bill.pk, bank_account_id=setup.account.pk, user=setup.preparer
     )
     return _abroad(setup, payment, currency)
 
