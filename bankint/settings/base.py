@@ -137,6 +137,9 @@ DATABASES = {
         conn_max_age=int(env("DB_CONN_MAX_AGE", "0")),
     )
 }
+# Behind pgbouncer in transaction mode (docs/SCALING.md): a server-side cursor (``.iterator()``)
+# cannot outlive its transaction there, so Django must fetch in chunks on the client instead.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...)")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
