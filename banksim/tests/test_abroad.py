@@ -239,3 +239,18 @@ def test_a_weekend_payment_is_booked_at_mondays_rate(integrated):
     payment = Payment.objects.get(end_to_end_id="E1")
     assert payment.booked_date == date(2026, 3, 9)
     assert payment.exchange_rate == rates.rate("EUR", date(2026, 3, 9))
+
+
+def test_the_banks_words_for_currency_amounts():
+    from banksim import words
+
+    assert words.belop(Decimal("1000.5"), "EUR") == "EUR 1\u00a0000,50"
+    assert words.belop(Decimal("100000"), "JPY") == "JPY 100\u00a0000"
+    assert words.belop(Decimal("12.3")) == "12,30"
+
+
+def test_the_online_bank_shows_a_currency_batch_in_its_currency(integrated):
+    xml = pain001("PA", [Batch("B1", DRIFT, MONDAY, [abroad_tx(amount="1000.00")])], version="09")
+    integrated.submit(xml, "PA")  # post-approval
+    page = integrated.client.get("/nettbank/TB12345/betalinger/")
+    assert "EUR 1\u00a0000,00" in page.content.decode()
