@@ -192,6 +192,7 @@ class StagedEntries:
                 (entry.bank_tx_code or entry.bank_tx_proprietary or "")[:40],
                 # JSON as text: the server parses it into the jsonb columns.
                 _json_list(e2e),
+                "[]",  # uetrs: filled by the currency work (issue 25)
                 _json_list(kids),
                 _json_list(references),
                 text,
