@@ -177,6 +177,36 @@ def suppliers(request):
 
 
 @company_view()
+def supplier_edit(request, pk: int):
+    """A supplier's details: the same form as a new one; ``supplier_update`` decides."""
+    from .services import supplier_update  # helper "services" adds it (issue 25)
+
+    supplier = get_object_or_404(supplier_list(request.company), pk=pk)
+    if _forbidden_post(request):
+        return render(request, "403.html", status=403)
+    status = 200
+    if request.method == "POST":
+        form = SupplierForm(request.POST)
+        if form.is_valid():
+            try:
+                supplier_update(supplier, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_errors(form, exc)
+            else:
+                messages.success(request, _("Supplier %(supplier)s is saved.") % {"supplier": supplier.name})
+                return redirect("ledger:suppliers")
+        status = 400
+    else:
+        form = SupplierForm(initial=model_to_dict(supplier, fields=list(SupplierForm.base_fields)))
+    return render(
+        request,
+        "ledger/supplier_edit.html",
+        {"supplier": supplier, "form": form, "can_manage": _can(request)},
+        status=status,
+    )
+
+
+@company_view()
 def bills(request):
     if _forbidden_post(request):
         return render(request, "403.html", status=403)
