@@ -1,4 +1,5 @@
 import json
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -116,7 +117,9 @@ class PaymentForm(forms.Form):
         currency = self.fields["currency"]
         currency.choices = currency_choices()
         # The bank's last rates, for the page's hint of whether the report will be needed.
-        currency.widget.attrs["data-rates"] = json.dumps({c: str(r) for c, r in (rates or {}).items()})
+        currency.widget.attrs["data-rates"] = json.dumps(
+            {c: f"{Decimal(r).normalize():f}" for c, r in (rates or {}).items()}
+        )
         self.fields["creditor_country"].choices = country_choices(blank_label="–")
         codes = regulatory_code_choices()
         if codes is not None:

@@ -105,7 +105,7 @@ def test_the_currencies_and_the_last_rates_are_on_the_page_for_the_report_hint()
         codes = [code for code, _label in form.fields["currency"].choices]
         assert codes[:6] == ["NOK", "EUR", "SEK", "DKK", "USD", "GBP"]
         html = str(form["currency"])
-        assert json.loads(form.fields["currency"].widget.attrs["data-rates"]) == {"EUR": "11.7210"}
+        assert json.loads(form.fields["currency"].widget.attrs["data-rates"]) == {"EUR": "11.721"}
         assert 'data-abroad-switch="currency"' in html
         assert 'data-shown-when="report"' in str(form["regulatory_text"])
         assert "Delt (SHA)" in str(form["charge_bearer"])
