@@ -37,6 +37,7 @@ from .services import (
     invoice_create,
     invoice_settings_update,
     supplier_create,
+    supplier_update,
     voucher_post,
     voucher_reverse,
 )
@@ -179,8 +180,6 @@ def suppliers(request):
 @company_view()
 def supplier_edit(request, pk: int):
     """A supplier's details: the same form as a new one; ``supplier_update`` decides."""
-    from .services import supplier_update  # helper "services" adds it (issue 25)
-
     supplier = get_object_or_404(supplier_list(request.company), pk=pk)
     if _forbidden_post(request):
         return render(request, "403.html", status=403)

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.models import BankAccount, PaymentFileVersion
 from ledger.models import ExchangeRate, Supplier
 from remittance.models import Payment, PaymentBatch
 from tests.browser.test_shell import login
@@ -27,6 +28,8 @@ def test_a_german_supplier_and_a_euro_payment_to_it_end_up_as_sepa(
 ):
     company = make_company("Alfa AS")
     setup = make_setup(company, make_user)
+    # An agreement on the 2019 file: payments abroad go out in pain.001.001.09.
+    BankAccount.objects.filter(pk=setup.account.pk).update(payment_file_version=PaymentFileVersion.V09)
     # The bank's rate of the day is known: the payment's value in NOK needs no call to the bank.
     ExchangeRate.objects.create(currency="EUR", rate_date=timezone.localdate(), rate=Decimal("11.7210"))
     login(page, live_server.url, setup.preparer.username)
@@ -101,6 +104,7 @@ def test_a_german_supplier_and_a_euro_payment_to_it_end_up_as_sepa(
     batch = PaymentBatch.objects.get(company=company, currency="EUR")
     page.goto(f"{live_server.url}/payments/batches/{batch.pk}/")
     expect(page.get_by_test_id("batch-currency")).to_have_text("EUR")
+    expect(page.get_by_test_id("batch-file-version")).to_have_text("pain.001.001.09")
     expect(page.get_by_test_id("batch-group-sepa")).to_contain_text("SEPA")
     expect(page.get_by_test_id("batch-group-domestic")).to_have_count(0)
     expect(page.locator("[data-kind=SEPA]")).to_contain_text("DE89 3704 0044 0532 0130 00")

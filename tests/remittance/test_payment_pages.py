@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.models import BankAccount, PaymentFileVersion
 from ledger.models import ExchangeRate
 from remittance.models import Payment, PaymentBatch
 
@@ -17,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def rates():
+def rates(setup):
+    # An agreement on the 2019 file: payments abroad go out in pain.001.001.09.
+    BankAccount.objects.filter(pk=setup.account.pk).update(payment_file_version=PaymentFileVersion.V09)
     # The bank's rates of the day are known: the value in NOK needs no call to the bank.
     today = timezone.localdate()
     ExchangeRate.objects.create(currency="EUR", rate_date=today, rate=Decimal("11.7210"))
@@ -49,6 +52,7 @@ def test_a_euro_payment_to_an_iban_is_sepa_listed_in_euro_and_grouped_on_its_bat
     assert 'data-testid="batch-group-sepa"' in detail
     assert 'data-testid="batch-group-domestic"' not in detail  # the NOK payment is in its own batch
     assert 'data-testid="batch-currency">EUR<' in detail
+    assert "<code>pain.001.001.09</code>" in detail
     assert "DE89 3704 0044 0532 0130 00" in detail
 
 
