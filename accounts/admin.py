@@ -20,13 +20,15 @@ class BankAccountAdmin(ReadOnlyAdmin):
         "company",
         "bank_name",
         "ledger_account",
+        "currency",
+        "payment_file_version",
         "approval_mode",
         "agreement_id",
         "division_name",
         "division_number",
         "is_active",
     ]
-    list_filter = ["is_active", "approval_mode", "dual_approval_required"]
+    list_filter = ["is_active", "approval_mode", "dual_approval_required", "currency", "payment_file_version"]
     search_fields = ["account_number", "name", "company__name", "company__org_number", "agreement_id"]
     list_select_related = ["company"]
 

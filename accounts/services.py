@@ -20,7 +20,14 @@ from companies.services import audit_record
 from ledger.selectors import kid_enabled
 from ledger.services import clean_ledger_account, ledger_account_ensure, ledger_chart_ensure
 
-from .models import ApprovalAuthorisation, BankAccount, BankApprovalRight, BankService, PaymentMethod
+from .models import (
+    ApprovalAuthorisation,
+    BankAccount,
+    BankApprovalRight,
+    BankService,
+    PaymentFileVersion,
+    PaymentMethod,
+)
 from .selectors import bank_account_list_with_nets_ocr
 
 EDITABLE = ("name", "ledger_account", "fee_account", "incoming_payment_methods", "approval_mode")
@@ -276,6 +283,7 @@ def bank_account_agreement_set(
     division_number: str | None = None,
     services: Iterable[str] | None = None,
     dual_approval_required: bool | None = None,
+    payment_file_version: str | None = None,
 ) -> BankAccount:
     """What the bank reports when a service order completes (called by the agreements issue).
 
@@ -291,6 +299,7 @@ def bank_account_agreement_set(
         "services": list(account.services),
         "dual_approval_required": account.dual_approval_required,
         "approval_mode": account.approval_mode,
+        "payment_file_version": account.payment_file_version,
     }
     if agreement_id is not None:
         account.agreement_id = agreement_id.strip()
@@ -307,6 +316,10 @@ def bank_account_agreement_set(
         account.dual_approval_required = dual_approval_required
         if dual_approval_required and account.approval_mode == BankAccount.ApprovalMode.RGB:
             account.approval_mode = BankAccount.ApprovalMode.POST_APPROVAL
+    if payment_file_version in PaymentFileVersion.values:
+        # The pain.001 version the bank's agreement takes (None or one the portal does not
+        # write: left as it is).
+        account.payment_file_version = payment_file_version
     account.save()
     after = {k: getattr(account, k) for k in before}
     diff = {k: {"before": before[k], "after": after[k]} for k in before if before[k] != after[k]}

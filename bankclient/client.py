@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import requests
@@ -125,6 +127,21 @@ class BankClient(_Http):
 
     def get_customer(self, org_number: str) -> BankCustomer:
         return BankCustomer.from_json(self.json("GET", f"/api/v1/customers/{org_number}"))
+
+    # --- exchange rates -------------------------------------------------------------------------------
+
+    def exchange_rates(self, day: date | None = None) -> dict[str, Decimal]:
+        """The bank's published rates on ``day`` (today on the bank's clock if None): NOK per one
+        unit, e.g. ``{"EUR": Decimal("11.7210"), ...}``."""
+        params = {"date": day.isoformat()} if day else {}
+        data = self.json("GET", "/api/v1/fx/rates", params=params)
+        try:
+            rates = {str(c): Decimal(str(r)) for c, r in data["rates"].items()}
+        except (KeyError, TypeError, AttributeError, InvalidOperation) as exc:
+            raise BankUnavailable("The bank's exchange rates were not a list of rates.") from exc
+        if any(not r.is_finite() or r <= 0 for r in rates.values()):
+            raise BankUnavailable("The bank published a rate that is not a positive number.")
+        return rates
 
     # --- service orders (bestillingsveileder) -------------------------------------------------------
 

@@ -62,6 +62,9 @@ class AccountResult:
     division_name: str | None
     division_number: str | None
     services: tuple[ServiceResult, ...]
+    # The pain.001 version the account's remittance agreement takes ("pain.001.001.09" for
+    # new agreements, ".03" for old ones); None without remittance.
+    payment_file_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ class ServiceOrder:
                         ServiceResult(s["service"], s["status"], s.get("code"), s.get("message"))
                         for s in r["services"]
                     ),
+                    r.get("payment_file_version"),
                 )
                 for r in d.get("results") or ()
             ),
@@ -273,6 +277,8 @@ class BankAccount:
     rgb_enabled: bool
     ocr_kid_length: int | None
     ocr_kid_check: str | None
+    currency: str = "NOK"
+    payment_file_version: str | None = None  # as AccountResult's
 
 
 @dataclass(frozen=True)
@@ -303,6 +309,8 @@ class BankCustomer:
                     a["rgb_enabled"],
                     (a.get("ocr") or {}).get("kid_length"),
                     (a.get("ocr") or {}).get("kid_check"),
+                    a.get("currency") or "NOK",
+                    a.get("payment_file_version"),
                 )
                 for a in d["accounts"]
             ),

@@ -1,7 +1,8 @@
 """The first run's PostgreSQL and Redis, from PyPI, when the environment names none.
 
 ``python -m bankint.embedded run`` is ``make run``: it starts what is missing, migrates and seeds
-both databases and runs the portal, worker, beat and the simulated bank under honcho.
+both databases and runs the portal, worker, beat and the simulated bank under honcho (one worker
+on every Celery queue; ``WORKERS=split``: a worker per queue group, as in production).
 ``python -m bankint.embedded exec [--fresh] -- CMD...`` runs one command with the same services
 (``make test`` and ``make bench`` use ``--fresh``: a throwaway server, deleted afterwards).
 
@@ -268,9 +269,39 @@ def _display(url: str) -> str:
     return url
 
 
+# The Procfile.dev lines `make run` starts. One worker takes every queue: a first run on a
+# laptop needs no more. WORKERS=split runs a worker per queue group instead, as production does.
+PROCESSES = ("web", "worker", "beat", "bank")
+SPLIT_WORKERS = ("worker-submissions", "worker-feed", "worker-imports", "worker-email")
+
+
+def processes(workers: str = "") -> list[str]:
+    """The Procfile.dev processes for ``WORKERS`` (empty or ``one``: one worker; ``split``)."""
+    mode = (workers or "one").strip().lower()
+    if mode not in {"one", "split"}:
+        raise SystemExit(f"WORKERS={workers!r}: use WORKERS=one (the default) or WORKERS=split")
+    if mode == "one":
+        return list(PROCESSES)
+    return [name for name in PROCESSES if name != "worker"] + list(SPLIT_WORKERS)
+
+
+def honcho_command(bin_dir: str, workers: str = "") -> list[str]:
+    return [
+        str(Path(bin_dir) / "honcho"),
+        "-d",
+        str(BASE_DIR),
+        "-f",
+        str(BASE_DIR / "Procfile.dev"),
+        "start",
+        *processes(workers),
+    ]
+
+
 def run() -> int:
     """``make run``: services, migrations, demo data, then every process under honcho."""
     python = sys.executable
+    workers = os.environ.get("WORKERS", "")
+    names = processes(workers)  # a wrong WORKERS stops here, before anything starts
     ports = _ports()
     with services() as started:
         for step in (
@@ -290,21 +321,14 @@ def run() -> int:
             + (f"  ({started['PostgreSQL']})" if "PostgreSQL" in started else ""),
             f"  Redis:       {os.environ['CELERY_BROKER_URL']} (Celery), {os.environ['REDIS_URL']} (cache)"
             + ("  (embedded)" if "Redis" in started else ""),
+            f"  Workers:     {', '.join(n for n in names if n.startswith('worker'))}"
+            + ("  (every queue: feed, imports, submissions, email, default)" if "worker" in names else ""),
             "  Log in as demo-admin / bankint-demo-2026.  Ctrl-C stops everything.",
         ]
         print("\n" + "\n".join(lines) + "\n", flush=True)
         bin_dir = str(Path(python).parent)
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-        return _run(
-            [
-                str(Path(bin_dir) / "honcho"),
-                "-d",
-                str(BASE_DIR),
-                "-f",
-                str(BASE_DIR / "Procfile.dev"),
-                "start",
-            ]
-        )
+        return _run(honcho_command(bin_dir, workers))
 
 
 def main(argv: list[str] | None = None) -> int:

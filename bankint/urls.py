@@ -44,6 +44,7 @@ ledger_urls = [
     path("invoices/", ledger_views.invoices, name="invoices"),
     path("invoices/<int:pk>/", ledger_views.invoice_detail, name="invoice_detail"),
     path("suppliers/", ledger_views.suppliers, name="suppliers"),
+    path("suppliers/<int:pk>/", ledger_views.supplier_edit, name="supplier_edit"),
     path("bills/", ledger_views.bills, name="bills"),
     path("vouchers/", ledger_views.vouchers, name="vouchers"),
     path("vouchers/<int:pk>/", ledger_views.voucher_detail, name="voucher_detail"),

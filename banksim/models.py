@@ -118,6 +118,12 @@ class Account(BankModel):
         MOD10 = "MOD10"
         MOD11 = "MOD11"
 
+    class FileVersion(models.TextChoices):
+        # The pain.001 version the remittance agreement is on: agreements made from issue 25 on
+        # take the 2019 messages (and get camt.053/054 .001.08 back); older ones stay on 2009.
+        V03 = "pain.001.001.03"
+        V09 = "pain.001.001.09"
+
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="accounts")
     number = models.CharField(max_length=11, unique=True)
     name = models.CharField(max_length=100, blank=True)
@@ -135,6 +141,15 @@ class Account(BankModel):
     kid_length = models.PositiveSmallIntegerField(null=True)
     kid_check = models.CharField(max_length=5, choices=KidCheck.choices, blank=True)
     statement_seq = models.IntegerField(default=0)
+    # A currency account (EUR, USD …) keeps its balance in that currency and pays only in it.
+    currency = models.CharField(max_length=3, default="NOK")
+    payment_file_version = models.CharField(
+        max_length=20, choices=FileVersion.choices, default=FileVersion.V09
+    )
+
+    @property
+    def on_2019(self) -> bool:
+        return self.payment_file_version == self.FileVersion.V09
 
     @property
     def has_ocr(self) -> bool:
@@ -257,6 +272,9 @@ class PaymentFile(BankModel):
     pain002 = models.BinaryField()
     pain002_version = models.IntegerField(default=0)
     received_at = models.DateTimeField()
+    # The file's message version: its pain.002 answers in the matching one (.03 → pain.002.001.03,
+    # .09 → pain.002.001.10).
+    message_version = models.CharField(max_length=20, default="pain.001.001.03")
 
 
 class PaymentBatch(BankModel):
@@ -286,6 +304,12 @@ class Payment(BankModel):
     reason = models.CharField(max_length=4, blank=True)
     reason_text = models.CharField(max_length=105, blank=True)
     booked_date = models.DateField(null=True)
+    uetr = models.CharField(max_length=36, blank=True)
+    creditor_bic = models.CharField(max_length=11, blank=True)
+    # What the debtor's account was debited (its currency) and the rate used (NOK per unit),
+    # for a payment in another currency than the account's.
+    booked_amount = models.DecimalField(max_digits=15, decimal_places=2, null=True)
+    exchange_rate = models.DecimalField(max_digits=18, decimal_places=10, null=True)
 
 
 class OcrFile(BankModel):
@@ -323,6 +347,12 @@ class Entry(BankModel):
     counterparty_account = models.CharField(max_length=34, blank=True)
     ocr_file = models.ForeignKey(OcrFile, null=True, on_delete=models.SET_NULL)
     payment = models.ForeignKey(Payment, null=True, on_delete=models.SET_NULL)
+    uetr = models.CharField(max_length=36, blank=True)
+    # A payment in another currency than the account's: the amount instructed, in its currency,
+    # and the rate (account currency per unit) it was booked at.
+    instructed_amount = models.DecimalField(max_digits=18, decimal_places=5, null=True)
+    instructed_currency = models.CharField(max_length=3, blank=True)
+    exchange_rate = models.DecimalField(max_digits=18, decimal_places=10, null=True)
 
     class Meta:
         indexes = [models.Index(fields=["account", "booking_date"])]

@@ -37,6 +37,7 @@ urlpatterns = [
     # partner API
     path("api/v1/health", api.health, name="health"),
     path("api/v1/changes", api.changes, name="changes"),
+    path("api/v1/fx/rates", api.fx_rates, name="fx_rates"),
     path("api/v1/customers/<str:org_number>", api.customer_detail, name="customer_detail"),
     *_resource("api/v1/service-orders", "service_order", api.service_order_create, api.service_order_detail),
     *_resource(

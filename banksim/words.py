@@ -66,3 +66,22 @@ def dato(value) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return value.strftime("%d.%m.%Y") if isinstance(value, date) else str(value or "")
+
+
+def belop(amount, currency: str = "NOK") -> str:
+    """An amount with its currency as the bank's pages show it: ``12 345,60`` for kroner,
+    ``EUR 1 000,50`` for another currency (the yen without decimals: ``JPY 100 000``)."""
+    if currency == "NOK":
+        return kroner(amount)
+    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    places = 0 if currency == "JPY" else 2
+    text = f"{value:,.{places}f}".replace(",", "\u00a0").replace(".", ",")
+    return f"{currency} {text}"
+
+
+def belop_per_valuta(payments) -> str:
+    """The sum of payments per currency: ``12 345,60`` or ``EUR 1 000,00 + USD 250,00``."""
+    sums: dict[str, Decimal] = {}
+    for p in payments:
+        sums[p.currency] = sums.get(p.currency, Decimal(0)) + p.amount
+    return " + ".join(belop(amount, currency) for currency, amount in sorted(sums.items())) or kroner(0)

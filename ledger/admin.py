@@ -9,6 +9,7 @@ from bankint.admin import ReadOnlyAdmin, ReadOnlyInline
 from .models import (
     Bill,
     Customer,
+    ExchangeRate,
     Invoice,
     InvoiceSettings,
     InvoiceSettlement,
@@ -65,8 +66,18 @@ class InvoiceSettlementAdmin(ReadOnlyAdmin):
 
 @admin.register(Bill)
 class BillAdmin(ReadOnlyAdmin):
-    list_display = ["supplier", "company", "amount", "due_date", "kid", "message", "status"]
-    list_filter = ["status"]
+    list_display = [
+        "supplier",
+        "company",
+        "amount",
+        "currency",
+        "nok_amount",
+        "due_date",
+        "kid",
+        "message",
+        "status",
+    ]
+    list_filter = ["status", "currency"]
     search_fields = ["kid", "message", "supplier__name", "company__name"]
     list_select_related = ["company", "supplier"]
 
@@ -79,8 +90,19 @@ class CustomerAdmin(ReadOnlyAdmin):
 
 @admin.register(Supplier)
 class SupplierAdmin(ReadOnlyAdmin):
-    list_display = ["number", "name", "company", "account_number_display", "org_number"]
-    search_fields = ["name", "account_number", "org_number", "company__name"]
+    list_display = [
+        "number",
+        "name",
+        "company",
+        "account_number_display",
+        "iban",
+        "bic",
+        "country",
+        "currency",
+        "org_number",
+    ]
+    list_filter = ["country", "currency"]
+    search_fields = ["name", "account_number", "iban", "bic", "org_number", "company__name"]
 
     @admin.display(description=_("account number"), ordering="account_number")
     def account_number_display(self, obj):
@@ -97,3 +119,13 @@ class InvoiceSettingsAdmin(ReadOnlyAdmin):
         "kid_customer_digits",
         "updated_at",
     ]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(ReadOnlyAdmin):
+    """The bank's published rates, as fetched: read-only (the bank's word, not ours to edit)."""
+
+    list_display = ["currency", "rate_date", "rate", "fetched_at"]
+    list_filter = ["currency"]
+    date_hierarchy = "rate_date"
+    search_fields = ["currency"]

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Prefetch, QuerySet
 
-from .models import Bill, Customer, Invoice, InvoiceSettings, LedgerAccount, Supplier, Voucher, VoucherLine
+from .models import (
+    Bill,
+    Customer,
+    ExchangeRate,
+    Invoice,
+    InvoiceSettings,
+    LedgerAccount,
+    Supplier,
+    Voucher,
+    VoucherLine,
+)
 
 DEFAULT_CHART: list[tuple[str, str]] = [
     ("1500", "Kundefordringer"),
@@ -88,3 +100,10 @@ def voucher_list(company) -> QuerySet[Voucher]:
         .order_by("-number")
         .prefetch_related(Prefetch("lines", queryset=VoucherLine.objects.select_related("open_entry")))
     )
+
+
+def exchange_rates_latest() -> dict[str, Decimal]:
+    """The bank's last published rate (NOK per unit) per currency the portal has stored; for a
+    form's hint only, never for an amount (the service reads the rate of the day)."""
+    rows = ExchangeRate.objects.order_by("currency", "-rate_date").distinct("currency")
+    return {row.currency: row.rate for row in rows}

@@ -37,6 +37,7 @@ from .services import (
     invoice_create,
     invoice_settings_update,
     supplier_create,
+    supplier_update,
     voucher_post,
     voucher_reverse,
 )
@@ -173,6 +174,34 @@ def suppliers(request):
         create=lambda **data: supplier_create(company, **data),
         created=lambda s: _("Supplier %(supplier)s is created.") % {"supplier": str(s)},
         then=lambda s: "ledger:suppliers",
+    )
+
+
+@company_view()
+def supplier_edit(request, pk: int):
+    """A supplier's details: the same form as a new one; ``supplier_update`` decides."""
+    supplier = get_object_or_404(supplier_list(request.company), pk=pk)
+    if _forbidden_post(request):
+        return render(request, "403.html", status=403)
+    status = 200
+    if request.method == "POST":
+        form = SupplierForm(request.POST)
+        if form.is_valid():
+            try:
+                supplier_update(supplier, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_errors(form, exc)
+            else:
+                messages.success(request, _("Supplier %(supplier)s is saved.") % {"supplier": supplier.name})
+                return redirect("ledger:suppliers")
+        status = 400
+    else:
+        form = SupplierForm(initial=model_to_dict(supplier, fields=list(SupplierForm.base_fields)))
+    return render(
+        request,
+        "ledger/supplier_edit.html",
+        {"supplier": supplier, "form": form, "can_manage": _can(request)},
+        status=status,
     )
 
 

@@ -74,6 +74,7 @@ class PaymentInline(ReadOnlyInline):
         "creditor_name",
         "creditor_account_shown",
         "amount_shown",
+        "kind",
         "kid",
         "message",
         "status",
@@ -138,9 +139,10 @@ class PaymentBatchAdmin(SupportAdminMixin, LabelledRelationsMixin, ReadOnlyAdmin
         "status",
         "payment_count",
         "total_shown",
+        "pain001_version",
         "created_at",
     ]
-    list_filter = ["status", "approval_mode"]
+    list_filter = ["status", "approval_mode", "currency", "pain001_version"]
     search_fields = [
         "msg_id",
         "pmt_inf_id",
@@ -165,6 +167,7 @@ class PaymentBatchAdmin(SupportAdminMixin, LabelledRelationsMixin, ReadOnlyAdmin
                     "approval_mode",
                     "payment_count",
                     "total_shown",
+                    "pain001_version",
                     "created_by_shown",
                     "approved_by_shown",
                 ]
@@ -214,7 +217,7 @@ class PaymentBatchAdmin(SupportAdminMixin, LabelledRelationsMixin, ReadOnlyAdmin
 
     @admin.display(description=_("total"), ordering="total")
     def total_shown(self, obj):
-        return formatting.money(obj.total)
+        return formatting.money(obj.total, obj.currency)
 
     @admin.display(description=_("the bank's answer"))
     def bank_answer(self, obj):
@@ -330,6 +333,7 @@ class PaymentAdmin(SupportAdminMixin, LabelledRelationsMixin, ReadOnlyAdmin):
         "creditor_name",
         "creditor_account_shown",
         "amount_shown",
+        "kind",
         "kid",
         "end_to_end_id",
         "execution_date",
@@ -337,7 +341,7 @@ class PaymentAdmin(SupportAdminMixin, LabelledRelationsMixin, ReadOnlyAdmin):
         "reason_code",
         "batch_shown",
     ]
-    list_filter = ["status"]
+    list_filter = ["status", "kind", "currency"]
     search_fields = [
         "=end_to_end_id",
         "creditor_name",

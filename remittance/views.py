@@ -23,6 +23,7 @@ from companies.permissions import company_view
 from companies.roles import Perm
 from iso20022.pain002 import reason_text
 from ledger.models import Bill
+from ledger.selectors import exchange_rates_latest
 
 from . import services
 from .forms import BillPaymentForm, BillsPayForm, CorrectionForm, PaymentForm, PaymentSettingsForm
@@ -70,7 +71,9 @@ def payments(request):
     company = request.company
     can = Perm.PREPARE_PAYMENTS in request.company_perms
     accounts = _accounts(company)
-    form = PaymentForm(request.POST if request.method == "POST" else None, accounts=accounts)
+    form = PaymentForm(
+        request.POST if request.method == "POST" else None, accounts=accounts, rates=exchange_rates_latest()
+    )
     status = 200
     if request.method == "POST":
         if not can:
@@ -277,6 +280,18 @@ def _batch(request, pk) -> PaymentBatch:
     )
 
 
+# The batch page lists SEPA payments, then other payments abroad, then domestic ones.
+_KIND_ORDER = (Payment.Kind.SEPA, Payment.Kind.ABROAD, Payment.Kind.DOMESTIC)
+
+
+def _by_kind(payments) -> list[tuple[str, str, list]]:
+    """(kind, its label, its payments) for each kind the batch holds, in :data:`_KIND_ORDER`."""
+    groups = {kind: [] for kind in _KIND_ORDER}
+    for p in payments:
+        groups.setdefault(p.kind, []).append(p)
+    return [(kind, Payment.Kind(kind).label, rows) for kind, rows in groups.items() if rows]
+
+
 @company_view()
 def batch_detail(request, pk):
     batch = _batch(request, pk)
@@ -291,12 +306,14 @@ def batch_detail(request, pk):
             warnings = [exc.message] if Perm.APPROVE_PAYMENTS in perms else []
     # The bank's code in plain words in the reader's language; its own words are stored apart.
     batch.reason_plain = reason_text(batch.bank_reason, _lang()) if batch.bank_reason else ""
+    payments = _with_reasons(list(batch.payments.all().order_by("id")))
     return render(
         request,
         "remittance/batch_detail.html",
         {
             "batch": batch,
-            "payments": _with_reasons(list(batch.payments.all().order_by("id"))),
+            "payments": payments,
+            "payment_groups": _by_kind(payments),
             "timeline": payment_batch_timeline(batch),
             "warnings": warnings,
             "can_approve": can_approve,

@@ -37,13 +37,15 @@ class BankAccountSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             "ledger_account",
             "fee_account",
             "currency",
+            "payment_file_version",
             "incoming_payment_methods",
             "approval_mode",
             *AGREEMENT_FIELDS,
             "is_active",
             "created_at",
         ]
-        read_only_fields = ["id", "currency", *AGREEMENT_FIELDS, "created_at"]
+        # The file version is the bank agreement's (mirrored from the bank), never the client's.
+        read_only_fields = ["id", "currency", "payment_file_version", *AGREEMENT_FIELDS, "created_at"]
 
 
 class BankAccountUpdateSerializer(BankAccountSerializer):

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 
-from accounts.models import BankAccount
+from accounts.models import BankAccount, PaymentFileVersion
 from accounts.selectors import bank_account_list
 from accounts.services import bank_approval_rights_replace
 from bankclient import BankRejected, BankUnavailable, get_client
@@ -232,7 +232,14 @@ def _apply_results(finished: list[ServiceOrder], details: dict, now, audits: lis
     if accounts_changed:
         BankAccount.objects.bulk_update(
             list(accounts_changed.values()),
-            ["agreement_id", "division_name", "division_number", "services", "updated_at"],
+            [
+                "agreement_id",
+                "division_name",
+                "division_number",
+                "services",
+                "payment_file_version",
+                "updated_at",
+            ],
         )
     if lines:
         ServiceOrderAccount.objects.bulk_update(
@@ -273,7 +280,11 @@ def _apply_account_result(
         "division_name": account.division_name,
         "division_number": account.division_number,
         "services": list(account.services),
+        "payment_file_version": account.payment_file_version,
     }
+    # The pain.001 version of the bank's remittance agreement decides the file the portal writes.
+    if result.payment_file_version in PaymentFileVersion.values:
+        account.payment_file_version = result.payment_file_version
     # No AvtaleID for Nets OCR: DNB does not know it, so an empty answer never clears one.
     if result.agreement_id:
         account.agreement_id = result.agreement_id
@@ -406,6 +417,7 @@ def _detail_json(detail) -> dict:
                 "agreement_id": r.agreement_id,
                 "division_name": r.division_name,
                 "division_number": r.division_number,
+                "payment_file_version": r.payment_file_version,
                 "services": [
                     {"service": s.service, "status": s.status, "code": s.code, "message": s.message}
                     for s in r.services
@@ -423,10 +435,17 @@ def _refresh_bank_rights(company: Company, client) -> None:
         for number in numbers:
             rights[number].append(user_id)
     dual = customer.dual_approval
+    versions = {a.number: a.payment_file_version for a in customer.accounts}
     for account in bank_account_list(company, active=True):
-        if account.account_number in {a.number for a in customer.accounts}:
+        if account.account_number in versions:
             bank_approval_rights_replace(account, rights.get(account.account_number, []))
-            if dual and not account.dual_approval_required:
+            version = versions[account.account_number]
+            new_version = version in PaymentFileVersion.values and version != account.payment_file_version
+            if (dual and not account.dual_approval_required) or new_version:
                 from accounts.services import bank_account_agreement_set
 
-                bank_account_agreement_set(account, dual_approval_required=True)
+                bank_account_agreement_set(
+                    account,
+                    dual_approval_required=True if dual else None,
+                    payment_file_version=version if new_version else None,
+                )

@@ -16,6 +16,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("BANKINT_VAR_DIR", BASE_DIR / "var"))
@@ -136,6 +137,9 @@ DATABASES = {
         conn_max_age=int(env("DB_CONN_MAX_AGE", "0")),
     )
 }
+# Behind pgbouncer in transaction mode (docs/SCALING.md): a server-side cursor (``.iterator()``)
+# cannot outlive its transaction there, so Django must fetch in chunks on the client instead.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...)")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -223,12 +227,55 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND")
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Each worker process reserves one task beyond the one it runs (acks late): a long import never
+# sits on messages another process could take. A worker service may raise it (e-mail).
+CELERY_WORKER_PREFETCH_MULTIPLIER = int(env("CELERY_WORKER_PREFETCH_MULTIPLIER", "1"))
+# Processes per worker; unset, Celery starts one per CPU. Each worker service sets its own
+# (docker-compose.yml: WORKER_<GROUP>_CONCURRENCY on the command line).
+if env("CELERY_WORKER_CONCURRENCY"):
+    CELERY_WORKER_CONCURRENCY = int(env("CELERY_WORKER_CONCURRENCY"))
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# The queues, one per kind of work, so that one kind never waits behind another: a night's
+# bank files to import never delay a payment submission (docs/SCALING.md).
+#   feed         the bank's change feed (one poller at a time, its lease) and service orders
+#   imports      bank files downloaded and imported: camt.053, Nets OCR, camt.054, pain.002
+#   submissions  the payment path: pain.001 sent, resolved by MsgId, signing followed
+#   email        notification e-mails
+#   default      the rest (the worker heartbeat)
+# A worker started without -Q consumes all of them (make run, the tests); production runs a
+# worker service per group, each scaled on its own (docker-compose.yml).
+BANKINT_QUEUES = ("feed", "imports", "submissions", "email", "default")
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in BANKINT_QUEUES]
+# Every task by its registered name (tests/bankint/test_queues.py fails on a task not listed
+# here). The patterns after them send a task not yet listed to its app's queue meanwhile; the
+# first pattern that matches wins, so the file imports come before the apps.
+CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {
+    "agreements.bank_feed_poll": {"queue": "feed"},
+    "agreements.service_order_submit": {"queue": "feed"},
+    "agreements.service_orders_submit_stale": {"queue": "feed"},
+    "agreements.bank_rights_refresh": {"queue": "feed"},
+    "remittance.payment_batch_submit": {"queue": "submissions"},
+    "remittance.payment_batches_resolve_stale": {"queue": "submissions"},
+    "notifications.notification_email_send": {"queue": "email"},
+    "notifications.notification_emails_send_pending": {"queue": "email"},
+    "bankint.tasks.heartbeat": {"queue": "default"},
+    "*.*_import": {"queue": "imports"},
+    "*.*_fetch": {"queue": "imports"},
+    "*.import_*": {"queue": "imports"},
+    "*.fetch_*": {"queue": "imports"},
+    "ocr.*": {"queue": "imports"},
+    "reconciliation.*": {"queue": "imports"},
+    "agreements.*": {"queue": "feed"},
+    "remittance.*": {"queue": "submissions"},
+    "notifications.*": {"queue": "email"},
+}
+
 # One poll of the bank's change feed covers orders, payment statuses, statements and OCR files.
 BANK_POLL_INTERVAL_SECONDS = float(env("BANK_POLL_INTERVAL_SECONDS", "30"))
 # A poller holds the feed for this long per page; one killed mid-round blocks the next until then.
@@ -241,21 +288,28 @@ REMITTANCE_STALE_SUBMISSION_SECONDS = float(env("REMITTANCE_STALE_SUBMISSION_SEC
 REMITTANCE_RESOLVE_INTERVAL_SECONDS = float(env("REMITTANCE_RESOLVE_INTERVAL_SECONDS", "300"))
 # After this long without a successful poll, pending orders show a warning.
 BANK_OUTAGE_WARNING_SECONDS = int(env("BANK_OUTAGE_WARNING_SECONDS", str(30 * 60)))
+
+
+def _every(task: str, seconds: float) -> dict:
+    """A beat entry whose message expires when the next one is due: a queue that fell behind
+    (its workers busy or down) holds one of each, not a pile that runs back to back later."""
+    return {"task": task, "schedule": seconds, "options": {"expires": seconds}}
+
+
+# One beat process (docker-compose.yml has one; never --scale it). Two would be safe, not free:
+# the feed's lease in PostgreSQL lets one poll at a time (the other returns at once), and every
+# sweep claims its rows, but each sweep would ask the bank twice (docs/SCALING.md).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    "worker-heartbeat": {"task": "bankint.tasks.heartbeat", "schedule": 30.0},
-    "bank-feed-poll": {"task": "agreements.bank_feed_poll", "schedule": BANK_POLL_INTERVAL_SECONDS},
+    "worker-heartbeat": _every("bankint.tasks.heartbeat", 30.0),
+    "bank-feed-poll": _every("agreements.bank_feed_poll", BANK_POLL_INTERVAL_SECONDS),
     # A batch left SUBMITTING/UNKNOWN by a crash is resolved by asking the bank for its MsgId.
-    "remittance-resolve-stale": {
-        "task": "remittance.payment_batches_resolve_stale",
-        "schedule": REMITTANCE_RESOLVE_INTERVAL_SECONDS,
-    },
+    "remittance-resolve-stale": _every(
+        "remittance.payment_batches_resolve_stale", REMITTANCE_RESOLVE_INTERVAL_SECONDS
+    ),
     # Work whose task was never queued (broker down) or ran out of retries: the rows in
     # PostgreSQL say what is left to do, these sweeps do it.
-    "agreements-submit-stale": {"task": "agreements.service_orders_submit_stale", "schedule": 300.0},
-    "notifications-email-pending": {
-        "task": "notifications.notification_emails_send_pending",
-        "schedule": 300.0,
-    },
+    "agreements-submit-stale": _every("agreements.service_orders_submit_stale", 300.0),
+    "notifications-email-pending": _every("notifications.notification_emails_send_pending", 300.0),
 }
 
 REST_FRAMEWORK = {

@@ -39,7 +39,7 @@ def netbank_payments(request, user_id):
             b.pmt_inf_id,
             words.konto(b.debtor_account),
             words.dato(b.execution_date),
-            words.kroner(sum(p.amount for p in b.payments.all())),
+            words.belop_per_valuta(b.payments.all()),
             ", ".join(b.approvals) or "–",
         )
         for b in batches

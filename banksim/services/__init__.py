@@ -21,6 +21,7 @@ each other directly, never this package.
 - ``execution``: payments booked on their execution date, camt.054.
 - ``incoming``: money arriving, Nets OCR files.
 - ``statements``: camt.053 for each closed day.
+- ``rates``: the bank's exchange rates (NOK per unit), deterministic per date.
 - ``due``: ``process_due``, what falls due on the simulated clock, day by day.
 - ``controls``: the ``/sim/`` clock, reset and state.
 """
@@ -66,6 +67,7 @@ from banksim.services.payments import (
     pending_approval_for,
 )
 from banksim.services.public import iso_or_none, public_url
+from banksim.services.rates import rates_public
 from banksim.services.rgb import (
     ERP_VENDORS,
     UNSUPPORTED_VENDORS,
@@ -109,6 +111,7 @@ __all__ = [
     "pending_approval_for",
     "process_due",
     "public_url",
+    "rates_public",
     "rgb_choose",
     "rgb_confirm",
     "rgb_customers_for",

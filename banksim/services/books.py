@@ -48,6 +48,10 @@ def camt_entry(e: Entry) -> formats.CamtEntry:
         kid=e.kid,
         counterparty_name=e.counterparty_name,
         counterparty_account=e.counterparty_account,
+        uetr=e.uetr,
+        instructed_amount=e.instructed_amount,
+        instructed_currency=e.instructed_currency,
+        exchange_rate=e.exchange_rate,
     )
 
 
@@ -61,7 +65,8 @@ def camt_store(
     **content,
 ) -> None:
     """Write the camt file of a statement or debit notification just created (its MsgId made
-    from the row's key), keep its exact bytes so every download is the same, and tell the feed."""
+    from the row's key), keep its exact bytes so every download is the same, and tell the feed.
+    The version is the account's agreement's: .001.08 on 2019 (pain.001.001.09), else .001.02."""
     account = document.account
     document.xml = write(
         msg_id=f"{msg_prefix}{document.pk:012d}",
@@ -69,6 +74,8 @@ def camt_store(
         account=account.number,
         account_name=account.name,
         entries=[camt_entry(e) for e in entries],
+        version=formats.CAMT_FOR[account.payment_file_version],
+        currency=account.currency,
         **content,
     )
     document.save(update_fields=["xml"])

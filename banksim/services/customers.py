@@ -21,6 +21,7 @@ from banksim.services.common import (
     validate_org_number,
 )
 from banksim.services.public import fields_of, fields_or_none
+from banksim.services.rates import CURRENCIES
 
 ACCOUNT_FLAGS = ("remittance", "reconciliation", "rgb_enabled")
 
@@ -85,6 +86,23 @@ def _account_agreements(account: Account, raw: dict) -> None:
     for flag in ACCOUNT_FLAGS:
         if flag in raw:
             setattr(account, flag, bool(raw[flag]))
+    if "currency" in raw:
+        currency = str(raw["currency"] or "").upper()
+        if currency not in CURRENCIES:
+            raise BankError("invalid_currency", f"currency må være en av {', '.join(sorted(CURRENCIES))}.")
+        if currency != account.currency and account.entries.exists():
+            raise BankError(
+                "currency_locked", f"Konto {account.number} har posteringer; valutaen kan ikke endres."
+            )
+        account.currency = currency
+    if "payment_file_version" in raw:
+        version = raw["payment_file_version"]
+        if version not in Account.FileVersion.values:
+            raise BankError(
+                "invalid_payment_file_version",
+                f"payment_file_version må være en av {', '.join(Account.FileVersion.values)}.",
+            )
+        account.payment_file_version = version
 
 
 def _user_upsert(customer: Customer, raw: dict) -> None:
@@ -131,6 +149,10 @@ def _account_public(a: Account) -> dict:
         "balance": f"{a.balance:.2f}",
         **fields_of(a, *ACCOUNT_FLAGS),
         **fields_or_none(a, "agreement_id", "division_name", "division_number"),
+        "currency": a.currency,
+        # The pain.001 version the account's remittance agreement takes (and so the camt
+        # versions it gets back); null without a remittance agreement.
+        "payment_file_version": a.payment_file_version if a.remittance else None,
         "ocr": {
             "agreement_id": a.ocr_agreement_id,
             "kid_length": a.kid_length,

@@ -254,6 +254,7 @@ def _order_account(order: ServiceOrder, customer: Customer, account: Account) ->
         "agreement_id": account.agreement_id or None if bank_services else None,
         "division_name": account.division_name or None if bank_services else None,
         "division_number": account.division_number or None if bank_services else None,
+        "payment_file_version": account.payment_file_version if account.remittance else None,
         "services": results,
     }
 
@@ -267,6 +268,7 @@ def _not_owned(order: ServiceOrder, customer: Customer, number: str) -> dict:
         "agreement_id": None,
         "division_name": None,
         "division_number": None,
+        "payment_file_version": None,
         "services": [
             {"service": s, "status": "failed", "code": "account_not_owned", "message": message}
             for s in order.services
@@ -280,6 +282,9 @@ _Enable = Callable[[ServiceOrder, Customer, Account], tuple[str, str] | None]
 
 def _enable_remittance(order: ServiceOrder, customer: Customer, account: Account) -> None:
     account.remittance = True
+    # A remittance agreement made now is on the 2019 messages (pain.001.001.09 in, camt .08
+    # out); only agreements from before stay on .03 until they are renewed like this.
+    account.payment_file_version = Account.FileVersion.V09
 
 
 def _enable_reconciliation(order: ServiceOrder, customer: Customer, account: Account) -> None:

@@ -48,6 +48,7 @@ def refresh_file(payment_file: PaymentFile) -> None:
         group_status=payment_file.group_status,
         group_reason=payment_file.group_reason,
         group_reason_text=payment_file.group_reason_text,
+        original_version=payment_file.message_version,
         batches=[
             formats.BatchStatus(
                 pmt_inf_id=b.pmt_inf_id,
@@ -57,7 +58,7 @@ def refresh_file(payment_file: PaymentFile) -> None:
                 reason=b.reason,
                 reason_text=b.reason_text,
                 transactions=[
-                    formats.TxStatus(p.end_to_end_id, p.instr_id, p.status, p.reason, p.reason_text)
+                    formats.TxStatus(p.end_to_end_id, p.instr_id, p.status, p.reason, p.reason_text, p.uetr)
                     for p in b.payments.order_by("pk")
                 ],
             )

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from banksim import clock, formats
 from banksim.models import Account, BankUser, Customer, KidPayee, Payment, PaymentBatch, PaymentFile
+from banksim.services import abroad
 from banksim.services.common import BankError
 from banksim.services.execution import book_today
 from banksim.services.payment_status import derive_status, refresh_file
@@ -42,6 +43,7 @@ def payment_file_submit(
     if existing:
         # Same MsgId = same file (even if regenerated with a new CreDtTm): never executed twice.
         return existing, False
+    _version_check(doc)
     try:
         with transaction.atomic():
             payment_file = _payment_file_create(doc, data, approval_mode, approved_by)
@@ -50,6 +52,27 @@ def payment_file_submit(
     book_today()
     payment_file.refresh_from_db()
     return payment_file, True
+
+
+def _version_check(doc: formats.Pain001) -> None:
+    """A 2019 file from an account whose agreement is still on 2009 is refused whole, as DNB
+    refuses a format the agreement does not cover; a 2009 file is still taken on a 2019
+    agreement (the older format stays accepted while customers move)."""
+    if doc.version != formats.PAIN001_V09:
+        return
+    old = sorted(
+        Account.objects.filter(
+            number__in={b.debtor_account for b in doc.batches},
+            remittance=True,
+            payment_file_version=Account.FileVersion.V03,
+        ).values_list("number", flat=True)
+    )
+    if old:
+        raise BankError(
+            "unsupported_format",
+            f"Remitteringsavtalen for {', '.join(old)} gjelder pain.001.001.03; send filen i det "
+            "formatet eller få avtalen oppgradert til pain.001.001.09.",
+        )
 
 
 def _payment_file_create(
@@ -71,6 +94,7 @@ def _payment_file_create(
         group_reason_text=group_text,
         pain002=b"",
         received_at=clock.now(),
+        message_version=doc.version,
     )
     seen_e2e: set[str] = set()
     for b in doc.batches:
@@ -117,11 +141,12 @@ def _batch_create(
         reason_text=text,
     )
     payments = []
+    account = None if reason else Account.objects.get(number=b.debtor_account)
     for tx in b.transactions:
         if reason:
             verdict = _TxVerdict("RJCT", reason, text)
         else:
-            verdict = _tx_verdict(tx, seen_e2e)
+            verdict = _tx_verdict(tx, seen_e2e, account, b.execution_date)
             if verdict.status != "RJCT":
                 verdict.status = "ACSP" if approval_mode == "rgb" else "PDNG"
         seen_e2e.add(tx.end_to_end_id)
@@ -139,6 +164,8 @@ def _batch_create(
                 status=verdict.status,
                 reason=verdict.reason,
                 reason_text=verdict.text[:105],
+                uetr=tx.uetr,
+                creditor_bic=tx.creditor_bic[:11],
             )
         )
     Payment.objects.bulk_create(payments)
@@ -183,21 +210,45 @@ def _rgb_verdict(account: Account, approved_by: list[str]) -> tuple[str, str]:
     return "", ""
 
 
-def _tx_verdict(tx: formats.Pain001Tx, seen_e2e: set[str]) -> _TxVerdict:
+def _tx_verdict(tx: formats.Pain001Tx, seen_e2e: set[str], account: Account, execution_date) -> _TxVerdict:
     amount = formats.parse_amount(tx.amount_text)
     if amount is None or amount <= 0:
         return _TxVerdict("RJCT", "AM12", f"Ugyldig beløp {tx.amount_text!r}.")
-    if amount.as_tuple().exponent < -2:
-        return _TxVerdict("RJCT", "AM12", f"Beløpet {tx.amount_text} har mer enn to desimaler.")
-    if tx.currency != "NOK":
-        return _TxVerdict("RJCT", "AM03", f"Valuta {tx.currency} støttes ikke; bare NOK.")
+    refusal = abroad.currency_refusal(tx, account)
+    if refusal:
+        return _TxVerdict("RJCT", *refusal)
+    if amount.as_tuple().exponent < -formats.decimals(tx.currency):
+        return _TxVerdict(
+            "RJCT",
+            "AM12",
+            f"Beløpet {tx.amount_text} har flere desimaler enn {tx.currency} har ({formats.decimals(tx.currency)}).",
+        )
     if tx.end_to_end_id in seen_e2e:
         return _TxVerdict("RJCT", "AM05", f"EndToEndId {tx.end_to_end_id} finnes to ganger i filen.")
+    refusal = abroad.iban_refusal(tx)
+    if refusal:
+        return _TxVerdict("RJCT", *refusal)
+    if abroad.is_abroad(tx):
+        return _abroad_verdict(tx, amount, execution_date)
     if not formats.account_valid(tx.creditor_account):
         return _TxVerdict("RJCT", "AC01", f"Mottakerkonto {tx.creditor_account} er ugyldig (MOD11).")
     if tx.creditor_account.startswith(UNKNOWN_REGISTRY):
         return _TxVerdict("RJCT", "AC01", f"Mottakerkonto {tx.creditor_account} finnes ikke.")
     return _kid_verdict(tx)
+
+
+def _abroad_verdict(tx: formats.Pain001Tx, amount: Decimal, execution_date) -> _TxVerdict:
+    """A payment to an account abroad: BIC, address and the Currency Register's report; the
+    report's threshold is valued at the rate of the day the payment will be booked."""
+    rate_date = clock.banking_day_on_or_after(max(execution_date, clock.today()))
+    for refusal in (
+        abroad.bic_refusal(tx),
+        abroad.address_refusal(tx, execution_date),
+        abroad.reporting_refusal(tx, amount, rate_date),
+    ):
+        if refusal:
+            return _TxVerdict("RJCT", *refusal)
+    return _TxVerdict("ACSP")
 
 
 def _kid_verdict(tx: formats.Pain001Tx) -> _TxVerdict:
@@ -248,7 +299,11 @@ def _payment_public(p: Payment) -> dict:
     return {
         "end_to_end_id": p.end_to_end_id,
         "amount": f"{p.amount.normalize():f}" if p.amount.as_tuple().exponent < -2 else f"{p.amount:.2f}",
+        "currency": p.currency,
         "creditor_account": p.creditor_account,
+        "uetr": p.uetr or None,
+        "booked_amount": f"{p.booked_amount:.2f}" if p.booked_amount is not None else None,
+        "exchange_rate": f"{p.exchange_rate.normalize():f}" if p.exchange_rate is not None else None,
         "kid": p.kid or None,
         **_status_public(p.status, p.reason, p.reason_text),
         "booked_date": iso_or_none(p.booked_date),

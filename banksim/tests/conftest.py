@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from banksim import services
-from banksim.models import ServiceOrder
+from banksim.models import Account, ServiceOrder
 
 OSLO = ZoneInfo("Europe/Oslo")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=OSLO)
@@ -99,3 +99,11 @@ def integrated(demo):
     demo.advance(seconds=3600)
     assert demo.get(f"/api/v1/service-orders/{order['id']}").json()["status"] == "COMPLETED"
     return demo
+
+
+@pytest.fixture
+def integrated_2009(integrated):
+    """The same customer with remittance agreements from before the 2019 messages: they take
+    pain.001.001.03 and get pain.002.001.03 and camt.053/054.001.02 back."""
+    Account.objects.filter(number__in=[DRIFT, SKATT]).update(payment_file_version="pain.001.001.03")
+    return integrated

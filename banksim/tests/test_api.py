@@ -23,6 +23,8 @@ API_POSTS = [
 ]
 API_GETS = [
     "/api/v1/changes",
+    "/api/v1/fx/rates",
+    "/api/v1/fx/rates?date=x",
     "/api/v1/customers/123456785",
     "/api/v1/customers/xyz",
     "/api/v1/service-orders/1",

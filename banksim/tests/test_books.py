@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import netsgiro
+import pytest
 from lxml import etree
 
 from banksim import formats
@@ -18,11 +19,15 @@ from banksim.models import Account, DebitNotification, OcrFile, Statement
 from banksim.tests.builders import Batch, Tx, pain001
 from banksim.tests.conftest import CLIENT_ACCOUNT, DRIFT, SKATT, SUPPLIER
 
-NS = {"c": formats.NS_CAMT053}
+
+def _ns(root) -> dict:
+    """The camt namespace of ``root``: .001.02 or .001.08, by the account's agreement."""
+    return {"c": etree.QName(root).namespace}
 
 
 def _balances(xml: bytes) -> tuple[Decimal, Decimal, Decimal]:
     root = etree.fromstring(xml)
+    NS = _ns(root)
     values = {}
     for bal in root.iterfind(".//c:Bal", namespaces=NS):
         sign = -1 if bal.findtext("c:CdtDbtInd", namespaces=NS) == "DBIT" else 1
@@ -73,7 +78,9 @@ def test_sixty_days_of_random_activity_add_up(integrated):
         assert [s.sequence for s in statements] == list(range(1, 61))
         previous_closing = account.initial_balance
         for s in statements:
-            formats.assert_valid("camt.053.001.02", bytes(s.xml))
+            formats.assert_valid(
+                f"camt.053.001.{formats.CAMT_FOR[account.payment_file_version]}", bytes(s.xml)
+            )
             opening, entries, closing = _balances(bytes(s.xml))
             assert opening == previous_closing == s.opening_balance
             assert opening + entries == closing == s.closing_balance
@@ -95,11 +102,15 @@ def test_sixty_days_of_random_activity_add_up(integrated):
         assert credit.amount == assignment.get_total_amount() and credit.booking_date == ocr_file.file_date
         for tx in assignment.transactions:
             assert formats.kid_valid(tx.kid, "MOD10", 9)
-    for note in DebitNotification.objects.all():
-        formats.assert_valid("camt.054.001.02", bytes(note.xml))
+    for note in DebitNotification.objects.select_related("account"):
+        formats.assert_valid(
+            f"camt.054.001.{formats.CAMT_FOR[note.account.payment_file_version]}", bytes(note.xml)
+        )
 
 
-def test_statement_content_and_download(integrated):
+@pytest.mark.parametrize("agreement", ["integrated", "integrated_2009"])
+def test_statement_content_and_download(request, agreement):
+    integrated = request.getfixturevalue(agreement)
     integrated.sim(
         "/sim/transactions",
         {"account": DRIFT, "amount": "500.00", "payer_name": "Kunde AS", "text": "Faktura 17"},
@@ -124,12 +135,15 @@ def test_statement_content_and_download(integrated):
     xml = integrated.get(f"/api/v1/statements/{event['resource_id']}").content
     assert xml == integrated.get(f"/api/v1/statements/{event['resource_id']}").content
     root = etree.fromstring(xml)
+    NS = _ns(root)
+    assert NS["c"].endswith("08" if agreement == "integrated" else "02")
     kinds = [
         n.findtext("c:BkTxCd/c:Domn/c:Fmly/c:SubFmlyCd", namespaces=NS)
         for n in root.iterfind(".//c:Ntry", namespaces=NS)
     ]
     assert kinds == ["DMCT", "DMCT", "CHRG"]  # incoming transfer, the payment, its fee
-    assert root.findtext(".//c:Ntry/c:NtryDtls/c:TxDtls/c:RltdPties/c:Dbtr/c:Nm", namespaces=NS) == "Kunde AS"
+    debtor = "c:Dbtr/c:Pty/c:Nm" if agreement == "integrated" else "c:Dbtr/c:Nm"  # 2019: Party40Choice
+    assert root.findtext(f".//c:Ntry/c:NtryDtls/c:TxDtls/c:RltdPties/{debtor}", namespaces=NS) == "Kunde AS"
     refs = [r.text for r in root.iterfind(".//c:Refs/c:EndToEndId", namespaces=NS)]
     assert "E1" in refs
 

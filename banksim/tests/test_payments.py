@@ -47,7 +47,8 @@ def one(e2e="E1", amount="1000.00", creditor=SUPPLIER, debtor=DRIFT, day=MONDAY,
     return [Batch("B1", debtor, day, [Tx(e2e, amount, creditor, **tx)])]
 
 
-def test_rgb_payment_is_booked_on_its_execution_date_with_camt054(integrated):
+def test_rgb_payment_is_booked_on_its_execution_date_with_camt054(integrated_2009):
+    integrated = integrated_2009
     before = Account.objects.get(number=DRIFT).balance
     response = integrated.submit(pain001("M1", one()), "M1", "rgb", "TB12345")
     assert response.status_code == 201
@@ -109,7 +110,7 @@ def test_future_and_weekend_execution_dates(integrated):
         (one(debtor="15032080143"), {}, "B1", "AC01"),
         (one(debtor=CLIENT_ACCOUNT), {}, "B1", "AG01"),
         (one(amount="10.005"), {}, "E1", "AM12"),
-        (one(currency="SEK"), {}, "E1", "AM03"),
+        (one(currency="ISK"), {}, "E1", "AM03"),
         (one(creditor="86011117949"), {}, "E1", "AC01"),
         (one(creditor="99990000005"), {}, "E1", "AC01"),
         (one(kid="123456782"), {}, "E1", "AC03"),
@@ -231,7 +232,8 @@ def test_dual_approval_needs_two_approvers(integrated):
 def test_unreadable_files_get_400_with_a_code(integrated):
     cases = [
         (b"not xml at all", "invalid_xml"),
-        (b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:pain.001.001.09'/>", "unsupported_format"),
+        (b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:pain.001.001.08'/>", "unsupported_format"),
+        (b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:pain.001.001.09'/>", "xsd_invalid"),
         (pain001("X1", one()).replace(b"<PmtMtd>TRF</PmtMtd>", b""), "xsd_invalid"),
         (
             b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d>&x;</d>',

@@ -125,13 +125,43 @@ class InvoiceDetailSerializer(InvoiceSerializer):
 
 
 class SupplierSerializer(StrictSerializerMixin, serializers.ModelSerializer):
-    account_number = serializers.CharField(max_length=40)
+    """A Norwegian supplier has an account number; one abroad an IBAN, its bank's BIC and a
+    structured address (town and country at least). The service checks them."""
+
+    account_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
     org_number = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    currency = serializers.CharField(required=False, allow_blank=True, max_length=3)
+    iban = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    bic = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    bank_country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    street = serializers.CharField(required=False, allow_blank=True, max_length=70)
+    building_number = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    postcode = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    town = serializers.CharField(required=False, allow_blank=True, max_length=35)
+    is_abroad = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Supplier
-        fields = ["id", "number", "name", "account_number", "org_number", "created_at"]
-        read_only_fields = ["id", "number", "created_at"]
+        fields = [
+            "id",
+            "number",
+            "name",
+            "account_number",
+            "org_number",
+            "country",
+            "currency",
+            "iban",
+            "bic",
+            "bank_country",
+            "street",
+            "building_number",
+            "postcode",
+            "town",
+            "is_abroad",
+            "created_at",
+        ]
+        read_only_fields = ["id", "number", "is_abroad", "created_at"]
 
 
 # What the services set as the bill moves on: never the client's to send.
@@ -145,6 +175,13 @@ class BillSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     issue_date = serializers.DateField(required=False)
     kid = serializers.CharField(required=False, allow_blank=True, max_length=40)
     message = serializers.CharField(required=False, allow_blank=True, max_length=400)
+    # The supplier's currency when not sent; a bill in currency is booked in NOK at the bank's
+    # rate on its issue date (nok_amount, exchange_rate).
+    currency = serializers.CharField(required=False, allow_blank=True, max_length=3)
+    nok_amount = serializers.DecimalField(max_digits=15, decimal_places=2, read_only=True, allow_null=True)
+    exchange_rate = serializers.DecimalField(
+        max_digits=18, decimal_places=10, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Bill
@@ -155,13 +192,15 @@ class BillSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             "supplier_invoice_number",
             "amount",
             "currency",
+            "nok_amount",
+            "exchange_rate",
             "issue_date",
             "due_date",
             "kid",
             "message",
             *BILL_STATE_FIELDS,
         ]
-        read_only_fields = ["id", "currency", *BILL_STATE_FIELDS]
+        read_only_fields = ["id", "nok_amount", "exchange_rate", *BILL_STATE_FIELDS]
 
 
 class VoucherLineSerializer(StrictSerializerMixin, serializers.ModelSerializer):

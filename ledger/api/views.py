@@ -26,6 +26,7 @@ from ..services import (
     invoice_create,
     invoice_settings_update,
     supplier_create,
+    supplier_update,
     voucher_post,
     voucher_reverse,
 )
@@ -96,6 +97,15 @@ class SupplierViewSet(_LedgerViewSet):
     serializer_class = SupplierSerializer
     selector = staticmethod(supplier_list)
     creator = staticmethod(supplier_create)
+
+    @extend_schema(request=SupplierSerializer, responses=SupplierSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        """Change a supplier's details (the same checks as at registration)."""
+        supplier = self.get_object()
+        serializer = self.get_serializer(supplier, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        supplier = supplier_update(supplier, **serializer.validated_data)
+        return Response(self.get_serializer(supplier).data)
 
 
 @extend_schema_view(list=extend_schema(parameters=[status_parameter(Bill.Status), id_parameter("supplier")]))

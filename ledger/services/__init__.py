@@ -6,7 +6,9 @@
 - ``kid``: invoice settings (KID on or off, and its layout);
 - ``invoices``: customers, invoices and their settlement;
 - ``payments_in``: one bank credit made of many payments (an OCR assignment), and allocation;
-- ``bills``: suppliers and bills, one at a time and a whole bank answer at once.
+- ``suppliers``: suppliers, Norwegian (account number) or abroad (IBAN, BIC, address);
+- ``bills``: bills, one at a time and a whole bank answer at once;
+- ``rates``: the bank's exchange rates, and an amount's value in NOK.
 
 The names below are re-exported so that views, the API and the other apps say
 ``from ledger.services import voucher_post``; a test that monkeypatches one patches it in the
@@ -24,7 +26,6 @@ from .bills import (
     bills_unschedule_bulk,
     clean_bill_reference,
     clean_payment_reference,
-    supplier_create,
 )
 from .chart import (
     PAYABLES,
@@ -49,6 +50,8 @@ from .invoices import (
 )
 from .kid import invoice_settings_update
 from .payments_in import payment_allocate, payments_in_post_bulk
+from .rates import nok_value, rate_on
+from .suppliers import supplier_create, supplier_update
 from .vouchers import (
     LineSpec,
     VoucherSpec,
@@ -88,10 +91,13 @@ __all__ = [
     "invoices_settle_bulk",
     "ledger_account_ensure",
     "ledger_chart_ensure",
+    "nok_value",
     "number_allocate",
     "payment_allocate",
     "payments_in_post_bulk",
+    "rate_on",
     "supplier_create",
+    "supplier_update",
     "voucher_lines_mark_reconciled",
     "voucher_post",
     "voucher_reverse",

@@ -4,43 +4,29 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bankint.account_numbers import clean_account_number
 from bankint.errors import IllegalTransition, ValidationFailed
-from companies.services import audit_record, clean_org_number
+from companies.services import audit_record
+from iso20022.pain001.abroad import CURRENCY_DECIMALS
 
 from .. import kid as kidrules
 from ..models import (
     Bill,
-    NumberSeries,
     ReferenceKind,
     Supplier,
     Voucher,
 )
 from ..money import clean_amount
-from .chart import PAYABLES, PURCHASES, number_allocate
-from .checks import check_dates, clean_name
+from .chart import PAYABLES, PURCHASES
+from .checks import check_dates
+from .rates import rate_on
+from .suppliers import clean_currency
 from .vouchers import LineSpec, VoucherSpec, vouchers_insert
-
-
-@transaction.atomic
-def supplier_create(company, *, name: str, account_number: str, org_number: str = "") -> Supplier:
-    name = clean_name(name)
-    account = clean_account_number(account_number)
-    org = clean_org_number(org_number) if (org_number or "").strip() else ""
-    number = number_allocate(company, NumberSeries.Kind.SUPPLIER)
-    supplier = Supplier.objects.create(
-        company=company, number=number, name=name, account_number=account, org_number=org
-    )
-    audit_record(
-        "supplier.create", obj=supplier, changes={"after": {"name": name, "account_number": account}}
-    )
-    return supplier
 
 
 def clean_payment_reference(kid: str, message: str) -> tuple[str, str]:
@@ -77,7 +63,6 @@ def clean_bill_reference(kid: str, message: str) -> tuple[str, str]:
     return kid_value, text
 
 
-@transaction.atomic
 def bill_create(
     company,
     *,
@@ -88,24 +73,93 @@ def bill_create(
     kid: str = "",
     message: str = "",
     supplier_invoice_number: str = "",
+    currency: str = "",
 ) -> Bill:
-    """Register a supplier's invoice and book it: debit 4000 purchases, credit 2400 payables."""
+    """Register a supplier's invoice and book it: debit 4000 purchases, credit 2400 payables.
+
+    A bill in another currency (by default the supplier's) is booked in NOK at the bank's rate
+    on its issue date, kept on the bill (``nok_amount``, ``exchange_rate``): what its payment
+    is later compared with, the difference being agio or disagio. The rate is looked up (and
+    if need be asked of the bank) before the bill's transaction opens: no bank call inside it.
+    """
     supplier = Supplier.objects.filter(company=company, pk=supplier_id).first()
     if supplier is None:
         msg = _("Supplier #%(id)s is not one of this company's suppliers.") % {"id": supplier_id}
         raise ValidationFailed(msg, fields={"supplier": [msg]})
-    value = clean_amount(amount)
+    code = clean_currency(currency or supplier.currency)
     issue = issue_date or timezone.localdate()
+    rate = None
+    if code != "NOK" and isinstance(issue, datetime.date):
+        rate = rate_on(code, min(issue, timezone.localdate()))
+    return _bill_create(
+        company,
+        supplier=supplier,
+        amount=amount,
+        currency=code,
+        rate=rate,
+        due_date=due_date,
+        issue=issue,
+        kid=kid,
+        message=message,
+        supplier_invoice_number=supplier_invoice_number,
+    )
+
+
+def clean_currency_amount(amount, currency: str, field: str = "amount") -> Decimal:
+    """An amount with no more decimals than its currency has (ISO 4217: the yen has none)."""
+    decimals = CURRENCY_DECIMALS.get(currency, 2)
+    # Said before the general amount check, whose øre message is NOK's.
+    if _has_more_decimals(amount, decimals):
+        if decimals == 0:
+            msg = _("An amount in %(currency)s has no decimals: %(value)s has some.")
+        else:
+            msg = _("An amount in %(currency)s has at most %(decimals)d decimals: %(value)s has more.")
+        msg = msg % {"currency": currency, "decimals": decimals, "value": amount}
+        raise ValidationFailed(msg, fields={field: [msg]})
+    return clean_amount(amount, field=field)
+
+
+def _has_more_decimals(amount, decimals: int) -> bool:
+    try:
+        if isinstance(amount, Decimal):
+            value = amount
+        elif isinstance(amount, str):
+            value = Decimal(amount.strip().replace(" ", "").replace("\u00a0", "").replace(",", "."))
+        else:
+            return False
+    except InvalidOperation:
+        return False
+    return value.is_finite() and value != value.quantize(Decimal(1).scaleb(-decimals))
+
+
+@transaction.atomic
+def _bill_create(
+    company, *, supplier, amount, currency, rate, due_date, issue, kid, message, supplier_invoice_number
+) -> Bill:
+    value = clean_currency_amount(amount, currency)
     if due_date is None:
         msg = _("Enter the due date.")
         raise ValidationFailed(msg, fields={"due_date": [msg]})
     check_dates(issue, due_date)
     kid_value, text = clean_bill_reference(kid, message)
+    if currency == "NOK":
+        nok = value
+    elif rate is None:
+        msg = _(
+            "The bank's exchange rate for %(currency)s on %(date)s is not known yet, so the bill cannot "
+            "be booked in NOK: try again in a while."
+        ) % {"currency": currency, "date": issue.isoformat()}
+        raise ValidationFailed(msg, fields={"currency": [msg]}, code="no_exchange_rate")
+    else:
+        nok = (value * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     bill = Bill.objects.create(
         company=company,
         supplier=supplier,
         supplier_invoice_number=(supplier_invoice_number or "").strip()[:50],
         amount=value,
+        currency=currency,
+        nok_amount=None if currency == "NOK" else nok,
+        exchange_rate=None if currency == "NOK" else rate,
         issue_date=issue,
         due_date=due_date,
         kid=kid_value,
@@ -119,8 +173,8 @@ def bill_create(
                 text=_("Bill from %(supplier)s") % {"supplier": supplier.name},
                 kind=Voucher.Kind.BILL,
                 lines=[
-                    LineSpec(PURCHASES, value, bill_id=bill.pk),
-                    LineSpec(PAYABLES, -value, bill_id=bill.pk),
+                    LineSpec(PURCHASES, nok, bill_id=bill.pk),
+                    LineSpec(PAYABLES, -nok, bill_id=bill.pk),
                 ],
             )
         ],
@@ -128,7 +182,10 @@ def bill_create(
     )[0]
     Bill.objects.filter(pk=bill.pk).update(voucher=voucher)
     bill.voucher = voucher
-    audit_record("bill.create", obj=bill, changes={"after": {"amount": f"{value:.2f}", "kid": kid_value}})
+    after = {"amount": f"{value:f}", "kid": kid_value}
+    if currency != "NOK":
+        after.update(currency=currency, nok_amount=f"{nok:.2f}", exchange_rate=f"{rate:f}")
+    audit_record("bill.create", obj=bill, changes={"after": after})
     return bill
 
 
@@ -240,6 +297,11 @@ def bills_mark_paid_bulk(company, payment_vouchers: dict[int, int]) -> int:
 # --- bills paid outside the ERP (in the online bank), found on the bank statement -------------
 
 
+def _booked(bill: Bill) -> Decimal:
+    """What the bill's voucher credited payables with, in NOK."""
+    return bill.nok_amount if bill.nok_amount is not None else bill.amount
+
+
 @transaction.atomic
 def bills_pay_from_bank(
     company,
@@ -275,7 +337,8 @@ def bills_pay_from_bank(
             _("The bill %(bill)s is %(status)s, not open.")
             % {"bill": not_open[0], "status": not_open[0].get_status_display().lower()}
         )
-    total = sum((b.amount for b in bills), Decimal("0.00"))
+    # A bill in currency was booked in NOK (nok_amount): that is what payables holds for it.
+    total = sum((_booked(b) for b in bills), Decimal("0.00"))
     bank_amount = total + sum((line.amount for line in adjustments), Decimal("0.00"))
     voucher = vouchers_insert(
         company,
@@ -285,7 +348,7 @@ def bills_pay_from_bank(
                 text=text,
                 kind=Voucher.Kind.PAYMENT_OUT,
                 lines=[
-                    *(LineSpec(PAYABLES, b.amount, bill_id=b.pk) for b in bills),
+                    *(LineSpec(PAYABLES, _booked(b), bill_id=b.pk) for b in bills),
                     *adjustments,
                     LineSpec(bank_account.ledger_account, -bank_amount, bank_account=bank_account),
                 ],

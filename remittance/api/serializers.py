@@ -6,6 +6,7 @@ from iso20022.pain002 import reason_text
 from ledger.api.serializers import AmountField
 
 from ..models import Payment, PaymentBatch
+from ..regulatory import regulatory_choices
 
 
 class PaymentSerializer(StrictSerializerMixin, serializers.ModelSerializer):
@@ -18,6 +19,32 @@ class PaymentSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     kid = serializers.CharField(required=False, allow_blank=True, max_length=40)
     message = serializers.CharField(required=False, allow_blank=True, max_length=400)
     execution_date = serializers.DateField(required=False, allow_null=True)
+    # Payments abroad and in currency: the service decides the kind (domestic, SEPA, abroad) and
+    # the UETR, and requires the Currency Register's code and text above NOK 100 000.
+    currency = serializers.CharField(required=False, max_length=3)
+    creditor_bic = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    creditor_street = serializers.CharField(required=False, allow_blank=True, max_length=70)
+    creditor_building_number = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    creditor_postcode = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    creditor_town = serializers.CharField(required=False, allow_blank=True, max_length=35)
+    creditor_country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    charge_bearer = serializers.ChoiceField(
+        choices=[("", ""), *Payment.ChargeBearer.choices], required=False, allow_blank=True
+    )
+    urgent = serializers.BooleanField(required=False)
+    regulatory_code = serializers.ChoiceField(
+        choices=[("", ""), *regulatory_choices()],
+        required=False,
+        allow_blank=True,
+        help_text="The Currency Register's payment type code (betalingsart), required for a payment abroad "
+        "above NOK 100 000.",
+    )
+    regulatory_text = serializers.CharField(required=False, allow_blank=True, max_length=35)
+    nok_equivalent = AmountField(read_only=True, allow_null=True)
+    booked_amount = AmountField(read_only=True, allow_null=True)
+    exchange_rate = serializers.DecimalField(
+        max_digits=18, decimal_places=10, read_only=True, allow_null=True
+    )
     confirm_duplicate = serializers.BooleanField(required=False, default=False, write_only=True)
     reason = serializers.SerializerMethodField()
     reason_en = serializers.SerializerMethodField()
@@ -34,8 +61,23 @@ class PaymentSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             "creditor_account",
             "amount",
             "currency",
+            "kind",
             "kid",
             "message",
+            "creditor_bic",
+            "creditor_street",
+            "creditor_building_number",
+            "creditor_postcode",
+            "creditor_town",
+            "creditor_country",
+            "charge_bearer",
+            "urgent",
+            "uetr",
+            "nok_equivalent",
+            "regulatory_code",
+            "regulatory_text",
+            "booked_amount",
+            "exchange_rate",
             "requested_date",
             "execution_date",
             "end_to_end_id",
@@ -53,7 +95,8 @@ class PaymentSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         ]
         read_only_fields = [
             "id",
-            "currency",
+            "kind",
+            "uetr",
             "requested_date",
             "end_to_end_id",
             "status",
@@ -115,7 +158,9 @@ class PaymentBatchSerializer(StrictSerializerMixin, serializers.ModelSerializer)
             "msg_id",
             "pmt_inf_id",
             "payment_count",
+            "currency",
             "total",
+            "pain001_version",
             "pain001_sha256",
             "signature_ref",
             "approved_by",

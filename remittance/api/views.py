@@ -54,6 +54,11 @@ class PaymentViewSet(_Base):
                 execution_date=data.get("execution_date"),
                 confirm_duplicate=confirm,
                 user=self.request.user,
+                **{
+                    key: data[key]
+                    for key in ("charge_bearer", "urgent", "regulatory_code", "regulatory_text")
+                    if key in data
+                },
             )
         else:
             serializer.instance = services.payment_create(

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from bankint.errors import Conflict, DomainError, ValidationFailed
 from bankint.formatting import day
 from ledger.models import Bill
+from ledger.services.rates import rate_on
 
 from ..banking_days import NoBankingDay, banking_day_on_or_after
 from ..models import Payment, PaymentBatch
@@ -86,7 +87,6 @@ def _bills(company, bill_ids) -> list[Bill]:
     return bills
 
 
-@transaction.atomic
 def bills_pay(
     company,
     *,
@@ -95,14 +95,62 @@ def bills_pay(
     execution_date: date | None = None,
     confirm_duplicate: bool = False,
     user=None,
+    charge_bearer: str = "",
+    urgent: bool = False,
+    regulatory_code: str = "",
+    regulatory_text: str = "",
 ) -> BillsPaid:
     """Pay the chosen open bills from one account and put the payments in draft batches.
 
     Without ``execution_date`` each bill is paid on its due date (moved to a banking day); a
     bill whose due date has passed is paid on the first banking day from today, and the
     result's ``warnings`` list those bills. The duplicate check of a single payment applies
-    to each (``confirm_duplicate`` to pay anyway). One batch per execution date and account.
+    to each (``confirm_duplicate`` to pay anyway). One batch per account, execution date and
+    currency. Bills to suppliers abroad are paid to their IBAN in the bill's currency; the
+    charges, urgency and the Currency Register's code and text given apply to each of them
+    (a bill above NOK 100 000 without them stops the run and is named).
+
+    The bank's rates for the bills' currencies are fetched first, outside the transaction
+    (no bank call inside it); the payments then read them from the table.
     """
+    today = timezone.localdate()
+    currencies = set(
+        Bill.objects.filter(company=company, pk__in=_ids(bill_ids))
+        .exclude(currency="NOK")
+        .values_list("currency", flat=True)
+    )
+    for code in sorted(currencies):
+        rate_on(code, today)
+    return _bills_pay(
+        company,
+        bill_ids=bill_ids,
+        bank_account_id=bank_account_id,
+        execution_date=execution_date,
+        confirm_duplicate=confirm_duplicate,
+        user=user,
+        options={
+            "charge_bearer": charge_bearer,
+            "urgent": urgent,
+            "regulatory_code": regulatory_code,
+            "regulatory_text": regulatory_text,
+        },
+    )
+
+
+def _ids(bill_ids) -> list[int]:
+    ids = []
+    for value in bill_ids or ():
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            continue
+    return ids
+
+
+@transaction.atomic
+def _bills_pay(
+    company, *, bill_ids, bank_account_id, execution_date, confirm_duplicate, user, options
+) -> BillsPaid:
     bills = _bills(company, bill_ids)
     today = timezone.localdate()
     overdue = [b for b in bills if b.due_date < today] if execution_date is None else []
@@ -124,6 +172,8 @@ def bills_pay(
                 execution_date=wanted,
                 confirm_duplicate=confirm_duplicate,
                 user=user,
+                fetch_rates=False,
+                **(options if bill.supplier.is_abroad else {}),
             )
         except DomainError as exc:
             # The same error, saying which bill: the whole run is undone with it.

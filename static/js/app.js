@@ -51,3 +51,59 @@ document.addEventListener("DOMContentLoaded", function () {
   var group = best.closest(".menu-group");
   if (group) group.classList.add("current");
 });
+
+// Payments and suppliers abroad: a form with a country or currency switch (data-abroad-switch) shows
+// the fields of a payment abroad (data-shown-when="abroad") or of a Norwegian one ("domestic"), and
+// the Currency Register's fields ("report") only when the payment may be above the threshold.
+// Without script every field is shown and the server decides; a field with an error stays shown.
+(function () {
+  function isAbroad(form) {
+    var abroad = false;
+    form.querySelectorAll("[data-abroad-switch]").forEach(function (field) {
+      var value = (field.value || "").replace(/\s+/g, "").toUpperCase();
+      var kind = field.dataset.abroadSwitch;
+      if (kind === "country" && value && value !== "NO") abroad = true;
+      if (kind === "currency" && value && value !== "NOK") abroad = true;
+      if (kind === "account" && /^[A-Z]{2}[0-9]{2}/.test(value)) abroad = true;
+    });
+    return abroad;
+  }
+
+  // Roughly what the payment is worth in NOK from the bank's last published rates; unknown → needed.
+  function reportNeeded(form) {
+    var amountField = form.querySelector("[data-report-amount]");
+    var currencyField = form.querySelector("[data-abroad-switch=currency]");
+    if (!amountField || !currencyField) return true;
+    var text = (amountField.value || "").replace(/[\s\u00a0]/g, "").replace(",", ".");
+    if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) return true;
+    var rates = JSON.parse(currencyField.dataset.rates || "{}");
+    var rate = currencyField.value === "NOK" ? 1 : parseFloat(rates[currencyField.value] || "NaN");
+    if (isNaN(rate)) return true;
+    // A margin: the rate on the execution date may be higher than the last one known.
+    return parseFloat(text) * rate > parseFloat(amountField.dataset.reportAmount) * 0.9;
+  }
+
+  function update(form) {
+    var abroad = isAbroad(form);
+    var report = abroad && reportNeeded(form);
+    form.querySelectorAll("[data-shown-when]").forEach(function (field) {
+      var box = field.closest(".field") || field;
+      var when = field.dataset.shownWhen;
+      var show = when === "abroad" ? abroad : when === "report" ? report : !abroad;
+      box.hidden = !show && !box.querySelector(".error");
+    });
+  }
+
+  function refresh(event) {
+    var form = event.target && event.target.form;
+    if (form && form.querySelector("[data-abroad-switch]")) update(form);
+  }
+
+  document.addEventListener("change", refresh);
+  document.addEventListener("input", refresh);
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (form.querySelector("[data-abroad-switch]")) update(form);
+    });
+  });
+})();

@@ -429,3 +429,36 @@ def test_approval_rights_are_fetched_again_when_the_bank_fails_after_the_order(
     assert set(
         BankApprovalRight.objects.filter(bank_account=drift).values_list("bank_user_id", flat=True)
     ) == {"TB12345"}
+
+
+def test_the_agreements_payment_file_version_follows_the_bank(bank, sim, company_a, admin_a, demo_accounts):
+    """A new remittance agreement is on pain.001.001.09 at the bank: the completed order copies
+    it onto the account (one the portal had on .03); the customer detail read later copies an
+    older agreement's .03 back."""
+    drift, skatt = demo_accounts
+    BankAccount.objects.filter(pk__in=_ids(drift, skatt)).update(payment_file_version="pain.001.001.03")
+    order = service_order_create(company_a, user=admin_a, account_ids=_ids(drift, skatt), services=BASIC)
+    confirm_and_process(sim, order)
+    poll(bank)
+    assert set(
+        BankAccount.objects.filter(pk__in=_ids(drift, skatt)).values_list("payment_file_version", flat=True)
+    ) == {"pain.001.001.09"}
+    order.refresh_from_db()
+    assert {r["payment_file_version"] for r in order.raw_response["results"]} == {"pain.001.001.09"}
+    audit = AuditEvent.objects.filter(action="bank_account.agreement_set", object_id=str(drift.pk)).first()
+    assert audit.changes["payment_file_version"] == {"before": "pain.001.001.03", "after": "pain.001.001.09"}
+
+    sim.sim_upsert_customer(
+        {
+            "org_number": "123456785",
+            "name": "Demo Regnskap AS",
+            "subscription": "integrated",
+            "accounts": [{"number": "15032080127", "payment_file_version": "pain.001.001.03"}],
+        }
+    )
+    from agreements.services.order_results import bank_rights_refresh
+
+    bank_rights_refresh(company_a, client=bank)
+    skatt.refresh_from_db()
+    drift.refresh_from_db()
+    assert (drift.payment_file_version, skatt.payment_file_version) == ("pain.001.001.09", "pain.001.001.03")

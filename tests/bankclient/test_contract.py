@@ -262,3 +262,18 @@ def test_seeded_faults_repeat(client, sim):
 
     first, second = run(), run()
     assert first == second and "ok" in first and "fail" in first
+
+
+def test_exchange_rates(client, sim):
+    today = client.exchange_rates()
+    assert set(today) >= {"EUR", "USD", "SEK", "DKK", "GBP"}
+    assert all(isinstance(r, Decimal) and r > 0 for r in today.values())
+    assert client.exchange_rates(MONDAY) == today  # the sim's clock reads Monday 2 March 2026
+    friday, saturday = client.exchange_rates(date(2026, 3, 6)), client.exchange_rates(date(2026, 3, 7))
+    assert friday == saturday and friday != today
+    sim.sim_set_fault("fx_rates", "error_503")
+    with pytest.raises(BankUnavailable):
+        client.exchange_rates()
+    sim.sim_set_fault("fx_rates", "malformed")
+    with pytest.raises(BankUnavailable):
+        client.exchange_rates()

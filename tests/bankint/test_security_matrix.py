@@ -247,6 +247,7 @@ UI_POLICY: dict[str, dict] = {
     "ledger/invoices/": {"GET": V, "POST": LEDGER},
     "ledger/invoices/<pk>/": {"GET": V},
     "ledger/suppliers/": {"GET": V, "POST": LEDGER},
+    "ledger/suppliers/<pk>/": {"GET": V, "POST": LEDGER},
     "ledger/bills/": {"GET": V, "POST": LEDGER},
     "ledger/vouchers/": {"GET": V, "POST": LEDGER},
     "ledger/vouchers/<pk>/": {"GET": V},

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 import tests.banksim_server
-from accounts.models import BankAccount, BankService
+from accounts.models import BankAccount, BankService, PaymentFileVersion
 from accounts.services import bank_account_create, bank_approval_rights_replace
 from bankclient import BankClient
 from companies.roles import Role
@@ -55,7 +55,10 @@ def bank(settings, banksim_url, sim):
 
 def make_setup(company, make_user, *, mode=BankAccount.ApprovalMode.RGB, rights=("TB12345",), suffix="a"):
     account = bank_account_create(company, account_number=DEBIT, name="Driftskonto", ledger_account="1920")
-    BankAccount.objects.filter(pk=account.pk).update(services=[BankService.REMITTANCE], approval_mode=mode)
+    # The 2009 file, as the agreements made before issue 25 (a test of the 2019 file says so).
+    BankAccount.objects.filter(pk=account.pk).update(
+        services=[BankService.REMITTANCE], approval_mode=mode, payment_file_version=PaymentFileVersion.V03
+    )
     account.refresh_from_db()
     preparer = make_user(f"preparer-{suffix}", company=company, roles=[Role.SYSADMIN])
     approver = make_user(f"approver-{suffix}", company=company, roles=[Role.APPROVER], first_name="Anne")
