@@ -178,7 +178,7 @@ API_POLICY: dict[str, dict] = {
     C + "invoices/": {"GET": V, "POST": LEDGER},
     C + "invoices/<pk>/": {"GET": V},
     C + "suppliers/": {"GET": V, "POST": LEDGER},
-    C + "suppliers/<pk>/": {"GET": V},
+    C + "suppliers/<pk>/": {"GET": V, "PATCH": LEDGER},
     C + "bills/": {"GET": V, "POST": LEDGER},
     C + "bills/<pk>/": {"GET": V},
     C + "vouchers/": {"GET": V, "POST": LEDGER},
