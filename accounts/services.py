@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from functools import partial
 
@@ -284,6 +285,7 @@ def bank_account_agreement_set(
     services: Iterable[str] | None = None,
     dual_approval_required: bool | None = None,
     payment_file_version: str | None = None,
+    currency: str | None = None,
 ) -> BankAccount:
     """What the bank reports when a service order completes (called by the agreements issue).
 
@@ -300,6 +302,7 @@ def bank_account_agreement_set(
         "dual_approval_required": account.dual_approval_required,
         "approval_mode": account.approval_mode,
         "payment_file_version": account.payment_file_version,
+        "currency": account.currency,
     }
     if agreement_id is not None:
         account.agreement_id = agreement_id.strip()
@@ -320,6 +323,9 @@ def bank_account_agreement_set(
         # The pain.001 version the bank's agreement takes (None or one the portal does not
         # write: left as it is).
         account.payment_file_version = payment_file_version
+    if currency and re.fullmatch(r"[A-Z]{3}", currency):
+        # A currency account (EUR, USD, ...) is the bank's: it pays only in its own currency.
+        account.currency = currency
     account.save()
     after = {k: getattr(account, k) for k in before}
     diff = {k: {"before": before[k], "after": after[k]} for k in before if before[k] != after[k]}

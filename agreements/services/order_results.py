@@ -436,16 +436,20 @@ def _refresh_bank_rights(company: Company, client) -> None:
             rights[number].append(user_id)
     dual = customer.dual_approval
     versions = {a.number: a.payment_file_version for a in customer.accounts}
+    currencies = {a.number: a.currency for a in customer.accounts}
     for account in bank_account_list(company, active=True):
         if account.account_number in versions:
             bank_approval_rights_replace(account, rights.get(account.account_number, []))
             version = versions[account.account_number]
             new_version = version in PaymentFileVersion.values and version != account.payment_file_version
-            if (dual and not account.dual_approval_required) or new_version:
+            currency = currencies[account.account_number]
+            new_currency = bool(currency) and currency != account.currency
+            if (dual and not account.dual_approval_required) or new_version or new_currency:
                 from accounts.services import bank_account_agreement_set
 
                 bank_account_agreement_set(
                     account,
                     dual_approval_required=True if dual else None,
                     payment_file_version=version if new_version else None,
+                    currency=currency if new_currency else None,
                 )

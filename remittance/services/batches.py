@@ -168,20 +168,26 @@ def payment_batches_notify_approvers(company, batches: list[PaymentBatch], *, us
         plural_by="count",
         count=count,
     )
-    body = stored(
-        N_(
-            "A batch of NOK %(total)s is ready for approval with BankID%(by)s. Open the batch, check "
-            "the payments and approve them; the bank pays them on the execution date."
-        ),
-        plural=N_(
-            "%(count)d batches of NOK %(total)s in all are ready for approval with BankID%(by)s. Open "
-            "the batches, check the payments and approve them; the bank pays them on the execution date."
-        ),
-        plural_by="count",
-        count=count,
-        total=total,
-        by=stored(N_(" (built by %(name)s)"), name=who) if who else "",
-    )
+    by = stored(N_(" (built by %(name)s)"), name=who) if who else ""
+    currencies = sorted({b.currency for b in rgb})
+    if currencies != ["NOK"]:
+        # Totals in different currencies do not add up: the currencies are named instead.
+        body = stored(
+            N_(
+                "A batch in %(currencies)s is ready for approval with BankID%(by)s. Open the batch, check "
+                "the payments and approve them; the bank pays them on the execution date."
+            ),
+            plural=N_(
+                "%(count)d batches in %(currencies)s are ready for approval with BankID%(by)s. Open the "
+                "batches, check the payments and approve them; the bank pays them on the execution date."
+            ),
+            plural_by="count",
+            count=count,
+            currencies=", ".join(currencies),
+            by=by,
+        )
+    else:
+        body = _nok_body(count, total, by)
     notify_bulk(
         [
             Notification(
@@ -198,6 +204,23 @@ def payment_batches_notify_approvers(company, batches: list[PaymentBatch], *, us
         ]
     )
     return len(approvers)
+
+
+def _nok_body(count: int, total: Decimal, by) -> str:
+    return stored(
+        N_(
+            "A batch of NOK %(total)s is ready for approval with BankID%(by)s. Open the batch, check "
+            "the payments and approve them; the bank pays them on the execution date."
+        ),
+        plural=N_(
+            "%(count)d batches of NOK %(total)s in all are ready for approval with BankID%(by)s. Open "
+            "the batches, check the payments and approve them; the bank pays them on the execution date."
+        ),
+        plural_by="count",
+        count=count,
+        total=total,
+        by=by,
+    )
 
 
 def _parts_within_total(payments: list[Payment]) -> list[tuple[list[Payment], Decimal]]:

@@ -462,3 +462,28 @@ def test_the_agreements_payment_file_version_follows_the_bank(bank, sim, company
     skatt.refresh_from_db()
     drift.refresh_from_db()
     assert (drift.payment_file_version, skatt.payment_file_version) == ("pain.001.001.09", "pain.001.001.03")
+
+
+def test_a_currency_account_takes_its_currency_from_the_bank(bank, sim, company_a, admin_a, demo_accounts):
+    """The account's currency is the bank's word: a EUR account at the bank becomes a currency
+    account in the portal when the bank's detail is read (audited), and pays only in euro."""
+    drift, skatt = demo_accounts
+    order = service_order_create(company_a, user=admin_a, account_ids=_ids(drift, skatt), services=BASIC)
+    confirm_and_process(sim, order)
+    poll(bank)
+    sim.sim_upsert_customer(
+        {
+            "org_number": "123456785",
+            "name": "Demo Regnskap AS",
+            "subscription": "integrated",
+            "accounts": [{"number": skatt.account_number, "currency": "EUR"}],
+        }
+    )
+    from agreements.services.order_results import bank_rights_refresh
+
+    bank_rights_refresh(company_a, client=bank)
+    skatt.refresh_from_db()
+    drift.refresh_from_db()
+    assert (drift.currency, skatt.currency) == ("NOK", "EUR")
+    audit = AuditEvent.objects.filter(action="bank_account.agreement_set", object_id=str(skatt.pk)).latest("pk")
+    assert audit.changes["currency"] == {"before": "NOK", "after": "EUR"}

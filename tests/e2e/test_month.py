@@ -28,11 +28,12 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone, translation
@@ -52,6 +53,7 @@ from ledger.services import (
     invoices_create_bulk,
     supplier_create,
 )
+from ledger.services.rates import rate_on
 from notifications.models import Notification
 from ocr.models import OcrFile, OcrTransmission
 from reconciliation.models import StatementEntry, StatementFile
@@ -69,7 +71,11 @@ A_ORG, B_ORG = "991234500", "991234519"
 A_DRIFT, A_LEV = "15034100001", "15034100028"  # Driftskonto (KID, RgB), Leverandørkonto (post-approval)
 B_DRIFT = "15062200003"
 ADA_FNR, PER_FNR = "15038510190", "23079110027"
-PEOPLE_FNR = {ADA_FNR, PER_FNR}
+# Sørvest Import AS pays its suppliers abroad from two NOK accounts: Driftskonto (RgB: Siri
+# approves with BankID) and Leverandørkonto (post-approval: Ola approves in the online bank).
+C_ORG, C_DRIFT, C_LEV = "991234527", "15034200006", "15034200014"
+SIRI_FNR, OLA_TB, SIRI_TB = "12048840033", "TB60001", "TB60002"
+PEOPLE_FNR = {ADA_FNR, PER_FNR, SIRI_FNR}
 INVOICES, PAID_IN_FULL, HALF_PAID = 200, 196, 197  # 198-200 stay open
 BILLS, RGB_BILLS = 100, 60  # 60 from Driftskonto (RgB), 40 from Leverandørkonto (post-approval)
 DAYS = 28  # days with customer payments; the month runs DAYS + 3 days
@@ -362,15 +368,16 @@ def test_the_month_end_to_end(mode, first_day, e2e_stack, browser, shot):
     accountant.get_by_test_id("save-invoice-settings").click()
     _order_services(accountant, url, bank_url)
     b_order = ServiceOrder.objects.get(company=b)
+    importer, c, c_order = _abroad_setup(browser, url, bank_url, sim)
 
-    for order in (a_order, b_order):
+    for order in (a_order, b_order, c_order):
         wait_until(
             lambda order=order: _refresh(order).status == ServiceOrder.Status.PROCESSING,
             timeout=180,
             what=f"service order {order.pk} confirmed in the wizard (feed)",
         )
-    sim.sim_advance_clock(seconds=2 * 3600)  # DNB processes both orders
-    for order in (a_order, b_order):
+    sim.sim_advance_clock(seconds=2 * 3600)  # DNB processes the orders
+    for order in (a_order, b_order, c_order):
         wait_until(
             lambda order=order: _refresh(order).status == ServiceOrder.Status.COMPLETED,
             timeout=180,
@@ -409,6 +416,7 @@ def test_the_month_end_to_end(mode, first_day, e2e_stack, browser, shot):
         timeout=180,
         what="RgB confirmed (feed)",
     )
+    c_drift, c_lev = _abroad_rgb(importer, url, bank_url, c)
 
     # 4. 200 invoices with KID (and Nordvind's 11), issued in bulk as an import would.
     a_customers = customers_create_bulk(a, [{"name": f"Kunde {n:02d} AS"} for n in range(1, 21)])
@@ -521,6 +529,8 @@ def test_the_month_end_to_end(mode, first_day, e2e_stack, browser, shot):
         what="the post-approved batch accepted (feed)",
     )
 
+    abroad = _abroad_pay(importer, browser, url, bank_url, c, c_drift, c_lev, today, due)
+
     # The rejected payment: wrong KID (AC03). Ada corrects it with the KID on Nordvind's invoice.
     rejected = Payment.objects.get(company=a, status=Payment.Status.REJECTED)
     assert rejected.reason_code == "AC03" and rejected.kid == WRONG_KID
@@ -619,6 +629,7 @@ def test_the_month_end_to_end(mode, first_day, e2e_stack, browser, shot):
     ]
     assert len(bank_payments) == len({e2e for e2e, _s in bank_payments}) == BILLS + 1
     assert Counter(s for _e2e, s in bank_payments) == Counter({"ACSC": BILLS, "RJCT": 1})
+    _abroad_check(stack, c, abroad, bills_day)
     # every failure visible: nothing stuck in an in-between state
     assert not PaymentBatch.objects.filter(
         status__in=[PaymentBatch.Status.SUBMITTING, PaymentBatch.Status.UNKNOWN]
@@ -648,11 +659,13 @@ def test_the_month_end_to_end(mode, first_day, e2e_stack, browser, shot):
 # --- steps -------------------------------------------------------------------------------------------
 
 
-def _order_services(page, url: str, bank_url: str) -> None:
+def _order_services(
+    page, url: str, bank_url: str, services=("remittance", "incoming_reconciliation", "nets_ocr")
+) -> None:
     page.goto(f"{url}/agreements/connect/")
     for box in page.get_by_test_id("connect-form").locator("input[name=accounts]").all():
         box.check()
-    for service in ("remittance", "incoming_reconciliation", "nets_ocr"):
+    for service in services:
         page.check(f"input[name=services][value={service}]")
     page.get_by_test_id("order-submit").click()
     if not page.url.startswith(bank_url):
@@ -665,12 +678,14 @@ def _order_services(page, url: str, bank_url: str) -> None:
     expect(page.get_by_test_id("order-status")).to_be_visible()
 
 
-def _approve_with_bankid(page, url: str, bank_url: str, batch: PaymentBatch) -> None:
+def _approve_with_bankid(
+    page, url: str, bank_url: str, batch: PaymentBatch, masked: str = "230791 *****"
+) -> None:
     page.goto(f"{url}/payments/batches/{batch.pk}/")
     expect(page.get_by_test_id("batch-status")).to_have_text("Utkast")
     page.get_by_test_id("approve-bankid").click()
     page.wait_for_url(f"{bank_url}/bankid/*/")
-    expect(page.locator("body")).to_contain_text("230791 *****")  # Per's fødselsnummer, masked
+    expect(page.locator("body")).to_contain_text(masked)  # the approver's fødselsnummer, masked
     page.fill("input[name=otp]", "123456")
     page.get_by_role("button", name="Signer", exact=True).click()
     page.get_by_role("link", name="Tilbake til regnskapssystemet").click()
@@ -787,6 +802,270 @@ def _bank_events(stack) -> list:
         if not page.has_more:
             return events
         cursor = page.next_cursor
+
+
+# --- Sørvest Import AS: suppliers abroad, payments in currency ------------------------------------------
+
+# (supplier, country, currency, IBAN, BIC, street, number, postcode, town, amount, from, code, text):
+# a SEPA payment (EUR to a German IBAN), a payment abroad in USD above the Currency Register's
+# threshold (NOK 100 000: it carries payment type 14 and its text), and one in SEK (abroad:
+# SEPA is the euro's), the first two from the RgB account, the third for post-approval.
+ABROAD_BILLS = (
+    (
+        "Rhein Teile GmbH",
+        "DE",
+        "EUR",
+        "DE89370400440532013000",
+        "COBADEFFXXX",
+        "Friedrichstraße",
+        "12",
+        "10117",
+        "Berlin",
+        Decimal("2500.00"),
+        "drift",
+        "",
+        "",
+    ),
+    (
+        "Thames Instruments Ltd",
+        "GB",
+        "USD",
+        "GB29NWBK60161331926819",
+        "NWBKGB2L",
+        "Gresham Street",
+        "1",
+        "EC2V 7HH",
+        "London",
+        Decimal("15000.00"),
+        "drift",
+        "14",
+        "Import av maskindeler",
+    ),
+    (
+        "Göta Verktyg AB",
+        "SE",
+        "SEK",
+        "SE4550000000058398257466",
+        "ESSESESS",
+        "Kungsgatan",
+        "7",
+        "41104",
+        "Göteborg",
+        Decimal("12000.00"),
+        "lev",
+        "",
+        "",
+    ),
+)
+ABROAD_KINDS = {"EUR": "SEPA", "USD": "ABROAD", "SEK": "ABROAD"}
+
+
+def _abroad_setup(browser, url: str, bank_url: str, sim):
+    """Sørvest Import AS, an existing DNB customer: Ola registers its two NOK accounts and
+    orders remittance and reconciliation files; Siri approves payments with BankID."""
+    sim.sim_upsert_customer(
+        {
+            "org_number": C_ORG,
+            "name": "Sørvest Import AS",
+            "subscription": "integrated",
+            "accounts": [
+                {"number": C_DRIFT, "name": "Driftskonto", "balance": "900000.00"},
+                {"number": C_LEV, "name": "Leverandørkonto", "balance": "200000.00"},
+            ],
+            "users": [
+                {"user_id": OLA_TB, "name": "Ola Importør", "approval_accounts": [C_DRIFT, C_LEV]},
+                {"user_id": SIRI_TB, "name": "Siri Godkjenner", "approval_accounts": [C_DRIFT]},
+            ],
+        }
+    )
+    c = company_create(name="Sørvest Import AS", org_number=C_ORG)
+    ola = user_create(username="ola", password=PASSWORD, first_name="Ola", last_name="Importør")
+    siri = user_create(username="siri", password=PASSWORD, first_name="Siri", last_name="Godkjenner")
+    membership_grant(company=c, user=ola, role=Role.SYSADMIN)
+    membership_grant(company=c, user=siri, role=Role.APPROVER)
+    user_profile_update(user=siri, national_id=SIRI_FNR, bank_user_id=SIRI_TB)
+    page = new_page(browser, url)
+    login(page, url, "ola")
+    page.goto(f"{url}/settings/bank-accounts/")
+    for number, name, ledger in ((C_DRIFT, "Driftskonto", "1920"), (C_LEV, "Leverandørkonto", "1921")):
+        page.fill("#id_account_number", fmt_account(number))
+        page.fill("#id_name", name)
+        page.fill("#id_ledger_account", ledger)
+        page.get_by_test_id("add-account-submit").click()
+        expect(page.get_by_test_id("bank-account-list")).to_contain_text(fmt_account(number))
+    _order_services(page, url, bank_url, services=("remittance", "incoming_reconciliation"))
+    return page, c, ServiceOrder.objects.get(company=c)
+
+
+def _abroad_rgb(page, url: str, bank_url: str, c: Company):
+    """Ola orders RgB for Sørvest's Driftskonto at DNB; its agreement is on the 2019 messages."""
+    drift = BankAccount.objects.get(company=c, account_number=C_DRIFT)
+    lev = BankAccount.objects.get(company=c, account_number=C_LEV)
+    for account in (drift, lev):  # a new agreement: pain.001.001.09 (the bank's word)
+        assert _refresh(account).payment_file_version == "pain.001.001.09", account.payment_file_version
+    page.goto(f"{url}/agreements/connect/")
+    page.get_by_test_id("rgb").locator(f"input[name=accounts][value='{drift.pk}']").check()
+    page.get_by_test_id("rgb-submit").click()
+    page.wait_for_url(f"{bank_url}/rgb/*/")
+    page.fill("#id_user_id", OLA_TB)
+    page.get_by_role("button", name="Logg inn").click()
+    page.check("input[name=vendor][value='PowerOffice GO']")
+    page.select_option("#id_client", C_ORG)
+    page.get_by_role("button", name="Neste").click()
+    page.check(f"input[name=accounts][value='{C_DRIFT}']")
+    page.get_by_role("button", name="Bekreft").click()
+    expect(page.locator("body")).to_contain_text("Aktivert")
+    wait_until(
+        lambda: (
+            _refresh(drift).approval_mode == BankAccount.ApprovalMode.RGB
+            and BankApprovalRight.objects.filter(bank_account=drift, bank_user_id=SIRI_TB).exists()
+        ),
+        timeout=180,
+        what="Sørvest's RgB and Siri's approval right (feed)",
+    )
+    return drift, _refresh(lev)
+
+
+def _abroad_pay(page, browser, url: str, bank_url: str, c: Company, drift, lev, today, due) -> dict:
+    """Three bills abroad, booked in NOK at the bank's rate of twenty days ago, paid in their
+    currency: Siri approves the EUR and the USD batch with BankID, Ola the SEK one in the bank."""
+    issued = today - datetime.timedelta(days=20)
+    for day in (issued, today):  # what a user's retry would do when the bank did not answer
+        for currency in ("EUR", "USD", "SEK"):
+            wait_until(lambda d=day, cur=currency: rate_on(cur, d), timeout=60, what=f"{currency} rate")
+    ola = User.objects.get(username="ola")
+    bills, batches = [], {}
+    for (
+        name,
+        country,
+        cur,
+        iban,
+        bic,
+        street,
+        number,
+        postcode,
+        town,
+        amount,
+        frm,
+        code,
+        text,
+    ) in ABROAD_BILLS:
+        supplier = supplier_create(
+            c,
+            name=name,
+            country=country,
+            currency=cur,
+            iban=iban,
+            bic=bic,
+            street=street,
+            building_number=number,
+            postcode=postcode,
+            town=town,
+        )
+        bill = bill_create(
+            c,
+            supplier_id=supplier.pk,
+            amount=amount,
+            issue_date=issued,
+            due_date=due,
+            message=f"Invoice {name[:3].upper()}-{amount:.0f}",
+        )
+        assert bill.currency == cur and bill.nok_amount and bill.exchange_rate
+        account = drift if frm == "drift" else lev
+        remittance.payment_create_from_bill(
+            c,
+            bill_id=bill.pk,
+            bank_account_id=account.pk,
+            user=ola,
+            regulatory_code=code,
+            regulatory_text=text,
+        )
+        bills.append(bill)
+    for batch in remittance.payment_batches_build(c, user=ola):
+        batches[batch.currency] = batch
+        assert batch.pain001_version == "pain.001.001.09"
+    assert set(batches) == {"EUR", "USD", "SEK"}
+    siri = new_page(browser, url)
+    login(siri, url, "siri")
+    for cur in ("EUR", "USD"):
+        _approve_with_bankid(siri, url, bank_url, batches[cur], masked="120488 *****")
+    page.goto(f"{url}/payments/batches/{batches['SEK'].pk}/")
+    page.get_by_test_id("batch-send").click()
+    wait_until(
+        lambda: _refresh(batches["SEK"]).status == PaymentBatch.Status.AWAITING_APPROVAL,
+        timeout=180,
+        what="Sørvest's SEK batch at the bank",
+    )
+    page.goto(f"{bank_url}/nettbank/")
+    page.fill("#id_user_id", OLA_TB)
+    page.get_by_role("button", name="Logg inn").click()
+    page.get_by_role("button", name=f"Godkjenn {batches['SEK'].pmt_inf_id}").click()
+    expect(page.locator("body")).to_contain_text("er godkjent")
+    return {"bills": bills, "batches": batches}
+
+
+def _abroad_check(stack, c: Company, abroad: dict, bills_day) -> None:
+    """Each payment executed once at the bank's rate of its day, booked at the NOK the bank
+    debited, the difference to the bill's NOK value posted as agio (8060) or disagio (8160),
+    and its statement entry (camt.053.001.08: both amounts, the rate, the UETR) matched."""
+    P = Payment.Status
+    wait_until(
+        lambda: (
+            not Payment.objects.filter(company=c).exclude(status=P.BOOKED).exists()
+            and StatementEntry.objects.filter(company=c, amount__lt=0, is_charge=False)
+            .exclude(matched_rule="")
+            .count()
+            == len(ABROAD_BILLS)
+        ),
+        timeout=180,
+        what="Sørvest's payments booked and reconciled",
+    )
+    cent = Decimal("0.01")
+    differences = Decimal(0)
+    for bill in abroad["bills"]:
+        bill = _refresh(bill)
+        assert bill.status == Bill.Status.PAID
+        payment = Payment.objects.get(bill=bill)
+        assert payment.kind == ABROAD_KINDS[bill.currency] and payment.uetr
+        assert payment.execution_date == bills_day
+        rate = stack.bank.exchange_rates(payment.execution_date)[bill.currency]
+        debited = (bill.amount * rate).quantize(cent, rounding=ROUND_HALF_UP)
+        assert (payment.booked_amount, payment.exchange_rate) == (debited, rate), (
+            payment.booked_amount,
+            rate,
+        )
+        assert bill.nok_amount == (bill.amount * bill.exchange_rate).quantize(cent, rounding=ROUND_HALF_UP)
+        lines = dict(
+            VoucherLine.objects.filter(voucher=payment.voucher)
+            .values_list("ledger_account")
+            .annotate(s=Sum("amount"))
+        )
+        difference = debited - bill.nok_amount
+        expected = {payment.bank_account.ledger_account: -debited, "2400": bill.nok_amount}
+        if difference > 0:
+            expected["8160"] = difference  # disagio: more NOK paid than the bill was booked at
+        elif difference < 0:
+            expected["8060"] = difference  # agio: a gain, credited
+        assert lines == expected, (bill.currency, lines, expected)
+        differences += difference
+        entry = StatementEntry.objects.get(company=c, end_to_end_ids__contains=[payment.end_to_end_id])
+        assert entry.amount == -debited and entry.matched_rule
+        assert str(payment.uetr) in entry.uetrs
+        assert any(
+            f["currency"] == bill.currency and Decimal(f["amount"]) == bill.amount
+            for f in entry.foreign_amounts
+        )
+        if bill.currency == "USD":
+            assert payment.regulatory_code == "14"
+    assert differences != 0  # twenty days apart, the rates differ: the month posts a difference
+    ledger = dict(
+        VoucherLine.objects.filter(voucher__company=c).values_list("ledger_account").annotate(s=Sum("amount"))
+    )
+    assert ledger.get("2400", Decimal(0)) == 0  # every bill paid in full, in NOK
+    assert ledger.get("8160", Decimal(0)) + ledger.get("8060", Decimal(0)) == differences
+    for batch in abroad["batches"].values():
+        assert b"urn:iso:std:iso:20022:tech:xsd:pain.001.001.09" in bytes(_refresh(batch).pain001)
+        assert batch.status == PaymentBatch.Status.BOOKED
 
 
 # --- small helpers -------------------------------------------------------------------------------------
@@ -906,8 +1185,8 @@ def expected_state(with_faults: bool, correction_with_the_bills: bool) -> dict:
         f"bank.balance.{A_DRIFT}": _money(drift_bank),
         f"bank.balance.{A_LEV}": _money(lev_bank),
         f"bank.balance.{B_DRIFT}": _money(Decimal("50000.00") + b_paid + B_TRANSFER),
-        "bank.payments": {"ACSC": BILLS, "RJCT": 1},
-        "bank.payment_files": 3,
+        "bank.payments": {"ACSC": BILLS + len(ABROAD_BILLS), "RJCT": 1},
+        "bank.payment_files": 3 + 3,  # Sørvest's: the EUR and the USD batch (RgB), the SEK one
         "A.invoices": {"OPEN": 3 + damaged, "PAID": PAID_IN_FULL - damaged, "PARTLY_PAID": 1},
         "A.invoices.paid": _money(paid_a - lost),
         "A.bills": {"PAID": BILLS},

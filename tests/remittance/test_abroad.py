@@ -312,3 +312,29 @@ def test_correct_keeps_abroad_fields(v09, rates):
     again = s.payment_correct(p, creditor_town="München")
     assert (again.currency, again.creditor_town, again.kind) == ("EUR", "München", Payment.Kind.SEPA)
     assert again.uetr != p.uetr
+
+
+def test_approvers_are_told_the_currencies_not_a_krone_total(v09, rates):
+    """Totals in euro and kronor do not add up: the approver's notification names the currencies."""
+    from django.utils import translation
+
+    from notifications.models import Notification
+
+    day = timezone.localdate() + datetime.timedelta(days=7)
+    a = pay(v09, execution_date=day)
+    b = pay(
+        v09,
+        execution_date=day,
+        currency="SEK",
+        creditor_account=SE_IBAN,
+        creditor_country="SE",
+        creditor_town="Stockholm",
+        amount="500.00",
+    )
+    s.payment_batches_build(v09.company, payment_ids=[a.pk, b.pk], user=v09.preparer)
+    note = Notification.objects.get(company=v09.company, user=v09.approver)
+    with translation.override("nb"):
+        assert "2 bunter i EUR, SEK er klare til godkjenning" in note.body_text
+        assert "kroner" not in note.body_text
+    with translation.override("en"):
+        assert "2 batches in EUR, SEK are ready for approval" in note.body_text
