@@ -67,6 +67,11 @@ MAX_ATTEMPTS = 10  # then it waits for a person (admin, /healthz)
 REQUEUE_BATCH = 5000
 
 
+class FetchDeferred(Exception):
+    """The work must wait for an earlier fetch (an account's earlier statement): not an
+    attempt; the earlier one queues this when it is done, the sweep otherwise."""
+
+
 def _lease() -> timedelta:
     """How long a claim lasts: longer than the longest import; a dead worker's row waits this long."""
     return timedelta(seconds=float(getattr(settings, "BANK_FILE_FETCH_LEASE_SECONDS", 1800)))
@@ -164,6 +169,10 @@ def bank_file_fetch_run(fetch_id: int, kind: str, work: Callable[[BankFileFetch]
     mine = BankFileFetch.objects.filter(pk=fetch_id, claimed_until=row.claimed_until)
     try:
         note = work(row)
+    except FetchDeferred as exc:
+        mine.update(claimed_until=None, attempts=F("attempts") - 1, queued_at=None)
+        logger.info("bank file %s %s: waits (%s)", kind, row.bank_resource_id, exc)
+        return "deferred"
     except BankUnavailable as exc:
         from .feed import _backoff
 
@@ -207,7 +216,31 @@ def bank_file_fetch_run(fetch_id: int, kind: str, work: Callable[[BankFileFetch]
         done_at=timezone.now(),
         last_error=(note or "")[:2000],
     )
+    _queue_next_of_account(row)
     return "done"
+
+
+def _queue_next_of_account(row: BankFileFetch) -> None:
+    """The account's next file waiting behind this one (statements go in order), queued now."""
+    if not row.account:
+        return
+    now = timezone.now()
+    following = (
+        _queueable(BankFileFetch.objects.filter(kind=row.kind, account=row.account, id__gt=row.id), now)
+        .order_by("id")
+        .first()
+    )
+    if following is not None:
+        BankFileFetch.objects.filter(pk=following.pk).update(queued_at=now)
+        enqueue_on_commit(TASKS[following.kind], following.pk)
+
+
+def earlier_pending(fetch: BankFileFetch) -> bool:
+    """An earlier file of the same kind and account still to import (not one failing on its
+    own data: that one must not hold the account's later files back)."""
+    return BankFileFetch.objects.filter(
+        kind=fetch.kind, account=fetch.account, id__lt=fetch.id, status=S.PENDING, last_error=""
+    ).exists()
 
 
 def _notify_company(row: BankFileFetch, exc: BaseException) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from accounts.models import BankAccount
-from agreements.fetches import FetchSpec, bank_file_fetches_record
+from agreements.fetches import FetchDeferred, FetchSpec, bank_file_fetches_record, earlier_pending
 from agreements.models import BankFileFetch
 
 from ..models import StatementFile
@@ -60,6 +60,10 @@ def statement_fetch_import(fetch: BankFileFetch, *, client=None) -> list[ImportR
     """
     from bankclient import get_client
 
+    if earlier_pending(fetch):
+        # An account's statements are imported in the bank's order, as the feed did: the
+        # balance chain is checked from one to the next (a gap would be reported).
+        raise FetchDeferred(f"an earlier statement of {fetch.account} is still to import")
     statement_id = fetch.bank_resource_id
     owners = _owners(
         BankAccount.objects.filter(account_number=fetch.account).select_related("company").order_by("id"),

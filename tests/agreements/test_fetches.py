@@ -127,3 +127,27 @@ def test_a_file_whose_worker_dies_every_time_fails_for_a_person_to_see(
     assert task_by_name("reconciliation.statement_import")(fetch.pk) == "not due"
     health = Client().get("/healthz").json()
     assert health["bank_feed"]["ok"] is False and "bank file" in health["bank_feed"]["detail"]
+
+
+def test_an_accounts_statements_are_imported_in_the_banks_order(
+    bank, sim, demo_accounts, django_capture_on_commit_callbacks
+):
+    """The balance chain is checked from one statement to the next: a later one waits while
+    an earlier one of its account is still to import (the bank timed out on it)."""
+    _close_days(sim, days=2)
+    feed.bank_feed_poll(client=bank, force=True)
+    drift = demo_accounts[0].account_number
+    first, second = list(BankFileFetch.objects.filter(account=drift).order_by("id"))[:2]
+    BankFileFetch.objects.filter(pk=first.pk).update(next_attempt_at=timezone.now() + timedelta(minutes=1))
+    task = task_by_name("reconciliation.statement_import")
+    assert task(second.pk) == "deferred"
+    second.refresh_from_db()
+    assert second.status == S.PENDING and second.attempts == 0 and second.claimed_until is None
+    assert not StatementFile.objects.filter(bank_statement_id=second.bank_resource_id).exists()
+    # The earlier one done, it queues the next of its account at once.
+    BankFileFetch.objects.filter(pk=first.pk).update(next_attempt_at=None)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert task(first.pk) == "done"
+    assert _queued(callbacks) == [("reconciliation.statement_import", second.pk)]
+    assert task(second.pk) == "done"
+    assert StatementFile.objects.filter(bank_statement_id=second.bank_resource_id, status="IMPORTED").exists()
