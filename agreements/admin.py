@@ -17,6 +17,7 @@ from companies.support import SupportAdminMixin
 
 from .models import (
     BankFeedCursor,
+    BankFileFetch,
     FeedEventFailure,
     OnlineBankApplication,
     RgbOrder,
@@ -138,3 +139,36 @@ class FeedEventFailureAdmin(ReadOnlyAdmin):
         from .feed import feed_failures_resolve
 
         feed_failures_resolve(queryset.values_list("pk", flat=True))
+
+
+@admin.register(BankFileFetch)
+class BankFileFetchAdmin(ReadOnlyAdmin):
+    """Bank files the feed announced: waiting for an import worker, done, or failed and why."""
+
+    list_display = [
+        "id",
+        "kind",
+        "bank_resource_id",
+        "org_number",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+        "done_at",
+        "last_error",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["org_number", "bank_resource_id", "account", "last_error"]
+    actions = ["retry_now", "mark_resolved"]
+
+    @admin.action(description=_("Download and import again now"))
+    def retry_now(self, request, queryset):
+        from .fetches import bank_file_fetches_retry
+
+        bank_file_fetches_retry(queryset.values_list("pk", flat=True))
+
+    @admin.action(description=_("Mark as handled by a person"))
+    def mark_resolved(self, request, queryset):
+        from .fetches import bank_file_fetches_resolve
+
+        bank_file_fetches_resolve(queryset.values_list("pk", flat=True))

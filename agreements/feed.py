@@ -282,7 +282,7 @@ def _failure_record(bank: str, handler: Handler, event: ChangeEvent) -> int:
     return 1
 
 
-def _notify_company(event: ChangeEvent, exc: BaseException | None) -> None:
+def _notify_company(event: ChangeEvent, exc: BaseException | None, *, dedup_key: str = "") -> None:
     from companies.models import Company
     from notifications.models import Notification
     from notifications.services import notify
@@ -307,7 +307,7 @@ def _notify_company(event: ChangeEvent, exc: BaseException | None) -> None:
             "error": type(exc).__name__ if exc else "?",
             "event": event.id,
         },
-        dedup_key=f"feed-failure:{event.id}",
+        dedup_key=dedup_key or f"feed-failure:{event.id}",
     )
 
 
@@ -380,12 +380,18 @@ def feed_failures_resolve(ids) -> int:
 
 
 def feed_health(bank: str = "DNB") -> tuple[bool, str]:
-    """For /healthz: failing rounds in a row, and failed events nobody has resolved."""
+    """For /healthz: failing rounds in a row, failed events nobody has resolved, and bank
+    files whose import failed (agreements/fetches.py)."""
+    from .fetches import bank_file_fetches_failing
+
     row = bank_feed_status(bank)
     open_failures = FeedEventFailure.objects.filter(bank=bank, resolved_at__isnull=True).count()
+    failing_fetches = bank_file_fetches_failing().filter(bank=bank).count()
     problems = []
     if row.consecutive_failures:
         problems.append(f"{row.consecutive_failures} failed round(s) in a row: {row.last_error[:200]}")
     if open_failures:
         problems.append(f"{open_failures} failed event(s) waiting for retry or a person")
+    if failing_fetches:
+        problems.append(f"{failing_fetches} bank file(s) whose import failed, waiting for retry or a person")
     return (not problems, "; ".join(problems) or "ok")

@@ -6,6 +6,9 @@
   to what changed, never to how much is pending. The cursor, the lease that keeps two
   pollers apart and the backoff after failures live here, in PostgreSQL, not in Redis:
   a flushed broker loses no position, and the next poll resumes from the cursor here.
+- ``BankFileFetch``: a bank file the feed announced (statement, Nets OCR, camt.054), waiting to
+  be downloaded and imported by a task on the ``imports`` queue; a beat sweep queues again
+  what a lost message or a dead worker left.
 - ``ServiceOrder``: one "Koble til tjeneste" order for one company: chosen accounts and
   services, sent through DNB's order wizard, completed when the bank fills in the accounts.
   SUBMITTING (committed before the bank call) → AWAITING_CONFIRMATION (the user is in the
@@ -89,6 +92,69 @@ class FeedEventFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bank} event {self.event_id} ({self.event_type})"
+
+
+class BankFileFetch(models.Model):
+    """A bank file the feed announced, to be downloaded and imported on the ``imports`` queue.
+
+    The feed's handlers only record these (one row per file, in the poll's own short
+    transaction) and queue one task per row once it commits; the task downloads (outside any
+    transaction) and imports. The row is what makes that durable: Celery delivers at least
+    once and a broker may lose a message, so a beat sweep (``agreements.bank_file_fetches_requeue``)
+    queues again every row still PENDING whose message was lost or whose worker died
+    (``claimed_until`` passed). A task claims its row before it works (a conditional update),
+    so two copies of one message never import at once; the imports' own deduplication (bank
+    id, SHA-256) makes a repeat after a crash find the work done. An import that fails is
+    retried with backoff, its company told, and it is FAILED after ``attempts`` run out:
+    operators see it in the admin and on ``/healthz`` (agreements/fetches.py).
+    """
+
+    class Kind(models.TextChoices):
+        STATEMENT = "statement", _("Account statement (camt.053)")
+        OCR_FILE = "ocr_file", _("Nets OCR transmission")
+        DEBIT_NOTIFICATION = "debit_notification", _("Debit notification (camt.054)")
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("Waiting")
+        DONE = "DONE", _("Done")
+        FAILED = "FAILED", _("Failed")
+
+    bank = models.CharField(_("bank"), max_length=20, default="DNB")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    bank_resource_id = models.CharField(_("resource ID"), max_length=100)
+    event_id = models.BigIntegerField(
+        _("event ID"), null=True, blank=True
+    )  # the feed event that announced it
+    org_number = models.CharField(_("organisation number"), max_length=20, blank=True)
+    account = models.CharField(_("account number"), max_length=20, blank=True)
+    data = models.JSONField(_("event data"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)  # claims by a worker
+    bank_failures = models.PositiveIntegerField(_("bank unavailable"), default=0)  # in a row
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)  # backoff; null: now
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("worker busy until"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bank file to fetch")
+        verbose_name_plural = _("bank files to fetch")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "bank_resource_id"], name="bank_file_fetch_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="bank_file_fetch_pending",
+                condition=models.Q(status="PENDING"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.bank_resource_id} ({self.status})"
 
 
 class Bank(models.TextChoices):

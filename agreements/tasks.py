@@ -58,3 +58,11 @@ def bank_rights_refresh(company_id: int) -> str:
         return "gone"
     refresh(company)
     return "refreshed"
+
+
+@shared_task(name="agreements.bank_file_fetches_requeue", acks_late=True, ignore_result=True)
+def bank_file_fetches_requeue() -> int:
+    """Beat runs this: the bank files a lost message or a dead worker left, queued again."""
+    from .fetches import bank_file_fetches_requeue as sweep
+
+    return sweep()

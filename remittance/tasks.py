@@ -39,3 +39,17 @@ def payment_batches_resolve_stale() -> int:
 def queue_payment_batch_submit(sender, batch_id: int, **kwargs) -> None:
     """Queue the send once the transaction that made the batch sendable commits."""
     enqueue_on_commit(payment_batch_submit, batch_id)
+
+
+@shared_task(name="remittance.debit_notification_import", acks_late=True, ignore_result=True)
+def debit_notification_import(fetch_id: int) -> str:
+    """Download one camt.054 the feed announced and book it, on the imports queue
+    (agreements/fetches.py)."""
+    from agreements.fetches import bank_file_fetch_run
+    from agreements.models import BankFileFetch
+
+    from .services.bank_events import debit_notification_fetch_import
+
+    return bank_file_fetch_run(
+        fetch_id, BankFileFetch.Kind.DEBIT_NOTIFICATION, debit_notification_fetch_import
+    )

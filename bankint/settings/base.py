@@ -260,6 +260,12 @@ CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {
     "agreements.service_order_submit": {"queue": "feed"},
     "agreements.service_orders_submit_stale": {"queue": "feed"},
     "agreements.bank_rights_refresh": {"queue": "feed"},
+    # The bank files the feed announced (agreements/fetches.py), one task per file, and the
+    # sweep that queues again what a lost message or a dead worker left.
+    "reconciliation.statement_import": {"queue": "imports"},
+    "ocr.ocr_file_import": {"queue": "imports"},
+    "remittance.debit_notification_import": {"queue": "imports"},
+    "agreements.bank_file_fetches_requeue": {"queue": "imports"},
     "remittance.payment_batch_submit": {"queue": "submissions"},
     "remittance.payment_batches_resolve_stale": {"queue": "submissions"},
     "notifications.notification_email_send": {"queue": "email"},
@@ -286,6 +292,14 @@ BANK_FEED_BACKOFF_MAX_SECONDS = float(env("BANK_FEED_BACKOFF_MAX_SECONDS", "900"
 # A batch SUBMITTING for longer than this lost its worker; beat asks the bank every interval.
 REMITTANCE_STALE_SUBMISSION_SECONDS = float(env("REMITTANCE_STALE_SUBMISSION_SECONDS", "600"))
 REMITTANCE_RESOLVE_INTERVAL_SECONDS = float(env("REMITTANCE_RESOLVE_INTERVAL_SECONDS", "300"))
+# The bank files the feed announced are fetched by tasks on the imports queue
+# (agreements/fetches.py). A task's claim on its file lasts this long: longer than the longest
+# import (a worker that died mid-import leaves its file for this long).
+BANK_FILE_FETCH_LEASE_SECONDS = float(env("BANK_FILE_FETCH_LEASE_SECONDS", "1800"))
+# A file queued this long ago and not yet taken by a worker: its message is presumed lost.
+BANK_FILE_FETCH_STALE_SECONDS = float(env("BANK_FILE_FETCH_STALE_SECONDS", "600"))
+# How often beat's sweep queues those again.
+BANK_FILE_FETCH_SWEEP_SECONDS = float(env("BANK_FILE_FETCH_SWEEP_SECONDS", "60"))
 # After this long without a successful poll, pending orders show a warning.
 BANK_OUTAGE_WARNING_SECONDS = int(env("BANK_OUTAGE_WARNING_SECONDS", str(30 * 60)))
 
@@ -310,6 +324,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # PostgreSQL say what is left to do, these sweeps do it.
     "agreements-submit-stale": _every("agreements.service_orders_submit_stale", 300.0),
     "notifications-email-pending": _every("notifications.notification_emails_send_pending", 300.0),
+    "bank-file-fetches-requeue": _every(
+        "agreements.bank_file_fetches_requeue", BANK_FILE_FETCH_SWEEP_SECONDS
+    ),
 }
 
 REST_FRAMEWORK = {

@@ -46,9 +46,16 @@ def feed_payment_file_updated(events, *, client=None) -> None:
             report_unreadable(batch, exc)
 
 
-def feed_debit_notification_created(events, *, client=None) -> None:
-    """``debit_notification.created``: download each camt.054 once and book its payments."""
-    from companies.models import Company
+def feed_debit_notification_created(events, *, client=None) -> list:
+    """``debit_notification.created``: record each new camt.054 to fetch, and queue one
+    ``remittance.debit_notification_import`` task per file once the record commits.
+
+    Nothing is downloaded here (``client`` is the task's business). A notification booked
+    already, or for a MsgId that is not this customer's, is not recorded. Returns the fetches
+    queued.
+    """
+    from agreements.fetches import FetchSpec, bank_file_fetches_record
+    from agreements.models import BankFileFetch
 
     wanted = {str(e.resource_id): e for e in events}
     seen = set(
@@ -56,24 +63,58 @@ def feed_debit_notification_created(events, *, client=None) -> None:
             "bank_reference", flat=True
         )
     )
-    msg_ids = {str((e.data or {}).get("msg_id") or "") for e in events}
+    owners = _owners({str((e.data or {}).get("msg_id") or "") for e in events})
+    specs = [
+        FetchSpec.of(event)
+        for ref, event in wanted.items()
+        if ref not in seen and _owner(owners, event.org_number, event.data) is not None
+    ]
+    return bank_file_fetches_record(BankFileFetch.Kind.DEBIT_NOTIFICATION, specs)
+
+
+def _owners(msg_ids) -> dict:
+    """The company of each MsgId."""
+    from companies.models import Company
+
     owners = dict(PaymentBatch.objects.filter(msg_id__in=msg_ids).values_list("msg_id", "company_id"))
     companies = Company.objects.in_bulk(set(owners.values()))
-    client = client or get_client()
-    for ref, event in wanted.items():
-        msg_id = str((event.data or {}).get("msg_id") or "")
-        company = companies.get(owners.get(msg_id))
-        if ref in seen or company is None or company.org_number != event.org_number:
-            continue
-        try:
-            content = client.download_debit_notification(int(ref))
-        except BankRejected as exc:
-            logger.warning("camt.054 %s not available: %s", ref, exc)
-            continue
-        try:
-            payment_batch_book_camt054(company, content, notification_id=ref)
-        except BankFileRejected as exc:
-            logger.error("camt.054 %s not booked: %s", ref, exc)
+    return {msg_id: companies.get(company_id) for msg_id, company_id in owners.items()}
+
+
+def _owner(owners: dict, org_number, data):
+    """The company a notification is for, if its MsgId is that customer's (never cross tenants)."""
+    company = owners.get(str((data or {}).get("msg_id") or ""))
+    return company if company is not None and company.org_number == org_number else None
+
+
+def debit_notification_fetch_import(fetch, *, client=None) -> str | None:
+    """The task's work: download one camt.054 and book its payments; once.
+
+    Idempotent: a notification booked already (by the bank's reference) is not downloaded
+    again, and booking it twice changes nothing. The download happens outside any transaction;
+    ``BankUnavailable`` propagates and the fetch is tried again later. A notification the bank
+    no longer has, or one that cannot be booked, is logged and not tried again (as the feed
+    did): the returned note says which.
+    """
+    ref = fetch.bank_resource_id
+    if BankReport.objects.filter(kind=BankReport.Kind.CAMT054, bank_reference=ref).exists():
+        return None
+    company = _owner(
+        _owners({str((fetch.data or {}).get("msg_id") or "")}), fetch.org_number or None, fetch.data
+    )
+    if company is None:
+        return None
+    try:
+        content = (client or get_client()).download_debit_notification(int(ref))
+    except BankRejected as exc:
+        logger.warning("camt.054 %s not available: %s", ref, exc)
+        return f"not available: {exc}"
+    try:
+        payment_batch_book_camt054(company, content, notification_id=ref)
+    except BankFileRejected as exc:
+        logger.error("camt.054 %s not booked: %s", ref, exc)
+        return f"not booked: {exc}"
+    return None
 
 
 def feed_signing_updated(events, *, client=None) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from accounts.services import bank_account_create
-from agreements import feed
 from bankclient import BankClient
 from tests.banksim_server import KEY
+from tests.feedfetch import poll_and_fetch
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def demo_accounts(company_a):
 
 
 def poll(bank):
-    report = feed.bank_feed_poll(client=bank, force=True)
+    report = poll_and_fetch(bank, force=True)
     assert report.ran and report.error == "", report.summary()
     return report
 

@@ -7,12 +7,14 @@ from django.test import Client
 
 from accounts.services import bank_account_create
 from agreements import feed
-from agreements.models import BankFeedCursor, FeedEventFailure
+from agreements.fetches import bank_file_fetches_retry
+from agreements.models import BankFeedCursor, BankFileFetch, FeedEventFailure
 from bankclient import BankClient
 from notifications.models import Notification
 from reconciliation.models import StatementFile
 from reconciliation.services import feed as reconciliation_feed
 from tests import banksim_server
+from tests.feedfetch import fetch_all, poll_and_fetch
 
 pytestmark = pytest.mark.django_db
 POISONED_ACCOUNT, HEALTHY_ACCOUNT = "15032080119", "15032080135"  # banksim's two customers
@@ -50,7 +52,7 @@ def test_one_companys_poison_does_not_hold_back_anothers_statements(
         sim.sim_inject_transaction(account=account, amount="100.00", payer_account="86011117947", text="Inn")
     sim.sim_advance_clock(days=2)
 
-    report = feed.bank_feed_poll(client=bank, force=True)
+    report = poll_and_fetch(bank, force=True)
 
     # The other company is reconciled, in the same round, from the same page.
     assert StatementFile.objects.filter(company=company_b, status="IMPORTED").count() >= 2
@@ -60,11 +62,16 @@ def test_one_companys_poison_does_not_hold_back_anothers_statements(
     assert report.error == "" and row.cursor == bank.changes(row.cursor, limit=100).next_cursor
     assert not bank.changes(row.cursor, limit=100).has_more
     assert row.consecutive_failures == 0
-    # The poisoned company's events are kept for retry, and the company is told.
-    failures = FeedEventFailure.objects.filter(org_number=company_a.org_number, resolved_at__isnull=True)
-    assert failures.count() == report.failed_events >= 2
-    assert {f.event_type for f in failures} == {"statement.created"}
-    assert all("OverflowError" in f.error and f.next_retry_at for f in failures)
+    # The poisoned company's statements are kept for retry (their imports, not the feed's
+    # events, failed: the feed only recorded them), and the company is told.
+    assert report.failed_events == 0 and not FeedEventFailure.objects.exists()
+    failures = BankFileFetch.objects.filter(org_number=company_a.org_number)
+    assert failures.count() >= 2
+    assert {f.kind for f in failures} == {BankFileFetch.Kind.STATEMENT}
+    assert all(
+        f.status == "PENDING" and "OverflowError" in f.last_error and f.next_attempt_at and f.attempts == 1
+        for f in failures
+    )
     notes = Notification.objects.filter(company=company_a, level="ERROR")
     assert notes.count() == failures.count() and not Notification.objects.filter(
         company=company_b, level="ERROR"
@@ -74,15 +81,15 @@ def test_one_companys_poison_does_not_hold_back_anothers_statements(
     assert health["bank_feed"]["ok"] is False and health["status"] in ("degraded", "unavailable")
 
     # A failing retry backs off; once the data is fixed, the retry imports the statements.
-    feed.feed_failures_retry(failures.values_list("pk", flat=True))
-    feed.bank_feed_poll(client=bank, force=True)
-    assert all(f.attempts == 2 and f.next_retry_at for f in failures.all())
+    bank_file_fetches_retry(failures.values_list("pk", flat=True))
+    fetch_all()
+    assert all(f.attempts == 2 and f.next_attempt_at and f.status == "PENDING" for f in failures.all())
+    assert Notification.objects.filter(company=company_a, level="ERROR").count() == failures.count()
     poisoned["on"] = False
-    feed.feed_failures_retry(failures.values_list("pk", flat=True))
-    again = feed.bank_feed_poll(client=bank, force=True)
-    assert again.retried_ok >= 2
+    bank_file_fetches_retry(failures.values_list("pk", flat=True))
+    assert fetch_all() == failures.count()
     assert StatementFile.objects.filter(company=company_a, status="IMPORTED").count() >= 2
-    assert not FeedEventFailure.objects.filter(resolved_at__isnull=True).exists()
+    assert set(failures.values_list("status", "last_error")) == {("DONE", "")}
     assert Client().get("/healthz").json()["bank_feed"]["ok"] is True
 
 

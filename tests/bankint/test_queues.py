@@ -31,6 +31,10 @@ IMPORT_NAMES = [
     "remittance.pain002_import",
     "remittance.debit_notification_import",
     "remittance.fetch_debit_notifications",
+    # The ones that exist: one per file the feed announced, and the sweep that queues again
+    # what a lost message or a dead worker left (agreements/fetches.py).
+    "remittance.debit_notification_import",
+    "agreements.bank_file_fetches_requeue",
 ]
 
 

@@ -254,6 +254,11 @@ def e2e_stack(request, e2e_banksim, transactional_db, settings, monkeypatch):
         "REMITTANCE_STALE_SUBMISSION_SECONDS": "8",
         "REMITTANCE_RESOLVE_INTERVAL_SECONDS": "2",
         "CELERY_VISIBILITY_TIMEOUT": "3600",
+        # The files the feed announces are imported by tasks; one a killed worker left is
+        # queued again by beat's sweep once its claim runs out (agreements/fetches.py).
+        "BANK_FILE_FETCH_LEASE_SECONDS": "20",
+        "BANK_FILE_FETCH_STALE_SECONDS": "10",
+        "BANK_FILE_FETCH_SWEEP_SECONDS": "2",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(log_dir / "mail"),
         "MEDIA_ROOT": str(media),

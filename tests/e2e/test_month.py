@@ -41,7 +41,7 @@ from playwright.sync_api import expect
 from stdnum.no import fodselsnummer
 
 from accounts.models import BankAccount, BankApprovalRight
-from agreements.models import BankFeedCursor, OnlineBankApplication, RgbOrder, ServiceOrder
+from agreements.models import BankFeedCursor, BankFileFetch, OnlineBankApplication, RgbOrder, ServiceOrder
 from companies.models import AuditEvent, Company
 from companies.roles import Role
 from companies.services import company_create, membership_grant, user_create, user_profile_update
@@ -746,10 +746,15 @@ def _advance_to_next_banking_day(sim) -> None:
 
 
 def _wait_for_feed(stack) -> None:
+    """Until the poller has read the whole feed and the files it announced are imported (the
+    imports run as tasks after the poll: agreements/fetches.py)."""
+
     def read_all():
         last = stack.sim.sim_state()["last_event"]
         cursor = BankFeedCursor.objects.filter(bank="DNB").values_list("cursor", flat=True).first() or 0
         assert cursor >= last, f"cursor {cursor} of {last}"
+        pending = BankFileFetch.objects.filter(status=BankFileFetch.Status.PENDING).count()
+        assert not pending, f"{pending} bank file(s) still to import"
         return True
 
     wait_until(read_all, timeout=300, interval=0.5, what="the poller to read the whole feed")
@@ -761,9 +766,12 @@ def _wait_for_catch_up(stack) -> dict:
     def caught_up():
         state = stack.sim.sim_state()
         cursor = BankFeedCursor.objects.filter(bank="DNB").values_list("cursor", flat=True).first() or 0
-        busy = PaymentBatch.objects.filter(
-            status__in=[PaymentBatch.Status.SUBMITTING, PaymentBatch.Status.UNKNOWN]
-        ).exists()
+        busy = (
+            PaymentBatch.objects.filter(
+                status__in=[PaymentBatch.Status.SUBMITTING, PaymentBatch.Status.UNKNOWN]
+            ).exists()
+            or BankFileFetch.objects.filter(status=BankFileFetch.Status.PENDING).exists()
+        )
         statements = StatementFile.objects.filter(status=StatementFile.Status.IMPORTED).count()
         expected = sum(1 for _e in _statement_events(stack))
         assert cursor >= state["last_event"] and not busy and statements >= expected, (

@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from agreements import feed
 from bankclient import BankClient
 from bankint import bankfeed
 from ledger.models import Invoice
 from ocr.models import OcrFile, OcrTransaction, OcrTransmission
 from ocr.services import ocr_files_fetch
 from tests.banksim_server import KEY
+from tests.feedfetch import poll_and_fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_feed_imports_the_nights_ocr_file_once(bank, sim, ocr_company, make_invo
     )
     sim.sim_inject_transaction(account="15032080119", amount="50.00", kid=b.kid, payer_account="86011117947")
     sim.sim_advance_clock(days=1)
-    report = feed.bank_feed_poll(client=bank)
+    report = poll_and_fetch(bank)
     assert report.by_type.get("ocr_file.created") == 1, report.summary()
     transmission = OcrTransmission.objects.get()
     assert transmission.status == OcrTransmission.Status.IMPORTED and transmission.recipient == "00105625"
@@ -68,7 +68,7 @@ def test_tampered_file_from_the_bank_is_rejected_and_alerted(bank, sim, ocr_comp
     sim.sim_inject_transaction(account="15032080119", amount="10.00", kid=a.kid, payer_account="86011117947")
     sim.sim_advance_clock(days=1)
     sim.sim_set_fault(endpoint="ocr_file_download", mode="malformed", rate=1.0)
-    feed.bank_feed_poll(client=bank)
+    poll_and_fetch(bank)
     transmission = OcrTransmission.objects.get()
     assert transmission.status == OcrTransmission.Status.REJECTED and "89" in transmission.reason
     assert not OcrFile.objects.exists()
@@ -85,7 +85,7 @@ def test_accounts_of_no_company_are_kept_aside(bank, sim, ocr_company):
     from accounts.models import BankAccount
 
     BankAccount.objects.filter(company=ocr_company).update(incoming_payment_methods=[])
-    feed.bank_feed_poll(client=bank)
+    poll_and_fetch(bank)
     transmission = OcrTransmission.objects.get()
     assert (transmission.company_count, transmission.kept_aside_count) == (0, 1)
     assert not OcrFile.objects.exists()

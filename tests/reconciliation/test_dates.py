@@ -14,10 +14,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.services import bank_account_create
-from agreements import feed
 from bankclient import BankClient
 from reconciliation.models import Statement, StatementEntry, StatementFile
 from tests import banksim_server
+from tests.feedfetch import poll_and_fetch
 
 pytestmark = pytest.mark.django_db
 DRIFT = "15032080119"
@@ -37,7 +37,7 @@ def test_one_statement_per_day_dated_by_the_bank(any_day, banksim_url, sim, sett
         assert sim.sim_advance_clock(days=1)["today"] == (today + timedelta(days=n + 1)).isoformat()
     client = BankClient(banksim_url, banksim_server.KEY, timeout=10)
     try:
-        feed.bank_feed_poll(client=client, force=True)
+        poll_and_fetch(client, force=True)
     finally:
         client.close()
 

@@ -7,15 +7,17 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from accounts.services import bank_account_create
-from agreements import feed
-from bankclient import BankClient, BankUnavailable
+from agreements.models import BankFileFetch
+from bankclient import BankClient
 from ledger.models import ReferenceKind, VoucherLine
 from ledger.services import LineSpec, voucher_post
 from reconciliation.models import Match, Statement, StatementEntry, StatementFile
 from reconciliation.services import statements_fetch
 from tests import banksim_server
+from tests.feedfetch import fetch_all, poll_and_fetch
 
 pytestmark = pytest.mark.django_db
 DRIFT = "15032080119"  # the demo customer's account with a Nets OCR agreement
@@ -61,7 +63,7 @@ def test_feed_imports_statements_once_and_matches(bank, sim, company_a):
     sim.sim_inject_transaction(account=DRIFT, amount="200.00", kid=KID_B, payer_account="86011117947")
     sim.sim_advance_clock(days=2)
 
-    report = feed.bank_feed_poll(client=bank, force=True)
+    report = poll_and_fetch(bank, force=True)
     assert report.by_type.get("statement.created", 0) >= 2, report.summary()
     files = StatementFile.objects.filter(company=company_a, source=StatementFile.Source.BANK)
     assert files.count() >= 2 and set(files.values_list("status", flat=True)) == {"IMPORTED"}
@@ -84,19 +86,31 @@ def test_feed_imports_statements_once_and_matches(bank, sim, company_a):
 def test_statement_for_unregistered_account_is_skipped(bank, sim, company_a):
     # No bank account registered: events for the company's accounts are not ours to import.
     sim.sim_advance_clock(days=1)
-    feed.bank_feed_poll(client=bank, force=True)
+    poll_and_fetch(bank, force=True)
     assert StatementFile.objects.count() == 0
 
 
-def test_bank_down_during_download_leaves_the_page(bank, sim, company_a):
+def test_bank_down_during_download_keeps_the_fetch_for_later(bank, sim, company_a):
     bank_account_create(company_a, account_number=DRIFT, name="Drift", ledger_account="1920")
     sim.sim_advance_clock(days=1)
     events = [e for e in bank.changes(0, limit=100).events if e.type == "statement.created"]
     assert events
+    # The feed's handler records what is to be fetched; it downloads nothing itself.
+    queued = statements_fetch(events)
+    assert queued and StatementFile.objects.count() == 0
+    fetches = BankFileFetch.objects.filter(kind=BankFileFetch.Kind.STATEMENT)
+    assert fetches.count() == len(queued)
     sim.sim_set_fault(endpoint="statement_download", mode="error_503", rate=1.0)
-    with pytest.raises(BankUnavailable):
-        statements_fetch(events)
+    assert fetch_all() == len(queued)
     assert StatementFile.objects.count() == 0
+    # Kept for later, backing off; the bank's outage is not counted against the file.
+    for fetch in fetches:
+        assert fetch.status == BankFileFetch.Status.PENDING and fetch.bank_failures == 1
+        assert fetch.attempts == 0 and fetch.last_error == "" and fetch.claimed_until is None
+        assert fetch.next_attempt_at > timezone.now()
     sim.sim_clear_faults()
-    assert statements_fetch(events)
+    assert fetch_all() == 0  # not before its backoff
+    fetches.update(next_attempt_at=timezone.now())  # the backoff has passed
+    assert fetch_all() == len(queued)
     assert StatementFile.objects.filter(status="IMPORTED").count() >= 1
+    assert set(fetches.values_list("status", flat=True)) == {BankFileFetch.Status.DONE}

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from agreements import feed
 from bankclient import BankUnavailable
 from bankint.errors import Conflict
 from companies.models import AuditEvent
@@ -19,6 +18,7 @@ from notifications.models import Notification
 from remittance import services as s
 from remittance.banking_days import banking_day_on_or_after
 from remittance.models import Payment, PaymentBatch
+from tests.feedfetch import poll_and_fetch
 
 from .conftest import KID_PAYEE, PLAIN_PAYEE
 
@@ -57,7 +57,7 @@ def _approve(setup, batch, sim, bank, user=None, ack=False):
 
 
 def _poll(bank):
-    return feed.bank_feed_poll(client=bank, force=True)
+    return poll_and_fetch(bank, force=True)
 
 
 def test_rgb_round_trip_accepted_then_booked_with_voucher_and_bill_paid(setup, bank, sim):
