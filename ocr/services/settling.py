@@ -94,7 +94,14 @@ def decide(company, parsed: Parsed, accounts: dict[str, BankAccount]) -> Decided
     """Every transaction of the file turned into its row (or skipped), in the file's order."""
     existing = _already_imported(company, parsed)
     invoices = _invoices(company, parsed, accounts)
-    decider = _Decider(invoices, _reversal_targets(company, parsed, accounts), parsed)
+    return decide_with(parsed, accounts, existing, invoices, _reversal_targets(company, parsed, accounts))
+
+
+def decide_with(parsed: Parsed, accounts, existing: dict, invoices: dict, targets: dict) -> Decided:
+    """``decide`` with what it looks up handed over: payments already imported (per account
+    and assignment number), invoices by KID and reversal targets. The vendor-level bulk pass
+    looks these up for many companies at once and decides each company's part here."""
+    decider = _Decider(invoices, targets, parsed)
     reversal_types = OcrTransaction.REVERSAL_TYPES
     unmatched_status = OcrTransaction.Status.UNMATCHED.value
     unassigned_status = OcrTransaction.Status.UNASSIGNED.value

@@ -29,6 +29,7 @@ from notifications.models import Notification
 
 from ..models import OcrFile, OcrKeptAside, OcrTransmission
 from ..parsing import OcrParseError, OcrTransmissionEnd
+from .bulk import BATCH_COMPANIES, Part, parts_import_bulk
 from .importing import MAX_FILE_BYTES, duplicate_columns, import_part, row_fields
 from .intake import INTAKE
 from .reading import Assignment, Parsed, parse, parse_error_reason, same_content
@@ -248,19 +249,45 @@ def _import_parts(
             transmission_id=row.conflict_with_id, company_id__in=list(by_company), status__in=OcrFile.ACCEPTED
         ).order_by("id"):
             earlier.setdefault(part.company_id, part)
-    for company_id, assignments in by_company.items():
-        company = owners[assignments[0].head.account].company
-        accounts = {a.head.account: owners[a.head.account] for a in assignments}
+    parts = []
+    for assignments in by_company.values():
         records = [_records(a, lines) for a in assignments]
-        content = _part_bytes(head, records, nets_date)
-        part = Parsed(parsed.start, assignments, _end(assignments, parsed.end))
+        parts.append(
+            Part(
+                owners[assignments[0].head.account].company,
+                {a.head.account: owners[a.head.account] for a in assignments},
+                Parsed(parsed.start, assignments, _end(assignments, parsed.end)),
+                _part_bytes(head, records, nets_date),
+            )
+        )
+    # In bulk, a batch of companies a transaction; what the bulk pass leaves (a conflicting
+    # part, a reversal, a payment imported before, a batch the database refused) goes the
+    # company import's way, each company in its own transaction.
+    one_by_one = [p for p in parts if p.company.pk in earlier]
+    batches = [p for p in parts if p.company.pk not in earlier]
+    for start in range(0, len(batches), BATCH_COMPANIES):
+        batch = batches[start : start + BATCH_COMPANIES]
+        try:
+            later = parts_import_bulk(row, batch)
+        except Exception:  # the batch rolled back whole: its companies one by one
+            logger.exception("OCR transmission #%s: a bulk batch of %d companies failed", row.pk, len(batch))
+            later = batch
+        done = {p.company.pk for p in later}
+        for p in batch:
+            if p.company.pk not in done:
+                failed.pop(str(p.company.pk), None)
+        one_by_one.extend(later)
+    for part in one_by_one:
+        company_id = part.company.pk
         try:
             with transaction.atomic():
-                _import_part(company, row, part, content, accounts, earlier.get(company_id))
+                _import_part(
+                    part.company, row, part.parsed, part.content, part.accounts, earlier.get(company_id)
+                )
         except Exception as exc:  # one company's failure must not stop the others
             logger.exception("OCR transmission #%s: the part of company %s failed", row.pk, company_id)
             failed[str(company_id)] = f"{type(exc).__name__}: {exc}"[:500]
-            _tell_failed(company, row)
+            _tell_failed(part.company, row)
         else:
             failed.pop(str(company_id), None)
     status = OcrTransmission.Status.PARTLY_FAILED if failed else OcrTransmission.Status.IMPORTED

@@ -1,0 +1,514 @@
+"""The vendor-level transmission's company parts imported in bulk: one pass for a batch of
+companies (``BATCH_COMPANIES`` a transaction), a constant number of queries per batch.
+
+What the company import (``importing.import_part``) does for one company in about 23 round
+trips and a commit, this does for a batch of companies in about 15 and one commit: the checks
+first, for the whole batch at once (payments imported before, the chart, invoices by company
+and KID), each company's part decided by the same rules (``settling.decide_with``), then the
+writes: the companies' part files, their vouchers (numbers from each company's series in one
+statement), voucher lines, invoice settlements and transactions by COPY, the invoices in one
+UPDATE keyed by company and id, assignments, audit rows and notifications in bulk. Each row
+carries its own company, so each company still sees only its own part, its file, its
+assignments and its notifications, exactly as the company import would have written them
+(tests/ocr/test_transmissions_bulk.py compares the two).
+
+What the bulk pass does not decide, the company import does, one company at a time in its own
+transaction: a part that conflicts with an earlier transmission's, a payment that may have
+been imported before (from the company's own file), a reversal (types 18 and 20: earlier
+payments to look up), a company without the chart its voucher needs, an assignment whose
+voucher would not be an ordinary one (nothing net, or an amount beyond the ledger's limit).
+Should the batch fail in the database, it is rolled back whole and each of its companies
+goes the company import's way: one company's bad data never holds back another's.
+
+The ledger writes here mirror ``ledger.services.payments_in.payments_in_post_bulk`` (one
+voucher per assignment: the bank line with the net total and the assignment's reference,
+receivables credited with the settled and the unallocated totals), for many companies at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bankint import context
+from bankint.db import array_literal, copy_lines, copy_rows, copy_text, joined
+from companies.models import AuditEvent
+from companies.services import audit_events_build
+from ledger.models import InvoiceSettlement, NumberSeries, ReferenceKind, Voucher, VoucherLine
+from ledger.money import MAX_AMOUNT
+from notifications.models import Notification
+from notifications.services import notify_bulk
+
+from ..models import OcrAssignment, OcrFile, OcrTransaction
+from .reading import Parsed
+from .settling import OPEN_STATUSES, Decided, Row, decide_with
+from .storing import _TX_FIELDS, _notices, _reason, _row_prefix, _transaction_lines
+
+# Companies per transaction: large enough that the per-batch queries cost nothing per company,
+# small enough that a batch that fails costs little to redo company by company.
+BATCH_COMPANIES = 1_000
+RECEIVABLES = "1500"  # ledger.services.chart.RECEIVABLES
+ZERO = Decimal("0.00")
+_LINE_FIELDS = (
+    "voucher", "company", "ledger_account", "amount", "text", "bank_account", "reference_kind", "reference",
+    "invoice", "bill",
+)  # fmt: skip
+
+
+@dataclass
+class Part:
+    """One company's part of a transmission: its assignments as a transmission of its own."""
+
+    company: object
+    accounts: dict  # account number → the company's BankAccount registered for Nets OCR
+    parsed: Parsed
+    content: bytes  # the part's own bytes (record 10, its assignments, its record 89)
+
+
+@dataclass
+class _Voucher:
+    index: int  # the assignment's
+    date: object
+    text: str
+    lines: list[tuple]  # (ledger account, amount, text, bank account id, reference kind, reference)
+    settlements: list[Row]
+    settled: Decimal
+    unallocated: Decimal
+    reference: str
+    number: int = 0
+    obj: Voucher | None = None
+
+
+@dataclass
+class _Ready:
+    part: Part
+    decided: Decided
+    vouchers: list[_Voucher] = field(default_factory=list)
+    file: OcrFile | None = None
+
+
+def parts_import_bulk(row, parts: list[Part]) -> list[Part]:
+    """Import ``parts`` (of transmission ``row``) in one transaction; the parts left for the
+    company import, each in a transaction of its own (see the module's docstring)."""
+    later: list[Part] = []
+    ready = _checked(parts, later)
+    if ready:
+        with transaction.atomic():
+            _write(row, ready)
+    return later
+
+
+# --- the checks, for the whole batch -----------------------------------------------------------
+
+
+def _checked(parts: list[Part], later: list[Part]) -> list[_Ready]:
+    reversal_types = OcrTransaction.REVERSAL_TYPES
+    candidates = []
+    for part in parts:
+        if any(t.type in reversal_types for a in part.parsed.assignments for t in a.transactions):
+            later.append(part)  # its earlier payments are the company import's to look up
+        else:
+            candidates.append(part)
+    seen = _imported_before(candidates)
+    charted = _charted(candidates)
+    invoices = _invoices(candidates)
+    ready = []
+    for part in candidates:
+        company_id = part.company.pk
+        needed = {RECEIVABLES, *(a.ledger_account for a in part.accounts.values())}
+        if company_id in seen or not needed <= charted.get(company_id, set()):
+            later.append(part)
+            continue
+        decided = decide_with(part.parsed, part.accounts, {}, invoices.get(company_id, {}), {})
+        vouchers = _plan_vouchers(part, decided)
+        if vouchers is None:
+            later.append(part)
+            continue
+        ready.append(_Ready(part, decided, vouchers))
+    return ready
+
+
+def _imported_before(parts: list[Part]) -> set[int]:
+    """The companies with a payment already imported under one of their part's assignments
+    (account and assignment number): their parts go the company import's way, which skips
+    such payments one by one. One query."""
+    keys = [
+        (part.company.pk, a.head.account, a.head.number)
+        for part in parts
+        for a in part.parsed.assignments
+        if a.transactions
+    ]
+    if not keys:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT k.company_id"
+            "  FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS k(company_id, account, number)"
+            " WHERE EXISTS (SELECT 1 FROM ocr_ocrtransaction AS t"
+            "                WHERE t.company_id = k.company_id AND t.account = k.account"
+            "                  AND t.assignment_number = k.number)",
+            # account and assignment numbers are digits: literals need no quoting
+            [
+                array_literal(k[0] for k in keys),
+                array_literal(k[1] for k in keys),
+                array_literal(k[2] for k in keys),
+            ],
+        )
+        return {company_id for (company_id,) in cursor.fetchall()}
+
+
+def _charted(parts: list[Part]) -> dict[int, set[str]]:
+    """Company → which of the ledger accounts its vouchers need are in its chart: one query."""
+    if not parts:
+        return {}
+    numbers = {RECEIVABLES} | {a.ledger_account for part in parts for a in part.accounts.values()}
+    found: dict[int, set[str]] = defaultdict(set)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT company_id, number FROM ledger_ledgeraccount"
+            " WHERE company_id = ANY(%s::bigint[]) AND number = ANY(%s::text[])",
+            [array_literal(part.company.pk for part in parts), array_literal(sorted(numbers))],
+        )
+        for company_id, number in cursor.fetchall():
+            found[company_id].add(number)
+    return found
+
+
+def _invoices(parts: list[Part]) -> dict[int, dict[str, tuple[int, int, bool]]]:
+    """Company → KID → (invoice pk, number, open), for the KIDs of the batch's payments, each
+    joined on its own company: one query (``settling._invoices_by_kid`` for many companies)."""
+    reversal_types = OcrTransaction.REVERSAL_TYPES
+    company_ids: list[int] = []
+    kids: list[str] = []
+    for part in parts:
+        mine = {
+            t.kid
+            for a in part.parsed.assignments
+            if a.head.account in part.accounts
+            for t in a.transactions
+            if t.kid and (t.type not in reversal_types or t.type == 18)
+        }
+        company_ids.extend([part.company.pk] * len(mine))
+        kids.extend(mine)
+    found: dict[int, dict[str, tuple[int, int, bool]]] = defaultdict(dict)
+    if not kids:
+        return found
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT k.n, i.id, i.number, i.status IN (%s, %s)"
+            "  FROM unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS k(company_id, kid, n)"
+            "  JOIN ledger_invoice AS i ON i.company_id = k.company_id AND i.kid = k.kid",
+            [*(s.value for s in OPEN_STATUSES), array_literal(company_ids), array_literal(kids)],
+        )
+        while rows := cursor.fetchmany(10_000):
+            for n, pk, number, is_open in rows:
+                found[company_ids[n - 1]][kids[n - 1]] = (pk, number, is_open)
+    return found
+
+
+def _plan_vouchers(part: Part, decided: Decided) -> list[_Voucher] | None:
+    """The voucher of each assignment with payments, as ``payments_in_post_bulk`` would post
+    it; None when one would not be an ordinary voucher (left to the company import)."""
+    by_assignment: dict[int, list[Row]] = defaultdict(list)
+    for r in decided.rows:
+        by_assignment[r.assignment].append(r)
+    planned = []
+    for index, a in enumerate(part.parsed.assignments):
+        mine = by_assignment.get(index)
+        if not mine:
+            continue
+        account = part.accounts[a.head.account]
+        settlements = [r for r in mine if r.invoice_id]
+        settled = sum((r.amount for r in settlements), ZERO)
+        unallocated = sum((r.amount for r in mine if not r.invoice_id), ZERO)
+        total = settled + unallocated
+        reference = f"OCR{part.parsed.start.number}-{a.head.number}"
+        kind = ReferenceKind.OCR_ASSIGNMENT.value
+        lines = []
+        if total:
+            lines.append((account.ledger_account, total, "", account.pk, kind, reference))
+        if settled:
+            text = _("Settled invoices (%(count)d)") % {"count": len(settlements)}
+            lines.append((RECEIVABLES, -settled, text, None, ReferenceKind.NONE.value, ""))
+        if unallocated:
+            lines.append((RECEIVABLES, -unallocated, _("Unallocated OCR payments"), None, kind, reference))
+        if len(lines) < 2 or any(abs(line[1]) > MAX_AMOUNT for line in lines):
+            return None
+        text = _("OCR payments, transmission %(t)s assignment %(a)s") % {
+            "t": part.parsed.start.number,
+            "a": a.head.number,
+        }
+        planned.append(
+            _Voucher(
+                index,
+                a.end.nets_date or timezone.localdate(),  # type: ignore[union-attr]
+                text.strip()[:200],
+                [(n, amount, t[:200], bank, k, ref[:35]) for n, amount, t, bank, k, ref in lines],
+                settlements,
+                settled,
+                unallocated,
+                reference,
+            )
+        )
+    return planned
+
+
+# --- the writes, for the whole batch -----------------------------------------------------------
+
+
+def _write(row, ready: list[_Ready]) -> None:
+    now = timezone.now()
+    _files(row, ready)
+    _vouchers(ready, now)
+    _settle(ready, now)
+    _assignments(ready)
+    _transactions(ready)
+    _audit(ready)
+    notify_bulk(
+        [
+            Notification(
+                company=r.part.company,
+                audience=Notification.Audience.ADMINS,
+                level=notice.level,
+                title=notice.title[:200],
+                body=notice.body,
+                link=notice.link,
+                dedup_key=notice.dedup_key,
+            )
+            for r in ready
+            for notice in _notices(r.file, r.part.parsed, None, [], _counts(r))
+        ]
+    )
+
+
+def _counts(r: _Ready) -> dict:
+    return {"new": r.part.parsed.end.transaction_count, "skipped": 0}
+
+
+def _files(row, ready: list[_Ready]) -> None:
+    filename = row.filename or f"nets-ocr-{row.transmission_number}.txt"
+    files = []
+    for r in ready:
+        parsed, content, per = r.part.parsed, r.part.content, r.decided.per_assignment
+        files.append(
+            OcrFile(
+                company=r.part.company,
+                status=OcrFile.Status.IMPORTED,
+                raw=zlib.compress(content, 1),
+                transmitter=parsed.start.transmitter,
+                transmission_number=parsed.start.number,
+                recipient=parsed.start.recipient,
+                transaction_count=parsed.end.transaction_count,
+                total_amount=parsed.end.total_amount,
+                settled_count=sum(i["settled"] for i in per),
+                unmatched_count=sum(i["unmatched"] for i in per),
+                unassigned_count=0,
+                skipped_count=0,
+                reason=_reason(parsed, None, _counts(r)),
+                source=row.source,
+                filename=filename,
+                created_by=row.created_by,
+                transmission=row,
+                sha256=hashlib.sha256(content).hexdigest(),
+                size=len(content),
+            )
+        )
+    OcrFile.objects.bulk_create(files)
+    for r, file in zip(ready, files, strict=True):
+        r.file = file
+
+
+def _vouchers(ready: list[_Ready], now) -> None:
+    """Numbers from each company's voucher series (two statements for the batch), the vouchers
+    (one INSERT) and their lines (one COPY)."""
+    counts = {r.part.company.pk: len(r.vouchers) for r in ready if r.vouchers}
+    if not counts:
+        return
+    kind = NumberSeries.Kind.VOUCHER.value
+    ids = array_literal(sorted(counts))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_numberseries (company_id, kind, next_value)"
+            " SELECT c, %s, 1 FROM unnest(%s::bigint[]) AS c ON CONFLICT (company_id, kind) DO NOTHING",
+            [kind, ids],
+        )
+        # the series' rows locked in company order: two batches never wait for each other in a circle
+        cursor.execute(
+            "WITH v(company_id, n) AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[])),"
+            " locked AS (SELECT s.id FROM ledger_numberseries AS s JOIN v USING (company_id)"
+            "             WHERE s.kind = %s ORDER BY s.company_id FOR UPDATE)"
+            " UPDATE ledger_numberseries AS s SET next_value = s.next_value + v.n"
+            "   FROM v WHERE s.company_id = v.company_id AND s.kind = %s AND s.id IN (SELECT id FROM locked)"
+            " RETURNING s.company_id, s.next_value - v.n",
+            [ids, array_literal(counts[c] for c in sorted(counts)), kind, kind],
+        )
+        first = dict(cursor.fetchall())
+    user_id = context.current().user_id
+    objs = []
+    for r in ready:
+        number = first.get(r.part.company.pk, 0)
+        for v in r.vouchers:
+            v.number, number = number, number + 1
+            v.obj = Voucher(
+                company=r.part.company,
+                number=v.number,
+                date=v.date,
+                text=v.text,
+                kind=Voucher.Kind.PAYMENT_IN,
+                posted_at=now,
+                posted_by_id=user_id,
+            )
+            objs.append(v.obj)
+    Voucher.objects.bulk_create(objs)
+    copy_rows(
+        VoucherLine,
+        _LINE_FIELDS,
+        (
+            (v.obj.pk, r.part.company.pk, n, amount, text, bank, k, ref, None, None)  # type: ignore[union-attr]
+            for r in ready
+            for v in r.vouchers
+            for n, amount, text, bank, k, ref in v.lines
+        ),
+    )
+
+
+def _settle(ready: list[_Ready], now) -> None:
+    """The invoices' paid amounts and statuses (one UPDATE keyed by company and id, as
+    ``payments_in._invoices_add_paid`` does for one company) and their settlement rows (COPY)."""
+    deltas: dict[tuple[int, int], Decimal] = {}
+    for r in ready:
+        company_id = r.part.company.pk
+        for v in r.vouchers:
+            for s in v.settlements:
+                key = (company_id, s.invoice_id)
+                previous = deltas.get(key)
+                deltas[key] = s.amount if previous is None else previous + s.amount  # type: ignore[assignment]
+    if not deltas:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE ledger_invoice AS i
+               SET paid_amount = i.paid_amount + v.delta,
+                   status = CASE WHEN i.paid_amount + v.delta <= 0 THEN 'OPEN'
+                                 WHEN i.paid_amount + v.delta < i.amount THEN 'PARTLY_PAID'
+                                 WHEN i.paid_amount + v.delta = i.amount THEN 'PAID'
+                                 ELSE 'OVERPAID' END,
+                   paid_at = CASE WHEN i.paid_amount + v.delta >= i.amount THEN %s::timestamptz END
+              FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[]) AS v(company_id, id, delta)
+             WHERE i.id = v.id AND i.company_id = v.company_id
+            """,
+            [
+                now,
+                array_literal(c for c, _i in deltas),
+                array_literal(i for _c, i in deltas),
+                array_literal(deltas.values()),
+            ],
+        )
+    created = now.isoformat()
+    source = InvoiceSettlement.Source.OCR.value
+
+    def lines():
+        for r in ready:
+            for v in r.vouchers:
+                tail = f"\t{r.part.company.pk}\t{v.obj.pk}\t{source}\t{created}\n"  # type: ignore[union-attr]
+                for s in v.settlements:
+                    reference = (s.reference or "")[:35]
+                    if not reference.isdigit():
+                        reference = copy_text(reference)
+                    yield f"{s.invoice_id}\t{s.amount}\t{reference}{tail}"
+
+    copy_lines(
+        InvoiceSettlement,
+        ("invoice", "amount", "reference", "company", "voucher", "source", "created_at"),
+        joined(lines()),
+    )
+
+
+def _assignments(ready: list[_Ready]) -> None:
+    objs = []
+    for r in ready:
+        vouchers = {v.index: v.obj for v in r.vouchers}
+        for index, (a, info) in enumerate(
+            zip(r.part.parsed.assignments, r.decided.per_assignment, strict=True)
+        ):
+            objs.append(
+                OcrAssignment(
+                    company=r.part.company,
+                    file=r.file,
+                    number=a.head.number,
+                    account=a.head.account,
+                    agreement_id=a.head.agreement_id or "",
+                    bank_account=r.part.accounts[a.head.account],
+                    unassigned=False,
+                    transaction_count=a.end.transaction_count,  # type: ignore[union-attr]
+                    total_amount=a.end.total_amount,  # type: ignore[union-attr]
+                    net_amount=info["net"],
+                    nets_date=a.end.nets_date,  # type: ignore[union-attr]
+                    settled_count=info["settled"],
+                    unmatched_count=info["unmatched"],
+                    skipped_count=info["skipped"],
+                    voucher=vouchers.get(index),
+                    reference=f"OCR{r.part.parsed.start.number}-{a.head.number}",
+                )
+            )
+    OcrAssignment.objects.bulk_create(objs)
+    it = iter(objs)
+    for r in ready:
+        r.assignment_objs = [next(it) for _a in r.part.parsed.assignments]  # type: ignore[attr-defined]
+
+
+def _transactions(ready: list[_Ready]) -> None:
+    def lines():
+        for r in ready:
+            by_assignment: dict[int, list[Row]] = defaultdict(list)
+            for x in r.decided.rows:
+                by_assignment[x.assignment].append(x)
+            vouchers = {v.index: v.obj.pk for v in r.vouchers}  # type: ignore[union-attr]
+            for index, obj in enumerate(r.assignment_objs):  # type: ignore[attr-defined]
+                mine = by_assignment.get(index)
+                if mine:
+                    yield from _transaction_lines(
+                        mine, _row_prefix(r.part.company, r.file, obj, vouchers.get(index))
+                    )
+
+    copy_lines(OcrTransaction, _TX_FIELDS, joined(lines()))
+
+
+def _audit(ready: list[_Ready]) -> None:
+    """What ``payments_in_post_bulk`` and the company import audit, for the batch in one INSERT."""
+    vouchers = [v.obj for r in ready for v in r.vouchers]
+    settled = {
+        v.obj.pk: {  # type: ignore[union-attr]
+            "invoices": len({s.invoice_id for s in v.settlements}),
+            "settled": f"{v.settled:.2f}",
+            "unallocated": f"{v.unallocated:.2f}",
+            "source": InvoiceSettlement.Source.OCR.value,
+            "reference": v.reference,
+        }
+        for r in ready
+        for v in r.vouchers
+    }
+    imported = {
+        r.file.pk: {  # type: ignore[union-attr]
+            "transmission": r.part.parsed.start.number,
+            "transactions": r.file.transaction_count,  # type: ignore[union-attr]
+            "settled": r.file.settled_count,  # type: ignore[union-attr]
+            "unmatched": r.file.unmatched_count,  # type: ignore[union-attr]
+            "unassigned": 0,
+            "skipped": 0,
+            "total": f"{r.file.total_amount:.2f}",  # type: ignore[union-attr]
+            "conflict_with": None,
+        }
+        for r in ready
+    }
+    events = audit_events_build("invoice.settle_bulk", vouchers, settled)
+    events += audit_events_build("ocr_file.import", [r.file for r in ready], imported)
+    AuditEvent.objects.bulk_create(events)
