@@ -28,6 +28,7 @@ receivables credited with the settled and the unallocated totals), for many comp
 from __future__ import annotations
 
 import hashlib
+import json
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -38,9 +39,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bankint import context
-from bankint.db import array_literal, copy_lines, copy_rows, copy_text, joined
+from bankint.db import array_literal, copy_lines, copy_rows, copy_text, id_sequence, joined
 from companies.models import AuditEvent
-from companies.services import audit_events_build
 from ledger.models import InvoiceSettlement, NumberSeries, ReferenceKind, Voucher, VoucherLine
 from ledger.money import MAX_AMOUNT
 from notifications.models import Notification
@@ -83,7 +83,7 @@ class _Voucher:
     unallocated: Decimal
     reference: str
     number: int = 0
-    obj: Voucher | None = None
+    pk: int = 0
 
 
 @dataclass
@@ -91,7 +91,10 @@ class _Ready:
     part: Part
     decided: Decided
     vouchers: list[_Voucher] = field(default_factory=list)
-    file: OcrFile | None = None
+    file: _Written | None = None
+    file_id: int = 0
+    assignment_ids: list[int] = field(default_factory=list)
+    assignment_objs: list = field(default_factory=list)
 
 
 def parts_import_bulk(row, parts: list[Part]) -> list[Part]:
@@ -265,12 +268,13 @@ def _plan_vouchers(part: Part, decided: Decided) -> list[_Voucher] | None:
 
 def _write(row, ready: list[_Ready]) -> None:
     now = timezone.now()
-    _files(row, ready)
+    _take_ids(ready)
+    _files(row, ready, now)
     _vouchers(ready, now)
     _settle(ready, now)
     _assignments(ready)
     _transactions(ready)
-    _audit(ready)
+    _audit(ready, now)
     notify_bulk(
         [
             Notification(
@@ -292,42 +296,93 @@ def _counts(r: _Ready) -> dict:
     return {"new": r.part.parsed.end.transaction_count, "skipped": 0}
 
 
-def _files(row, ready: list[_Ready]) -> None:
-    filename = row.filename or f"nets-ocr-{row.transmission_number}.txt"
-    files = []
-    for r in ready:
-        parsed, content, per = r.part.parsed, r.part.content, r.decided.per_assignment
-        files.append(
-            OcrFile(
-                company=r.part.company,
-                status=OcrFile.Status.IMPORTED,
-                raw=zlib.compress(content, 1),
-                transmitter=parsed.start.transmitter,
-                transmission_number=parsed.start.number,
-                recipient=parsed.start.recipient,
-                transaction_count=parsed.end.transaction_count,
-                total_amount=parsed.end.total_amount,
-                settled_count=sum(i["settled"] for i in per),
-                unmatched_count=sum(i["unmatched"] for i in per),
-                unassigned_count=0,
-                skipped_count=0,
-                reason=_reason(parsed, None, _counts(r)),
-                source=row.source,
-                filename=filename,
-                created_by=row.created_by,
-                transmission=row,
-                sha256=hashlib.sha256(content).hexdigest(),
-                size=len(content),
-            )
+@dataclass(slots=True)
+class _Written:
+    """What the notices, the transactions' COPY and the audit read of a row written by COPY
+    (the model's attributes of the same names)."""
+
+    pk: int
+    filename: str = ""
+    transaction_count: int = 0
+    settled_count: int = 0
+    unmatched_count: int = 0
+    total_amount: Decimal = ZERO
+    account: str = ""
+    number: str = ""
+
+
+_SEQUENCES: dict[str, str] = {}
+
+
+def _take_ids(ready: list[_Ready]) -> None:
+    """Ids for the batch's files, vouchers and assignments, from their sequences in one query,
+    so that the rows can name each other before they are written by COPY."""
+    tables = (OcrFile._meta.db_table, Voucher._meta.db_table, OcrAssignment._meta.db_table)
+    for table in tables:
+        if table not in _SEQUENCES:
+            _SEQUENCES[table] = id_sequence(table)
+    counts = (
+        len(ready),
+        sum(len(r.vouchers) for r in ready),
+        sum(len(r.part.parsed.assignments) for r in ready),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)),"
+            "       (SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)),"
+            "       (SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s))",
+            [
+                value
+                for table, count in zip(tables, counts, strict=True)
+                for value in (_SEQUENCES[table], count)
+            ],
         )
-    OcrFile.objects.bulk_create(files)
-    for r, file in zip(ready, files, strict=True):
-        r.file = file
+        files, vouchers, assignments = (iter(ids or ()) for ids in cursor.fetchone())
+    for r in ready:
+        r.file_id = next(files)
+        for v in r.vouchers:
+            v.pk = next(vouchers)
+        r.assignment_ids = [next(assignments) for _a in r.part.parsed.assignments]
+
+
+def _files(row, ready: list[_Ready], now) -> None:
+    """The companies' part files (one COPY): each its own part's bytes, hash and totals."""
+    filename = row.filename or f"nets-ocr-{row.transmission_number}.txt"
+    created_by = row.created_by_id
+    imported = OcrFile.Status.IMPORTED.value
+
+    def rows():
+        for r in ready:
+            parsed, content, per = r.part.parsed, r.part.content, r.decided.per_assignment
+            r.file = _Written(
+                r.file_id,
+                filename,
+                parsed.end.transaction_count,
+                sum(i["settled"] for i in per),
+                sum(i["unmatched"] for i in per),
+                parsed.end.total_amount,
+            )
+            yield (
+                r.file_id, r.part.company.pk, imported, row.source, filename, row.pk,
+                zlib.compress(content, 1), hashlib.sha256(content).hexdigest(), len(content),
+                parsed.start.transmitter, parsed.start.number, parsed.start.recipient,
+                parsed.end.transaction_count, parsed.end.total_amount, r.file.settled_count,
+                r.file.unmatched_count, 0, 0, _reason(parsed, None, _counts(r)), now, created_by,
+            )  # fmt: skip
+
+    copy_rows(OcrFile, _FILE_FIELDS, rows())
+
+
+_FILE_FIELDS = (
+    "id", "company", "status", "source", "filename", "transmission", "raw", "sha256", "size", "transmitter",
+    "transmission_number", "recipient", "transaction_count", "total_amount", "settled_count",
+    "unmatched_count", "unassigned_count", "skipped_count", "reason", "created_at", "created_by",
+)  # fmt: skip
 
 
 def _vouchers(ready: list[_Ready], now) -> None:
     """Numbers from each company's voucher series (two statements for the batch), the vouchers
-    (one INSERT) and their lines (one COPY)."""
+    and their lines (a COPY each)."""
     counts = {r.part.company.pk: len(r.vouchers) for r in ready if r.vouchers}
     if not counts:
         return
@@ -351,27 +406,19 @@ def _vouchers(ready: list[_Ready], now) -> None:
         )
         first = dict(cursor.fetchall())
     user_id = context.current().user_id
-    objs = []
+    payment_in = Voucher.Kind.PAYMENT_IN.value
+    rows = []
     for r in ready:
         number = first.get(r.part.company.pk, 0)
         for v in r.vouchers:
             v.number, number = number, number + 1
-            v.obj = Voucher(
-                company=r.part.company,
-                number=v.number,
-                date=v.date,
-                text=v.text,
-                kind=Voucher.Kind.PAYMENT_IN,
-                posted_at=now,
-                posted_by_id=user_id,
-            )
-            objs.append(v.obj)
-    Voucher.objects.bulk_create(objs)
+            rows.append((v.pk, r.part.company.pk, v.number, v.date, v.text, payment_in, now, user_id))
+    copy_rows(Voucher, ("id", "company", "number", "date", "text", "kind", "posted_at", "posted_by"), rows)
     copy_rows(
         VoucherLine,
         _LINE_FIELDS,
         (
-            (v.obj.pk, r.part.company.pk, n, amount, text, bank, k, ref, None, None)  # type: ignore[union-attr]
+            (v.pk, r.part.company.pk, n, amount, text, bank, k, ref, None, None)
             for r in ready
             for v in r.vouchers
             for n, amount, text, bank, k, ref in v.lines
@@ -418,7 +465,7 @@ def _settle(ready: list[_Ready], now) -> None:
     def lines():
         for r in ready:
             for v in r.vouchers:
-                tail = f"\t{r.part.company.pk}\t{v.obj.pk}\t{source}\t{created}\n"  # type: ignore[union-attr]
+                tail = f"\t{r.part.company.pk}\t{v.pk}\t{source}\t{created}\n"
                 for s in v.settlements:
                     reference = (s.reference or "")[:35]
                     if not reference.isdigit():
@@ -433,36 +480,31 @@ def _settle(ready: list[_Ready], now) -> None:
 
 
 def _assignments(ready: list[_Ready]) -> None:
-    objs = []
-    for r in ready:
-        vouchers = {v.index: v.obj for v in r.vouchers}
-        for index, (a, info) in enumerate(
-            zip(r.part.parsed.assignments, r.decided.per_assignment, strict=True)
-        ):
-            objs.append(
-                OcrAssignment(
-                    company=r.part.company,
-                    file=r.file,
-                    number=a.head.number,
-                    account=a.head.account,
-                    agreement_id=a.head.agreement_id or "",
-                    bank_account=r.part.accounts[a.head.account],
-                    unassigned=False,
-                    transaction_count=a.end.transaction_count,  # type: ignore[union-attr]
-                    total_amount=a.end.total_amount,  # type: ignore[union-attr]
-                    net_amount=info["net"],
-                    nets_date=a.end.nets_date,  # type: ignore[union-attr]
-                    settled_count=info["settled"],
-                    unmatched_count=info["unmatched"],
-                    skipped_count=info["skipped"],
-                    voucher=vouchers.get(index),
-                    reference=f"OCR{r.part.parsed.start.number}-{a.head.number}",
-                )
-            )
-    OcrAssignment.objects.bulk_create(objs)
-    it = iter(objs)
-    for r in ready:
-        r.assignment_objs = [next(it) for _a in r.part.parsed.assignments]  # type: ignore[attr-defined]
+    def rows():
+        for r in ready:
+            vouchers = {v.index: v.pk for v in r.vouchers}
+            reference = f"OCR{r.part.parsed.start.number}-"
+            r.assignment_objs = []
+            for index, (a, info, pk) in enumerate(
+                zip(r.part.parsed.assignments, r.decided.per_assignment, r.assignment_ids, strict=True)
+            ):
+                r.assignment_objs.append(_Written(pk, account=a.head.account, number=a.head.number))
+                end = a.end
+                yield (
+                    pk, r.part.company.pk, r.file_id, a.head.number, a.head.account, a.head.agreement_id or "",
+                    r.part.accounts[a.head.account].pk, False, end.transaction_count, end.total_amount,
+                    info["net"], end.nets_date, info["settled"], info["unmatched"], info["skipped"],
+                    vouchers.get(index), reference + a.head.number,
+                )  # fmt: skip
+
+    copy_rows(OcrAssignment, _ASSIGNMENT_FIELDS, rows())
+
+
+_ASSIGNMENT_FIELDS = (
+    "id", "company", "file", "number", "account", "agreement_id", "bank_account", "unassigned",
+    "transaction_count", "total_amount", "net_amount", "nets_date", "settled_count", "unmatched_count",
+    "skipped_count", "voucher", "reference",
+)  # fmt: skip
 
 
 def _transactions(ready: list[_Ready]) -> None:
@@ -471,8 +513,8 @@ def _transactions(ready: list[_Ready]) -> None:
             by_assignment: dict[int, list[Row]] = defaultdict(list)
             for x in r.decided.rows:
                 by_assignment[x.assignment].append(x)
-            vouchers = {v.index: v.obj.pk for v in r.vouchers}  # type: ignore[union-attr]
-            for index, obj in enumerate(r.assignment_objs):  # type: ignore[attr-defined]
+            vouchers = {v.index: v.pk for v in r.vouchers}
+            for index, obj in enumerate(r.assignment_objs):
                 mine = by_assignment.get(index)
                 if mine:
                     yield from _transaction_lines(
@@ -482,33 +524,48 @@ def _transactions(ready: list[_Ready]) -> None:
     copy_lines(OcrTransaction, _TX_FIELDS, joined(lines()))
 
 
-def _audit(ready: list[_Ready]) -> None:
-    """What ``payments_in_post_bulk`` and the company import audit, for the batch in one INSERT."""
-    vouchers = [v.obj for r in ready for v in r.vouchers]
-    settled = {
-        v.obj.pk: {  # type: ignore[union-attr]
-            "invoices": len({s.invoice_id for s in v.settlements}),
-            "settled": f"{v.settled:.2f}",
-            "unallocated": f"{v.unallocated:.2f}",
-            "source": InvoiceSettlement.Source.OCR.value,
-            "reference": v.reference,
-        }
-        for r in ready
-        for v in r.vouchers
-    }
-    imported = {
-        r.file.pk: {  # type: ignore[union-attr]
-            "transmission": r.part.parsed.start.number,
-            "transactions": r.file.transaction_count,  # type: ignore[union-attr]
-            "settled": r.file.settled_count,  # type: ignore[union-attr]
-            "unmatched": r.file.unmatched_count,  # type: ignore[union-attr]
-            "unassigned": 0,
-            "skipped": 0,
-            "total": f"{r.file.total_amount:.2f}",  # type: ignore[union-attr]
-            "conflict_with": None,
-        }
-        for r in ready
-    }
-    events = audit_events_build("invoice.settle_bulk", vouchers, settled)
-    events += audit_events_build("ocr_file.import", [r.file for r in ready], imported)
-    AuditEvent.objects.bulk_create(events)
+def _audit(ready: list[_Ready], now) -> None:
+    """What ``payments_in_post_bulk`` and the company import audit (``invoice.settle_bulk`` per
+    voucher, ``ocr_file.import`` per file), for the batch in one COPY, stamped as
+    ``companies.services.audit_record`` stamps a row (who acts, from where)."""
+    ctx = context.current()
+    actor = (ctx.user_id, ctx.username or "")
+    tail = (ctx.source, ctx.ip, ctx.request_id if ctx.request_id != "-" else "", now)
+    source = InvoiceSettlement.Source.OCR.value
+
+    def rows():
+        for r in ready:
+            company_id = r.part.company.pk
+            for v in r.vouchers:
+                changes = {
+                    "invoices": len({s.invoice_id for s in v.settlements}),
+                    "settled": f"{v.settled:.2f}",
+                    "unallocated": f"{v.unallocated:.2f}",
+                    "source": source,
+                    "reference": v.reference,
+                }
+                repr_ = f"#{v.number} {v.date:%Y-%m-%d} {v.text}"[:200]
+                yield (company_id, *actor, "invoice.settle_bulk", "ledger.voucher", str(v.pk), repr_,
+                       json.dumps(changes), *tail)  # fmt: skip
+            f = r.file
+            changes = {
+                "transmission": r.part.parsed.start.number,
+                "transactions": f.transaction_count,
+                "settled": f.settled_count,
+                "unmatched": f.unmatched_count,
+                "unassigned": 0,
+                "skipped": 0,
+                "total": f"{f.total_amount:.2f}",
+                "conflict_with": None,
+            }
+            repr_ = f"OCR #{f.pk} {r.part.parsed.start.number or f.filename}"[:200]
+            yield (company_id, *actor, "ocr_file.import", "ocr.ocrfile", str(f.pk), repr_, json.dumps(changes),
+                   *tail)  # fmt: skip
+
+    copy_rows(AuditEvent, _AUDIT_FIELDS, rows())
+
+
+_AUDIT_FIELDS = (
+    "company", "actor", "actor_label", "action", "object_type", "object_id", "object_repr", "changes", "source",
+    "ip", "request_id", "created_at",
+)  # fmt: skip
