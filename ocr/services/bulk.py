@@ -122,6 +122,12 @@ def _checked(parts: list[Part], later: list[Part]) -> list[_Ready]:
     seen = _imported_before(candidates)
     charted = _charted(candidates)
     invoices = _invoices(candidates)
+    # the texts in the active language once for the batch, not twice per company
+    texts = (
+        _("Settled invoices (%(count)d)"),
+        _("Unallocated OCR payments"),
+        _("OCR payments, transmission %(t)s assignment %(a)s"),
+    )
     ready = []
     for part in candidates:
         company_id = part.company.pk
@@ -130,7 +136,7 @@ def _checked(parts: list[Part], later: list[Part]) -> list[_Ready]:
             later.append(part)
             continue
         decided = decide_with(part.parsed, part.accounts, {}, invoices.get(company_id, {}), {})
-        vouchers = _plan_vouchers(part, decided)
+        vouchers = _plan_vouchers(part, decided, texts)
         if vouchers is None:
             later.append(part)
             continue
@@ -216,12 +222,13 @@ def _invoices(parts: list[Part]) -> dict[int, dict[str, tuple[int, int, bool]]]:
     return found
 
 
-def _plan_vouchers(part: Part, decided: Decided) -> list[_Voucher] | None:
+def _plan_vouchers(part: Part, decided: Decided, texts: tuple[str, str, str]) -> list[_Voucher] | None:
     """The voucher of each assignment with payments, as ``payments_in_post_bulk`` would post
     it; None when one would not be an ordinary voucher (left to the company import)."""
     by_assignment: dict[int, list[Row]] = defaultdict(list)
     for r in decided.rows:
         by_assignment[r.assignment].append(r)
+    settled_text, unallocated_text, voucher_text = texts
     planned = []
     for index, a in enumerate(part.parsed.assignments):
         mine = by_assignment.get(index)
@@ -238,13 +245,13 @@ def _plan_vouchers(part: Part, decided: Decided) -> list[_Voucher] | None:
         if total:
             lines.append((account.ledger_account, total, "", account.pk, kind, reference))
         if settled:
-            text = _("Settled invoices (%(count)d)") % {"count": len(settlements)}
+            text = settled_text % {"count": len(settlements)}
             lines.append((RECEIVABLES, -settled, text, None, ReferenceKind.NONE.value, ""))
         if unallocated:
-            lines.append((RECEIVABLES, -unallocated, _("Unallocated OCR payments"), None, kind, reference))
+            lines.append((RECEIVABLES, -unallocated, unallocated_text, None, kind, reference))
         if len(lines) < 2 or any(abs(line[1]) > MAX_AMOUNT for line in lines):
             return None
-        text = _("OCR payments, transmission %(t)s assignment %(a)s") % {
+        text = voucher_text % {
             "t": part.parsed.start.number,
             "a": a.head.number,
         }
@@ -271,9 +278,10 @@ def _write(row, ready: list[_Ready]) -> None:
     _take_ids(ready)
     _files(row, ready, now)
     _vouchers(ready, now)
-    _settle(ready, now)
+    settlements, transactions = _settle(ready, now)
+    copy_lines(InvoiceSettlement, _SETTLEMENT_FIELDS, settlements)
     _assignments(ready)
-    _transactions(ready)
+    copy_lines(OcrTransaction, _TX_FIELDS, transactions)
     _audit(ready, now)
     notify_bulk(
         [
@@ -343,6 +351,10 @@ def _take_ids(ready: list[_Ready]) -> None:
         for v in r.vouchers:
             v.pk = next(vouchers)
         r.assignment_ids = [next(assignments) for _a in r.part.parsed.assignments]
+        r.assignment_objs = [
+            _Written(pk, account=a.head.account, number=a.head.number)
+            for pk, a in zip(r.assignment_ids, r.part.parsed.assignments, strict=True)
+        ]
 
 
 def _files(row, ready: list[_Ready], now) -> None:
@@ -373,6 +385,7 @@ def _files(row, ready: list[_Ready], now) -> None:
     copy_rows(OcrFile, _FILE_FIELDS, rows())
 
 
+_SETTLEMENT_FIELDS = ("invoice", "amount", "reference", "company", "voucher", "source", "created_at")
 _FILE_FIELDS = (
     "id", "company", "status", "source", "filename", "transmission", "raw", "sha256", "size", "transmitter",
     "transmission_number", "recipient", "transaction_count", "total_amount", "settled_count",
@@ -426,9 +439,10 @@ def _vouchers(ready: list[_Ready], now) -> None:
     )
 
 
-def _settle(ready: list[_Ready], now) -> None:
+def _settle(ready: list[_Ready], now) -> tuple[list[str], list[str]]:
     """The invoices' paid amounts and statuses (one UPDATE keyed by company and id, as
-    ``payments_in._invoices_add_paid`` does for one company) and their settlement rows (COPY)."""
+    ``payments_in._invoices_add_paid`` does for one company); returns the settlement rows and
+    the transaction rows as COPY text, formatted while the database updates the invoices."""
     deltas: dict[tuple[int, int], Decimal] = {}
     for r in ready:
         company_id = r.part.company.pk
@@ -437,28 +451,6 @@ def _settle(ready: list[_Ready], now) -> None:
                 key = (company_id, s.invoice_id)
                 previous = deltas.get(key)
                 deltas[key] = s.amount if previous is None else previous + s.amount  # type: ignore[assignment]
-    if not deltas:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE ledger_invoice AS i
-               SET paid_amount = i.paid_amount + v.delta,
-                   status = CASE WHEN i.paid_amount + v.delta <= 0 THEN 'OPEN'
-                                 WHEN i.paid_amount + v.delta < i.amount THEN 'PARTLY_PAID'
-                                 WHEN i.paid_amount + v.delta = i.amount THEN 'PAID'
-                                 ELSE 'OVERPAID' END,
-                   paid_at = CASE WHEN i.paid_amount + v.delta >= i.amount THEN %s::timestamptz END
-              FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[]) AS v(company_id, id, delta)
-             WHERE i.id = v.id AND i.company_id = v.company_id
-            """,
-            [
-                now,
-                array_literal(c for c, _i in deltas),
-                array_literal(i for _c, i in deltas),
-                array_literal(deltas.values()),
-            ],
-        )
     created = now.isoformat()
     source = InvoiceSettlement.Source.OCR.value
 
@@ -472,11 +464,36 @@ def _settle(ready: list[_Ready], now) -> None:
                         reference = copy_text(reference)
                     yield f"{s.invoice_id}\t{s.amount}\t{reference}{tail}"
 
-    copy_lines(
-        InvoiceSettlement,
-        ("invoice", "amount", "reference", "company", "voucher", "source", "created_at"),
-        joined(lines()),
-    )
+    def formatted():  # the batch's settlement and transaction rows as COPY text
+        return list(joined(lines())), list(joined(_transaction_lines_of(ready)))
+
+    if not deltas:
+        return formatted()
+    connection.ensure_connection()
+    # In pipeline mode: the UPDATE is sent, not awaited, and the rows are formatted while the
+    # database updates the invoices (leaving the pipeline waits for it and raises its error).
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE ledger_invoice AS i
+                   SET paid_amount = i.paid_amount + v.delta,
+                       status = CASE WHEN i.paid_amount + v.delta <= 0 THEN 'OPEN'
+                                     WHEN i.paid_amount + v.delta < i.amount THEN 'PARTLY_PAID'
+                                     WHEN i.paid_amount + v.delta = i.amount THEN 'PAID'
+                                     ELSE 'OVERPAID' END,
+                       paid_at = CASE WHEN i.paid_amount + v.delta >= i.amount THEN %s::timestamptz END
+                  FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[]) AS v(company_id, id, delta)
+                 WHERE i.id = v.id AND i.company_id = v.company_id
+                """,
+                [
+                    now,
+                    array_literal(c for c, _i in deltas),
+                    array_literal(i for _c, i in deltas),
+                    array_literal(deltas.values()),
+                ],
+            )
+        return formatted()
 
 
 def _assignments(ready: list[_Ready]) -> None:
@@ -484,11 +501,9 @@ def _assignments(ready: list[_Ready]) -> None:
         for r in ready:
             vouchers = {v.index: v.pk for v in r.vouchers}
             reference = f"OCR{r.part.parsed.start.number}-"
-            r.assignment_objs = []
             for index, (a, info, pk) in enumerate(
                 zip(r.part.parsed.assignments, r.decided.per_assignment, r.assignment_ids, strict=True)
             ):
-                r.assignment_objs.append(_Written(pk, account=a.head.account, number=a.head.number))
                 end = a.end
                 yield (
                     pk, r.part.company.pk, r.file_id, a.head.number, a.head.account, a.head.agreement_id or "",
@@ -507,21 +522,18 @@ _ASSIGNMENT_FIELDS = (
 )  # fmt: skip
 
 
-def _transactions(ready: list[_Ready]) -> None:
-    def lines():
-        for r in ready:
-            by_assignment: dict[int, list[Row]] = defaultdict(list)
-            for x in r.decided.rows:
-                by_assignment[x.assignment].append(x)
-            vouchers = {v.index: v.pk for v in r.vouchers}
-            for index, obj in enumerate(r.assignment_objs):
-                mine = by_assignment.get(index)
-                if mine:
-                    yield from _transaction_lines(
-                        mine, _row_prefix(r.part.company, r.file, obj, vouchers.get(index))
-                    )
-
-    copy_lines(OcrTransaction, _TX_FIELDS, joined(lines()))
+def _transaction_lines_of(ready: list[_Ready]):
+    for r in ready:
+        by_assignment: dict[int, list[Row]] = defaultdict(list)
+        for x in r.decided.rows:
+            by_assignment[x.assignment].append(x)
+        vouchers = {v.index: v.pk for v in r.vouchers}
+        for index, obj in enumerate(r.assignment_objs):
+            mine = by_assignment.get(index)
+            if mine:
+                yield from _transaction_lines(
+                    mine, _row_prefix(r.part.company, r.file, obj, vouchers.get(index))
+                )
 
 
 def _audit(ready: list[_Ready], now) -> None:
