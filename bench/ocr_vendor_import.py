@@ -127,6 +127,8 @@ def _import(data: bytes):
         executed[0] += 1
         return execute(sql, params, many, context)
 
+    if os.environ.get("BENCH_PHASES"):  # seconds per phase: into the file it names
+        _time_phases(os.environ["BENCH_PHASES"])
     with connection.execute_wrapper(count):
         began = time.perf_counter()
         if os.environ.get("BENCH_PROFILE"):  # where the time goes: into the file it names
@@ -143,6 +145,49 @@ def _import(data: bytes):
             row = ocr_transmission_import(data, filename="bench.txt")
         seconds = time.perf_counter() - began
     return row, seconds, executed[0]
+
+
+def _time_phases(path: str) -> None:
+    """Wrap the import's phases with timers; their totals are written to ``path`` at exit."""
+    import atexit
+    from collections import defaultdict
+
+    from ocr.services import bulk, reading, transmissions
+
+    spent: dict[str, float] = defaultdict(float)
+
+    def timed(module, name):
+        real = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            began = time.perf_counter()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                spent[f"{module.__name__.rsplit('.', 1)[-1]}.{name}"] += time.perf_counter() - began
+
+        setattr(module, name, wrapper)
+
+    for name in ("_imported_before", "_charted", "_invoices", "_plan_vouchers", "decide_with", "_take_ids",
+                 "_files", "_vouchers", "_settle", "_assignments", "_audit", "notify_bulk", "copy_lines",
+                 "_checked", "_write", "transaction"):  # fmt: skip
+        if name == "transaction":
+            continue
+        timed(bulk, name)
+    timed(transmissions, "parse")
+    timed(transmissions, "_owners")
+    timed(transmissions, "_keep_aside")
+    timed(transmissions, "store_bytes")
+    timed(transmissions, "parts_import_bulk")
+    timed(transmissions, "_part_bytes")
+    del reading
+
+    def report():
+        with open(path, "w") as out:
+            for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+                out.write(f"{seconds:8.3f}  {name}\n")
+
+    atexit.register(report)
 
 
 def _child(kind: str, path: str) -> None:
