@@ -33,6 +33,7 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -62,12 +63,19 @@ _LINE_FIELDS = (
 )  # fmt: skip
 
 
+class CompanyRef(NamedTuple):
+    """A company by its id: all the bulk pass needs of it (the company import gets the company)."""
+
+    pk: int
+
+
 @dataclass
 class Part:
     """One company's part of a transmission: its assignments as a transmission of its own."""
 
-    company: object
-    accounts: dict  # account number → the company's BankAccount registered for Nets OCR
+    company: CompanyRef
+    # account number → the company's account registered for Nets OCR (``pk``, ``ledger_account``)
+    accounts: dict
     parsed: Parsed
     content: bytes  # the part's own bytes (record 10, its assignments, its record 89)
 
@@ -287,7 +295,7 @@ def _write(row, ready: list[_Ready]) -> None:
     notify_bulk(
         [
             Notification(
-                company=r.part.company,
+                company_id=r.part.company.pk,
                 audience=Notification.Audience.ADMINS,
                 level=notice.level,
                 title=notice.title[:200],

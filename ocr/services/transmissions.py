@@ -16,6 +16,7 @@ import logging
 import zlib
 from collections import defaultdict
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -31,7 +32,7 @@ from notifications.models import Notification
 
 from ..models import OcrFile, OcrKeptAside, OcrTransmission
 from ..parsing import OcrParseError, OcrTransmissionEnd
-from .bulk import BATCH_COMPANIES, Part, parts_import_bulk
+from .bulk import BATCH_COMPANIES, CompanyRef, Part, parts_import_bulk
 from .importing import MAX_FILE_BYTES, duplicate_columns, import_part, row_fields
 from .intake import INTAKE
 from .reading import Assignment, Parsed, parse, parse_error_reason, same_content
@@ -191,24 +192,33 @@ def ocr_kept_aside_import(account: BankAccount) -> list[OcrFile]:
 # --- the split ------------------------------------------------------------------------------
 
 
-def _owners(parsed: Parsed) -> dict[str, BankAccount]:
+class Owner(NamedTuple):
+    """The account registered for Nets OCR that an assignment's number names: what the split
+    needs of it (the company import gets the account itself)."""
+
+    pk: int
+    company_id: int
+    ledger_account: str
+
+
+def _owners(parsed: Parsed) -> dict[str, Owner]:
     return _owners_of({a.head.account for a in parsed.assignments})
 
 
-def _owners_of(numbers) -> dict[str, BankAccount]:
+def _owners_of(numbers) -> dict[str, Owner]:
     """Account number → the one active account registered for Nets OCR with that number: one
     query for the whole transmission. A number two companies registered is nobody's."""
-    found: dict[str, BankAccount | None] = {}
+    found: dict[str, Owner | None] = {}
     # the numbers as one array parameter (digits: a literal needs no quoting), not 10,000 ``IN``
-    # parameters spelt out in the SQL text
+    # parameters spelt out in the SQL text; tuples, not 10,000 accounts and their companies
     wanted = RawSQL("account_number = ANY(%s::text[])", [array_literal(sorted(numbers))], BooleanField())
-    for account in (
+    for number, *owner in (
         BankAccount.objects.alias(wanted=wanted)
         .filter(wanted=True, is_active=True, incoming_payment_methods__contains=[PaymentMethod.NETS_OCR])
-        .select_related("company")
+        .values_list("account_number", "pk", "company_id", "ledger_account")
     ):
-        found[account.account_number] = None if account.account_number in found else account
-    return {number: account for number, account in found.items() if account is not None}
+        found[number] = None if number in found else Owner(*owner)
+    return {number: owner for number, owner in found.items() if owner is not None}
 
 
 def _lines(content: bytes) -> list[str]:
@@ -234,7 +244,7 @@ def _part_bytes(head: str, assignments: list[list[str]], nets_date: str) -> byte
 
 
 def _import_parts(
-    row: OcrTransmission, parsed: Parsed, lines: list[str], owners: dict[str, BankAccount], *, retry=False
+    row: OcrTransmission, parsed: Parsed, lines: list[str], owners: dict[str, Owner], *, retry=False
 ) -> None:
     """Each company's part, in the file's order of companies, each in its own transaction."""
     by_company: dict[int, list[Assignment]] = defaultdict(list)
@@ -259,7 +269,7 @@ def _import_parts(
         records = [_records(a, lines) for a in assignments]
         parts.append(
             Part(
-                owners[assignments[0].head.account].company,
+                CompanyRef(owners[assignments[0].head.account].company_id),
                 {a.head.account: owners[a.head.account] for a in assignments},
                 Parsed(parsed.start, assignments, _end(assignments, parsed.end)),
                 _part_bytes(head, records, nets_date),
@@ -282,17 +292,21 @@ def _import_parts(
             if p.company.pk not in done:
                 failed.pop(str(p.company.pk), None)
         one_by_one.extend(later)
+    # the company import takes the accounts themselves, with their companies: one query
+    full = BankAccount.objects.select_related("company").in_bulk(
+        [owner.pk for part in one_by_one for owner in part.accounts.values()]
+    )
     for part in one_by_one:
         company_id = part.company.pk
+        accounts = {number: full[owner.pk] for number, owner in part.accounts.items()}
+        company = next(iter(accounts.values())).company
         try:
             with transaction.atomic():
-                _import_part(
-                    part.company, row, part.parsed, part.content, part.accounts, earlier.get(company_id)
-                )
+                _import_part(company, row, part.parsed, part.content, accounts, earlier.get(company_id))
         except Exception as exc:  # one company's failure must not stop the others
             logger.exception("OCR transmission #%s: the part of company %s failed", row.pk, company_id)
             failed[str(company_id)] = f"{type(exc).__name__}: {exc}"[:500]
-            _tell_failed(part.company, row)
+            _tell_failed(company, row)
         else:
             failed.pop(str(company_id), None)
     status = OcrTransmission.Status.PARTLY_FAILED if failed else OcrTransmission.Status.IMPORTED
