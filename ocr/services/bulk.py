@@ -27,15 +27,18 @@ receivables credited with the settled and the unallocated totals), for many comp
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
+import logging
 import zlib
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,6 +54,8 @@ from ..models import OcrAssignment, OcrFile, OcrTransaction
 from .reading import Parsed
 from .settling import OPEN_STATUSES, Decided, Row, decide_with
 from .storing import _TX_FIELDS, _notices, _reason, _row_prefix, _transaction_lines
+
+logger = logging.getLogger(__name__)
 
 # Companies per transaction: large enough that the per-batch queries cost nothing per company,
 # small enough that a batch that fails costs little to redo company by company.
@@ -108,12 +113,65 @@ class _Ready:
 def parts_import_bulk(row, parts: list[Part]) -> list[Part]:
     """Import ``parts`` (of transmission ``row``) in one transaction; the parts left for the
     company import, each in a transaction of its own (see the module's docstring)."""
-    later: list[Part] = []
-    ready = _checked(parts, later)
+    later, ready = parts_checked(parts)
     if ready:
         with transaction.atomic():
             _write(row, ready)
     return later
+
+
+def parts_checked(parts: list[Part]) -> tuple[list[Part], list[_Ready]]:
+    """The checks and decisions for a batch: the parts left for the company import, and the
+    rest ready to be written (by :class:`BatchWriter`)."""
+    later: list[Part] = []
+    return later, _checked(parts, later)
+
+
+class BatchWriter:
+    """Writes checked batches, each in a transaction of its own, on a thread of its own with its
+    own database connection: the next batch is checked and decided while the database writes
+    this one (COPY, the invoices' UPDATE, the commit are the database's time, not Python's).
+    The caller must not be inside a transaction (the writer's connection would not see its
+    rows). The actor context and the language go with each batch (``contextvars``).
+    ``finish`` waits for the last batch, closes the writer's connection and returns the parts
+    of the batches the database refused, for the company import."""
+
+    def __init__(self, row):
+        self.row = row
+        self.failed: list[Part] = []
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr-bulk-writer")
+        self._pending: list[tuple[Future, list[_Ready]]] = []
+
+    def write(self, ready: list[_Ready]) -> None:
+        if not ready:
+            return
+        future = self._pool.submit(contextvars.copy_context().run, _write_batch, self.row, ready)
+        self._pending.append((future, ready))
+        while len(self._pending) > 1:  # one batch written while the next is checked, no more
+            self._collect(*self._pending.pop(0))
+
+    def finish(self) -> list[Part]:
+        try:
+            while self._pending:
+                self._collect(*self._pending.pop(0))
+        finally:
+            self._pool.submit(lambda: connections[DEFAULT_DB_ALIAS].close()).result()
+            self._pool.shutdown()
+        return self.failed
+
+    def _collect(self, future: Future, ready: list[_Ready]) -> None:
+        if not future.result():
+            self.failed.extend(r.part for r in ready)
+
+
+def _write_batch(row, ready: list[_Ready]) -> bool:
+    try:
+        with transaction.atomic():
+            _write(row, ready)
+    except Exception:  # the batch rolled back whole: its companies go the company import's way
+        logger.exception("OCR transmission #%s: a bulk batch of %d companies failed", row.pk, len(ready))
+        return False
+    return True
 
 
 # --- the checks, for the whole batch -----------------------------------------------------------

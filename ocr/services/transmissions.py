@@ -32,7 +32,7 @@ from notifications.models import Notification
 
 from ..models import OcrFile, OcrKeptAside, OcrTransmission
 from ..parsing import OcrParseError, OcrTransmissionEnd
-from .bulk import BATCH_COMPANIES, CompanyRef, Part, parts_import_bulk
+from .bulk import BATCH_COMPANIES, BatchWriter, CompanyRef, Part, parts_checked, parts_import_bulk
 from .importing import MAX_FILE_BYTES, duplicate_columns, import_part, row_fields
 from .intake import INTAKE
 from .reading import Assignment, Parsed, parse, parse_error_reason, same_content
@@ -280,18 +280,25 @@ def _import_parts(
     # company import's way, each company in its own transaction.
     one_by_one = [p for p in parts if p.company.pk in earlier]
     batches = [p for p in parts if p.company.pk not in earlier]
-    for start in range(0, len(batches), BATCH_COMPANIES):
-        batch = batches[start : start + BATCH_COMPANIES]
-        try:
-            later = parts_import_bulk(row, batch)
-        except Exception:  # the batch rolled back whole: its companies one by one
-            logger.exception("OCR transmission #%s: a bulk batch of %d companies failed", row.pk, len(batch))
-            later = batch
-        done = {p.company.pk for p in later}
+    batches = [batches[start : start + BATCH_COMPANIES] for start in range(0, len(batches), BATCH_COMPANIES)]
+    if len(batches) > 1 and not transaction.get_connection().in_atomic_block:
+        left = _import_batches_overlapped(row, batches)
+    else:
+        left = []
+        for batch in batches:
+            try:
+                left.extend(parts_import_bulk(row, batch))
+            except Exception:  # the batch rolled back whole: its companies one by one
+                logger.exception(
+                    "OCR transmission #%s: a bulk batch of %d companies failed", row.pk, len(batch)
+                )
+                left.extend(batch)
+    not_done = {p.company.pk for p in left}
+    for batch in batches:
         for p in batch:
-            if p.company.pk not in done:
+            if p.company.pk not in not_done:
                 failed.pop(str(p.company.pk), None)
-        one_by_one.extend(later)
+    one_by_one.extend(left)
     # the company import takes the accounts themselves, with their companies: one query
     full = BankAccount.objects.select_related("company").in_bulk(
         [owner.pk for part in one_by_one for owner in part.accounts.values()]
@@ -313,6 +320,27 @@ def _import_parts(
     if failed != row.failed or status != row.status:
         OcrTransmission.objects.filter(pk=row.pk).update(failed=failed, status=status)
         row.failed, row.status = failed, status
+
+
+def _import_batches_overlapped(row: OcrTransmission, batches: list[list[Part]]) -> list[Part]:
+    """The batches checked here while the one before is written on the writer's connection;
+    the parts left for the company import (failed checks, refused batches)."""
+    left: list[Part] = []
+    writer = BatchWriter(row)
+    try:
+        for batch in batches:
+            try:
+                later, ready = parts_checked(batch)
+            except Exception:  # a look-up failed: the batch's companies one by one
+                logger.exception(
+                    "OCR transmission #%s: a bulk batch of %d companies failed", row.pk, len(batch)
+                )
+                later, ready = batch, []
+            left.extend(later)
+            writer.write(ready)
+    finally:
+        left.extend(writer.finish())
+    return left
 
 
 def _end(assignments: list[Assignment], whole: OcrTransmissionEnd) -> OcrTransmissionEnd:

@@ -319,3 +319,54 @@ def test_connection_left_clean_after_a_failed_batch(six, monkeypatch):
     row = ocr_transmission_import(data)
     assert (row.status, row.failed) == (OcrTransmission.Status.IMPORTED, {})
     assert OcrFile.objects.filter(transmission=row).count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_written_on_the_writer_thread_while_the_next_is_checked(six, monkeypatch):
+    """Outside a transaction the batches are written on a thread of their own (its own
+    connection), with the caller's actor context and language; a batch the database refuses
+    there goes the company import's way."""
+    import threading
+
+    from django.utils import translation
+
+    from bankint import context
+
+    companies = [c for c, _i in six]
+    data = _transmission(six)
+    monkeypatch.setattr(transmissions, "BATCH_COMPANIES", 2)
+    threads = []
+    real = bulk._write
+
+    def watched(row, ready):
+        threads.append(threading.current_thread().name)
+        real(row, ready)
+        if any(r.part.company.pk == companies[0].pk for r in ready):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 / 0")
+
+    monkeypatch.setattr(bulk, "_write", watched)
+    token = context.bind(source="nets-test")
+    try:
+        with translation.override("nb"):
+            row = ocr_transmission_import(data, filename="nets.txt")
+            expected_title = translation.gettext("OCR payments to allocate")
+    finally:
+        context.reset(token)
+    assert threads and all(name.startswith("ocr-bulk-writer") for name in threads)
+    assert (row.status, row.failed) == (OcrTransmission.Status.IMPORTED, {})
+    assert OcrFile.objects.filter(transmission=row).count() == 6
+    # companies 1 and 2 written in bulk on the writer's thread: with the caller's context and
+    # in the caller's language
+    sources = set(
+        AuditEvent.objects.filter(company__in=companies[1:3], action="ocr_file.import").values_list(
+            "source", flat=True
+        )
+    )
+    assert sources == {"nets-test"}
+    assert expected_title != "OCR payments to allocate"
+    assert Notification.objects.filter(company=companies[1], title=expected_title).count() == 1
+    # company 0's batch was refused on the writer's thread and imported by the company import
+    paid = Invoice.objects.filter(company=companies[0], status=Invoice.Status.PAID).count()
+    assert paid == 2
+    assert OcrFile.objects.filter(company=companies[0]).count() == 1
