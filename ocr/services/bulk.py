@@ -104,6 +104,8 @@ class _Ready:
     part: Part
     decided: Decided
     vouchers: list[_Voucher] = field(default_factory=list)
+    raw: bytes = b""  # the part's bytes, zlib-compressed
+    sha256: str = ""
     file: _Written | None = None
     file_id: int = 0
     assignment_ids: list[int] = field(default_factory=list)
@@ -206,7 +208,12 @@ def _checked(parts: list[Part], later: list[Part]) -> list[_Ready]:
         if vouchers is None:
             later.append(part)
             continue
-        ready.append(_Ready(part, decided, vouchers))
+        # the part's bytes as stored and their hash, here: the writer (another thread) has
+        # the database's time to wait for, this thread the next batch's Python
+        content = part.content
+        ready.append(
+            _Ready(part, decided, vouchers, zlib.compress(content, 1), hashlib.sha256(content).hexdigest())
+        )
     return ready
 
 
@@ -443,7 +450,7 @@ def _files(row, ready: list[_Ready], now) -> None:
             )
             yield (
                 r.file_id, r.part.company.pk, imported, row.source, filename, row.pk,
-                zlib.compress(content, 1), hashlib.sha256(content).hexdigest(), len(content),
+                r.raw, r.sha256, len(content),
                 parsed.start.transmitter, parsed.start.number, parsed.start.recipient,
                 parsed.end.transaction_count, parsed.end.total_amount, r.file.settled_count,
                 r.file.unmatched_count, 0, 0, _reason(parsed, None, _counts(r)), now, created_by,
