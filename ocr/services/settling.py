@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from django.db import connection
 from django.utils.translation import gettext_noop as N_
@@ -94,7 +95,14 @@ def decide(company, parsed: Parsed, accounts: dict[str, BankAccount]) -> Decided
     """Every transaction of the file turned into its row (or skipped), in the file's order."""
     existing = _already_imported(company, parsed)
     invoices = _invoices(company, parsed, accounts)
-    decider = _Decider(invoices, _reversal_targets(company, parsed, accounts), parsed)
+    return decide_with(parsed, accounts, existing, invoices, _reversal_targets(company, parsed, accounts))
+
+
+def decide_with(parsed: Parsed, accounts, existing: dict, invoices: dict, targets: dict) -> Decided:
+    """``decide`` with what it looks up handed over: payments already imported (per account
+    and assignment number), invoices by KID and reversal targets. The vendor-level bulk pass
+    looks these up for many companies at once and decides each company's part here."""
+    decider = _Decider(invoices, targets, parsed)
     reversal_types = OcrTransaction.REVERSAL_TYPES
     unmatched_status = OcrTransaction.Status.UNMATCHED.value
     unassigned_status = OcrTransaction.Status.UNASSIGNED.value
@@ -191,6 +199,19 @@ def _invoices_by_kid(company, kids: list[str], into: dict[str, tuple[int, int, b
                 into[kids[n - 1]] = (pk, number, is_open)
 
 
+@cache
+def _constants() -> tuple[str, str, str, str, str]:
+    """The statuses and the stored notes every decision may use: built once per process, not
+    once per file (the vendor-level bulk pass decides thousands of company parts)."""
+    return (
+        OcrTransaction.Status.SETTLED.value,
+        OcrTransaction.Status.UNMATCHED.value,
+        keep(N_("No invoice has this KID.")),
+        keep(N_("No KID: allocate by hand.")),
+        keep("", key="ocr.credit_note"),
+    )
+
+
 class _Decider:
     """One assigned, not yet imported transaction into its row: settled, unmatched or a reversal."""
 
@@ -200,11 +221,7 @@ class _Decider:
         self.in_file: dict[tuple, list[Row]] | None = None
         if any(t.type in OcrTransaction.REVERSAL_TYPES for a in parsed.assignments for t in a.transactions):
             self.in_file = defaultdict(list)
-        self.settled = OcrTransaction.Status.SETTLED.value
-        self.unmatched = OcrTransaction.Status.UNMATCHED.value
-        self.no_invoice = keep(N_("No invoice has this KID."))
-        self.no_kid = keep(N_("No KID: allocate by hand."))
-        self.credit_note = keep("", key="ocr.credit_note")
+        self.settled, self.unmatched, self.no_invoice, self.no_kid, self.credit_note = _constants()
 
     def row(self, index: int, t: Tx, amount: Decimal, reversal: bool) -> Row:
         if t.amount < ZERO:

@@ -17,7 +17,7 @@ from ledger.models import Invoice
 from notifications.models import Notification
 from ocr.models import OcrAssignment, OcrFile, OcrKeptAside, OcrTransaction, OcrTransmission
 from ocr.parsing import parse_ocr
-from ocr.services import importing, ocr_transmission_import
+from ocr.services import bulk, importing, ocr_transmission_import
 from tests.ocr.conftest import OCR_ACCOUNT, invoice_maker, ocr_file, setup_ocr_company, tx
 from tests.ocr.ocrgen import account_number
 
@@ -84,6 +84,20 @@ def test_one_transmission_split_to_each_company(two):
     assert OcrFile.objects.count() == 2 and OcrTransaction.objects.count() == 2
 
 
+def _bulk_fails_for(monkeypatch, company):
+    """The bulk pass fails in the database after writing a batch that holds ``company``."""
+    real = bulk._write
+
+    def faulty(row, ready):
+        real(row, ready)
+        if any(r.part.company.pk == company.pk for r in ready):  # after the rows were written
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 / 0")
+
+    monkeypatch.setattr(bulk, "_write", faulty)
+    return real
+
+
 def test_one_companys_database_error_holds_back_no_other(two, monkeypatch):
     company_a, company_b, a, b = two
     real = importing.store
@@ -95,6 +109,8 @@ def test_one_companys_database_error_holds_back_no_other(two, monkeypatch):
                 cursor.execute("SELECT 1 / 0")
         return file
 
+    # B's batch fails in bulk (rolled back whole), then B's part fails on its own too
+    real_bulk = _bulk_fails_for(monkeypatch, company_b)
     monkeypatch.setattr(importing, "store", faulty)
     row = ocr_transmission_import(_file(a, b))
     assert row.status == OcrTransmission.Status.PARTLY_FAILED and list(row.failed) == [str(company_b.pk)]
@@ -107,6 +123,7 @@ def test_one_companys_database_error_holds_back_no_other(two, monkeypatch):
     assert not Notification.objects.filter(company=company_a, title="OCR payments not imported").exists()
     # the bank delivers the file again: a duplicate, and B's part is imported now
     monkeypatch.setattr(importing, "store", real)
+    monkeypatch.setattr(bulk, "_write", real_bulk)
     again = ocr_transmission_import(_file(a, b))
     assert again.status == OcrTransmission.Status.DUPLICATE
     row.refresh_from_db()
@@ -114,6 +131,20 @@ def test_one_companys_database_error_holds_back_no_other(two, monkeypatch):
     b.refresh_from_db()
     assert b.status == Invoice.Status.PAID
     assert OcrFile.objects.filter(company=company_a).count() == 1  # A's part not imported twice
+
+
+def test_a_failed_bulk_batch_is_imported_company_by_company(two, monkeypatch):
+    company_a, company_b, a, b = two
+    _bulk_fails_for(monkeypatch, company_b)
+    row = ocr_transmission_import(_file(a, b))
+    assert (row.status, row.failed) == (OcrTransmission.Status.IMPORTED, {})
+    for invoice in (a, b):
+        invoice.refresh_from_db()
+        assert invoice.status == Invoice.Status.PAID
+    # nothing of the rolled-back batch is left beside what the company import wrote
+    assert OcrFile.objects.filter(company=company_a).count() == 1
+    assert OcrFile.objects.filter(company=company_b).count() == 1
+    assert OcrTransaction.objects.count() == 2
 
 
 def test_each_company_hears_only_of_its_own_part(two):
