@@ -14,7 +14,7 @@ STAMP ?= $(VENV)/.installed-$(shell cksum $(LOCK) | cut -d' ' -f1)
 PIP_COMPILE := env -u PIP_FIND_LINKS -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile \
   --quiet --generate-hashes --allow-unsafe --strip-extras --index-url https://pypi.org/simple
 
-.PHONY: setup run test lint lint-checks pytest pytest-run bench messages clean lock test-latest
+.PHONY: setup run test lint lint-checks pytest pytest-run bench fleet-day messages clean lock test-latest
 
 $(STAMP): $(LOCK)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -53,6 +53,13 @@ test: lint pytest
 
 bench: setup
 	$(WITH_SERVICES) $(PY) bench/run.py
+
+# Issue 26's fleet day (minutes; not part of `make bench`): `make fleet-day COMPANIES=1000 WORKERS=1,2`.
+COMPANIES ?= 10000
+WORKERS ?= 1,2
+FLEET_ARGS ?=
+fleet-day: setup
+	$(WITH_SERVICES) $(PY) bench/fleet_day.py --companies $(COMPANIES) --workers $(WORKERS) $(FLEET_ARGS)
 
 messages: setup
 	$(WITH_SERVICES) $(PY) manage.py makemessages -l nb -l en --ignore=.venv --ignore=.venv-latest --ignore=banksim --ignore=var
