@@ -35,6 +35,7 @@ ACTION_WORDS = {
     # ledger
     "customer.create": _("Customer created"),
     "supplier.create": _("Supplier created"),
+    "supplier.update": _("Supplier changed"),
     "invoice.issue": _("Invoice issued"),
     "invoice.settle": _("Invoice settled"),
     "invoice.settle_bulk": _("Invoices settled"),
@@ -59,6 +60,8 @@ ACTION_WORDS = {
     "rgb_order.status": _("RgB order status changed"),
     "bank_feed.failure_retry": _("Bank message to be tried again"),
     "bank_feed.failure_resolved": _("Bank message marked as handled"),
+    "bank_file_fetch.retry": _("Bank file to be fetched again"),
+    "bank_file_fetch.resolved": _("Bank file marked as handled"),
     # payments
     "payment.create": _("Payment created"),
     "payment.cancel": _("Payment cancelled"),
