@@ -100,3 +100,26 @@ def company_with_api_client(name: str = "Bench AS"):
     client = APIClient()
     client.force_authenticate(user)
     return company, client
+
+
+def copy_open_invoices(rows) -> None:
+    """Open NOK invoices with KID, streamed with COPY: ``rows`` gives (company id, customer id,
+    day (issue and due date), invoice number, amount, KID) for each."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from bankint.db import copy_rows
+    from ledger.models import Invoice
+
+    now, zero = timezone.now(), Decimal("0.00")
+    fields = ("company", "customer", "issue_date", "due_date", "currency", "text", "status")
+    fields += ("paid_amount", "issued_at", "number", "amount", "kid")
+    copy_rows(
+        Invoice,
+        fields,
+        (
+            (company, customer, day, day, "NOK", "", "OPEN", zero, now, number, amount, kid)
+            for company, customer, day, number, amount, kid in rows
+        ),
+    )

@@ -140,19 +140,18 @@ def _seed_portal(companies: int, day: date, orders_path: Path) -> None:
     import django
 
     django.setup()
-    from decimal import Decimal
 
     from django.db import transaction
     from django.utils import timezone
 
     from accounts.models import BankAccount, BankService, PaymentMethod
     from agreements.models import Bank, ServiceOrder, ServiceOrderAccount
-    from bankint.db import copy_rows
     from bench import fleet_day_data as data
+    from bench.common import copy_open_invoices
     from companies.models import Company
     from companies.roles import Role
     from companies.services import membership_grant, user_create
-    from ledger.models import Customer, Invoice, LedgerAccount
+    from ledger.models import Customer, LedgerAccount
     from ledger.services.chart import DEFAULT_CHART
     from remittance.models import Payment, PaymentBatch
     from remittance.services.batches import payment_batches_build
@@ -189,40 +188,10 @@ def _seed_portal(companies: int, day: date, orders_path: Path) -> None:
         customers = Customer.objects.bulk_create(
             [Customer(company=c, number=1, name="Kunde AS") for c in rows], batch_size=5_000
         )
-        copy_rows(
-            Invoice,
-            (
-                "company",
-                "customer",
-                "issue_date",
-                "due_date",
-                "currency",
-                "text",
-                "status",
-                "paid_amount",
-                "issued_at",
-                "number",
-                "amount",
-                "kid",
-            ),
-            (
-                (
-                    c.pk,
-                    cu.pk,
-                    day,
-                    day,
-                    "NOK",
-                    "",
-                    "OPEN",
-                    Decimal("0.00"),
-                    now,
-                    p.invoice_number,
-                    p.amount,
-                    p.kid,
-                )
-                for i, (c, cu) in enumerate(zip(rows, customers, strict=True))
-                for p in data.kid_payments(i)
-            ),
+        copy_open_invoices(
+            (c.pk, cu.pk, day, p.invoice_number, p.amount, p.kid)
+            for i, (c, cu) in enumerate(zip(rows, customers, strict=True))
+            for p in data.kid_payments(i)
         )
         user = user_create(username="fleet-0", password=PASSWORD)
         membership_grant(company=rows[0], user=user, role=Role.SYSADMIN)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from bench.common import at_most, ratio_at_most, test_database
+from bench.common import at_most, copy_open_invoices, ratio_at_most, test_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSACTIONS = int(os.environ.get("BENCH_OCR_VENDOR_PAYMENTS", 100_000))  # smaller to profile
@@ -46,12 +46,10 @@ def _file(transactions: int, companies: int) -> tuple[bytes, object]:
 def _setup(spec) -> None:
     """One company per assignment with its Nets OCR account, chart, customer and an open invoice
     per KID: bulk inserts, not what is measured."""
-    from django.utils import timezone
 
     from accounts.models import BankAccount, PaymentMethod
-    from bankint.db import copy_rows
     from companies.models import Company
-    from ledger.models import Customer, Invoice, LedgerAccount
+    from ledger.models import Customer, LedgerAccount
     from ledger.services.chart import DEFAULT_CHART
 
     companies = Company.objects.bulk_create(
@@ -81,42 +79,11 @@ def _setup(spec) -> None:
     customers = Customer.objects.bulk_create(
         [Customer(company=c, number=1, name="Kunde AS") for c in companies], batch_size=5_000
     )
-    now = timezone.now()
     day = date(2025, 3, 1)
-    copy_rows(
-        Invoice,
-        (
-            "company",
-            "customer",
-            "issue_date",
-            "due_date",
-            "currency",
-            "text",
-            "status",
-            "paid_amount",
-            "issued_at",
-            "number",
-            "amount",
-            "kid",
-        ),
-        (
-            (
-                c.pk,
-                cu.pk,
-                day,
-                day,
-                "NOK",
-                "",
-                "OPEN",
-                Decimal("0.00"),
-                now,
-                n,
-                Decimal(t.amount_ore) / 100,
-                t.kid,
-            )
-            for c, cu, a in zip(companies, customers, spec.assignments, strict=True)
-            for n, t in enumerate(a.transactions, start=1)
-        ),
+    copy_open_invoices(
+        (c.pk, cu.pk, day, n, Decimal(t.amount_ore) / 100, t.kid)
+        for c, cu, a in zip(companies, customers, spec.assignments, strict=True)
+        for n, t in enumerate(a.transactions, start=1)
     )
 
 

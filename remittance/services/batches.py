@@ -276,16 +276,17 @@ def payment_batch_message(batch: PaymentBatch, payments=None) -> Pain001Message:
 def _pain001_payment(p: Payment) -> Pain001Payment:
     """One payment as the file carries it: a domestic one as always; one abroad with its bank,
     address, charges, urgency, UETR and Currency Register report."""
+    common = {
+        "end_to_end_id": p.end_to_end_id,
+        "amount": p.amount,
+        "creditor_name": p.creditor_name,
+        "creditor_account": p.creditor_account,
+        "kid": p.kid or None,
+        "message": p.message or None,
+        "uetr": str(p.uetr) if p.uetr else None,
+    }
     if p.kind == Payment.Kind.DOMESTIC and p.currency == "NOK":
-        return Pain001Payment(
-            end_to_end_id=p.end_to_end_id,
-            amount=p.amount,
-            creditor_name=p.creditor_name,
-            creditor_account=p.creditor_account,
-            kid=p.kid or None,
-            message=p.message or None,
-            uetr=str(p.uetr) if p.uetr else None,
-        )
+        return Pain001Payment(**common)
     address = None
     if p.creditor_town or p.creditor_country:
         address = PostalAddress(
@@ -300,18 +301,12 @@ def _pain001_payment(p: Payment) -> Pain001Payment:
     # payment_create then required the report).
     required = bool(report) or p.nok_equivalent is None or p.nok_equivalent > REPORTING_THRESHOLD_NOK
     return Pain001Payment(
-        end_to_end_id=p.end_to_end_id,
-        amount=p.amount,
-        creditor_name=p.creditor_name,
-        creditor_account=p.creditor_account,
-        kid=p.kid or None,
-        message=p.message or None,
+        **common,
         currency=p.currency,
         creditor_bic=p.creditor_bic or None,
         creditor_address=address,
         charge_bearer=p.charge_bearer or None,
         urgent=p.urgent,
-        uetr=str(p.uetr) if p.uetr else None,
         nok_equivalent=p.nok_equivalent,
         reporting_required=required if p.kind != Payment.Kind.DOMESTIC else None,
         regulatory_report=report,

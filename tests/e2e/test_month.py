@@ -396,18 +396,7 @@ def test_the_month_end_to_end(mode, first_day, e2e_stack, browser, shot):
     snap(admin, "bank-accounts")
 
     # RgB for the Driftskonto: ordered later, at DNB, logged in with Ada's bruker-ID.
-    admin.goto(f"{url}/agreements/connect/")
-    admin.get_by_test_id("rgb").locator(f"input[name=accounts][value='{drift.pk}']").check()
-    admin.get_by_test_id("rgb-submit").click()
-    admin.wait_for_url(f"{bank_url}/rgb/*/")
-    admin.fill("#id_user_id", ada_tb)
-    admin.get_by_role("button", name="Logg inn").click()
-    admin.check("input[name=vendor][value='PowerOffice GO']")
-    admin.select_option("#id_client", A_ORG)
-    admin.get_by_role("button", name="Neste").click()
-    admin.check(f"input[name=accounts][value='{A_DRIFT}']")
-    admin.get_by_role("button", name="Bekreft").click()
-    expect(admin.locator("body")).to_contain_text("Aktivert")
+    _order_rgb(admin, url, bank_url, drift, ada_tb, A_ORG)
     wait_until(
         lambda: (
             RgbOrder.objects.filter(company=a, status=RgbOrder.Status.CONFIRMED).exists()
@@ -678,6 +667,22 @@ def _order_services(
     expect(page.get_by_test_id("order-status")).to_be_visible()
 
 
+def _order_rgb(page, url: str, bank_url: str, account: BankAccount, bank_user_id: str, org: str) -> None:
+    """RgB for one account, ordered at DNB logged in with the orderer's bruker-ID."""
+    page.goto(f"{url}/agreements/connect/")
+    page.get_by_test_id("rgb").locator(f"input[name=accounts][value='{account.pk}']").check()
+    page.get_by_test_id("rgb-submit").click()
+    page.wait_for_url(f"{bank_url}/rgb/*/")
+    page.fill("#id_user_id", bank_user_id)
+    page.get_by_role("button", name="Logg inn").click()
+    page.check("input[name=vendor][value='PowerOffice GO']")
+    page.select_option("#id_client", org)
+    page.get_by_role("button", name="Neste").click()
+    page.check(f"input[name=accounts][value='{account.account_number}']")
+    page.get_by_role("button", name="Bekreft").click()
+    expect(page.locator("body")).to_contain_text("Aktivert")
+
+
 def _approve_with_bankid(
     page, url: str, bank_url: str, batch: PaymentBatch, masked: str = "230791 *****"
 ) -> None:
@@ -911,18 +916,7 @@ def _abroad_rgb(page, url: str, bank_url: str, c: Company):
     lev = BankAccount.objects.get(company=c, account_number=C_LEV)
     for account in (drift, lev):  # a new agreement: pain.001.001.09 (the bank's word)
         assert _refresh(account).payment_file_version == "pain.001.001.09", account.payment_file_version
-    page.goto(f"{url}/agreements/connect/")
-    page.get_by_test_id("rgb").locator(f"input[name=accounts][value='{drift.pk}']").check()
-    page.get_by_test_id("rgb-submit").click()
-    page.wait_for_url(f"{bank_url}/rgb/*/")
-    page.fill("#id_user_id", OLA_TB)
-    page.get_by_role("button", name="Logg inn").click()
-    page.check("input[name=vendor][value='PowerOffice GO']")
-    page.select_option("#id_client", C_ORG)
-    page.get_by_role("button", name="Neste").click()
-    page.check(f"input[name=accounts][value='{C_DRIFT}']")
-    page.get_by_role("button", name="Bekreft").click()
-    expect(page.locator("body")).to_contain_text("Aktivert")
+    _order_rgb(page, url, bank_url, drift, OLA_TB, C_ORG)
     wait_until(
         lambda: (
             _refresh(drift).approval_mode == BankAccount.ApprovalMode.RGB
