@@ -43,7 +43,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bankint import context
-from bankint.db import array_literal, copy_lines, copy_rows, copy_text, id_sequence, joined
+from bankint.db import array_literal, copy_lines, copy_rows, id_sequence, joined
 from companies.models import AuditEvent
 from ledger.models import InvoiceSettlement, NumberSeries, ReferenceKind, Voucher, VoucherLine
 from ledger.money import MAX_AMOUNT
@@ -352,10 +352,9 @@ def _write(row, ready: list[_Ready]) -> None:
     _take_ids(ready)
     _files(row, ready, now)
     _vouchers(ready, now)
-    settlements, transactions = _settle(ready, now)
-    copy_lines(InvoiceSettlement, _SETTLEMENT_FIELDS, settlements)
     _assignments(ready)
-    copy_lines(OcrTransaction, _TX_FIELDS, transactions)
+    copy_lines(OcrTransaction, _TX_FIELDS, joined(_transaction_lines_of(ready)))
+    _settle(ready, now)
     _audit(ready, now)
     notify_bulk(
         [
@@ -459,7 +458,6 @@ def _files(row, ready: list[_Ready], now) -> None:
     copy_rows(OcrFile, _FILE_FIELDS, rows())
 
 
-_SETTLEMENT_FIELDS = ("invoice", "amount", "reference", "company", "voucher", "source", "created_at")
 _FILE_FIELDS = (
     "id", "company", "status", "source", "filename", "transmission", "raw", "sha256", "size", "transmitter",
     "transmission_number", "recipient", "transaction_count", "total_amount", "settled_count",
@@ -513,61 +511,41 @@ def _vouchers(ready: list[_Ready], now) -> None:
     )
 
 
-def _settle(ready: list[_Ready], now) -> tuple[list[str], list[str]]:
-    """The invoices' paid amounts and statuses (one UPDATE keyed by company and id, as
-    ``payments_in._invoices_add_paid`` does for one company); returns the settlement rows and
-    the transaction rows as COPY text, formatted while the database updates the invoices."""
-    deltas: dict[tuple[int, int], Decimal] = {}
-    for r in ready:
-        company_id = r.part.company.pk
-        for v in r.vouchers:
-            for s in v.settlements:
-                key = (company_id, s.invoice_id)
-                previous = deltas.get(key)
-                deltas[key] = s.amount if previous is None else previous + s.amount  # type: ignore[assignment]
-    created = now.isoformat()
-    source = InvoiceSettlement.Source.OCR.value
-
-    def lines():
-        for r in ready:
-            for v in r.vouchers:
-                tail = f"\t{r.part.company.pk}\t{v.pk}\t{source}\t{created}\n"
-                for s in v.settlements:
-                    reference = (s.reference or "")[:35]
-                    if not reference.isdigit():
-                        reference = copy_text(reference)
-                    yield f"{s.invoice_id}\t{s.amount}\t{reference}{tail}"
-
-    def formatted():  # the batch's settlement and transaction rows as COPY text
-        return list(joined(lines())), list(joined(_transaction_lines_of(ready)))
-
-    if not deltas:
-        return formatted()
-    connection.ensure_connection()
-    # In pipeline mode: the UPDATE is sent, not awaited, and the rows are formatted while the
-    # database updates the invoices (leaving the pipeline waits for it and raises its error).
-    with connection.wrap_database_errors, connection.connection.pipeline():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                UPDATE ledger_invoice AS i
-                   SET paid_amount = i.paid_amount + v.delta,
-                       status = CASE WHEN i.paid_amount + v.delta <= 0 THEN 'OPEN'
-                                     WHEN i.paid_amount + v.delta < i.amount THEN 'PARTLY_PAID'
-                                     WHEN i.paid_amount + v.delta = i.amount THEN 'PAID'
-                                     ELSE 'OVERPAID' END,
-                       paid_at = CASE WHEN i.paid_amount + v.delta >= i.amount THEN %s::timestamptz END
-                  FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[]) AS v(company_id, id, delta)
-                 WHERE i.id = v.id AND i.company_id = v.company_id
-                """,
-                [
-                    now,
-                    array_literal(c for c, _i in deltas),
-                    array_literal(i for _c, i in deltas),
-                    array_literal(deltas.values()),
-                ],
+def _settle(ready: list[_Ready], now) -> None:
+    """The invoices' settlements and their paid amounts and statuses, from the batch's payments
+    just written (one statement, the database's time, not Python's): a settlement per payment
+    that settles an invoice (its voucher, amount and KID, as ``payments_in_post_bulk`` writes
+    them), and each invoice's paid amount and status as ``payments_in._invoices_add_paid``
+    sets them. In the bulk pass only a settled payment names an invoice (reversals go the
+    company import's way), and every such payment has its assignment's voucher."""
+    if not any(v.settlements for r in ready for v in r.vouchers):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH s AS (
+                INSERT INTO ledger_invoicesettlement
+                       (invoice_id, amount, reference, company_id, voucher_id, source, created_at)
+                SELECT t.invoice_id, t.amount, left(t.kid, 35), t.company_id, t.voucher_id, %s, %s
+                  FROM ocr_ocrtransaction AS t
+                 WHERE t.file_id = ANY(%s::bigint[]) AND t.invoice_id IS NOT NULL
+                 ORDER BY t.id
+                RETURNING invoice_id, company_id, amount
+            ), v AS (
+                SELECT company_id, invoice_id AS id, sum(amount) AS delta FROM s GROUP BY company_id, invoice_id
             )
-        return formatted()
+            UPDATE ledger_invoice AS i
+               SET paid_amount = i.paid_amount + v.delta,
+                   status = CASE WHEN i.paid_amount + v.delta <= 0 THEN 'OPEN'
+                                 WHEN i.paid_amount + v.delta < i.amount THEN 'PARTLY_PAID'
+                                 WHEN i.paid_amount + v.delta = i.amount THEN 'PAID'
+                                 ELSE 'OVERPAID' END,
+                   paid_at = CASE WHEN i.paid_amount + v.delta >= i.amount THEN %s::timestamptz END
+              FROM v
+             WHERE i.id = v.id AND i.company_id = v.company_id
+            """,
+            [InvoiceSettlement.Source.OCR.value, now, array_literal(r.file_id for r in ready), now],
+        )
 
 
 def _assignments(ready: list[_Ready]) -> None:
