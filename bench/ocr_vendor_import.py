@@ -199,8 +199,14 @@ def _time_phases(path: str) -> None:
     timed(transmissions, "store_bytes")
     timed(transmissions, "parts_import_bulk")
     timed(transmissions, "_part_bytes")
+    timed(bulk.BatchWriter, "_collect")  # the checking thread waiting for the writer
+    import resource
+
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
 
     def report():
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        spent["process CPU (user + sys)"] = used.ru_utime + used.ru_stime - cpu.ru_utime - cpu.ru_stime
         with open(path, "w") as out:
             for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
                 out.write(f"{seconds:8.3f}  {name}\n")

@@ -60,6 +60,8 @@ logger = logging.getLogger(__name__)
 # Companies per transaction: large enough that the per-batch queries cost nothing per company,
 # small enough that a batch that fails costs little to redo company by company.
 BATCH_COMPANIES = 1_000
+# Writer threads (connections): the database's work for two batches at once.
+WRITERS = 2
 RECEIVABLES = "1500"  # ledger.services.chart.RECEIVABLES
 ZERO = Decimal("0.00")
 _LINE_FIELDS = (
@@ -130,26 +132,30 @@ def parts_checked(parts: list[Part]) -> tuple[list[Part], list[_Ready]]:
 
 
 class BatchWriter:
-    """Writes checked batches, each in a transaction of its own, on a thread of its own with its
-    own database connection: the next batch is checked and decided while the database writes
-    this one (COPY, the invoices' UPDATE, the commit are the database's time, not Python's).
-    The caller must not be inside a transaction (the writer's connection would not see its
-    rows). The actor context and the language go with each batch (``contextvars``).
-    ``finish`` waits for the last batch, closes the writer's connection and returns the parts
-    of the batches the database refused, for the company import."""
+    """Writes checked batches, each in a transaction of its own, on ``WRITERS`` threads of their
+    own, each with its own database connection: the next batch is checked and decided while
+    the database writes the ones before (COPY, the invoices' UPDATE, the commit are the
+    database's time, not Python's, and the database's work of two batches goes on two
+    connections, two server processes). Batches hold different companies, so two writers
+    never touch the same rows. The caller must not be inside a transaction (the writers'
+    connections would not see its rows). The actor context and the language go with each
+    batch (``contextvars``). ``finish`` waits for the last batches, closes the writers'
+    connections and returns the parts of the batches the database refused, for the company
+    import."""
 
     def __init__(self, row):
         self.row = row
         self.failed: list[Part] = []
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr-bulk-writer")
+        self._pool = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="ocr-bulk-writer")
         self._pending: list[tuple[Future, list[_Ready]]] = []
+        self._connections: dict[int, object] = {}  # each writer thread's, closed by ``finish``
 
     def write(self, ready: list[_Ready]) -> None:
         if not ready:
             return
-        future = self._pool.submit(contextvars.copy_context().run, _write_batch, self.row, ready)
+        future = self._pool.submit(contextvars.copy_context().run, self._write_batch, ready)
         self._pending.append((future, ready))
-        while len(self._pending) > 1:  # one batch written while the next is checked, no more
+        while len(self._pending) > WRITERS:  # a batch per writer while the next is checked, no more
             self._collect(*self._pending.pop(0))
 
     def finish(self) -> list[Part]:
@@ -157,9 +163,18 @@ class BatchWriter:
             while self._pending:
                 self._collect(*self._pending.pop(0))
         finally:
-            self._pool.submit(lambda: connections[DEFAULT_DB_ALIAS].close()).result()
-            self._pool.shutdown()
+            self._pool.shutdown()  # every batch written: the writers' connections are idle
+            for used in self._connections.values():
+                used.close()  # type: ignore[attr-defined]
+            self._connections.clear()
         return self.failed
+
+    def _write_batch(self, ready: list[_Ready]) -> bool:
+        used = connections[DEFAULT_DB_ALIAS]  # this writer thread's own
+        if id(used) not in self._connections:
+            used.inc_thread_sharing()  # to be closed by ``finish``, on the caller's thread
+            self._connections[id(used)] = used
+        return _write_batch(self.row, ready)
 
     def _collect(self, future: Future, ready: list[_Ready]) -> None:
         if not future.result():
@@ -231,11 +246,13 @@ def _imported_before(parts: list[Part]) -> set[int]:
         return set()
     with connection.cursor() as cursor:
         cursor.execute(
+            # LATERAL … LIMIT 1: an index probe per key, never a scan of every payment
+            # imported so far hashed for a semi-join (the planner's choice for an unnest)
             "SELECT DISTINCT k.company_id"
             "  FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS k(company_id, account, number)"
-            " WHERE EXISTS (SELECT 1 FROM ocr_ocrtransaction AS t"
-            "                WHERE t.company_id = k.company_id AND t.account = k.account"
-            "                  AND t.assignment_number = k.number)",
+            " CROSS JOIN LATERAL (SELECT 1 FROM ocr_ocrtransaction AS t"
+            "                      WHERE t.company_id = k.company_id AND t.account = k.account"
+            "                        AND t.assignment_number = k.number LIMIT 1) AS t",
             # account and assignment numbers are digits: literals need no quoting
             [
                 array_literal(k[0] for k in keys),
@@ -284,11 +301,16 @@ def _invoices(parts: list[Part]) -> dict[int, dict[str, tuple[int, int, bool]]]:
         return found
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT k.n, i.id, i.number, i.status IN (%s, %s)"
+            "SELECT k.n, i.id, i.number, i.is_open"
             "  FROM unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS k(company_id, kid, n)"
-            # ``kid <> ''`` lets the planner use the (company, KID) index, which is partial
-            "  JOIN ledger_invoice AS i ON i.company_id = k.company_id AND i.kid = k.kid AND i.kid <> ''",
-            [*(s.value for s in OPEN_STATUSES), array_literal(company_ids), array_literal(kids)],
+            # LATERAL … LIMIT 1 (a KID is unique in its company): an index probe per KID, never
+            # every invoice hashed for each batch (the planner's choice for a join with an
+            # unnest); ``kid <> ''`` lets it use the (company, KID) index, which is partial
+            " CROSS JOIN LATERAL (SELECT i.id, i.number, i.status IN (%s, %s) AS is_open"
+            "                       FROM ledger_invoice AS i"
+            "                      WHERE i.company_id = k.company_id AND i.kid = k.kid AND i.kid <> ''"
+            "                      LIMIT 1) AS i",
+            [array_literal(company_ids), array_literal(kids), *(s.value for s in OPEN_STATUSES)],
         )
         while rows := cursor.fetchmany(10_000):
             for n, pk, number, is_open in rows:
@@ -529,7 +551,6 @@ def _settle(ready: list[_Ready], now) -> None:
                 SELECT t.invoice_id, t.amount, left(t.kid, 35), t.company_id, t.voucher_id, %s, %s
                   FROM ocr_ocrtransaction AS t
                  WHERE t.file_id = ANY(%s::bigint[]) AND t.invoice_id IS NOT NULL
-                 ORDER BY t.id
                 RETURNING invoice_id, company_id, amount
             ), v AS (
                 SELECT company_id, invoice_id AS id, sum(amount) AS delta FROM s GROUP BY company_id, invoice_id
