@@ -272,9 +272,9 @@ def run(Row):
             1.0,
             why=(
                 f"the companies' parts are written in bulk, {BATCH_COMPANIES:,} companies a transaction, "
-                "each batch on a writer thread while the next is checked; what is left per company is "
-                "Python (its part's bytes, hash and zlib, its voucher, file, assignment and audit rows) and "
-                "the database's rows for it (bench/NOTES.md)"
+                "two batches at once on writer threads while the next is checked; the writers wait for the "
+                "database (its rows, indexes and triggers for 100,000 payments, settlements and invoices), "
+                "and on a loaded machine the database and Python share two cores (bench/NOTES.md)"
             ),
         ),
         at_most(
