@@ -6,8 +6,9 @@ trips and a commit, this does for a batch of companies in about 15 and one commi
 first, for the whole batch at once (payments imported before, the chart, invoices by company
 and KID), each company's part decided by the same rules (``settling.decide_with``), then the
 writes: the companies' part files, their vouchers (numbers from each company's series in one
-statement), voucher lines, invoice settlements and transactions by COPY, the invoices in one
-UPDATE keyed by company and id, assignments, audit rows and notifications in bulk. Each row
+statement), voucher lines, assignments and transactions by COPY, then the invoice
+settlements and the invoices' paid amounts by one statement from the transactions just written
+(``INSERT … SELECT``, ``UPDATE … FROM``), audit rows and notifications in bulk. Each row
 carries its own company, so each company still sees only its own part, its file, its
 assignments and its notifications, exactly as the company import would have written them
 (tests/ocr/test_transmissions_bulk.py compares the two).
