@@ -6,8 +6,9 @@ trips and a commit, this does for a batch of companies in about 15 and one commi
 first, for the whole batch at once (payments imported before, the chart, invoices by company
 and KID), each company's part decided by the same rules (``settling.decide_with``), then the
 writes: the companies' part files, their vouchers (numbers from each company's series in one
-statement), voucher lines, invoice settlements and transactions by COPY, the invoices in one
-UPDATE keyed by company and id, assignments, audit rows and notifications in bulk. Each row
+statement), voucher lines, assignments and transactions by COPY, then the invoice
+settlements and the invoices' paid amounts by one statement from the transactions just written
+(``INSERT … SELECT``, ``UPDATE … FROM``), audit rows and notifications in bulk. Each row
 carries its own company, so each company still sees only its own part, its file, its
 assignments and its notifications, exactly as the company import would have written them
 (tests/ocr/test_transmissions_bulk.py compares the two).
@@ -43,7 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bankint import context
-from bankint.db import array_literal, copy_lines, copy_rows, copy_text, id_sequence, joined
+from bankint.db import array_literal, copy_lines, copy_rows, id_sequence, joined
 from companies.models import AuditEvent
 from ledger.models import InvoiceSettlement, NumberSeries, ReferenceKind, Voucher, VoucherLine
 from ledger.money import MAX_AMOUNT
@@ -60,6 +61,8 @@ logger = logging.getLogger(__name__)
 # Companies per transaction: large enough that the per-batch queries cost nothing per company,
 # small enough that a batch that fails costs little to redo company by company.
 BATCH_COMPANIES = 1_000
+# Writer threads (connections): the database's work for two batches at once.
+WRITERS = 2
 RECEIVABLES = "1500"  # ledger.services.chart.RECEIVABLES
 ZERO = Decimal("0.00")
 _LINE_FIELDS = (
@@ -130,26 +133,30 @@ def parts_checked(parts: list[Part]) -> tuple[list[Part], list[_Ready]]:
 
 
 class BatchWriter:
-    """Writes checked batches, each in a transaction of its own, on a thread of its own with its
-    own database connection: the next batch is checked and decided while the database writes
-    this one (COPY, the invoices' UPDATE, the commit are the database's time, not Python's).
-    The caller must not be inside a transaction (the writer's connection would not see its
-    rows). The actor context and the language go with each batch (``contextvars``).
-    ``finish`` waits for the last batch, closes the writer's connection and returns the parts
-    of the batches the database refused, for the company import."""
+    """Writes checked batches, each in a transaction of its own, on ``WRITERS`` threads of their
+    own, each with its own database connection: the next batch is checked and decided while
+    the database writes the ones before (COPY, the invoices' UPDATE, the commit are the
+    database's time, not Python's, and the database's work of two batches goes on two
+    connections, two server processes). Batches hold different companies, so two writers
+    never touch the same rows. The caller must not be inside a transaction (the writers'
+    connections would not see its rows). The actor context and the language go with each
+    batch (``contextvars``). ``finish`` waits for the last batches, closes the writers'
+    connections and returns the parts of the batches the database refused, for the company
+    import."""
 
     def __init__(self, row):
         self.row = row
         self.failed: list[Part] = []
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr-bulk-writer")
+        self._pool = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="ocr-bulk-writer")
         self._pending: list[tuple[Future, list[_Ready]]] = []
+        self._connections: dict[int, object] = {}  # each writer thread's, closed by ``finish``
 
     def write(self, ready: list[_Ready]) -> None:
         if not ready:
             return
-        future = self._pool.submit(contextvars.copy_context().run, _write_batch, self.row, ready)
+        future = self._pool.submit(contextvars.copy_context().run, self._write_batch, ready)
         self._pending.append((future, ready))
-        while len(self._pending) > 1:  # one batch written while the next is checked, no more
+        while len(self._pending) > WRITERS:  # a batch per writer while the next is checked, no more
             self._collect(*self._pending.pop(0))
 
     def finish(self) -> list[Part]:
@@ -157,9 +164,18 @@ class BatchWriter:
             while self._pending:
                 self._collect(*self._pending.pop(0))
         finally:
-            self._pool.submit(lambda: connections[DEFAULT_DB_ALIAS].close()).result()
-            self._pool.shutdown()
+            self._pool.shutdown()  # every batch written: the writers' connections are idle
+            for used in self._connections.values():
+                used.close()  # type: ignore[attr-defined]
+            self._connections.clear()
         return self.failed
+
+    def _write_batch(self, ready: list[_Ready]) -> bool:
+        used = connections[DEFAULT_DB_ALIAS]  # this writer thread's own
+        if id(used) not in self._connections:
+            used.inc_thread_sharing()  # to be closed by ``finish``, on the caller's thread
+            self._connections[id(used)] = used
+        return _write_batch(self.row, ready)
 
     def _collect(self, future: Future, ready: list[_Ready]) -> None:
         if not future.result():
@@ -231,11 +247,13 @@ def _imported_before(parts: list[Part]) -> set[int]:
         return set()
     with connection.cursor() as cursor:
         cursor.execute(
+            # LATERAL … LIMIT 1: an index probe per key, never a scan of every payment
+            # imported so far hashed for a semi-join (the planner's choice for an unnest)
             "SELECT DISTINCT k.company_id"
             "  FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS k(company_id, account, number)"
-            " WHERE EXISTS (SELECT 1 FROM ocr_ocrtransaction AS t"
-            "                WHERE t.company_id = k.company_id AND t.account = k.account"
-            "                  AND t.assignment_number = k.number)",
+            " CROSS JOIN LATERAL (SELECT 1 FROM ocr_ocrtransaction AS t"
+            "                      WHERE t.company_id = k.company_id AND t.account = k.account"
+            "                        AND t.assignment_number = k.number LIMIT 1) AS t",
             # account and assignment numbers are digits: literals need no quoting
             [
                 array_literal(k[0] for k in keys),
@@ -284,11 +302,16 @@ def _invoices(parts: list[Part]) -> dict[int, dict[str, tuple[int, int, bool]]]:
         return found
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT k.n, i.id, i.number, i.status IN (%s, %s)"
+            "SELECT k.n, i.id, i.number, i.is_open"
             "  FROM unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS k(company_id, kid, n)"
-            # ``kid <> ''`` lets the planner use the (company, KID) index, which is partial
-            "  JOIN ledger_invoice AS i ON i.company_id = k.company_id AND i.kid = k.kid AND i.kid <> ''",
-            [*(s.value for s in OPEN_STATUSES), array_literal(company_ids), array_literal(kids)],
+            # LATERAL … LIMIT 1 (a KID is unique in its company): an index probe per KID, never
+            # every invoice hashed for each batch (the planner's choice for a join with an
+            # unnest); ``kid <> ''`` lets it use the (company, KID) index, which is partial
+            " CROSS JOIN LATERAL (SELECT i.id, i.number, i.status IN (%s, %s) AS is_open"
+            "                       FROM ledger_invoice AS i"
+            "                      WHERE i.company_id = k.company_id AND i.kid = k.kid AND i.kid <> ''"
+            "                      LIMIT 1) AS i",
+            [array_literal(company_ids), array_literal(kids), *(s.value for s in OPEN_STATUSES)],
         )
         while rows := cursor.fetchmany(10_000):
             for n, pk, number, is_open in rows:
@@ -352,10 +375,9 @@ def _write(row, ready: list[_Ready]) -> None:
     _take_ids(ready)
     _files(row, ready, now)
     _vouchers(ready, now)
-    settlements, transactions = _settle(ready, now)
-    copy_lines(InvoiceSettlement, _SETTLEMENT_FIELDS, settlements)
     _assignments(ready)
-    copy_lines(OcrTransaction, _TX_FIELDS, transactions)
+    copy_lines(OcrTransaction, _TX_FIELDS, joined(_transaction_lines_of(ready)))
+    _settle(ready, now)
     _audit(ready, now)
     notify_bulk(
         [
@@ -459,7 +481,6 @@ def _files(row, ready: list[_Ready], now) -> None:
     copy_rows(OcrFile, _FILE_FIELDS, rows())
 
 
-_SETTLEMENT_FIELDS = ("invoice", "amount", "reference", "company", "voucher", "source", "created_at")
 _FILE_FIELDS = (
     "id", "company", "status", "source", "filename", "transmission", "raw", "sha256", "size", "transmitter",
     "transmission_number", "recipient", "transaction_count", "total_amount", "settled_count",
@@ -513,61 +534,40 @@ def _vouchers(ready: list[_Ready], now) -> None:
     )
 
 
-def _settle(ready: list[_Ready], now) -> tuple[list[str], list[str]]:
-    """The invoices' paid amounts and statuses (one UPDATE keyed by company and id, as
-    ``payments_in._invoices_add_paid`` does for one company); returns the settlement rows and
-    the transaction rows as COPY text, formatted while the database updates the invoices."""
-    deltas: dict[tuple[int, int], Decimal] = {}
-    for r in ready:
-        company_id = r.part.company.pk
-        for v in r.vouchers:
-            for s in v.settlements:
-                key = (company_id, s.invoice_id)
-                previous = deltas.get(key)
-                deltas[key] = s.amount if previous is None else previous + s.amount  # type: ignore[assignment]
-    created = now.isoformat()
-    source = InvoiceSettlement.Source.OCR.value
-
-    def lines():
-        for r in ready:
-            for v in r.vouchers:
-                tail = f"\t{r.part.company.pk}\t{v.pk}\t{source}\t{created}\n"
-                for s in v.settlements:
-                    reference = (s.reference or "")[:35]
-                    if not reference.isdigit():
-                        reference = copy_text(reference)
-                    yield f"{s.invoice_id}\t{s.amount}\t{reference}{tail}"
-
-    def formatted():  # the batch's settlement and transaction rows as COPY text
-        return list(joined(lines())), list(joined(_transaction_lines_of(ready)))
-
-    if not deltas:
-        return formatted()
-    connection.ensure_connection()
-    # In pipeline mode: the UPDATE is sent, not awaited, and the rows are formatted while the
-    # database updates the invoices (leaving the pipeline waits for it and raises its error).
-    with connection.wrap_database_errors, connection.connection.pipeline():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                UPDATE ledger_invoice AS i
-                   SET paid_amount = i.paid_amount + v.delta,
-                       status = CASE WHEN i.paid_amount + v.delta <= 0 THEN 'OPEN'
-                                     WHEN i.paid_amount + v.delta < i.amount THEN 'PARTLY_PAID'
-                                     WHEN i.paid_amount + v.delta = i.amount THEN 'PAID'
-                                     ELSE 'OVERPAID' END,
-                       paid_at = CASE WHEN i.paid_amount + v.delta >= i.amount THEN %s::timestamptz END
-                  FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[]) AS v(company_id, id, delta)
-                 WHERE i.id = v.id AND i.company_id = v.company_id
-                """,
-                [
-                    now,
-                    array_literal(c for c, _i in deltas),
-                    array_literal(i for _c, i in deltas),
-                    array_literal(deltas.values()),
-                ],
+def _settle(ready: list[_Ready], now) -> None:
+    """The invoices' settlements and their paid amounts and statuses, from the batch's payments
+    just written (one statement, the database's time, not Python's): a settlement per payment
+    that settles an invoice (its voucher, amount and KID, as ``payments_in_post_bulk`` writes
+    them), and each invoice's paid amount and status as ``payments_in._invoices_add_paid``
+    sets them. In the bulk pass only a settled payment names an invoice (reversals go the
+    company import's way), and every such payment has its assignment's voucher."""
+    if not any(v.settlements for r in ready for v in r.vouchers):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH s AS (
+                INSERT INTO ledger_invoicesettlement
+                       (invoice_id, amount, reference, company_id, voucher_id, source, created_at)
+                SELECT t.invoice_id, t.amount, left(t.kid, 35), t.company_id, t.voucher_id, %s, %s
+                  FROM ocr_ocrtransaction AS t
+                 WHERE t.file_id = ANY(%s::bigint[]) AND t.invoice_id IS NOT NULL
+                RETURNING invoice_id, company_id, amount
+            ), v AS (
+                SELECT company_id, invoice_id AS id, sum(amount) AS delta FROM s GROUP BY company_id, invoice_id
             )
-        return formatted()
+            UPDATE ledger_invoice AS i
+               SET paid_amount = i.paid_amount + v.delta,
+                   status = CASE WHEN i.paid_amount + v.delta <= 0 THEN 'OPEN'
+                                 WHEN i.paid_amount + v.delta < i.amount THEN 'PARTLY_PAID'
+                                 WHEN i.paid_amount + v.delta = i.amount THEN 'PAID'
+                                 ELSE 'OVERPAID' END,
+                   paid_at = CASE WHEN i.paid_amount + v.delta >= i.amount THEN %s::timestamptz END
+              FROM v
+             WHERE i.id = v.id AND i.company_id = v.company_id
+            """,
+            [InvoiceSettlement.Source.OCR.value, now, array_literal(r.file_id for r in ready), now],
+        )
 
 
 def _assignments(ready: list[_Ready]) -> None:

@@ -4,10 +4,10 @@ level (stored with its SHA-256, a re-send recognised, a reused transmission numb
 content reported as a conflict), then split by assignment account: each company that
 registered an account with Nets OCR gets its part as an ``OcrFile`` of its own (record 10, its
 assignments, a record 89 of its own totals). The parts are written in bulk (``bulk``: a batch of
-1,000 companies a transaction, a constant number of queries per batch, each batch written on a
-thread of its own while the next is checked); a part the bulk pass does not decide (a conflict,
-a reversal, a payment seen before) or whose batch the database refused is imported by the
-company import (``importing.import_part``) in its own transaction, so that one company's bad
+1,000 companies a transaction, a constant number of queries per batch, two batches written at
+once on threads of their own while the next is checked); a part the bulk pass does not decide
+(a conflict, a reversal, a payment seen before) or whose batch the database refused is imported
+by the company import (``importing.import_part``) in its own transaction, so that one company's bad
 data never holds back another's. Assignments for accounts nobody registered are kept aside
 (``OcrKeptAside``, with their raw records) and imported when a company registers the account.
 """

@@ -485,5 +485,7 @@ def test_a_currency_account_takes_its_currency_from_the_bank(bank, sim, company_
     skatt.refresh_from_db()
     drift.refresh_from_db()
     assert (drift.currency, skatt.currency) == ("NOK", "EUR")
-    audit = AuditEvent.objects.filter(action="bank_account.agreement_set", object_id=str(skatt.pk)).latest("pk")
+    audit = AuditEvent.objects.filter(action="bank_account.agreement_set", object_id=str(skatt.pk)).latest(
+        "pk"
+    )
     assert audit.changes["currency"] == {"before": "NOK", "after": "EUR"}

@@ -323,9 +323,9 @@ def test_connection_left_clean_after_a_failed_batch(six, monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_batches_written_on_the_writer_thread_while_the_next_is_checked(six, monkeypatch):
-    """Outside a transaction the batches are written on a thread of their own (its own
-    connection), with the caller's actor context and language; a batch the database refuses
-    there goes the company import's way."""
+    """Outside a transaction the batches are written on threads of their own (each with its own
+    connection, closed when the import ends), with the caller's actor context and language; a
+    batch the database refuses there goes the company import's way."""
     import threading
 
     from django.utils import translation
@@ -346,6 +346,13 @@ def test_batches_written_on_the_writer_thread_while_the_next_is_checked(six, mon
                 cursor.execute("SELECT 1 / 0")
 
     monkeypatch.setattr(bulk, "_write", watched)
+
+    def backends() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            return cursor.fetchone()[0]
+
+    before = backends()
     token = context.bind(source="nets-test")
     try:
         with translation.override("nb"):
@@ -354,6 +361,9 @@ def test_batches_written_on_the_writer_thread_while_the_next_is_checked(six, mon
     finally:
         context.reset(token)
     assert threads and all(name.startswith("ocr-bulk-writer") for name in threads)
+    # the batches on up to two writers, each with its own connection, all closed at the end
+    assert len(threads) >= 2 and len(set(threads)) <= bulk.WRITERS
+    assert backends() == before
     assert (row.status, row.failed) == (OcrTransmission.Status.IMPORTED, {})
     assert OcrFile.objects.filter(transmission=row).count() == 6
     # companies 1 and 2 written in bulk on the writer's thread: with the caller's context and
