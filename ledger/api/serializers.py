@@ -21,6 +21,7 @@ from ..models import (
     VoucherLine,
 )
 from ..money import API_AMOUNT, clean_amount
+from ..services.suppliers import SUPPLIER_FIELDS
 
 
 @extend_schema_field(
@@ -143,24 +144,7 @@ class SupplierSerializer(StrictSerializerMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Supplier
-        fields = [
-            "id",
-            "number",
-            "name",
-            "account_number",
-            "org_number",
-            "country",
-            "currency",
-            "iban",
-            "bic",
-            "bank_country",
-            "street",
-            "building_number",
-            "postcode",
-            "town",
-            "is_abroad",
-            "created_at",
-        ]
+        fields = ["id", "number", *SUPPLIER_FIELDS, "is_abroad", "created_at"]
         read_only_fields = ["id", "number", "is_abroad", "created_at"]
 
 
