@@ -53,7 +53,7 @@ def _batch_of(n: int, company, account):
 
 
 def run(Row):
-    from accounts.models import BankAccount, BankService
+    from accounts.models import BankAccount, BankService, PaymentFileVersion
     from accounts.services import bank_account_create
     from companies.services import company_create
     from remittance import services
@@ -65,7 +65,10 @@ def run(Row):
         account = bank_account_create(
             company, account_number="15032080119", name="Drift", ledger_account="1920"
         )
-        BankAccount.objects.filter(pk=account.pk).update(services=[BankService.REMITTANCE])
+        # pain.001.001.03, as this row has always measured (pain001_v09 measures the 2019 version).
+        BankAccount.objects.filter(pk=account.pk).update(
+            services=[BankService.REMITTANCE], payment_file_version=PaymentFileVersion.V03
+        )
         big = _batch_of(10_000, company, account)
         big = type(big).objects.select_related("company", "bank_account").get(pk=big.pk)
         services.payment_batch_build_file(big)  # XSD loaded once, as in a running worker
