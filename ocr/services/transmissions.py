@@ -249,7 +249,34 @@ def _part_bytes(head: str, assignments: list[list[str]], nets_date: str) -> byte
 def _import_parts(
     row: OcrTransmission, parsed: Parsed, lines: list[str], owners: dict[str, Owner], *, retry=False
 ) -> None:
-    """Each company's part, in the file's order of companies, each in its own transaction."""
+    """Each company's part, in the file's order of companies: in bulk, a batch of companies a
+    transaction; what the bulk pass leaves (a conflicting part, a reversal, a payment imported
+    before, a batch the database refused) goes the company import's way, each company in its
+    own transaction."""
+    parts, earlier = _parts(row, parsed, lines, owners)
+    failed = dict(row.failed) if retry else {}
+    one_by_one = [p for p in parts if p.company.pk in earlier]
+    batches = [p for p in parts if p.company.pk not in earlier]
+    batches = [batches[start : start + BATCH_COMPANIES] for start in range(0, len(batches), BATCH_COMPANIES)]
+    left = _import_in_bulk(row, batches)
+    not_done = {p.company.pk for p in left}
+    for batch in batches:
+        for p in batch:
+            if p.company.pk not in not_done:
+                failed.pop(str(p.company.pk), None)
+    one_by_one.extend(left)
+    _import_one_by_one(row, one_by_one, earlier, failed)
+    status = OcrTransmission.Status.PARTLY_FAILED if failed else OcrTransmission.Status.IMPORTED
+    if failed != row.failed or status != row.status:
+        OcrTransmission.objects.filter(pk=row.pk).update(failed=failed, status=status)
+        row.failed, row.status = failed, status
+
+
+def _parts(
+    row: OcrTransmission, parsed: Parsed, lines: list[str], owners: dict[str, Owner]
+) -> tuple[list[Part], dict[int, OcrFile]]:
+    """The companies' parts of the file, and for a conflicting transmission each company's part
+    of the other one (its notice says so, and its assignments' references stay apart)."""
     by_company: dict[int, list[Assignment]] = defaultdict(list)
     for a in parsed.assignments:
         account = owners.get(a.head.account)
@@ -258,9 +285,6 @@ def _import_parts(
     head = lines[parsed.start.line_no - 1]
     end_line = lines[parsed.end.line_no - 1]
     nets_date = (end_line[41:47] or "000000").ljust(6, "0")
-    failed = dict(row.failed) if retry else {}
-    # A conflicting transmission: a company's part conflicts with its part of the other one
-    # (its notice says so, and its assignments' references stay apart from those).
     earlier: dict[int, OcrFile] = {}
     if row.conflict_with_id is not None:
         for part in OcrFile.objects.filter(
@@ -278,35 +302,32 @@ def _import_parts(
                 _part_bytes(head, records, nets_date),
             )
         )
-    # In bulk, a batch of companies a transaction; what the bulk pass leaves (a conflicting
-    # part, a reversal, a payment imported before, a batch the database refused) goes the
-    # company import's way, each company in its own transaction.
-    one_by_one = [p for p in parts if p.company.pk in earlier]
-    batches = [p for p in parts if p.company.pk not in earlier]
-    batches = [batches[start : start + BATCH_COMPANIES] for start in range(0, len(batches), BATCH_COMPANIES)]
+    return parts, earlier
+
+
+def _import_in_bulk(row: OcrTransmission, batches: list[list[Part]]) -> list[Part]:
+    """The batches through the bulk pass; the parts it leaves for the company import."""
     if len(batches) > 1 and not transaction.get_connection().in_atomic_block:
-        left = _import_batches_overlapped(row, batches)
-    else:
-        left = []
-        for batch in batches:
-            try:
-                left.extend(parts_import_bulk(row, batch))
-            except Exception:  # the batch rolled back whole: its companies one by one
-                logger.exception(
-                    "OCR transmission #%s: a bulk batch of %d companies failed", row.pk, len(batch)
-                )
-                left.extend(batch)
-    not_done = {p.company.pk for p in left}
+        return _import_batches_overlapped(row, batches)
+    left: list[Part] = []
     for batch in batches:
-        for p in batch:
-            if p.company.pk not in not_done:
-                failed.pop(str(p.company.pk), None)
-    one_by_one.extend(left)
+        try:
+            left.extend(parts_import_bulk(row, batch))
+        except Exception:  # the batch rolled back whole: its companies one by one
+            logger.exception("OCR transmission #%s: a bulk batch of %d companies failed", row.pk, len(batch))
+            left.extend(batch)
+    return left
+
+
+def _import_one_by_one(
+    row: OcrTransmission, parts: list[Part], earlier: dict[int, OcrFile], failed: dict[str, str]
+) -> None:
+    """Each part through the company import in its own transaction; ``failed`` says who failed."""
     # the company import takes the accounts themselves, with their companies: one query
     full = BankAccount.objects.select_related("company").in_bulk(
-        [owner.pk for part in one_by_one for owner in part.accounts.values()]
+        [owner.pk for part in parts for owner in part.accounts.values()]
     )
-    for part in one_by_one:
+    for part in parts:
         company_id = part.company.pk
         accounts = {number: full[owner.pk] for number, owner in part.accounts.items()}
         company = next(iter(accounts.values())).company
@@ -319,10 +340,6 @@ def _import_parts(
             _tell_failed(company, row)
         else:
             failed.pop(str(company_id), None)
-    status = OcrTransmission.Status.PARTLY_FAILED if failed else OcrTransmission.Status.IMPORTED
-    if failed != row.failed or status != row.status:
-        OcrTransmission.objects.filter(pk=row.pk).update(failed=failed, status=status)
-        row.failed, row.status = failed, status
 
 
 def _import_batches_overlapped(row: OcrTransmission, batches: list[list[Part]]) -> list[Part]:

@@ -5,7 +5,8 @@
 * ``batches``: group payments into draft batches, and a batch's pain.001 file;
 * ``approval``: the approval checks, the RgB approval with BankID, the four-eyes setting;
 * ``submission``: send a batch to the bank at most once, and find interrupted sends again;
-* ``bank_answers``: apply the bank's pain.002 and camt.054, once each;
+* ``bank_answers``: apply the bank's pain.002, once each;
+* ``debit_notifications``: book the payments a camt.054 reports, once each (in currency: agio/disagio);
 * ``bank_events``: the bank's change-feed events that lead to those;
 * ``common``: the batch's conditional state change and the request to send it.
 
@@ -31,7 +32,7 @@ from .approval import (
     payment_settings_check_may_change,
     payment_settings_update,
 )
-from .bank_answers import payment_batch_apply_pain002, payment_batch_book_camt054
+from .bank_answers import payment_batch_apply_pain002
 from .bank_events import feed_debit_notification_created, feed_payment_file_updated, feed_signing_updated
 from .batches import (
     payment_batch_build_file,
@@ -40,6 +41,7 @@ from .batches import (
     payment_batches_build,
 )
 from .bill_payments import BillsPaid, bills_pay
+from .debit_notifications import payment_batch_book_camt054
 from .payments import payment_cancel, payment_correct, payment_create, payment_create_from_bill
 from .submission import (
     payment_batch_resolve,

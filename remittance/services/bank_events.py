@@ -14,8 +14,9 @@ from notifications.services import notify
 
 from ..models import BankReport, PaymentBatch
 from .approval import SigningPending, payment_batch_approve_complete
-from .bank_answers import payment_batch_apply_pain002, payment_batch_book_camt054, report_unreadable
+from .bank_answers import payment_batch_apply_pain002, report_unreadable
 from .common import B
+from .debit_notifications import payment_batch_book_camt054
 
 logger = logging.getLogger(__name__)
 

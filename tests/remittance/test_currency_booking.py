@@ -22,7 +22,7 @@ from reconciliation.models import Match, StatementEntry, StatementFile
 from reconciliation.services import statement_file_import
 from remittance import services as s
 from remittance.models import Payment, PaymentBatch
-from remittance.services.bank_answers import exchange_rate
+from remittance.services.debit_notifications import exchange_rate
 
 from .conftest import DEBIT
 from .test_bank_answers import PASSWORD, _sent
