@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 
@@ -40,33 +40,18 @@ def _stored_rate(currency: str, day: datetime.date) -> Decimal | None:
 
 
 def _fetch(day: datetime.date) -> dict[str, Decimal]:
-    """The bank's rates for ``day``; empty when the bank cannot say (unreachable, refused, or
-    a client without the call)."""
+    """The bank's rates for ``day`` (``bankclient`` checks each is a positive number); empty
+    when the bank cannot say (unreachable or refused)."""
     from bankclient import BankRejected, BankUnavailable, get_client
 
+    client = get_client()
     try:
-        client = get_client()
-        fetch = client.exchange_rates
-    except AttributeError:
-        return {}
-    try:
-        rates = fetch(day)
-    except (BankUnavailable, BankRejected, AttributeError) as exc:
+        return {code.upper(): rate for code, rate in client.exchange_rates(day).items()}
+    except (BankUnavailable, BankRejected) as exc:
         log.info("No exchange rates from the bank for %s: %s", day, exc)
         return {}
     finally:
-        close = getattr(client, "close", None)
-        if close is not None:
-            close()
-    clean: dict[str, Decimal] = {}
-    for code, value in (rates or {}).items():
-        try:
-            rate = value if isinstance(value, Decimal) else Decimal(str(value))
-        except (InvalidOperation, ValueError):
-            continue
-        if isinstance(code, str) and len(code) == 3 and rate.is_finite() and rate > 0:
-            clean[code.upper()] = rate
-    return clean
+        client.close()
 
 
 def exchange_rates_store(day: datetime.date, rates: dict[str, Decimal]) -> int:

@@ -136,16 +136,8 @@ class DownClient:
         pass
 
 
-class OldClient:
-    """A client from before the rates call (the other helper's work not merged yet)."""
-
-    def close(self):
-        pass
-
-
-@pytest.mark.parametrize("client", [DownClient, OldClient])
-def test_no_rate_when_bank_cannot_say(monkeypatch, client):
-    monkeypatch.setattr(bankclient, "get_client", lambda: client())
+def test_no_rate_when_bank_cannot_say(monkeypatch):
+    monkeypatch.setattr(bankclient, "get_client", lambda: DownClient())
     assert nok_value("GBP", Decimal("10.00"), datetime.date(2026, 3, 4)) is None
 
 
